@@ -1,0 +1,335 @@
+// Package config reads Convene's settings from flags and CONVENE_*
+// environment variables (flags win), applies the defaults of DESIGN.md §4 and
+// validates them before anything starts.
+//
+// It must never import the core or a front end: it only describes settings.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Sandbox is the value of the Zoom URL settings that selects the built-in
+// Zoom sandbox.
+const Sandbox = "sandbox"
+
+// Config is the whole of Convene's settings.
+type Config struct {
+	DataDir                  string
+	DatabaseURL              string
+	HTTPAddr                 string
+	BaseURL                  string
+	SMTPAddr                 string
+	AssistantAddress         string
+	SMTPRelay                string
+	DNSResolver              string
+	ZoomAPIURL               string
+	ZoomOAuthURL             string
+	ZoomClientID             string
+	ZoomClientSecret         string
+	ZoomWebhookSecret        string
+	OperatorToken            string
+	SecretKey                string
+	JitsiURL                 string
+	LogLevel                 string
+	LogFormat                string
+	AllowPrivateCalendarURLs bool
+}
+
+// setting describes one setting: its flag and variable names, default and
+// whether it is a secret (masked when printed).
+type setting struct {
+	flag, env, def, usage string
+	secret                bool
+	field                 func(*Config) *string
+}
+
+var settings = []setting{
+	{"data-dir", "CONVENE_DATA_DIR", "./convene-data", "directory for the database file, secret key and spool", false, func(c *Config) *string { return &c.DataDir }},
+	{"database-url", "CONVENE_DATABASE_URL", "", "sqlite:PATH or postgres://… (default: SQLite in the data dir)", true, func(c *Config) *string { return &c.DatabaseURL }},
+	{"http-addr", "CONVENE_HTTP_ADDR", "127.0.0.1:8080", "HTTP listener host:port", false, func(c *Config) *string { return &c.HTTPAddr }},
+	{"base-url", "CONVENE_BASE_URL", "", "public URL for OAuth redirects and links in mail (default http://HTTP_ADDR)", false, func(c *Config) *string { return &c.BaseURL }},
+	{"smtp-addr", "CONVENE_SMTP_ADDR", "127.0.0.1:2525", "inbound SMTP listener host:port (empty: off)", false, func(c *Config) *string { return &c.SMTPAddr }},
+	{"assistant-address", "CONVENE_ASSISTANT_ADDRESS", "", "the address organizers CC (default assistant@ the first verified domain)", false, func(c *Config) *string { return &c.AssistantAddress }},
+	{"smtp-relay", "CONVENE_SMTP_RELAY", "", "outbound submission smtp://user:pass@host:port (none: mail stays in the outbox)", true, func(c *Config) *string { return &c.SMTPRelay }},
+	{"dns-resolver", "CONVENE_DNS_RESOLVER", "", "host:port of the DNS server for domain checks (default: the system's)", false, func(c *Config) *string { return &c.DNSResolver }},
+	{"zoom-api-url", "CONVENE_ZOOM_API_URL", Sandbox, "Zoom API base URL (https://api.zoom.us/v2) or sandbox", false, func(c *Config) *string { return &c.ZoomAPIURL }},
+	{"zoom-oauth-url", "CONVENE_ZOOM_OAUTH_URL", Sandbox, "Zoom OAuth base URL (https://zoom.us) or sandbox", false, func(c *Config) *string { return &c.ZoomOAuthURL }},
+	{"zoom-client-id", "CONVENE_ZOOM_CLIENT_ID", "sandbox-client", "Zoom OAuth app client ID", false, func(c *Config) *string { return &c.ZoomClientID }},
+	{"zoom-client-secret", "CONVENE_ZOOM_CLIENT_SECRET", "sandbox-secret", "Zoom OAuth app client secret", true, func(c *Config) *string { return &c.ZoomClientSecret }},
+	{"zoom-webhook-secret", "CONVENE_ZOOM_WEBHOOK_SECRET", "sandbox-webhook-secret", "Zoom webhook secret token", true, func(c *Config) *string { return &c.ZoomWebhookSecret }},
+	{"operator-token", "CONVENE_OPERATOR_TOKEN", "", "token that lets the operator create further accounts", true, func(c *Config) *string { return &c.OperatorToken }},
+	{"secret-key", "CONVENE_SECRET_KEY", "", "base64 of 32 bytes encrypting secrets at rest (default: generated in the data dir)", true, func(c *Config) *string { return &c.SecretKey }},
+	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
+	{"log-level", "CONVENE_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }},
+	{"log-format", "CONVENE_LOG_FORMAT", "text", "text or json", false, func(c *Config) *string { return &c.LogFormat }},
+}
+
+// boolSettings are the settings whose value is true or false.
+var boolSettings = []struct {
+	flag, env, usage string
+	field            func(*Config) *bool
+}{
+	{"allow-private-calendar-urls", "CONVENE_ALLOW_PRIVATE_CALENDAR_URLS", "let calendar sources use loopback and private addresses (off: refused, against SSRF)", func(c *Config) *bool { return &c.AllowPrivateCalendarURLs }},
+}
+
+// Flags registers every setting on fs. The values are applied by Load.
+func Flags(fs *flag.FlagSet) {
+	for _, s := range settings {
+		fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default %q)", s.usage, s.env, s.def))
+	}
+	for _, s := range boolSettings {
+		fs.String(s.flag, "", fmt.Sprintf("%s (env %s, default false)", s.usage, s.env))
+	}
+}
+
+// Load builds the Config from the parsed flags of fs (registered by Flags),
+// then the environment read through getenv, then the defaults, and validates
+// it. Its error says, in one line, which setting is wrong and how to fix it.
+func Load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
+	set := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
+	c := &Config{}
+	for _, s := range settings {
+		v, ok := set[s.flag]
+		if !ok {
+			v, ok = getenv(s.env), getenv(s.env) != ""
+		}
+		if !ok {
+			v = s.def
+		}
+		*s.field(c) = strings.TrimSpace(v)
+	}
+	for _, s := range boolSettings {
+		v, ok := set[s.flag]
+		if !ok {
+			v = getenv(s.env)
+		}
+		if v == "" {
+			continue
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %q is not true or false", s.env, v)
+		}
+		*s.field(c) = b
+	}
+	if err := c.resolve(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// resolve fills derived defaults and validates.
+func (c *Config) resolve() error {
+	if c.DataDir == "" {
+		return errors.New("CONVENE_DATA_DIR: must not be empty")
+	}
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("CONVENE_DATA_DIR: %v", err)
+	}
+	c.DataDir = abs
+	if err := checkAddr("CONVENE_HTTP_ADDR", c.HTTPAddr); err != nil {
+		return err
+	}
+	if c.SMTPAddr != "" {
+		if err := checkAddr("CONVENE_SMTP_ADDR", c.SMTPAddr); err != nil {
+			return err
+		}
+	}
+	if c.DNSResolver != "" {
+		if err := checkAddr("CONVENE_DNS_RESOLVER", c.DNSResolver); err != nil {
+			return err
+		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.HTTPAddr
+	}
+	if err := checkURL("CONVENE_BASE_URL", c.BaseURL, "http", "https"); err != nil {
+		return err
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "convene.db")
+	}
+	switch {
+	case strings.HasPrefix(c.DatabaseURL, "sqlite:"):
+		if strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
+			return errors.New("CONVENE_DATABASE_URL: sqlite: needs a file path, e.g. sqlite:/var/lib/convene/convene.db")
+		}
+	case strings.HasPrefix(c.DatabaseURL, "postgres://"), strings.HasPrefix(c.DatabaseURL, "postgresql://"):
+		if _, err := url.Parse(c.DatabaseURL); err != nil {
+			return errors.New("CONVENE_DATABASE_URL: not a valid postgres:// URL")
+		}
+	default:
+		scheme, _, _ := strings.Cut(c.DatabaseURL, ":")
+		return fmt.Errorf("CONVENE_DATABASE_URL: unknown database scheme %q; use sqlite:PATH or postgres://user@host:port/db", scheme)
+	}
+	if c.SMTPRelay != "" {
+		if err := checkURL("CONVENE_SMTP_RELAY", c.SMTPRelay, "smtp", "smtps", "smtp+starttls"); err != nil {
+			return err
+		}
+	}
+	if c.AssistantAddress != "" && (!strings.Contains(c.AssistantAddress, "@") || strings.ContainsAny(c.AssistantAddress, " <>")) {
+		return fmt.Errorf("CONVENE_ASSISTANT_ADDRESS: %q is not an e-mail address", c.AssistantAddress)
+	}
+	for _, z := range []struct{ name, v string }{{"CONVENE_ZOOM_API_URL", c.ZoomAPIURL}, {"CONVENE_ZOOM_OAUTH_URL", c.ZoomOAuthURL}} {
+		if z.v == Sandbox {
+			continue
+		}
+		if err := checkURL(z.name, z.v, "http", "https"); err != nil {
+			return fmt.Errorf("%v (or %q for the built-in sandbox)", err, Sandbox)
+		}
+	}
+	if (c.ZoomAPIURL == Sandbox) != (c.ZoomOAuthURL == Sandbox) {
+		return errors.New("CONVENE_ZOOM_API_URL and CONVENE_ZOOM_OAUTH_URL: set both to real Zoom URLs or both to sandbox")
+	}
+	c.ZoomAPIURL = strings.TrimRight(c.ZoomAPIURL, "/")
+	c.ZoomOAuthURL = strings.TrimRight(c.ZoomOAuthURL, "/")
+	if err := checkURL("CONVENE_JITSI_URL", c.JitsiURL, "http", "https"); err != nil {
+		return err
+	}
+	if c.OperatorToken != "" && len(c.OperatorToken) < 16 {
+		return errors.New("CONVENE_OPERATOR_TOKEN: use at least 16 characters")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("CONVENE_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("CONVENE_LOG_FORMAT: %q is not text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// Sandboxed reports whether Convene uses the built-in Zoom sandbox.
+func (c *Config) Sandboxed() bool { return c.ZoomAPIURL == Sandbox }
+
+// EnsureDataDir creates the data directory if needed and checks that it is
+// writable, so a bad setting fails at start rather than at the first write.
+func (c *Config) EnsureDataDir() error {
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("CONVENE_DATA_DIR: cannot create %s: %v", c.DataDir, unwrapPath(err))
+	}
+	f, err := os.CreateTemp(c.DataDir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("CONVENE_DATA_DIR: %s is not writable: %v", c.DataDir, unwrapPath(err))
+	}
+	name := f.Name()
+	f.Close()
+	os.Remove(name)
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Dump returns the settings as "VARIABLE=value" lines, sorted, with secrets
+// masked: safe to log.
+func (c *Config) Dump() []string {
+	var out []string
+	for _, s := range settings {
+		v := *s.field(c)
+		if s.secret && v != "" {
+			v = mask(s.env, v)
+		}
+		out = append(out, s.env+"="+v)
+	}
+	for _, s := range boolSettings {
+		out = append(out, s.env+"="+strconv.FormatBool(*s.field(c)))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// mask hides a secret; for URLs only the password part is hidden so the
+// operator can still see which server is used.
+func mask(env, v string) string {
+	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
+		if u.User != nil {
+			if _, has := u.User.Password(); has {
+				u.User = url.UserPassword(u.User.Username(), "xxxxx")
+			}
+		}
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	if strings.HasPrefix(v, "sqlite:") {
+		return v
+	}
+	if env == "CONVENE_ZOOM_CLIENT_SECRET" || env == "CONVENE_ZOOM_WEBHOOK_SECRET" {
+		if strings.HasPrefix(v, "sandbox-") {
+			return v
+		}
+	}
+	return "xxxxx"
+}
+
+func checkAddr(name, v string) error {
+	host, port, err := net.SplitHostPort(v)
+	if err != nil {
+		return fmt.Errorf("%s: %q is not host:port (e.g. 127.0.0.1:8080)", name, v)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("%s: %q has a bad port (0-65535)", name, v)
+	}
+	if host != "" && net.ParseIP(host) == nil && !validHostname(host) {
+		return fmt.Errorf("%s: %q has a bad host", name, v)
+	}
+	return nil
+}
+
+func validHostname(h string) bool {
+	if len(h) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(h, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func checkURL(name, v string, schemes ...string) error {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%s: %q is not an absolute URL (%s://host…)", name, v, schemes[0])
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %q must use %s", name, v, strings.Join(schemes, " or "))
+}

@@ -1,0 +1,249 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// ClaimSetup implements Accounts.
+func (db *DB) ClaimSetup(ctx context.Context, at time.Time) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO setup_claim (id, claimed_ms) VALUES (1, $1)`, ms(at))
+	return db.wrap(err, "claim setup")
+}
+
+// CreateAccount implements Accounts.
+func (db *DB) CreateAccount(ctx context.Context, a *Account) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO accounts
+		(id, name, language, default_video_provider, branding, templates, created_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), ms(a.Created))
+	return db.wrap(err, "create account %s", a.ID)
+}
+
+// Account implements Accounts.
+func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
+	var a Account
+	var created int64
+	var branding, templates string
+	err := db.r().QueryRowContext(ctx, `SELECT id, name, language, default_video_provider, branding, templates, created_ms
+		FROM accounts WHERE id = $1`, id).
+		Scan(&a.ID, &a.Name, &a.Language, &a.DefaultVideoProvider, &branding, &templates, &created)
+	if err != nil {
+		return nil, db.wrap(err, "load account %s", id)
+	}
+	a.Branding, a.Templates, a.Created = []byte(branding), []byte(templates), fromMS(created)
+	return &a, nil
+}
+
+// UpdateAccount implements Accounts.
+func (db *DB) UpdateAccount(ctx context.Context, a *Account) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE accounts SET name = $2, language = $3, default_video_provider = $4,
+		branding = $5, templates = $6 WHERE id = $1`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates))
+	return db.mustAffect(res, err, "update account %s", a.ID)
+}
+
+func jsonOr(b []byte) string {
+	if len(b) == 0 {
+		return "{}"
+	}
+	return string(b)
+}
+
+const userColumns = `id, account_id, email, name, role, timezone, language, working_hours, default_duration,
+	video_provider, buffer_before, buffer_after, min_notice, created_ms`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var wh string
+	var created int64
+	err := row.Scan(&u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Language, &wh,
+		&u.DefaultDuration, &u.VideoProvider, &u.BufferBefore, &u.BufferAfter, &u.MinNotice, &created)
+	if err != nil {
+		return nil, err
+	}
+	u.WorkingHours, u.Created = []byte(wh), fromMS(created)
+	return &u, nil
+}
+
+// CreateUser implements Users.
+func (db *DB) CreateUser(ctx context.Context, u *User) error {
+	u.Email = strings.ToLower(u.Email)
+	_, err := db.w().ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		u.ID, u.AccountID, u.Email, u.Name, string(u.Role), u.TimeZone, u.Language, string(u.WorkingHours),
+		u.DefaultDuration, u.VideoProvider, u.BufferBefore, u.BufferAfter, u.MinNotice, ms(u.Created))
+	return db.wrap(err, "create user %s", u.Email)
+}
+
+// User implements Users.
+func (db *DB) User(ctx context.Context, accountID, id string) (*User, error) {
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE account_id = $1 AND id = $2`, accountID, id))
+	return u, db.wrap(err, "load user %s", id)
+}
+
+// UserByEmail implements Users.
+func (db *DB) UserByEmail(ctx context.Context, accountID, email string) (*User, error) {
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+		WHERE account_id = $1 AND email = $2`, accountID, strings.ToLower(email)))
+	return u, db.wrap(err, "load user %s", email)
+}
+
+// FindUserByEmail implements Users.
+func (db *DB) FindUserByEmail(ctx context.Context, email string) (*User, error) {
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`,
+		strings.ToLower(email)))
+	return u, db.wrap(err, "find user %s", email)
+}
+
+// Users implements Users.
+func (db *DB) Users(ctx context.Context, accountID string) ([]User, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 ORDER BY email`, accountID)
+	if err != nil {
+		return nil, db.wrap(err, "list users")
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, db.wrap(err, "list users")
+		}
+		out = append(out, *u)
+	}
+	return out, db.wrap(rows.Err(), "list users")
+}
+
+// UpdateUser implements Users. The e-mail, account and role are not
+// changed here.
+func (db *DB) UpdateUser(ctx context.Context, u *User) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE users SET name = $3, timezone = $4, language = $5, working_hours = $6,
+		default_duration = $7, video_provider = $8, buffer_before = $9, buffer_after = $10, min_notice = $11
+		WHERE account_id = $1 AND id = $2`,
+		u.AccountID, u.ID, u.Name, u.TimeZone, u.Language, string(u.WorkingHours), u.DefaultDuration,
+		u.VideoProvider, u.BufferBefore, u.BufferAfter, u.MinNotice)
+	return db.mustAffect(res, err, "update user %s", u.ID)
+}
+
+// CountUsersInDomain implements Users.
+func (db *DB) CountUsersInDomain(ctx context.Context, accountID, domain string) (int, error) {
+	var n int
+	err := db.r().QueryRowContext(ctx, `SELECT count(*) FROM users WHERE account_id = $1 AND email LIKE $2`,
+		accountID, "%@"+strings.ToLower(domain)).Scan(&n)
+	return n, db.wrap(err, "count users in %s", domain)
+}
+
+// CreateToken implements Tokens.
+func (db *DB) CreateToken(ctx context.Context, t *Token) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO api_tokens (id, account_id, user_id, hash, name, created_ms)
+		VALUES ($1, $2, $3, $4, $5, $6)`, t.ID, t.AccountID, t.UserID, t.Hash, t.Name, ms(t.Created))
+	return db.wrap(err, "create token")
+}
+
+func scanToken(row interface{ Scan(...any) error }) (*Token, error) {
+	var t Token
+	var created, used int64
+	if err := row.Scan(&t.ID, &t.AccountID, &t.UserID, &t.Hash, &t.Name, &created, &used); err != nil {
+		return nil, err
+	}
+	t.Created, t.LastUsed = fromMS(created), fromMS(used)
+	return &t, nil
+}
+
+// TokenByHash implements Tokens.
+func (db *DB) TokenByHash(ctx context.Context, hash string) (*Token, error) {
+	t, err := scanToken(db.r().QueryRowContext(ctx, `SELECT id, account_id, user_id, hash, name, created_ms, last_used_ms
+		FROM api_tokens WHERE hash = $1`, hash))
+	return t, db.wrap(err, "find token")
+}
+
+// Tokens implements Tokens.
+func (db *DB) Tokens(ctx context.Context, accountID, userID string) ([]Token, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT id, account_id, user_id, hash, name, created_ms, last_used_ms
+		FROM api_tokens WHERE account_id = $1 AND user_id = $2 ORDER BY created_ms, id`, accountID, userID)
+	if err != nil {
+		return nil, db.wrap(err, "list tokens")
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, db.wrap(err, "list tokens")
+		}
+		out = append(out, *t)
+	}
+	return out, db.wrap(rows.Err(), "list tokens")
+}
+
+// DeleteToken implements Tokens.
+func (db *DB) DeleteToken(ctx context.Context, accountID, userID, id string) error {
+	res, err := db.w().ExecContext(ctx, `DELETE FROM api_tokens WHERE account_id = $1 AND user_id = $2 AND id = $3`,
+		accountID, userID, id)
+	return db.mustAffect(res, err, "delete token %s", id)
+}
+
+// TouchToken implements Tokens.
+func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
+	_, err := db.w().ExecContext(ctx, `UPDATE api_tokens SET last_used_ms = $2 WHERE id = $1`, id, ms(at))
+	return db.wrap(err, "touch token %s", id)
+}
+
+func scanDomain(row interface{ Scan(...any) error }) (*Domain, error) {
+	var d Domain
+	var verified, created int64
+	if err := row.Scan(&d.AccountID, &d.Name, &d.TXTValue, &d.Verified, &verified, &created); err != nil {
+		return nil, err
+	}
+	d.VerifiedAt, d.Created = fromMS(verified), fromMS(created)
+	return &d, nil
+}
+
+const domainColumns = `account_id, name, txt_value, verified, verified_ms, created_ms`
+
+// CreateDomain implements Domains.
+func (db *DB) CreateDomain(ctx context.Context, d *Domain) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO domains (account_id, name, txt_value, verified, created_ms)
+		VALUES ($1, $2, $3, $4, $5)`, d.AccountID, d.Name, d.TXTValue, false, ms(d.Created))
+	return db.wrap(err, "create domain %s", d.Name)
+}
+
+// Domain implements Domains.
+func (db *DB) Domain(ctx context.Context, accountID, name string) (*Domain, error) {
+	d, err := scanDomain(db.r().QueryRowContext(ctx, `SELECT `+domainColumns+` FROM domains
+		WHERE account_id = $1 AND name = $2`, accountID, name))
+	return d, db.wrap(err, "load domain %s", name)
+}
+
+// Domains implements Domains.
+func (db *DB) Domains(ctx context.Context, accountID string) ([]Domain, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+domainColumns+` FROM domains WHERE account_id = $1 ORDER BY name`, accountID)
+	if err != nil {
+		return nil, db.wrap(err, "list domains")
+	}
+	defer rows.Close()
+	var out []Domain
+	for rows.Next() {
+		d, err := scanDomain(rows)
+		if err != nil {
+			return nil, db.wrap(err, "list domains")
+		}
+		out = append(out, *d)
+	}
+	return out, db.wrap(rows.Err(), "list domains")
+}
+
+// MarkDomainVerified implements Domains.
+func (db *DB) MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE domains SET verified = $3, verified_ms = $4
+		WHERE account_id = $1 AND name = $2`, accountID, name, true, ms(at))
+	return db.mustAffect(res, err, "verify domain %s", name)
+}
+
+// DeleteDomain implements Domains.
+func (db *DB) DeleteDomain(ctx context.Context, accountID, name string) error {
+	res, err := db.w().ExecContext(ctx, `DELETE FROM domains WHERE account_id = $1 AND name = $2`, accountID, name)
+	return db.mustAffect(res, err, "delete domain %s", name)
+}

@@ -1,0 +1,80 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// sqliteDialect is SQLite through modernc.org/sqlite (pure Go).
+type sqliteDialect struct{}
+
+func (sqliteDialect) name() string      { return "sqlite" }
+func (sqliteDialect) forUpdate() string { return "" }
+
+func (sqliteDialect) classify(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) {
+		return nil
+	}
+	switch se.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return ErrConflict
+	}
+	return nil
+}
+
+// lockMigrations: the write transaction (BEGIN IMMEDIATE) already holds the
+// database lock.
+func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }
+
+// openSQLite opens one writer connection, whose transactions start with
+// BEGIN IMMEDIATE so that writers queue on the lock instead of failing on
+// upgrade, and a pool of readers. WAL lets readers run beside the writer.
+func openSQLite(path string, opts Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("store: sqlite: empty path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("store: sqlite: %w", err)
+		}
+	}
+	// busy_timeout first: the other pragmas may need the lock.
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
+	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if err := write.Ping(); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(opts.MaxConns)
+	read.SetMaxIdleConns(opts.MaxConns)
+	return &DB{
+		d:     sqliteDialect{},
+		write: write,
+		read:  read,
+		close: func() error {
+			return errors.Join(read.Close(), write.Close())
+		},
+	}, nil
+}

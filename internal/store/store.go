@@ -1,0 +1,160 @@
+// Package store keeps Convene's data: accounts, users, API tokens, managed
+// domains and, as later migrations add them, installs, meetings and the
+// outbox. The core depends on the small interfaces below; one SQL
+// implementation serves both engines, SQLite (embedded default, one writer
+// connection and a read pool) and PostgreSQL (pgx pool), with the differences
+// (opening, migrations, locking, constraint errors) kept in a dialect.
+//
+// Every method that reads or changes a row of an account takes the account
+// ID and puts it in the WHERE clause: a caller cannot reach another
+// account's rows by guessing an ID.
+//
+// This package must never import the core packages or a front end.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors the callers decide on. They are wrapped with context; test with
+// errors.Is.
+var (
+	// ErrNotFound: no row matches (or it belongs to another account).
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique key is taken (an e-mail, a domain, setup done).
+	ErrConflict = errors.New("already exists")
+	// ErrOverlap: a time hold overlaps another hold of the same organizer.
+	ErrOverlap = errors.New("overlaps an existing hold")
+)
+
+// Role is what a user may do in their account.
+type Role string
+
+// The roles, from most to least powerful.
+const (
+	RoleOwner  Role = "owner"
+	RoleAdmin  Role = "admin"
+	RoleMember Role = "member"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleOwner || r == RoleAdmin || r == RoleMember }
+
+// IsAdmin reports whether the role may administer the account.
+func (r Role) IsAdmin() bool { return r == RoleOwner || r == RoleAdmin }
+
+// Account is an organization using Convene.
+type Account struct {
+	ID                   string
+	Name                 string
+	Language             string // default language of mail, e.g. "en" or "fr"
+	DefaultVideoProvider string // "", "zoom" or "jitsi"
+	Branding             []byte // JSON, interpreted by the invite package
+	Templates            []byte // JSON, interpreted by the invite package
+	Created              time.Time
+}
+
+// User is a person of an account.
+type User struct {
+	ID              string
+	AccountID       string
+	Email           string // lower case
+	Name            string
+	Role            Role
+	TimeZone        string // IANA name
+	Language        string // "" means the account's
+	WorkingHours    []byte // JSON {"mon": [["09:00","17:00"]], …}
+	DefaultDuration int    // minutes
+	VideoProvider   string // "" means the account's default
+	BufferBefore    int    // minutes
+	BufferAfter     int    // minutes
+	MinNotice       int    // minutes
+	Created         time.Time
+}
+
+// Token is an API token. Only its SHA-256 hash is stored.
+type Token struct {
+	ID        string
+	AccountID string
+	UserID    string
+	Hash      string // hex SHA-256 of the secret
+	Name      string
+	Created   time.Time
+	LastUsed  time.Time // zero if never used
+}
+
+// Domain is a managed domain of an account, verified through DNS.
+type Domain struct {
+	AccountID  string
+	Name       string // lower-case ASCII (IDNA) form
+	TXTValue   string // what the TXT record must hold
+	Verified   bool
+	VerifiedAt time.Time
+	Created    time.Time
+}
+
+// Accounts stores accounts.
+type Accounts interface {
+	// ClaimSetup records that the one-time setup happened; ErrConflict if
+	// it already did.
+	ClaimSetup(ctx context.Context, at time.Time) error
+	CreateAccount(ctx context.Context, a *Account) error
+	Account(ctx context.Context, id string) (*Account, error)
+	UpdateAccount(ctx context.Context, a *Account) error
+}
+
+// Users stores users.
+type Users interface {
+	// CreateUser adds a user; ErrConflict if the e-mail is taken.
+	CreateUser(ctx context.Context, u *User) error
+	User(ctx context.Context, accountID, id string) (*User, error)
+	// UserByEmail finds a user of an account by address.
+	UserByEmail(ctx context.Context, accountID, email string) (*User, error)
+	// FindUserByEmail finds a user of any account by address: for
+	// authenticating mail senders and CalDAV clients.
+	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	Users(ctx context.Context, accountID string) ([]User, error)
+	UpdateUser(ctx context.Context, u *User) error
+	// CountUsersInDomain counts the users of an account whose address is in
+	// domain.
+	CountUsersInDomain(ctx context.Context, accountID, domain string) (int, error)
+}
+
+// Tokens stores API tokens.
+type Tokens interface {
+	CreateToken(ctx context.Context, t *Token) error
+	// TokenByHash finds a token by the hash of its secret (any account).
+	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	Tokens(ctx context.Context, accountID, userID string) ([]Token, error)
+	DeleteToken(ctx context.Context, accountID, userID, id string) error
+	TouchToken(ctx context.Context, id string, at time.Time) error
+}
+
+// Domains stores managed domains.
+type Domains interface {
+	// CreateDomain adds a pending domain; ErrConflict if the account has it.
+	CreateDomain(ctx context.Context, d *Domain) error
+	Domain(ctx context.Context, accountID, name string) (*Domain, error)
+	Domains(ctx context.Context, accountID string) ([]Domain, error)
+	// MarkDomainVerified marks the domain verified; ErrConflict if another
+	// account verified it first.
+	MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time) error
+	DeleteDomain(ctx context.Context, accountID, name string) error
+}
+
+// Store is all of the above, with transactions.
+type Store interface {
+	Accounts
+	Users
+	Tokens
+	Domains
+	// Tx runs fn in one transaction: it commits if fn returns nil and rolls
+	// back otherwise. Inside fn, use the Store it is given. On SQLite the
+	// transaction holds the write lock from its start.
+	Tx(ctx context.Context, fn func(Store) error) error
+	// Engine names the database engine: "sqlite" or "postgres".
+	Engine() string
+	Close() error
+}

@@ -1,0 +1,321 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
+)
+
+var t0 = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+func seedAccount(t *testing.T, db store.Store, id string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.CreateAccount(ctx, &store.Account{ID: id, Name: "Acme " + id, Language: "en", Created: t0}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func seedUser(t *testing.T, db store.Store, account, id, email string) *store.User {
+	t.Helper()
+	u := &store.User{ID: id, AccountID: account, Email: email, Name: "N " + id, Role: store.RoleMember,
+		TimeZone: "Europe/Paris", WorkingHours: []byte(`{"mon":[["09:00","17:00"]]}`), DefaultDuration: 30, Created: t0}
+	if err := db.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+func TestMigrationsIdempotent(t *testing.T) {
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			ctx := context.Background()
+			url := storetest.URL(t, e)
+			db, err := store.Open(ctx, url, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := db.MigrateReport(ctx)
+			if err != nil || n != 0 {
+				t.Fatalf("second migrate applied %d, err %v; want 0, nil", n, err)
+			}
+			st, err := db.Migrations(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range st {
+				if !m.Applied {
+					t.Errorf("migration %s not applied", m.Name)
+				}
+			}
+			db.Close()
+			// Reopening applies nothing and keeps the data.
+			db, err = store.Open(ctx, url, store.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if db.Engine() != e {
+				t.Errorf("Engine() = %q, want %q", db.Engine(), e)
+			}
+		})
+	}
+}
+
+func TestConcurrentMigrate(t *testing.T) {
+	// Several nodes starting at once on one database: each migration
+	// applies exactly once.
+	for _, e := range storetest.Engines {
+		t.Run(e, func(t *testing.T) {
+			url := storetest.URL(t, e)
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for i := 0; i < 4; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					db, err := store.Open(context.Background(), url, store.Options{})
+					if err != nil {
+						errs <- err
+						return
+					}
+					db.Close()
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+func TestSetupOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		if err := db.ClaimSetup(ctx, t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ClaimSetup(ctx, t0); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("second ClaimSetup: %v, want ErrConflict", err)
+		}
+	})
+}
+
+func TestAccountRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a1")
+		a, err := db.Account(ctx, "a1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Name != "Acme a1" || !a.Created.Equal(t0) || string(a.Branding) != "{}" {
+			t.Fatalf("got %+v", a)
+		}
+		a.DefaultVideoProvider = "zoom"
+		a.Branding = []byte(`{"name":"Acme"}`)
+		if err := db.UpdateAccount(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := db.Account(ctx, "a1")
+		if b.DefaultVideoProvider != "zoom" || string(b.Branding) != `{"name":"Acme"}` {
+			t.Fatalf("after update %+v", b)
+		}
+		if _, err := db.Account(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing account: %v", err)
+		}
+		if err := db.UpdateAccount(ctx, &store.Account{ID: "nope"}); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("update missing account: %v", err)
+		}
+	})
+}
+
+func TestUsersScopedByAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedAccount(t, db, "b")
+		ua := seedUser(t, db, "a", "ua", "Ann@Example.com")
+		seedUser(t, db, "b", "ub", "bob@other.org")
+		if ua.Email != "ann@example.com" {
+			t.Errorf("email not lower-cased: %q", ua.Email)
+		}
+		if _, err := db.User(ctx, "b", "ua"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account b read user of a: %v", err)
+		}
+		if _, err := db.UserByEmail(ctx, "b", "ann@example.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account b found a's user by e-mail: %v", err)
+		}
+		evil := *ua
+		evil.AccountID = "b"
+		evil.Name = "pwned"
+		if err := db.UpdateUser(ctx, &evil); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account b updated a's user: %v", err)
+		}
+		got, err := db.User(ctx, "a", "ua")
+		if err != nil || got.Name != "N ua" {
+			t.Fatalf("user after foreign update: %+v %v", got, err)
+		}
+		found, err := db.FindUserByEmail(ctx, "ANN@example.com")
+		if err != nil || found.ID != "ua" {
+			t.Fatalf("FindUserByEmail: %+v %v", found, err)
+		}
+		list, err := db.Users(ctx, "a")
+		if err != nil || len(list) != 1 || list[0].ID != "ua" {
+			t.Fatalf("Users(a) = %+v %v", list, err)
+		}
+		// One address, one user, across accounts.
+		dup := &store.User{ID: "x", AccountID: "b", Email: "ann@example.com", Name: "x", Role: store.RoleMember,
+			TimeZone: "UTC", WorkingHours: []byte(`{}`), Created: t0}
+		if err := db.CreateUser(ctx, dup); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate e-mail: %v, want ErrConflict", err)
+		}
+		n, err := db.CountUsersInDomain(ctx, "a", "example.com")
+		if err != nil || n != 1 {
+			t.Errorf("CountUsersInDomain = %d, %v", n, err)
+		}
+		if n, _ := db.CountUsersInDomain(ctx, "b", "example.com"); n != 0 {
+			t.Errorf("CountUsersInDomain(b) = %d", n)
+		}
+	})
+}
+
+func TestTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedAccount(t, db, "b")
+		seedUser(t, db, "a", "ua", "ann@example.com")
+		tok := &store.Token{ID: "t1", AccountID: "a", UserID: "ua", Hash: "abc", Name: "cli", Created: t0}
+		if err := db.CreateToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.TokenByHash(ctx, "abc")
+		if err != nil || got.UserID != "ua" || !got.LastUsed.IsZero() {
+			t.Fatalf("TokenByHash: %+v %v", got, err)
+		}
+		if err := db.TouchToken(ctx, "t1", t0.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = db.TokenByHash(ctx, "abc")
+		if !got.LastUsed.Equal(t0.Add(time.Hour)) {
+			t.Errorf("LastUsed = %v", got.LastUsed)
+		}
+		if err := db.DeleteToken(ctx, "b", "ua", "t1"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account b deleted a's token: %v", err)
+		}
+		if err := db.DeleteToken(ctx, "a", "ua", "t1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.TokenByHash(ctx, "abc"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted token still found: %v", err)
+		}
+	})
+}
+
+func TestDomainVerifiedByOneAccountOnly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedAccount(t, db, "b")
+		for _, acc := range []string{"a", "b"} {
+			if err := db.CreateDomain(ctx, &store.Domain{AccountID: acc, Name: "example.com", TXTValue: "v-" + acc, Created: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.CreateDomain(ctx, &store.Domain{AccountID: "a", Name: "example.com", TXTValue: "again", Created: t0}); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("same domain twice in one account: %v", err)
+		}
+		if err := db.MarkDomainVerified(ctx, "a", "example.com", t0); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("second account verified a taken domain: %v", err)
+		}
+		d, err := db.Domain(ctx, "a", "example.com")
+		if err != nil || !d.Verified || !d.VerifiedAt.Equal(t0) {
+			t.Fatalf("domain a: %+v %v", d, err)
+		}
+		d, _ = db.Domain(ctx, "b", "example.com")
+		if d.Verified {
+			t.Error("domain of b marked verified")
+		}
+		list, _ := db.Domains(ctx, "a")
+		if len(list) != 1 || list[0].TXTValue != "v-a" {
+			t.Errorf("Domains(a) = %+v", list)
+		}
+		if err := db.DeleteDomain(ctx, "b", "nope.com"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("delete missing: %v", err)
+		}
+		// After a releases it, b may verify it.
+		if err := db.DeleteDomain(ctx, "a", "example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0); err != nil {
+			t.Errorf("b verify after release: %v", err)
+		}
+	})
+}
+
+func TestTxRollsBack(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := db.Tx(ctx, func(tx store.Store) error {
+			if err := tx.CreateAccount(ctx, &store.Account{ID: "r", Name: "r", Language: "en", Created: t0}); err != nil {
+				return err
+			}
+			if _, err := tx.Account(ctx, "r"); err != nil {
+				return fmt.Errorf("read own write: %w", err)
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("Tx: %v", err)
+		}
+		if _, err := db.Account(ctx, "r"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("rolled back account visible: %v", err)
+		}
+	})
+}
+
+func TestConcurrentWriters(t *testing.T) {
+	// Many goroutines writing at once: none fails with "database is
+	// locked", none is lost.
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs <- db.Tx(ctx, func(tx store.Store) error {
+					u := &store.User{ID: fmt.Sprint("u", i), AccountID: "a", Email: fmt.Sprintf("u%d@example.com", i),
+						Name: "u", Role: store.RoleMember, TimeZone: "UTC", WorkingHours: []byte(`{}`), Created: t0}
+					return tx.CreateUser(ctx, u)
+				})
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		list, err := db.Users(ctx, "a")
+		if err != nil || len(list) != 40 {
+			t.Fatalf("%d users, %v", len(list), err)
+		}
+	})
+}
