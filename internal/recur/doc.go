@@ -1,0 +1,28 @@
+// Package recur expands iCalendar recurrences: RFC 5545 recurrence rules
+// (RRULE), recurrence dates (RDATE), exceptions (EXDATE), overridden and
+// cancelled instances (RECURRENCE-ID), and the time zones they are written in
+// (IANA names, the calendar's own VTIMEZONE definitions and Windows zone
+// names).
+//
+// The availability search, the built-in calendar, the CalDAV client and the
+// invitation code use it to turn a calendar into the instants at which its
+// events happen. Three layers are exported:
+//
+//   - Rule: one RRULE value, parsed with ParseRule and expanded against a
+//     DTSTART with Rule.Iterator or Rule.Between. Expansion works on wall
+//     clock (civil) time and converts to instants at the end, so that a
+//     daily 09:00 meeting stays at 09:00 across daylight saving changes.
+//   - Zones: resolves a TZID parameter into a *time.Location, using the
+//     calendar's VTIMEZONE components, then IANA names, then Windows names.
+//   - ExpandCalendar: every instance of every event of a calendar in a time
+//     window, with overrides applied, sorted by start.
+//
+// Every expansion is bounded: Options.MaxInstances caps the instances and
+// Options.MaxIterations the work spent looking for them, so a rule that
+// produces a result every second for decades, or one that never matches,
+// returns what it found and an error wrapping ErrCapped.
+//
+// This package is part of Convene's core: it must never import the store,
+// the web or mail front ends, or any other Convene package; it depends only
+// on the standard library and github.com/emersion/go-ical.
+package recur
