@@ -1,0 +1,162 @@
+package zoom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/internal/video"
+)
+
+// CreateOnce makes a meeting hosted by host unless an earlier attempt of
+// the side effect ref names already did, and then returns that meeting (see
+// "Exactly-once creation" in the package comment). A caller that retries
+// after an error passes the same ref with Since set to when its first
+// attempt started (or earlier).
+//
+// An error that still leaves the outcome open is a *video.Error with
+// Uncertain set: retry later with Since, never with a fresh reference.
+func (c *Client) CreateOnce(ctx context.Context, host string, spec video.Spec, ref video.CreateRef) (*video.Meeting, error) {
+	op := "zoom: create meeting for " + host
+	if ref.Key != "" {
+		op += " (" + ref.Key + ")"
+	}
+	path, err := userPath(host)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	body, err := specBody(spec, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	if err := c.hostPaused(host); err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	since := ref.Since
+	if !since.IsZero() {
+		// An earlier attempt may have created it before its answer was lost.
+		m, err := c.findCreated(ctx, host, body, ref, since)
+		if err != nil {
+			return nil, fmt.Errorf("%s: look for the meeting of an earlier attempt: %w", op,
+				&video.Error{Provider: "zoom", Uncertain: true, Err: err})
+		}
+		if m != nil {
+			return m, nil
+		}
+	} else {
+		since = c.now()
+	}
+
+	p := c.Retry.withDefaults()
+	for attempt := 1; ; attempt++ {
+		var w wireMeeting
+		err := c.do(ctx, request{method: http.MethodPost, path: path + "/meetings", body: body, out: &w, host: host})
+		if err == nil {
+			m, derr := w.meeting()
+			if derr == nil {
+				return m, nil
+			}
+			// Created, but the answer is unreadable: find it in the list.
+			err = &video.Error{Provider: "zoom", Status: http.StatusCreated, Uncertain: true, Err: fmt.Errorf("decode answer: %w", derr)}
+		}
+		e, ok := errors.AsType[*video.Error](err)
+		if !ok || !e.Uncertain || ctx.Err() != nil {
+			// Refused (4xx, 429, 401 after a refresh), or the caller gave up.
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+
+		// Zoom may have created the meeting: never post again without
+		// looking for it.
+		wait := c.backoff(attempt)
+		if errors.Is(err, context.DeadlineExceeded) && wait < p.Settle {
+			// The timed-out request may still be running at Zoom.
+			wait = p.Settle
+		}
+		c.log().Debug("zoom: create outcome unknown; looking for the meeting", "host", host, "ref", ref.Key, "attempt", attempt, "wait", wait, "err", err)
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return nil, fmt.Errorf("%s: %w (after: %w)", op, serr, err)
+		}
+		m, lerr := c.findCreated(ctx, host, body, ref, since)
+		if lerr != nil {
+			return nil, fmt.Errorf("%s: %w; looking for the meeting it may have created failed: %w", op, err, lerr)
+		}
+		if m != nil {
+			return m, nil
+		}
+		if attempt >= p.Attempts {
+			return nil, fmt.Errorf("%s: %w", op, err)
+		}
+	}
+}
+
+// findCreated looks in host's meetings for the one an attempt of ref made
+// since since, and returns it read in full, or nil.
+func (c *Client) findCreated(ctx context.Context, host string, body *wireSpec, ref video.CreateRef, since time.Time) (*video.Meeting, error) {
+	if body.Type == int(video.Instant) {
+		// Zoom does not list instant meetings (zoom-api.md §1.10).
+		return nil, nil
+	}
+	p := c.Retry.withDefaults()
+	lo, hi := since.Add(-p.ClockSkew), c.now().Add(p.ClockSkew)
+	var want time.Time
+	if body.StartTime != "" {
+		want, _ = video.ParseTime(body.StartTime, nil)
+	}
+	var best *video.Meeting
+	err := c.eachPage(ctx, host, ListScheduled, func(pg *MeetingPage) {
+		for i := range pg.Meetings {
+			m := &pg.Meetings[i]
+			if !fingerprintMatches(m, body, want, lo, hi) || (ref.Exclude != nil && ref.Exclude(m.ID)) {
+				continue
+			}
+			if best == nil || m.CreatedAt.Before(best.CreatedAt) || (m.CreatedAt.Equal(best.CreatedAt) && idLess(m.ID, best.ID)) {
+				best = m
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if best == nil {
+		return nil, nil
+	}
+	return c.Get(ctx, best.ID, "")
+}
+
+// fingerprintMatches reports whether the listed meeting m is the one the
+// create request body asks for, created within [lo, hi].
+func fingerprintMatches(m *video.Meeting, body *wireSpec, want, lo, hi time.Time) bool {
+	if m.CreatedAt.IsZero() || m.CreatedAt.Before(lo) || m.CreatedAt.After(hi) {
+		return false
+	}
+	if int(m.Type) != body.Type {
+		return false
+	}
+	if body.Topic != "" && strings.TrimSpace(m.Topic) != strings.TrimSpace(body.Topic) {
+		return false
+	}
+	if body.Type == int(video.Scheduled) && !want.IsZero() && !m.StartTime.Truncate(time.Minute).Equal(want.Truncate(time.Minute)) {
+		return false
+	}
+	if body.Duration != 0 && m.Duration != body.Duration {
+		return false
+	}
+	if body.Timezone != "" && m.Timezone != "" && m.Timezone != body.Timezone {
+		return false
+	}
+	return true
+}
+
+// idLess orders meeting numbers numerically.
+func idLess(a, b string) bool {
+	x, errx := strconv.ParseInt(a, 10, 64)
+	y, erry := strconv.ParseInt(b, 10, 64)
+	if errx != nil || erry != nil {
+		return a < b
+	}
+	return x < y
+}
