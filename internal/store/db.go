@@ -45,6 +45,9 @@ type Options struct {
 	// MaxConns bounds the PostgreSQL pool and the SQLite read pool
 	// (default 8).
 	MaxConns int
+	// SkipMigrations opens without migrating, for callers that run
+	// MigrateReport themselves.
+	SkipMigrations bool
 }
 
 // Open opens the database named by url ("sqlite:PATH" or "postgres://…")
@@ -67,6 +70,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.SkipMigrations {
+		return db, nil
 	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()

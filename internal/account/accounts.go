@@ -1,0 +1,81 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
+)
+
+// Account returns the principal's account.
+func (s *Service) Account(ctx context.Context, p Principal) (*store.Account, error) {
+	return s.Store.Account(ctx, p.AccountID)
+}
+
+// AccountPatch changes account settings; nil fields stay as they are.
+// Invitation templates and branding are checked by the invite package
+// before they reach here.
+type AccountPatch struct {
+	Name                 *string
+	Language             *string
+	DefaultVideoProvider *string
+	Branding             []byte
+	Templates            []byte
+}
+
+// UpdateAccount applies a patch to the admin's account.
+func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountPatch) (*store.Account, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	var out *store.Account
+	err := s.Store.Tx(ctx, func(tx store.Store) error {
+		a, err := tx.Account(ctx, p.AccountID)
+		if err != nil {
+			return err
+		}
+		var fs failure.Fields
+		if patch.Name != nil {
+			if n := strings.TrimSpace(*patch.Name); n == "" || len(n) > 200 {
+				fs.Add("name", "give a name of 1 to 200 characters")
+			} else {
+				a.Name = n
+			}
+		}
+		if patch.Language != nil {
+			if !ValidLanguage(*patch.Language) {
+				fs.Add("language", "%q is not a supported language (%s)", *patch.Language, strings.Join(Languages, ", "))
+			} else {
+				a.Language = *patch.Language
+			}
+		}
+		if patch.DefaultVideoProvider != nil {
+			v := *patch.DefaultVideoProvider
+			if v != "" && v != "none" && v != "zoom" && v != "jitsi" {
+				fs.Add("default_video_provider", "%q is not zoom, jitsi or none", v)
+			} else {
+				a.DefaultVideoProvider = v
+			}
+		}
+		if patch.Branding != nil {
+			a.Branding = patch.Branding
+		}
+		if patch.Templates != nil {
+			a.Templates = patch.Templates
+		}
+		if err := fs.Err(); err != nil {
+			return err
+		}
+		out = a
+		return tx.UpdateAccount(ctx, a)
+	})
+	if err != nil {
+		if _, ok := failure.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("account: update: %w", err)
+	}
+	return out, nil
+}

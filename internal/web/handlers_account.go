@@ -1,0 +1,283 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	if s.Health != nil {
+		if err := s.Health(r.Context()); err != nil {
+			s.Log.Error("health check failed", "err", err)
+			return failure.New(failure.Unavailable, "the database does not answer")
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ok", "version": s.Version})
+	return nil
+}
+
+func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
+	var in account.SetupInput
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	operator := false
+	if tok := bearer(r); tok != "" {
+		if !s.Accounts.IsOperator(tok) {
+			return failure.New(failure.Unauthenticated, "the bearer token is not the operator token")
+		}
+		operator = true
+	}
+	res, err := s.Accounts.Setup(r.Context(), in, operator)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"account_id": res.Account.ID, "user_id": res.User.ID, "token": res.Token})
+	return nil
+}
+
+// userView is the JSON form of a user.
+type userView struct {
+	ID              string          `json:"id"`
+	Email           string          `json:"email"`
+	Name            string          `json:"name"`
+	Role            store.Role      `json:"role"`
+	TimeZone        string          `json:"timezone"`
+	Language        string          `json:"language"`
+	WorkingHours    rawJSON         `json:"working_hours"`
+	DefaultDuration int             `json:"default_duration"`
+	VideoProvider   string          `json:"video_provider"`
+	Buffers         account.Buffers `json:"buffers"`
+	MinNotice       int             `json:"min_notice"`
+	Created         time.Time       `json:"created_at"`
+}
+
+// rawJSON is stored JSON written as is.
+type rawJSON []byte
+
+// MarshalJSON implements json.Marshaler.
+func (b rawJSON) MarshalJSON() ([]byte, error) {
+	if len(b) == 0 {
+		return []byte("{}"), nil
+	}
+	return b, nil
+}
+
+func viewUser(u *store.User) userView {
+	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, TimeZone: u.TimeZone, Language: u.Language,
+		WorkingHours: rawJSON(u.WorkingHours), DefaultDuration: u.DefaultDuration, VideoProvider: u.VideoProvider,
+		Buffers: account.Buffers{Before: u.BufferBefore, After: u.BufferAfter}, MinNotice: u.MinNotice, Created: u.Created}
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	u, err := s.Accounts.User(r.Context(), p, p.UserID)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+func (s *Server) patchMe(w http.ResponseWriter, r *http.Request) error {
+	var patch account.UserPatch
+	if err := decodeJSON(w, r, &patch); err != nil {
+		return err
+	}
+	u, err := s.Accounts.UpdateMe(r.Context(), principal(r), patch)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewUser(u))
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
+	us, err := s.Accounts.Users(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	out := make([]userView, len(us))
+	for i := range us {
+		out[i] = viewUser(&us[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"users": out})
+	return nil
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in account.NewUser
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	u, secret, err := s.Accounts.CreateUser(r.Context(), principal(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"user": viewUser(u), "token": secret})
+	return nil
+}
+
+// tokenView is the JSON form of a token, without its secret.
+type tokenView struct {
+	ID       string     `json:"id"`
+	Name     string     `json:"name"`
+	Created  time.Time  `json:"created_at"`
+	LastUsed *time.Time `json:"last_used_at,omitempty"`
+}
+
+func viewToken(t *store.Token) tokenView {
+	v := tokenView{ID: t.ID, Name: t.Name, Created: t.Created}
+	if !t.LastUsed.IsZero() {
+		lu := t.LastUsed
+		v.LastUsed = &lu
+	}
+	return v
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
+	ts, err := s.Accounts.Tokens(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	out := make([]tokenView, len(ts))
+	for i := range ts {
+		out[i] = viewToken(&ts[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+	return nil
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	t, secret, err := s.Accounts.CreateToken(r.Context(), principal(r), in.Name)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": viewToken(t), "secret": secret})
+	return nil
+}
+
+func (s *Server) deleteToken(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.DeleteToken(r.Context(), principal(r), r.PathValue("id")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// domainView is the JSON form of a managed domain.
+type domainView struct {
+	Domain     string     `json:"domain"`
+	Verified   bool       `json:"verified"`
+	TXTName    string     `json:"txt_name"`
+	TXTValue   string     `json:"txt_value"`
+	VerifiedAt *time.Time `json:"verified_at,omitempty"`
+	Created    time.Time  `json:"created_at"`
+}
+
+func viewDomain(d *store.Domain) domainView {
+	v := domainView{Domain: d.Name, Verified: d.Verified, TXTName: account.TXTName(d.Name), TXTValue: d.TXTValue, Created: d.Created}
+	if d.Verified {
+		at := d.VerifiedAt
+		v.VerifiedAt = &at
+	}
+	return v
+}
+
+func (s *Server) listDomains(w http.ResponseWriter, r *http.Request) error {
+	ds, err := s.Accounts.Domains(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	out := make([]domainView, len(ds))
+	for i := range ds {
+		out[i] = viewDomain(&ds[i])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"domains": out})
+	return nil
+}
+
+func (s *Server) addDomain(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Domain string `json:"domain"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	d, err := s.Accounts.AddDomain(r.Context(), principal(r), in.Domain)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, viewDomain(d))
+	return nil
+}
+
+func (s *Server) verifyDomain(w http.ResponseWriter, r *http.Request) error {
+	d, err := s.Accounts.VerifyDomain(r.Context(), principal(r), r.PathValue("domain"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"domain": d.Name, "verified": true})
+	return nil
+}
+
+func (s *Server) removeDomain(w http.ResponseWriter, r *http.Request) error {
+	if err := s.Accounts.RemoveDomain(r.Context(), principal(r), r.PathValue("domain")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// accountView is the JSON form of an account.
+type accountView struct {
+	ID                   string    `json:"id"`
+	Name                 string    `json:"name"`
+	Language             string    `json:"language"`
+	DefaultVideoProvider string    `json:"default_video_provider"`
+	Branding             rawJSON   `json:"branding"`
+	Invitation           rawJSON   `json:"invitation"`
+	Created              time.Time `json:"created_at"`
+}
+
+func viewAccount(a *store.Account) accountView {
+	return accountView{ID: a.ID, Name: a.Name, Language: a.Language, DefaultVideoProvider: a.DefaultVideoProvider,
+		Branding: rawJSON(a.Branding), Invitation: rawJSON(a.Templates), Created: a.Created}
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.Accounts.Account(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewAccount(a))
+	return nil
+}
+
+func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name                 *string `json:"name"`
+		Language             *string `json:"language"`
+		DefaultVideoProvider *string `json:"default_video_provider"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	a, err := s.Accounts.UpdateAccount(r.Context(), principal(r), account.AccountPatch{
+		Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, viewAccount(a))
+	return nil
+}
