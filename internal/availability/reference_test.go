@@ -281,7 +281,7 @@ func randRanges(r *rand.Rand) []ClockRange {
 		var c Clock
 		switch r.IntN(4) {
 		case 0:
-			c = Clock(r.IntN(5*60)) // small hours
+			c = Clock(r.IntN(5 * 60)) // small hours
 		case 1:
 			c = []Clock{0, EndOfDay, 12 * 60, 23 * 60}[r.IntN(4)]
 		default:

@@ -59,7 +59,7 @@ func TestWorkingHoursAcrossDST(t *testing.T) {
 		{"Europe/Paris", "2026-03-29", []ClockRange{rng("00:00", "24:00")}, "2026-03-28T23:00Z/2026-03-29T22:00Z"}, // 23 h
 		{"Europe/Paris", "2026-03-29", []ClockRange{rng("02:30", "04:00")}, "2026-03-29T01:00Z/2026-03-29T02:00Z"}, // starts 03:00 CEST
 		{"Europe/Paris", "2026-03-29", []ClockRange{rng("01:00", "02:30")}, "2026-03-29T00:00Z/2026-03-29T01:00Z"}, // ends 03:00 CEST
-		{"Europe/Paris", "2026-03-29", []ClockRange{rng("02:00", "03:00")}, ""},                                     // never on the clock
+		{"Europe/Paris", "2026-03-29", []ClockRange{rng("02:00", "03:00")}, ""},                                    // never on the clock
 		{"Europe/Paris", "2026-10-25", []ClockRange{rng("09:00", "17:00")}, "2026-10-25T08:00Z/2026-10-25T16:00Z"},
 		{"Europe/Paris", "2026-10-25", []ClockRange{rng("00:00", "24:00")}, "2026-10-24T22:00Z/2026-10-25T23:00Z"}, // 25 h
 		{"Europe/Paris", "2026-10-25", []ClockRange{rng("02:30", "04:00")}, "2026-10-25T00:30Z/2026-10-25T01:00Z 2026-10-25T01:30Z/2026-10-25T03:00Z"},
