@@ -75,13 +75,12 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, operator bool) (*Set
 			TimeZone: tz, WorkingHours: DefaultWorkingHours, DefaultDuration: 30, Created: now},
 	}
 	err = s.Store.Tx(ctx, func(tx store.Store) error {
-		if err := tx.ClaimSetup(ctx, now); err != nil {
-			if !errors.Is(err, store.ErrConflict) {
-				return err
-			}
-			if !operator {
-				return failure.New(failure.Forbidden, "setup is done; further accounts need the operator token")
-			}
+		first, err := tx.ClaimSetup(ctx, now)
+		if err != nil {
+			return err
+		}
+		if !first && !operator {
+			return failure.New(failure.Forbidden, "setup is done; further accounts need the operator token")
 		}
 		if err := tx.CreateAccount(ctx, res.Account); err != nil {
 			return err

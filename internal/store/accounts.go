@@ -7,9 +7,13 @@ import (
 )
 
 // ClaimSetup implements Accounts.
-func (db *DB) ClaimSetup(ctx context.Context, at time.Time) error {
-	_, err := db.w().ExecContext(ctx, `INSERT INTO setup_claim (id, claimed_ms) VALUES (1, $1)`, ms(at))
-	return db.wrap(err, "claim setup")
+func (db *DB) ClaimSetup(ctx context.Context, at time.Time) (bool, error) {
+	res, err := db.w().ExecContext(ctx, `INSERT INTO setup_claim (id, claimed_ms) VALUES (1, $1) ON CONFLICT DO NOTHING`, ms(at))
+	if err != nil {
+		return false, db.wrap(err, "claim setup")
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "claim setup")
 }
 
 // CreateAccount implements Accounts.

@@ -97,9 +97,9 @@ type Domain struct {
 
 // Accounts stores accounts.
 type Accounts interface {
-	// ClaimSetup records that the one-time setup happened; ErrConflict if
-	// it already did.
-	ClaimSetup(ctx context.Context, at time.Time) error
+	// ClaimSetup records that the one-time setup happened and reports
+	// whether this call was the first.
+	ClaimSetup(ctx context.Context, at time.Time) (first bool, err error)
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
 	UpdateAccount(ctx context.Context, a *Account) error

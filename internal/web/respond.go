@@ -96,6 +96,15 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	enc.Encode(doc)
 }
 
+// writeProblem answers a problem document for statuses that are no
+// failure of the core (405).
+func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, detail string) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"type": "about:blank", "title": title, "status": status,
+		"detail": detail, "instance": "urn:convene:request:" + requestID(r.Context())})
+}
+
 // decodeJSON reads the request body as one JSON value into v, refusing
 // unknown fields, trailing data and bodies over maxJSONBody, and returns a
 // failure that says what is wrong.

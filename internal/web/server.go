@@ -75,11 +75,38 @@ func (s *Server) Handler() http.Handler {
 		p := "/" + strings.Trim(prefix, "/")
 		mux.Handle(p+"/", s.observe(p+"/", http.StripPrefix(p, h)))
 	}
-	mux.Handle("/", s.observe("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	unmatched := s.observe("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, _ := mux.Handler(r)
+		cw := &captureWriter{header: http.Header{}}
+		h.ServeHTTP(cw, r)
+		if cw.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", cw.header.Get("Allow"))
+			writeProblem(w, r, http.StatusMethodNotAllowed, "Method not allowed",
+				fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, cw.header.Get("Allow")))
+			return
+		}
 		writeError(w, r, s.Log, failure.New(failure.NotFound, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	}))
+	return s.recoverer(s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux's own 404 and 405 answers are plain text; answer them
+		// as problem documents instead.
+		if _, pattern := mux.Handler(r); pattern == "" {
+			unmatched.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
 	})))
-	return s.recoverer(s.withRequestID(mux))
 }
+
+// captureWriter records what the mux's fallback handler would answer.
+type captureWriter struct {
+	header http.Header
+	status int
+}
+
+func (c *captureWriter) Header() http.Header         { return c.header }
+func (c *captureWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (c *captureWriter) WriteHeader(status int)      { c.status = status }
 
 // handlerFunc is a route's handler: it writes the answer, or returns an
 // error that is answered as a problem document.

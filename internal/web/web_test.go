@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,10 +35,18 @@ func newHarness(t *testing.T, engine string) *harness {
 	t.Helper()
 	h := &harness{t: t, db: storetest.Open(t, engine), dns: dnstest.Start(t)}
 	accounts := account.New(h.db, account.NewResolver(h.dns.Addr), operatorToken)
-	h.api = &Server{Accounts: accounts, Version: "test"}
+	h.api = &Server{Accounts: accounts, Version: "test", Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
 	h.srv = httptest.NewServer(h.api.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// testLog writes log lines to the test's log.
+type testLog struct{ t testing.TB }
+
+func (w testLog) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
 }
 
 // do sends a request with an optional JSON body and bearer token and
