@@ -1,0 +1,195 @@
+package recur
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-ical"
+)
+
+func decodeCal(t testing.TB, text string) *ical.Calendar {
+	t.Helper()
+	text = strings.ReplaceAll(strings.TrimSpace(text), "\n", "\r\n") + "\r\n"
+	cal, err := ical.NewDecoder(strings.NewReader(text)).Decode()
+	if err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return cal
+}
+
+// vtimezones written the way Outlook, Apple and Google write them.
+const (
+	// Outlook: a Windows name and observances that start in 1601.
+	vtzWindows = `BEGIN:VTIMEZONE
+TZID:W. Europe Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=10
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010101T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3
+END:DAYLIGHT
+END:VTIMEZONE`
+	// A US zone with its 2007 rule change: a bounded rule, then an
+	// open-ended one, in the older "Sunday on or after the 8th" form.
+	vtzUS = `BEGIN:VTIMEZONE
+TZID:Custom Eastern
+BEGIN:DAYLIGHT
+DTSTART:19870405T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+TZNAME:EDT
+RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;UNTIL=20060402T070000Z
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:19671029T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+TZNAME:EST
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;UNTIL=20061029T060000Z
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:20070311T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+TZNAME:EDT
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYMONTHDAY=8,9,10,11,12,13,14
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:20071104T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+TZNAME:EST
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
+END:STANDARD
+END:VTIMEZONE`
+	// Lord Howe Island: a 30-minute daylight saving shift, southern
+	// hemisphere.
+	vtzLordHowe = `BEGIN:VTIMEZONE
+TZID:Custom Lord Howe
+BEGIN:STANDARD
+DTSTART:20080406T020000
+TZOFFSETFROM:+1100
+TZOFFSETTO:+1030
+TZNAME:+1030
+RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:20081005T020000
+TZOFFSETFROM:+1030
+TZOFFSETTO:+1100
+TZNAME:+11
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU
+END:DAYLIGHT
+END:VTIMEZONE`
+	// No rule at all, only listed onsets (RDATE), as some servers write
+	// a zone for the years an event needs.
+	vtzRDate = `BEGIN:VTIMEZONE
+TZID:Listed Paris
+BEGIN:DAYLIGHT
+DTSTART:20250330T020000
+RDATE:20260329T020000,20270328T020000
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+TZNAME:CEST
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:20251026T030000
+RDATE:20261025T030000
+RDATE:20271031T030000
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+TZNAME:CET
+END:STANDARD
+END:VTIMEZONE`
+)
+
+// sameOffsets checks that got and want give the same UTC offset every six
+// hours between two years.
+func sameOffsets(t *testing.T, got, want *time.Location, from, to int) {
+	t.Helper()
+	start := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(to, 1, 1, 0, 0, 0, 0, time.UTC)
+	bad := 0
+	for tm := start; tm.Before(end); tm = tm.Add(6 * time.Hour) {
+		_, og := tm.In(got).Zone()
+		_, ow := tm.In(want).Zone()
+		if og != ow {
+			if bad < 5 {
+				t.Errorf("%s at %v: offset %d, want %d (%s)", got, tm, og, ow, want)
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d differences in all", bad)
+	}
+}
+
+func TestLocationFromVTimezone(t *testing.T) {
+	cases := []struct {
+		vtz      string
+		tzid     string
+		like     string
+		from, to int
+		footer   bool
+	}{
+		{vtzWindows, "W. Europe Standard Time", "Europe/Berlin", 1997, 2100, true},
+		{vtzUS, "Custom Eastern", "America/New_York", 1990, 2100, true},
+		{vtzLordHowe, "Custom Lord Howe", "Australia/Lord_Howe", 2009, 2100, true},
+		{vtzRDate, "Listed Paris", "Europe/Paris", 2025, 2028, false},
+	}
+	for _, c := range cases {
+		t.Run(c.tzid, func(t *testing.T) {
+			cal := decodeCal(t, "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:test\n"+c.vtz+"\nEND:VCALENDAR")
+			loc, err := NewZones(cal).Location(c.tzid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if loc.String() != c.tzid {
+				t.Errorf("name %q, want %q", loc.String(), c.tzid)
+			}
+			sameOffsets(t, loc, mustLoad(t, c.like), c.from, c.to)
+		})
+	}
+}
+
+func TestLoadLocationNames(t *testing.T) {
+	cases := map[string]string{
+		"Europe/Paris":            "Europe/Paris",
+		"W. Europe Standard Time": "Europe/Berlin",
+		"Eastern Standard Time":   "America/New_York",
+		"India Standard Time":     "Asia/Calcutta",
+		"Lord Howe Standard Time": "Australia/Lord_Howe",
+		"(UTC+01:00) Amsterdam, Berlin, Bern, Rome, Stockholm, Vienna": "Europe/Berlin",
+		"/mozilla.org/20050126_1/Europe/Paris":                         "Europe/Paris",
+		"/softwarestudio.org/Olson_20011030_5/America/New_York":        "America/New_York",
+		"UTC": "UTC",
+	}
+	for name, like := range cases {
+		loc, err := LoadLocation(name)
+		if err != nil {
+			t.Errorf("%q: %v", name, err)
+			continue
+		}
+		want := mustLoad(t, like)
+		for _, tm := range []time.Time{time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC), time.Date(2026, 7, 15, 12, 0, 0, 0, time.UTC)} {
+			_, a := tm.In(loc).Zone()
+			_, b := tm.In(want).Zone()
+			if a != b {
+				t.Errorf("%q at %v: offset %d, want %d", name, tm, a, b)
+			}
+		}
+	}
+	for _, bad := range []string{"", "Local", "Mars/Olympus_Mons", "../../etc/passwd"} {
+		if _, err := LoadLocation(bad); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
