@@ -1,8 +1,0 @@
-package zoomsandbox
-
-import (
-	"net/http"
-	"testing"
-)
-
-func conformanceTransport(t *testing.T, rt http.RoundTripper) http.RoundTripper { return rt }
