@@ -29,7 +29,7 @@ type environment struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
-	getenv func(string) string
+	lookupEnv func(string) (string, bool)
 }
 
 // commands is the table of subcommands, filled by the init functions of the
@@ -40,7 +40,7 @@ func register(c command) { commands[c.name] = c }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	env := environment{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	code := dispatch(ctx, os.Args[1:], env)
 	stop()
 	os.Exit(code)

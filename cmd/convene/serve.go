@@ -29,7 +29,7 @@ func loadConfig(name string, args []string, env environment) (*config.Config, in
 		fmt.Fprintf(env.stderr, "convene %s: unexpected argument %q\n", name, fs.Arg(0))
 		return nil, 2
 	}
-	cfg, err := config.Load(fs, env.getenv)
+	cfg, err := config.Load(fs, env.lookupEnv)
 	if err == nil {
 		err = cfg.EnsureDataDir()
 	}

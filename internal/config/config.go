@@ -93,16 +93,18 @@ func Flags(fs *flag.FlagSet) {
 }
 
 // Load builds the Config from the parsed flags of fs (registered by Flags),
-// then the environment read through getenv, then the defaults, and validates
-// it. Its error says, in one line, which setting is wrong and how to fix it.
-func Load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
+// then the environment read through lookupEnv (os.LookupEnv: a variable set
+// to the empty string counts as set, so CONVENE_SMTP_ADDR= turns SMTP off),
+// then the defaults, and validates it. Its error says, in one line, which
+// setting is wrong and how to fix it.
+func Load(fs *flag.FlagSet, lookupEnv func(string) (string, bool)) (*Config, error) {
 	set := map[string]string{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = f.Value.String() })
 	c := &Config{}
 	for _, s := range settings {
 		v, ok := set[s.flag]
 		if !ok {
-			v, ok = getenv(s.env), getenv(s.env) != ""
+			v, ok = lookupEnv(s.env)
 		}
 		if !ok {
 			v = s.def
@@ -112,7 +114,7 @@ func Load(fs *flag.FlagSet, getenv func(string) string) (*Config, error) {
 	for _, s := range boolSettings {
 		v, ok := set[s.flag]
 		if !ok {
-			v = getenv(s.env)
+			v, _ = lookupEnv(s.env)
 		}
 		if v == "" {
 			continue
