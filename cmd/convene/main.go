@@ -26,9 +26,9 @@ type command struct {
 
 // environment is what a subcommand may touch of the outside world.
 type environment struct {
-	stdin  io.Reader
-	stdout io.Writer
-	stderr io.Writer
+	stdin     io.Reader
+	stdout    io.Writer
+	stderr    io.Writer
 	lookupEnv func(string) (string, bool)
 }
 
