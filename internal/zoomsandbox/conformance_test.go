@@ -319,13 +319,15 @@ func deliberatelyInvalid(req *http.Request) *http.Request {
 
 // conformanceTransport checks every exchange through rt.
 func conformanceTransport(t *testing.T, rt http.RoundTripper) http.RoundTripper {
-	return &conformance{t: t, next: rt, spec: loadZoomSpec(t)}
+	return &conformance{t: t, next: rt, spec: loadZoomSpec(t), count: true}
 }
 
 type conformance struct {
 	t    *testing.T
 	next http.RoundTripper
 	spec *zoomSpec
+	// count adds the exchanges to validatedCount (not for the meta test).
+	count bool
 }
 
 func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -398,9 +400,11 @@ func (c *conformance) checkAPI(req *http.Request, reqBody []byte, resp *http.Res
 		}
 		return fmt.Errorf("no operation in Zoom's document: %w", err)
 	}
-	validatedMu.Lock()
-	validatedCount[route.Operation.OperationID]++
-	validatedMu.Unlock()
+	if c.count {
+		validatedMu.Lock()
+		validatedCount[route.Operation.OperationID]++
+		validatedMu.Unlock()
+	}
 	opts := &openapi3filter.Options{
 		SkipSettingDefaults:   true,
 		IncludeResponseStatus: true,
