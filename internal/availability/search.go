@@ -274,7 +274,7 @@ func newPlan(q *Query) (*plan, error) {
 	pl.hasPref = org.Preferred != nil && q.Ranking == Balanced
 	if pl.hasPref {
 		pl.pref.gen.init(newZoneCache(org.Location), &org.Preferred.Days, nil, nil, pl.first, pl.to)
-		pl.pref.buf = pl.pref.buf[:0]
+		pl.pref.buf, pl.pref.head = pl.pref.buf[:0], 0
 		pl.pref.end = false
 	}
 	return pl, nil
@@ -465,7 +465,7 @@ func Search(q Query) ([]Slot, error) {
 	var out []Slot
 	switch q.Ranking {
 	case Earliest:
-		out = make([]Slot, 0, pl.limit)
+		out = make([]Slot, 0, min(pl.limit, 64))
 		pl.sweep(func(t int64) bool {
 			if len(out) == pl.limit {
 				return false
@@ -474,7 +474,7 @@ func Search(q Query) ([]Slot, error) {
 			return len(out) < pl.limit
 		})
 	case Balanced:
-		h := topK{k: pl.limit, h: make([]cand, 0, pl.limit)}
+		h := topK{k: pl.limit, h: make([]cand, 0, min(pl.limit, 64))}
 		pl.sweep(func(t int64) bool {
 			h.push(cand{t, pl.score(t)})
 			return true

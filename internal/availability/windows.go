@@ -184,33 +184,60 @@ func (c *cursor) fit(t, d int64, al *aligner) int64 {
 				return s
 			}
 		}
+		if c.pos < t {
+			c.skipTo(t)
+		}
 		c.have = c.nextPiece()
 	}
 	return never
 }
 
+// skipTo moves the sweep forward to t, which another attendee's cursor
+// proposed: busy intervals are skipped by galloping search, in O(log k) for
+// k of them, instead of one free piece at a time.
+func (c *cursor) skipTo(t int64) {
+	c.pos = t
+	lo, hi, step := c.bi, c.bi, 1
+	for hi < len(c.busy) && c.busy[hi].e+c.bb <= t {
+		lo = hi + 1
+		hi += step
+		step *= 2
+	}
+	hi = min(hi, len(c.busy))
+	for lo < hi { // first index in [lo, hi) ending after t
+		m := int(uint(lo+hi) >> 1)
+		if c.busy[m].e+c.bb <= t {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	c.bi = lo
+}
+
 // winQueue measures how much of an interval lies in a stream of windows
 // (the organizer's preferred times), for intervals given in time order.
 type winQueue struct {
-	gen hoursGen
-	buf []win
-	end bool
+	gen  hoursGen
+	buf  []win // buf[head:] are the windows not yet behind
+	head int
+	end  bool
 }
 
 // overlap returns the length of [s, e) inside the windows; s must not
 // decrease between calls.
 func (q *winQueue) overlap(s, e int64) int64 {
 	for {
-		if len(q.buf) == 0 && !q.fill() {
+		if q.head == len(q.buf) && !q.fill() {
 			return 0
 		}
-		if q.buf[0].e > s {
+		if q.buf[q.head].e > s {
 			break
 		}
-		q.buf = q.buf[1:]
+		q.head++
 	}
 	var total int64
-	for i := 0; ; i++ {
+	for i := q.head; ; i++ {
 		if i == len(q.buf) && !q.fill() {
 			break
 		}
@@ -223,6 +250,7 @@ func (q *winQueue) overlap(s, e int64) int64 {
 	return total
 }
 
+// fill reads one more window, reusing the buffer once all of it is behind.
 func (q *winQueue) fill() bool {
 	if q.end {
 		return false
@@ -231,6 +259,9 @@ func (q *winQueue) fill() bool {
 	if !ok {
 		q.end = true
 		return false
+	}
+	if q.head == len(q.buf) {
+		q.buf, q.head = q.buf[:0], 0
 	}
 	q.buf = append(q.buf, w)
 	return true
