@@ -152,6 +152,18 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 			}
 		}
 		switch {
+		case f.Status != 0 && strings.HasPrefix(r.URL.Path, "/oauth/"):
+			// The OAuth endpoints answer errors in their own shape
+			// (zoom-api.md §4.4).
+			e := f.apiError(s.now())
+			for k, vs := range e.header {
+				rec.Header()[k] = vs
+			}
+			code := "server_error"
+			if f.Status < 500 {
+				code = "invalid_request"
+			}
+			writeJSON(rec, f.Status, &tokenError{Reason: e.Message, Error: code})
 		case f.Status != 0:
 			writeAPIError(rec, f.apiError(s.now()))
 		case f.CommitThenDrop:
