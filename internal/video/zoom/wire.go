@@ -115,14 +115,15 @@ var locations sync.Map // name → *time.Location (nil when unknown)
 // location returns the IANA zone name, or nil when the name is empty or
 // unknown.
 func location(name string) *time.Location {
-	if name == "" {
+	if name == "" || name == "Local" || len(name) > 64 {
+		// "Local" is the process's zone to LoadLocation, never Zoom's.
 		return nil
 	}
 	if l, ok := locations.Load(name); ok {
 		return l.(*time.Location)
 	}
 	l, err := time.LoadLocation(name)
-	if err != nil || len(name) > 64 {
+	if err != nil {
 		l = nil
 	}
 	locations.Store(name, l)
