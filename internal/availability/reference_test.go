@@ -371,6 +371,8 @@ func slotStarts(slots []Slot) []time.Time {
 	return out
 }
 
+func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 2)) }
+
 func refCases(t *testing.T) int {
 	if testing.Short() {
 		return 200
@@ -381,7 +383,7 @@ func refCases(t *testing.T) int {
 // TestSearchMatchesReference compares Search, both rankings, with the
 // minute-by-minute reference on random small calendars around DST changes.
 func TestSearchMatchesReference(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
+	r := newRand(1)
 	n := refCases(t)
 	nonEmpty := 0
 	for i := range n {

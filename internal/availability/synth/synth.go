@@ -329,11 +329,15 @@ func Dense(seed uint64, scale int) (*Scenario, error) {
 			}
 			quota = min(quota, len(free))
 			// A partial Fisher-Yates shuffle picks quota distinct positions.
-			for i := 0; i < quota; i++ {
+			for i, n := 0, 0; i < len(free) && n < quota; i++ {
 				j := i + r.IntN(len(free)-i)
 				free[i], free[j] = free[j], free[i]
 				s := at0(Start.AddDate(0, 0, d), person.Location, free[i])
+				if l := s.In(person.Location); Clock(l.Hour()*60+l.Minute()) != free[i] {
+					continue // skipped by a clock change
+				}
 				raw = append(raw, availability.Interval{Start: s, End: s.Add(5 * time.Minute)})
+				n++
 			}
 		}
 		person.Busy = availability.NewBusy(raw)
