@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 )
@@ -23,8 +25,17 @@ func ValidLanguage(lang string) bool { return slices.Contains(Languages, lang) }
 // "use the default" and "none" means no video meeting.
 var VideoProviders = []string{"", "none", "zoom", "jitsi"}
 
-// DefaultWorkingHours is Monday to Friday, 09:00 to 17:00 (DESIGN.md §4).
-var DefaultWorkingHours = []byte(`{"mon":[["09:00","17:00"]],"tue":[["09:00","17:00"]],"wed":[["09:00","17:00"]],"thu":[["09:00","17:00"]],"fri":[["09:00","17:00"]]}`)
+// DefaultWorkingHours is Monday to Friday, 09:00 to 17:00 (DESIGN.md §4),
+// in its stored JSON form.
+var DefaultWorkingHours = mustJSON(availability.DefaultWorkingHours())
+
+func mustJSON(w availability.WorkingHours) []byte {
+	b, err := json.Marshal(w)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
 
 // NormalizeEmail checks that s is a bare e-mail address and returns it in
 // lower case with its domain in ASCII (IDNA) form.
@@ -73,24 +84,24 @@ type Buffers struct {
 
 // NewUser is what an admin gives to create a user.
 type NewUser struct {
-	Email        string        `json:"email"`
-	Name         string        `json:"name"`
-	TimeZone     string        `json:"timezone"`
-	Role         store.Role    `json:"role"`
-	WorkingHours *WorkingHours `json:"working_hours"`
-	Language     string        `json:"language"`
+	Email        string                     `json:"email"`
+	Name         string                     `json:"name"`
+	TimeZone     string                     `json:"timezone"`
+	Role         store.Role                 `json:"role"`
+	WorkingHours *availability.WorkingHours `json:"working_hours"`
+	Language     string                     `json:"language"`
 }
 
 // UserPatch changes a user's own settings; nil fields stay as they are.
 type UserPatch struct {
-	Name            *string       `json:"name"`
-	TimeZone        *string       `json:"timezone"`
-	Language        *string       `json:"language"`
-	WorkingHours    *WorkingHours `json:"working_hours"`
-	DefaultDuration *int          `json:"default_duration"`
-	VideoProvider   *string       `json:"video_provider"`
-	Buffers         *Buffers      `json:"buffers"`
-	MinNotice       *int          `json:"min_notice"`
+	Name            *string                    `json:"name"`
+	TimeZone        *string                    `json:"timezone"`
+	Language        *string                    `json:"language"`
+	WorkingHours    *availability.WorkingHours `json:"working_hours"`
+	DefaultDuration *int                       `json:"default_duration"`
+	VideoProvider   *string                    `json:"video_provider"`
+	Buffers         *Buffers                   `json:"buffers"`
+	MinNotice       *int                       `json:"min_notice"`
 }
 
 // CreateUser creates a user in an address of a verified managed domain of
@@ -127,7 +138,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (*sto
 	}
 	wh := DefaultWorkingHours
 	if in.WorkingHours != nil {
-		wh = in.WorkingHours.JSON()
+		wh = mustJSON(*in.WorkingHours)
 	}
 	if err := fs.Err(); err != nil {
 		return nil, "", err
@@ -239,7 +250,7 @@ func applyPatch(u *store.User, p UserPatch) error {
 		}
 	}
 	if p.WorkingHours != nil {
-		u.WorkingHours = p.WorkingHours.JSON()
+		u.WorkingHours = mustJSON(*p.WorkingHours)
 	}
 	if p.DefaultDuration != nil {
 		if d := *p.DefaultDuration; d < 5 || d > 1440 {

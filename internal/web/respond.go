@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
 )
 
@@ -138,6 +139,8 @@ func jsonFailure(err error) error {
 	switch {
 	case errors.As(err, &already):
 		return already
+	case errors.Is(err, availability.ErrInvalidHours):
+		return failure.Field("working_hours", "%v", err)
 	case errors.As(err, &maxErr):
 		return failure.New(failure.TooLarge, "the body is over %d bytes", maxErr.Limit)
 	case errors.Is(err, io.EOF):
@@ -153,6 +156,8 @@ func jsonFailure(err error) error {
 		}
 		return &failure.Error{Kind: failure.Malformed, Detail: fmt.Sprintf("%s: expected %s, got JSON %s", field, typ.Type, typ.Value),
 			Fields: []failure.FieldError{{Field: field, Message: fmt.Sprintf("expected %s, got JSON %s", typ.Type, typ.Value)}}}
+	// encoding/json has no typed error for unknown fields: its message is
+	// the only way to tell.
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &failure.Error{Kind: failure.Malformed, Detail: fmt.Sprintf("unknown field %q", name),
