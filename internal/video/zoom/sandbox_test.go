@@ -338,7 +338,7 @@ func TestSandboxRecurringMeeting(t *testing.T) {
 			deleted++
 		}
 	}
-	if deleted != 1 && len(whole.Occurrences) != 3 {
+	if deleted != 1 || len(whole.Occurrences) != 4 {
 		t.Errorf("after deleting one occurrence: %+v", whole.Occurrences)
 	}
 	inv, err := sb.c.Invitation(ctx, m.ID)
