@@ -451,6 +451,9 @@ func visit(s *openapi3.Schema, b []byte) error {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	for _, f := range cleanups {
+		f()
+	}
 	if testing.Verbose() {
 		validatedMu.Lock()
 		ids := make([]string, 0, len(validatedCount))

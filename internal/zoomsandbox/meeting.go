@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -76,10 +77,26 @@ func occurrenceID(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 
 
 // location is the meeting's time zone (UTC when unknown).
 func (m *meeting) location() *time.Location {
-	if loc, err := time.LoadLocation(m.Timezone); err == nil && m.Timezone != "" {
+	if loc, err := loadLocation(m.Timezone); err == nil && m.Timezone != "" {
 		return loc
 	}
 	return time.UTC
+}
+
+// locations caches time.LoadLocation, which reads the zone database each
+// time.
+var locations sync.Map // string → *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
 }
 
 // allOccurrences expands a type 8 meeting's recurrence and applies each
@@ -305,7 +322,7 @@ func (in *meetingInput) validateCommon() []fieldError {
 		bad("duration")
 	}
 	if in.Timezone != nil && *in.Timezone != "" {
-		if _, err := time.LoadLocation(*in.Timezone); err != nil {
+		if _, err := loadLocation(*in.Timezone); err != nil {
 			bad("timezone")
 		}
 	}

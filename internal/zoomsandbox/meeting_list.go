@@ -90,7 +90,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) *ap
 	}
 	loc := time.UTC
 	if cur.tz != "" {
-		l, err := time.LoadLocation(cur.tz)
+		l, err := loadLocation(cur.tz)
 		if err != nil {
 			return errValidation(fieldError{Field: "timezone", Message: msgInvalidField})
 		}

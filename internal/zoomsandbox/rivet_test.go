@@ -30,13 +30,7 @@ func TestRivetInterop(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", "@zoom", "rivet", "package.json")); err != nil {
 		testenv.Missing(t, "npm packages in internal/zoomsandbox/testdata/rivet (npm ci)")
 	}
-	gobin := testenv.Command(t, "go")
-	bin := filepath.Join(t.TempDir(), "convene")
-	build := exec.Command(gobin, "build", "-o", bin, "./cmd/convene")
-	build.Dir = testenv.RepoRoot(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := conveneBinary(t)
 
 	sandboxAddr, receiverPort := freeAddr(t), freePort(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

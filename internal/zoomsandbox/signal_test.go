@@ -1,0 +1,5 @@
+package zoomsandbox
+
+import "syscall"
+
+const syscallSIGTERM = syscall.SIGTERM
