@@ -8,7 +8,7 @@
 // credentials. Prints one line per step; exits non-zero on any failure.
 "use strict";
 const axios = require("axios");
-const { MeetingsS2SAuthClient, ApiResponseError, LogLevel } = require("@zoom/rivet/meetings");
+const { MeetingsS2SAuthClient, MeetingsOAuthClient, ApiResponseError, LogLevel } = require("@zoom/rivet/meetings");
 
 const base = process.env.SANDBOX_URL;
 const port = Number(process.env.RECEIVER_PORT);
@@ -107,4 +107,52 @@ async function main() {
   // The receiver keeps the process alive; main's caller exits.
 }
 
-main().then(() => process.exit(0), (e) => { console.error("FAIL:", e && e.stack ? e.stack : e); process.exit(1); });
+// userOAuth runs Rivet's user-OAuth client through the authorization-code
+// flow (Rivet's own authorization URL, the sandbox's consent form, Rivet's
+// own code exchange) and a refresh with rotation.
+async function userOAuth() {
+  const store = {
+    token: undefined,
+    getLatestToken() { return this.token; },
+    storeToken(t) { this.token = t; },
+  };
+  const client = new MeetingsOAuthClient({
+    clientId: "sandbox-client",
+    clientSecret: "sandbox-secret",
+    disableReceiver: true,
+    tokenStore: store,
+    installerOptions: { redirectUri: "http://127.0.0.1:1", stateStore: "rivet-interop-state-secret-0123456789" },
+    baseUrl: base + "/v2",
+    logLevel: LogLevel.ERROR,
+  });
+  const { fullUrl, generatedState } = await client.auth.getAuthorizationUrl();
+  const consent = await axios.get(fullUrl); // https://zoom.us/oauth/authorize → the sandbox
+  check(consent.status === 200 && String(consent.data).includes('value="approve"'), "consent page");
+  const form = new URLSearchParams(new URL(fullUrl).searchParams);
+  form.set("decision", "approve");
+  form.set("email", "admin@example.com");
+  const approved = await axios.post(base + "/oauth/authorize", form, { maxRedirects: 0, validateStatus: (s) => s === 302 });
+  const back = new URL(approved.headers.location);
+  check(back.searchParams.get("state") === generatedState, "state round trip");
+  console.log(`authorize: Rivet's authorization URL → consent page ${consent.status} → approve → 302 to ${back.origin}${back.pathname} with code and Rivet's state`);
+  await client.auth.initRedirectCode(back.searchParams.get("code"));
+  const first = store.token;
+  check(first && first.refreshToken && first.scopes.includes("meeting:write:meeting:admin"), "token stored by Rivet");
+  console.log(`initRedirectCode: Rivet exchanged the code; ${first.scopes.length} scopes granted`);
+
+  const mine = await client.endpoints.meetings.createMeeting({ path: { userId: "me" }, body: { topic: "Made as me", type: 2, start_time: "2030-04-01T08:00:00Z" } });
+  check(mine.data.host_email === "admin@example.com", "me is the authorizing user");
+  console.log(`createMeeting as me: ${mine.statusCode} host_email=${mine.data.host_email}`);
+
+  store.token = { ...first, expirationTimeIso: new Date(Date.now() - 1000).toISOString() };
+  const again = await client.endpoints.meetings.getMeeting({ path: { meetingId: mine.data.id } });
+  check(again.statusCode === 200, "get after refresh");
+  check(store.token.refreshToken !== first.refreshToken && store.token.accessToken !== first.accessToken, "rotated");
+  console.log(`refresh: Rivet refreshed the expired token; the refresh token rotated`);
+  const reuse = await axios.post(base + "/oauth/token", new URLSearchParams({ grant_type: "refresh_token", refresh_token: first.refreshToken }),
+    { auth: { username: "sandbox-client", password: "sandbox-secret" }, validateStatus: () => true });
+  check(reuse.status === 400, "old refresh token refused");
+  console.log(`old refresh token: ${reuse.status} ${JSON.stringify(reuse.data)}`);
+}
+
+main().then(userOAuth).then(() => process.exit(0), (e) => { console.error("FAIL:", e && e.stack ? e.stack : e); process.exit(1); });
