@@ -27,10 +27,16 @@
 //
 // # Cost
 //
-// Each person's busy intervals are swept once, in time order, together with
-// their working windows (a leapfrog join across attendees: every cursor only
-// moves forward). A query costs O(log B) to find its place in each Busy, plus
-// time linear in the busy intervals and working days it passes over, plus
-// O(attendees) per candidate slot. Earliest-first stops as soon as it has its
-// slots; the ranked mode sweeps the whole window. There is no per-minute grid.
+// Busy time is prepared once: NewBusy sorts and merges in O(n log n). A
+// query then sweeps each attendee's merged busy intervals and working
+// windows forward in time, together (a leapfrog join: each attendee's
+// cursor proposes the first start at or after t that fits their free time,
+// t jumps to the latest proposal, and a slot is found when all agree; no
+// cursor ever moves back). It costs O(log n) per attendee to find its
+// place, then time linear in the busy intervals and working days passed
+// (a cursor far behind the others gallops over busy intervals instead of
+// walking them), plus O(attendees) per candidate start examined. There is
+// no per-minute grid and no rescan. Earliest stops as soon as it has its
+// slots; Balanced sweeps the whole window; Propose with Earliest stops once
+// it has slots on enough days. See bench_test.go and bench/slotsearch.
 package availability

@@ -145,7 +145,7 @@ func TestInvariantsOnRealisticCalendars(t *testing.T) {
 			t.Fatalf("query %d: options on %d days, %d days have slots: %v", i, len(optDays), len(days), opts)
 		}
 	}
-	if found == 0 {
-		t.Fatal("no query found any slot: the test tests nothing")
+	if found < queries {
+		t.Fatalf("only %d slots in %d queries: the test tests too little", found, queries)
 	}
 }

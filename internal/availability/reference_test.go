@@ -374,8 +374,8 @@ func slotStarts(slots []Slot) []time.Time {
 func newRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 2)) }
 
 func refCases(t *testing.T) int {
-	if testing.Short() {
-		return 200
+	if testing.Short() || raceEnabled {
+		return 120
 	}
 	return 1000
 }

@@ -13,10 +13,14 @@ import (
 // an HTTP handler can answer 400 or 422 with errors.Is.
 var ErrInvalidQuery = errors.New("invalid availability query")
 
-// Defaults of a Query.
+// Defaults and bounds of a Query.
 const (
 	DefaultGranularity = 15 * time.Minute
 	DefaultLimit       = 10
+	// MaxWindow bounds To - From (and the duration), so that no query can
+	// sweep an unbounded stretch of calendar; the HTTP handler may well
+	// allow less.
+	MaxWindow = 3 * 366 * 24 * time.Hour
 )
 
 // Person is one attendee as the slot search sees them. Search only reads a
@@ -161,6 +165,9 @@ func (q *Query) validate() (grid time.Duration, limit int, err error) {
 	}
 	if !q.From.Before(q.To) {
 		return 0, 0, fmt.Errorf("%w: window from %v is not before to %v", ErrInvalidQuery, q.From, q.To)
+	}
+	if q.To.Sub(q.From) > MaxWindow || q.Duration > MaxWindow {
+		return 0, 0, fmt.Errorf("%w: window or duration longer than %v", ErrInvalidQuery, MaxWindow)
 	}
 	if q.Now.IsZero() {
 		return 0, 0, fmt.Errorf("%w: now is not set", ErrInvalidQuery)
@@ -333,7 +340,7 @@ func (pl *plan) sweep(visit func(t int64) bool) {
 				i = 0
 			}
 			s := pl.cursors[i].fit(t, pl.d, &pl.al)
-			if s+pl.d > pl.to || s == never {
+			if s == never || s+pl.d > pl.to {
 				return
 			}
 			if s == t {

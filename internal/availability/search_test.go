@@ -312,6 +312,7 @@ func TestQueryErrors(t *testing.T) {
 		{bad(func(q *Query) { q.Duration = 30 * time.Second }), "at least one minute"},
 		{bad(func(q *Query) { q.To = q.From }), "is not before to"},
 		{bad(func(q *Query) { q.Now = time.Time{} }), "now is not set"},
+		{bad(func(q *Query) { q.To = q.From.Add(MaxWindow + time.Hour) }), "longer than"},
 		{bad(func(q *Query) { q.Granularity = 7 * time.Minute }), "dividing 24 hours"},
 		{bad(func(q *Query) { q.Granularity = 90 * time.Second }), "whole minutes"},
 		{bad(func(q *Query) { q.Limit = -1 }), "negative"},
