@@ -308,6 +308,9 @@ var (
 	}).WithRequired([]string{"status"}).WithoutAdditionalProperties()
 )
 
+// mountPrefix is where convene serve mounts the tree.
+const mountPrefix = "/zoom-sandbox"
+
 // invalidKey marks a request a test sends invalid on purpose: its request
 // side is not validated, its answer is.
 type invalidKey struct{}
@@ -359,7 +362,8 @@ func (c *conformance) RoundTrip(req *http.Request) (*http.Response, error) {
 
 func (c *conformance) check(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) error {
 	invalid := req.Context().Value(invalidKey{}) != nil
-	path := req.URL.Path
+	// Below convene serve's mount point the tree is the same.
+	path := strings.TrimPrefix(req.URL.Path, mountPrefix)
 	switch {
 	case strings.HasPrefix(path, "/v2/"):
 		return c.checkAPI(req, reqBody, resp, respBody, invalid)
@@ -390,7 +394,7 @@ func (c *conformance) check(req *http.Request, reqBody []byte, resp *http.Respon
 func (c *conformance) checkAPI(req *http.Request, reqBody []byte, resp *http.Response, respBody []byte, invalid bool) error {
 	// The route is found on the path below /v2 (the document's server).
 	r2 := req.Clone(req.Context())
-	r2.URL.Path = strings.TrimPrefix(req.URL.Path, "/v2")
+	r2.URL.Path = strings.TrimPrefix(strings.TrimPrefix(req.URL.Path, mountPrefix), "/v2")
 	r2.URL.RawPath = ""
 	r2.Body = io.NopCloser(bytes.NewReader(reqBody))
 	route, params, err := c.spec.router.FindRoute(r2)

@@ -3,7 +3,7 @@
 // Meetings and Users REST API under /v2, signed outgoing webhooks, and test
 // controls under /_sandbox (listing meetings and tokens, injecting faults).
 //
-// It speaks Zoom's contract as /work/shared/zoom-api.md digests it (Zoom's
+// It speaks Zoom's contract as shared/zoom-api.md digests it (Zoom's
 // OpenAPI document, its error codes, rate-limit headers and webhook signing),
 // and its tests check every exchange against Zoom's OpenAPI document and run
 // Zoom's own Node SDK against it.
@@ -11,6 +11,34 @@
 // `convene zoom-sandbox` serves the handler tree at its root; `convene serve`
 // mounts the same tree under /zoom-sandbox with http.StripPrefix. Every URL
 // the sandbox hands out is built from Options.BaseURL.
+//
+// Embedding (convene serve):
+//
+//	sb, err := zoomsandbox.New(zoomsandbox.Options{
+//		BaseURL:    baseURL + "/zoom-sandbox",
+//		WebhookURL: baseURL + "/webhooks/zoom",
+//		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
+//			return installDomains(r.Context(), r.FormValue("state"))
+//		},
+//		DataFile: filepath.Join(dataDir, "zoom-sandbox.json"),
+//	})
+//	mux.Handle("/zoom-sandbox/", http.StripPrefix("/zoom-sandbox", sb))
+//	defer sb.Close()
+//
+// Test controls (not Zoom's; DESIGN §4):
+//
+//	GET    /_sandbox/meetings                every meeting of every user, as GET /v2/meetings/{id} answers it
+//	POST   /_sandbox/meetings/{id}/start     the host starts it (status "started", meeting.started sent)
+//	GET    /_sandbox/accounts                accounts, their domains and users
+//	GET    /_sandbox/tokens                  every token issued (access_token, refresh_token, scope, expires_at, revoked, …)
+//	POST   /_sandbox/tokens/expire           {"access_token"?, "account_id"?}: those tokens expire now
+//	GET    /_sandbox/faults                  pending faults
+//	POST   /_sandbox/faults                  {"status":503,"times":2} | {"status":429,"daily_limit":true,"retry_after":"auto"}
+//	                                         | {"delay_ms":3000} | {"commit_then_drop":true}, optionally "path", "method"
+//	DELETE /_sandbox/faults                  clear them
+//	GET    /_sandbox/webhooks                events sent and their delivery
+//	POST   /_sandbox/webhooks/deauthorize    {"access_token"?, "account_id"?}: revoke and send app_deauthorized
+//	POST   /_sandbox/webhooks/url-validation send endpoint.url_validation now; says whether the receiver answered right
 //
 // This package stands on its own: it must never import Convene's core
 // packages (store, account, apps, video, booking, web …); Convene talks to it
