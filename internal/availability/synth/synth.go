@@ -162,7 +162,7 @@ func Generate(seed uint64, people, intervals, weeks int) (*Scenario, error) {
 		for d := 0; d < days; d++ {
 			quota := (intervals-len(teams)/2)*weight(d)/total + boolInt(r.IntN(total) < (intervals*weight(d))%total)
 			date := Start.AddDate(0, 0, d)
-			at := func(hhmm Clock) time.Time {
+			at := func(hhmm clk) time.Time {
 				return time.Date(date.Year(), date.Month(), date.Day(), int(hhmm)/60, int(hhmm)%60, 0, 0, loc)
 			}
 			weekday := date.Weekday() != time.Saturday && date.Weekday() != time.Sunday
@@ -216,9 +216,9 @@ func Generate(seed uint64, people, intervals, weeks int) (*Scenario, error) {
 					first, last := clock(pr.hours[0][0]), clock(pr.hours[len(pr.hours)-1][1])
 					var s time.Time
 					if r.IntN(2) == 0 {
-						s = at(first - Clock(30+5*r.IntN(36))).Add(-d)
+						s = at(first - clk(30+5*r.IntN(36))).Add(-d)
 					} else {
-						s = at(last + Clock(5*r.IntN(36)))
+						s = at(last + clk(5*r.IntN(36)))
 					}
 					raw = append(raw, availability.Interval{Start: s, End: s.Add(d)})
 				}
@@ -229,7 +229,7 @@ func Generate(seed uint64, people, intervals, weeks int) (*Scenario, error) {
 			raw = raw[:len(raw)-1]
 		}
 		for len(raw) < intervals {
-			s := at0(Start.AddDate(0, 0, r.IntN(days)), loc, clock(pr.hours[len(pr.hours)-1][1])+Clock(15*r.IntN(8)))
+			s := at0(Start.AddDate(0, 0, r.IntN(days)), loc, clock(pr.hours[len(pr.hours)-1][1])+clk(15*r.IntN(8)))
 			raw = append(raw, availability.Interval{Start: s, End: s.Add(30 * time.Minute)})
 		}
 		person.Busy = availability.NewBusy(raw)
@@ -239,10 +239,10 @@ func Generate(seed uint64, people, intervals, weeks int) (*Scenario, error) {
 	return sc, nil
 }
 
-// Clock is availability.Clock, shortened.
-type Clock = availability.Clock
+// clk is availability.Clock, shortened.
+type clk = availability.Clock
 
-func clock(s string) Clock {
+func clock(s string) clk {
 	c, err := availability.ParseClock(s)
 	if err != nil {
 		panic(err)
@@ -250,7 +250,7 @@ func clock(s string) Clock {
 	return c
 }
 
-func at0(date time.Time, loc *time.Location, c Clock) time.Time {
+func at0(date time.Time, loc *time.Location, c clk) time.Time {
 	return time.Date(date.Year(), date.Month(), date.Day(), int(c)/60, int(c)%60, 0, 0, loc)
 }
 
@@ -265,18 +265,18 @@ var durations = []time.Duration{15, 30, 30, 30, 45, 60, 60, 90, 120}
 
 // meeting returns a meeting of 15 to 120 minutes on a quarter hour, inside
 // the shared hours or inside working hours outside them.
-func meeting(r *rand.Rand, at func(Clock) time.Time, hours [][2]string, shared [2]string, inShared bool) availability.Interval {
+func meeting(r *rand.Rand, at func(clk) time.Time, hours [][2]string, shared [2]string, inShared bool) availability.Interval {
 	d := durations[r.IntN(len(durations))] * time.Minute
 	if inShared {
 		lo, hi := clock(shared[0]), clock(shared[1])
-		s := lo + Clock(15*r.IntN(int(hi-lo)/15))
+		s := lo + clk(15*r.IntN(int(hi-lo)/15))
 		return availability.Interval{Start: at(s), End: at(s).Add(d)}
 	}
 	for {
 		h := hours[r.IntN(len(hours))]
 		lo, hi := clock(h[0]), clock(h[1])
-		s := lo + Clock(15*r.IntN(int(hi-lo)/15))
-		e := s + Clock(d/time.Minute)
+		s := lo + clk(15*r.IntN(int(hi-lo)/15))
+		e := s + clk(d/time.Minute)
 		sl, sh := clock(shared[0]), clock(shared[1])
 		if e <= sl || s >= sh {
 			return availability.Interval{Start: at(s), End: at(s).Add(d)}
@@ -315,8 +315,8 @@ func Dense(seed uint64, scale int) (*Scenario, error) {
 	for p, person := range sc.People {
 		pr := profiles[p%len(profiles)]
 		lo, hi := clock(pr.shared[0])-30, clock(pr.shared[1])+30
-		var free []Clock // 10-minute positions outside the shared hours
-		for c := Clock(0); c < 24*60; c += 10 {
+		var free []clk // 10-minute positions outside the shared hours
+		for c := clk(0); c < 24*60; c += 10 {
 			if c+5 <= lo || c >= hi {
 				free = append(free, c)
 			}
@@ -333,7 +333,7 @@ func Dense(seed uint64, scale int) (*Scenario, error) {
 				j := i + r.IntN(len(free)-i)
 				free[i], free[j] = free[j], free[i]
 				s := at0(Start.AddDate(0, 0, d), person.Location, free[i])
-				if l := s.In(person.Location); Clock(l.Hour()*60+l.Minute()) != free[i] {
+				if l := s.In(person.Location); clk(l.Hour()*60+l.Minute()) != free[i] {
 					continue // skipped by a clock change
 				}
 				raw = append(raw, availability.Interval{Start: s, End: s.Add(5 * time.Minute)})
