@@ -63,7 +63,8 @@ func (c *Client) GetMeeting(ctx context.Context, id string, o GetOptions) (*vide
 // (zoom-api.md §1.8): Zoom answers 204 without a body. With occurrenceID
 // Zoom changes only agenda, start_time, duration and some settings of that
 // occurrence. Zoom counts it against the host's 100 creates and updates a
-// day, and ignores a start_time in the past.
+// day, ignores a start_time in the past, and wants the recurrence again
+// when the start_time of a recurring meeting changes.
 func (c *Client) Patch(ctx context.Context, id, occurrenceID string, spec video.Spec) error {
 	path, err := meetingPath(id)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -109,8 +110,13 @@ type wireOccurrence struct {
 	Status       string     `json:"status,omitempty"`
 }
 
-// locations caches time.LoadLocation.
-var locations sync.Map // name → *time.Location (nil when unknown)
+// locations caches time.LoadLocation's zones, up to maxLocations of them
+// (Zoom's zone list is a few hundred names).
+var (
+	locations    sync.Map // name → *time.Location
+	nLocations   atomic.Int32
+	maxLocations = int32(1000)
+)
 
 // location returns the IANA zone name, or nil when the name is empty or
 // unknown.
@@ -124,9 +130,13 @@ func location(name string) *time.Location {
 	}
 	l, err := time.LoadLocation(name)
 	if err != nil {
-		l = nil
+		return nil
 	}
-	locations.Store(name, l)
+	if nLocations.Load() < maxLocations {
+		if _, loaded := locations.LoadOrStore(name, l); !loaded {
+			nLocations.Add(1)
+		}
+	}
 	return l
 }
 
