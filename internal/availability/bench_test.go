@@ -114,7 +114,7 @@ func BenchmarkPropose(b *testing.B) {
 }
 
 // BenchmarkPrepare measures merging the raw intervals of all 20 attendees
-// into their Busy (NewBusy: sort and merge), done once per sync.
+// into their Busy (NewBusy: radix sort by start, merge), done once per sync.
 func BenchmarkPrepare(b *testing.B) {
 	for _, s := range scales {
 		b.Run(fmt.Sprintf("scale=%d", s), func(b *testing.B) {

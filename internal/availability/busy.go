@@ -1,6 +1,8 @@
 package availability
 
 import (
+	"cmp"
+	"math/bits"
 	"slices"
 	"sort"
 	"time"
@@ -25,8 +27,9 @@ type Busy struct {
 // NewBusy sorts and merges raw busy intervals (overlapping or touching ones
 // become one). Starts are rounded down and ends up to whole seconds, so that
 // nothing busy is lost; empty or inverted intervals (End not after Start, as
-// for a zero-length reminder) block nothing and are dropped. It costs
-// O(n log n) for n intervals and does not keep raw.
+// for a zero-length reminder) block nothing and are dropped. It costs O(n)
+// for n intervals spanning a few years (a radix sort), O(n log n) at worst,
+// and does not keep raw.
 func NewBusy(raw []Interval) *Busy {
 	spans := make([]span, 0, len(raw))
 	for _, iv := range raw {
@@ -45,15 +48,7 @@ func NewBusy(raw []Interval) *Busy {
 // merge sorts spans by start and merges overlapping and touching ones, in
 // place.
 func merge(spans []span) []span {
-	slices.SortFunc(spans, func(a, b span) int {
-		if a.s < b.s {
-			return -1
-		}
-		if a.s > b.s {
-			return 1
-		}
-		return 0
-	})
+	sortSpans(spans)
 	out := spans[:0]
 	for _, sp := range spans {
 		if n := len(out); n > 0 && sp.s <= out[n-1].e {
@@ -63,6 +58,53 @@ func merge(spans []span) []span {
 		out = append(out, sp)
 	}
 	return slices.Clip(out)
+}
+
+// radixBits is the digit size of sortSpans's radix sort.
+const radixBits = 11
+
+// sortSpans sorts spans by start. Calendar data covers a few months or
+// years (fewer than 2^33 seconds), so a least-significant-digit radix sort
+// on the offset from the earliest start takes two or three passes of
+// linear time; short or very wide inputs use pdqsort.
+func sortSpans(spans []span) {
+	if len(spans) < 256 {
+		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s, b.s) })
+		return
+	}
+	lo, hi := spans[0].s, spans[0].s
+	for _, sp := range spans {
+		lo, hi = min(lo, sp.s), max(hi, sp.s)
+	}
+	width := bits.Len64(uint64(hi - lo))
+	passes := (width + radixBits - 1) / radixBits
+	if passes > 3 || hi-lo < 0 {
+		slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.s, b.s) })
+		return
+	}
+	src, dst := spans, make([]span, len(spans))
+	var count [1 << radixBits]int
+	for p := range passes {
+		shift := uint(p * radixBits)
+		clear(count[:])
+		for _, sp := range src {
+			count[(uint64(sp.s-lo)>>shift)&(1<<radixBits-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, sp := range src { // stable, as LSD radix sort needs
+			d := (uint64(sp.s-lo) >> shift) & (1<<radixBits - 1)
+			dst[count[d]] = sp
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if passes%2 == 1 {
+		copy(spans, src)
+	}
 }
 
 // Union returns the busy time of b and every other, for a person with

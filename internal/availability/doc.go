@@ -27,7 +27,8 @@
 //
 // # Cost
 //
-// Busy time is prepared once: NewBusy sorts and merges in O(n log n). A
+// Busy time is prepared once: NewBusy sorts (a radix sort, linear for
+// calendar data) and merges. A
 // query then sweeps each attendee's merged busy intervals and working
 // windows forward in time, together (a leapfrog join: each attendee's
 // cursor proposes the first start at or after t that fits their free time,

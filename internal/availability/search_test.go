@@ -1,6 +1,7 @@
 package availability
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -425,5 +426,27 @@ func TestConcurrentSearch(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// TestSortSpans checks the radix sort against the standard library, on
+// short, long, narrow and very wide inputs.
+func TestSortSpans(t *testing.T) {
+	r := newRand(5)
+	for _, tt := range []struct {
+		n     int
+		width int64
+	}{{0, 10}, {10, 1000}, {300, 60}, {5000, 5e6}, {5000, 1 << 32}, {3000, 1 << 40}, {2000, 1 << 62}} {
+		spans := make([]span, tt.n)
+		for i := range spans {
+			s := r.Int64N(tt.width) - tt.width/3
+			spans[i] = span{s, s + int64(i)}
+		}
+		want := slices.Clone(spans)
+		slices.SortStableFunc(want, func(a, b span) int { return cmp.Compare(a.s, b.s) })
+		sortSpans(spans)
+		if !slices.Equal(spans, want) {
+			t.Fatalf("n=%d width=%d: radix sort differs from a stable sort", tt.n, tt.width)
+		}
 	}
 }
