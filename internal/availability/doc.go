@@ -28,9 +28,9 @@
 // # Cost
 //
 // Busy time is prepared once: NewBusy sorts (a radix sort, linear for
-// calendar data) and merges. A
-// query then sweeps each attendee's merged busy intervals and working
-// windows forward in time, together (a leapfrog join: each attendee's
+// calendar data) and merges. A query then sweeps each attendee's merged
+// busy intervals and working windows forward in time, together (a leapfrog
+// join: each attendee's
 // cursor proposes the first start at or after t that fits their free time,
 // t jumps to the latest proposal, and a slot is found when all agree; no
 // cursor ever moves back). It costs O(log n) per attendee to find its
