@@ -8,18 +8,24 @@ package server
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/web"
+	"github.com/convene/convene/internal/zoomsandbox"
 )
 
 // Options are what Run needs besides the settings.
@@ -49,21 +55,66 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	defer ln.Close()
 
-	// 2. Storage.
+	baseURL := cfg.BaseURL
+	if baseURL == "http://"+cfg.HTTPAddr {
+		// The default base URL follows the port actually bound (":0" in tests).
+		baseURL = "http://" + ln.Addr().String()
+	}
+
+	// 2. Storage and the data key.
 	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	key, err := seal.LoadKey(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	box, err := seal.New(key)
+	if err != nil {
+		return err
+	}
 
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
+	httpClient := &http.Client{Timeout: 60 * time.Second}
+	marketplace := &apps.Service{
+		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
+		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
+		Zoom: apps.ZoomConfig{APIURL: cfg.ZoomAPIURL, OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID,
+			ClientSecret: cfg.ZoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback"},
+	}
+	mounts := map[string]http.Handler{}
+	if cfg.Sandboxed() {
+		// The built-in Zoom sandbox, mounted on our own listener; Convene
+		// reaches it over HTTP like real Zoom.
+		sb, err := zoomsandbox.New(zoomsandbox.Options{
+			BaseURL: baseURL + "/zoom-sandbox", ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
+			WebhookSecret: cfg.ZoomWebhookSecret, WebhookURL: baseURL + "/webhooks/zoom",
+			DataFile: filepath.Join(cfg.DataDir, "zoom-sandbox.json"),
+			DomainsForAuthorization: func(r *http.Request) ([]string, error) {
+				return marketplace.DomainsOfState(r.Context(), r.FormValue("state"))
+			},
+			Logger: log.With("component", "zoom-sandbox"),
+		})
+		if err != nil {
+			return fmt.Errorf("zoom sandbox: %w", err)
+		}
+		defer sb.Close()
+		mounts["zoom-sandbox"] = sb
+		marketplace.Zoom.APIURL = baseURL + "/zoom-sandbox/v2"
+		marketplace.Zoom.OAuthURL = baseURL + "/zoom-sandbox"
+	}
 
 	// 4. HTTP.
 	api := &web.Server{
-		Accounts: accounts,
-		Log:      log,
-		Version:  opts.Version,
+		Accounts:          accounts,
+		Apps:              marketplace,
+		ZoomWebhookSecret: cfg.ZoomWebhookSecret,
+		Mounts:            mounts,
+		Log:               log,
+		Version:           opts.Version,
 		Health: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
@@ -90,7 +141,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(httpURL)
 	}
-	log.Info("serving", "http", httpURL, "base_url", cfg.BaseURL, "database", db.Engine())
+	log.Info("serving", "http", httpURL, "base_url", baseURL, "database", db.Engine(), "zoom", marketplace.Zoom.APIURL)
 
 	select {
 	case err := <-serveErr:
@@ -116,4 +167,12 @@ func Migrate(ctx context.Context, cfg *config.Config) (int, error) {
 	}
 	defer db.Close()
 	return db.MigrateReport(ctx)
+}
+
+// deriveKey derives a key for one purpose from the data key (HMAC-SHA256),
+// so that no two uses share key material.
+func deriveKey(key []byte, purpose string) []byte {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(purpose))
+	return mac.Sum(nil)
 }

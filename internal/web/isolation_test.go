@@ -22,8 +22,10 @@ var isolationBodies = map[string]func(b tenant) string{
 	"POST /api/v1/users": func(b tenant) string {
 		return fmt.Sprintf(`{"email":"intruder@%s","name":"Intruder"}`, b.domain)
 	},
-	"POST /api/v1/tokens":  func(b tenant) string { return `{"name":"x"}` },
-	"POST /api/v1/domains": func(b tenant) string { return fmt.Sprintf(`{"domain":%q}`, b.domain) },
+	"POST /api/v1/tokens":             func(b tenant) string { return `{"name":"x"}` },
+	"POST /api/v1/domains":            func(b tenant) string { return fmt.Sprintf(`{"domain":%q}`, b.domain) },
+	"POST /api/v1/apps/{app}/install": func(b tenant) string { return fmt.Sprintf(`{"domains":[%q]}`, b.domain) },
+	"PUT /api/v1/apps/{app}":          func(b tenant) string { return fmt.Sprintf(`{"domains":[%q]}`, b.domain) },
 }
 
 // TestAccountIsolationEveryRoute sends, with the tokens of account A (its
@@ -47,6 +49,7 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				"id":     bTokens[0].ID,
 				"domain": b.domain,
 				"email":  b.memberEmail,
+				"app":    "zoom",
 			}
 			secrets := []string{b.accountID, b.ownerID, b.memberID, b.owner, b.member, b.memberEmail, "owner@" + b.domain, bTokens[0].ID}
 			bd, _ := h.db.Domain(ctx, b.accountID, b.domain)

@@ -1,8 +1,9 @@
 package web
 
 import (
-	_ "embed"
+	"embed"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"sort"
@@ -11,11 +12,11 @@ import (
 	"sync"
 )
 
-// schemas are the components.schemas of the OpenAPI document, written by
-// hand; the paths are built from the route table.
+// schemaFiles hold the components.schemas of the OpenAPI document, written
+// by hand, one file per area; the paths are built from the route table.
 //
-//go:embed openapi_schemas.json
-var schemas []byte
+//go:embed openapi_schemas*.json
+var schemaFiles embed.FS
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
@@ -37,9 +38,20 @@ func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 
 // OpenAPI returns the OpenAPI 3.1 document of every route of the API.
 func (s *Server) OpenAPI() map[string]any {
-	var comp map[string]any
-	if err := json.Unmarshal(schemas, &comp); err != nil {
-		panic("web: openapi_schemas.json: " + err.Error())
+	comp := map[string]any{}
+	files, _ := fs.Glob(schemaFiles, "openapi_schemas*.json")
+	for _, f := range files {
+		b, _ := schemaFiles.ReadFile(f)
+		var part map[string]any
+		if err := json.Unmarshal(b, &part); err != nil {
+			panic("web: " + f + ": " + err.Error())
+		}
+		for k, v := range part {
+			if _, dup := comp[k]; dup {
+				panic("web: schema " + k + " defined twice")
+			}
+			comp[k] = v
+		}
 	}
 	routes := s.routes
 	if routes == nil {

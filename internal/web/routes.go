@@ -29,8 +29,18 @@ type param struct {
 	required       bool
 }
 
-// routeTable lists every route of the API.
+// routeTable lists every route of the API: the foundation's below, and
+// each area's from its own file.
 func (s *Server) routeTable() []route {
+	var all []route
+	for _, area := range [][]route{s.foundationRoutes(), s.appRoutes()} {
+		all = append(all, area...)
+	}
+	return all
+}
+
+// foundationRoutes: health, OpenAPI, setup, account, users, tokens, domains.
+func (s *Server) foundationRoutes() []route {
 	return []route{
 		{method: "GET", path: "/healthz", summary: "Liveness and storage health",
 			resp: map[int]string{200: "Health", 503: "Problem"}, handle: s.healthz},

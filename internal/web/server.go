@@ -24,14 +24,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/failure"
 )
 
 // Server holds what the handlers need.
 type Server struct {
 	Accounts *account.Service
-	Log      *slog.Logger
-	Now      func() time.Time
+	Apps     *apps.Service
+	// ZoomWebhookSecret verifies Zoom's webhooks.
+	ZoomWebhookSecret string
+	// ZoomMeetings applies Zoom's meeting events; nil: they are ignored.
+	ZoomMeetings ZoomMeetingEvents
+	Log          *slog.Logger
+	Now          func() time.Time
 	// Health checks the storage; nil means always healthy.
 	Health func(ctx context.Context) error
 	// Mounts are extra handler trees served under a path prefix (the Zoom

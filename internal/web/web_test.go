@@ -3,42 +3,101 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/dnstest"
+	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
+	"github.com/convene/convene/internal/zoomsandbox"
 )
 
 const operatorToken = "operator-token-0123456789"
 
-// harness is a Convene API over a real store and a real DNS server.
+// harness is a Convene API over a real store, a real DNS server and the
+// Zoom sandbox (on its own listener, as real Zoom would be).
 type harness struct {
-	t   *testing.T
-	db  *store.DB
-	dns *dnstest.Server
-	srv *httptest.Server
-	api *Server
+	t       *testing.T
+	db      *store.DB
+	dns     *dnstest.Server
+	srv     *httptest.Server
+	api     *Server
+	apps    *apps.Service
+	zoom    *httptest.Server
+	sandbox *zoomsandbox.Server
+	logs    *syncBuffer
 	// validate checks every response against the OpenAPI document when set.
 	validate func(req *http.Request, body []byte, resp *http.Response, respBody []byte)
 }
 
 func newHarness(t *testing.T, engine string) *harness {
 	t.Helper()
-	h := &harness{t: t, db: storetest.Open(t, engine), dns: dnstest.Start(t)}
+	h := &harness{t: t, db: storetest.Open(t, engine), dns: dnstest.Start(t), logs: &syncBuffer{}}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLog{t}, h.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(h.db, account.NewResolver(h.dns.Addr), operatorToken)
-	h.api = &Server{Accounts: accounts, Version: "test", Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
-	h.srv = httptest.NewServer(h.api.Handler())
-	t.Cleanup(h.srv.Close)
+	key := make([]byte, 32)
+	rand.Read(key)
+	box, err := seal.New(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewUnstartedServer(nil)
+	h.zoom = httptest.NewUnstartedServer(nil)
+	h.apps = &apps.Service{Store: h.db, Accounts: accounts, Box: box, Log: log, Now: time.Now,
+		Zoom: apps.ZoomConfig{APIURL: "http://" + h.zoom.Listener.Addr().String() + "/v2", OAuthURL: "http://" + h.zoom.Listener.Addr().String(),
+			ClientID: "sandbox-client", ClientSecret: "sandbox-secret", RedirectURL: "http://" + h.srv.Listener.Addr().String() + "/oauth/zoom/callback"}}
+	h.sandbox, err = zoomsandbox.New(zoomsandbox.Options{
+		BaseURL: "http://" + h.zoom.Listener.Addr().String(), WebhookURL: "http://" + h.srv.Listener.Addr().String() + "/webhooks/zoom",
+		WebhookRetryDelays: []time.Duration{10 * time.Millisecond},
+		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
+			return h.apps.DomainsOfState(r.Context(), r.FormValue("state"))
+		},
+		Logger: log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.zoom.Config.Handler = h.sandbox
+	h.zoom.Start()
+	h.api = &Server{Accounts: accounts, Apps: h.apps, ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
+	h.srv.Config.Handler = h.api.Handler()
+	h.srv.Start()
+	t.Cleanup(func() {
+		h.srv.Close()
+		h.zoom.Close()
+		h.sandbox.Close()
+	})
 	return h
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers: the captured
+// logs.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // testLog writes log lines to the test's log.
@@ -83,6 +142,7 @@ func (h *harness) doRaw(method, path, token string, body any) (int, []byte, http
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Accept", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}

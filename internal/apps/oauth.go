@@ -1,0 +1,260 @@
+package apps
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+)
+
+// oauthConfig is Zoom's OAuth endpoint (zoom-api.md §4.1): client
+// credentials in a Basic header.
+func (s *Service) oauthConfig() *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     s.Zoom.ClientID,
+		ClientSecret: s.Zoom.ClientSecret,
+		RedirectURL:  s.Zoom.RedirectURL,
+		Endpoint: oauth2.Endpoint{
+			AuthURL:   s.Zoom.OAuthURL + "/oauth/authorize",
+			TokenURL:  s.Zoom.OAuthURL + "/oauth/token",
+			AuthStyle: oauth2.AuthStyleInHeader,
+		},
+	}
+}
+
+func (s *Service) oauthContext(ctx context.Context) context.Context {
+	if s.HTTP != nil {
+		return context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	}
+	return ctx
+}
+
+// CallbackResult is what the OAuth callback reports to the admin.
+type CallbackResult struct {
+	App     *AppView
+	Domains []string
+}
+
+// Callback completes an authorization: it takes the single-use state,
+// exchanges the code with the PKCE verifier, checks the granted scopes,
+// seals and stores the tokens and marks the app installed.
+func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*CallbackResult, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	state := q.Get("state")
+	if state == "" {
+		return nil, failure.New(failure.Invalid, "the callback has no state; start the install again from Convene")
+	}
+	st, err := s.Store.TakeOAuthState(ctx, hashState(state))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, failure.New(failure.Invalid, "this authorization is unknown, already used or forged; start the install again from Convene")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apps: callback: %w", err)
+	}
+	now := s.Now().UTC()
+	if st.App != a.ID {
+		return nil, failure.New(failure.Invalid, "this authorization was started for %s, not %s", appName(st.App), a.Name)
+	}
+	if now.After(st.Expires) {
+		return nil, failure.New(failure.Invalid, "this authorization expired at %s; start the install again", st.Expires.Format(time.RFC3339))
+	}
+	if e := q.Get("error"); e != "" {
+		if e == "access_denied" {
+			return nil, failure.New(failure.Forbidden, "the authorization was declined at %s; nothing was installed", a.Name)
+		}
+		return nil, failure.New(failure.Invalid, "%s answered %s: %s", a.Name, e, q.Get("error_description"))
+	}
+	code := q.Get("code")
+	if code == "" {
+		return nil, failure.New(failure.Invalid, "the callback has no code")
+	}
+	verifier, err := s.Box.Open(st.Verifier, "oauth-state/"+st.Hash)
+	if err != nil {
+		return nil, fmt.Errorf("apps: callback: %w", err)
+	}
+	tok, err := s.oauthConfig().Exchange(s.oauthContext(ctx), code, oauth2.VerifierOption(verifier))
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			return nil, failure.New(failure.Invalid, "%s refused the authorization code: %s %s", a.Name, re.ErrorCode, re.ErrorDescription).Wrap(err)
+		}
+		return nil, failure.New(failure.Unavailable, "could not reach %s to complete the authorization: %v", a.Name, err).Wrap(err)
+	}
+	scopes, _ := tok.Extra("scope").(string)
+	if missing := a.MissingScopes(scopes); len(missing) > 0 {
+		problem := fmt.Sprintf("%s did not grant the scope(s) %s that Convene needs; add them to the app at %s and install again",
+			a.Name, strings.Join(missing, ", "), a.Name)
+		s.revokeToken(ctx, tok.RefreshToken)
+		if err := s.markProblem(ctx, st.AccountID, a.ID, problem); err != nil {
+			return nil, err
+		}
+		s.notify(ctx, st.AccountID, a.ID, problem)
+		return nil, failure.New(failure.Invalid, "%s", problem).With("missing_scopes", missing)
+	}
+	me, err := s.zoomMe(ctx, tok.AccessToken)
+	if err != nil {
+		return nil, failure.New(failure.Unavailable, "could not read the authorizing Zoom user: %v", err).Wrap(err)
+	}
+	in := &store.Install{AccountID: st.AccountID, App: a.ID}
+	where := installPlace(st.AccountID, a.ID)
+	if in.AccessToken, err = s.Box.Seal(tok.AccessToken, where+"/access"); err != nil {
+		return nil, err
+	}
+	if in.RefreshToken, err = s.Box.Seal(tok.RefreshToken, where+"/refresh"); err != nil {
+		return nil, err
+	}
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		old, err := tx.Install(ctx, st.AccountID, a.ID)
+		if errors.Is(err, store.ErrNotFound) {
+			return failure.New(failure.Conflict, "%s is no longer pre-approved for this account", a.Name)
+		}
+		if err != nil {
+			return err
+		}
+		in.State, in.Domains, in.Scopes = store.InstallInstalled, st.Domains, scopes
+		in.TokenExpires = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
+		in.ProviderAccountID, in.ProviderUserID, in.InstalledBy = me.AccountID, me.ID, st.UserID
+		in.Installed, in.Created, in.Updated, in.TokenVersion = now, old.Created, now, old.TokenVersion
+		return tx.SaveInstall(ctx, in)
+	})
+	if err != nil {
+		if _, ok := failure.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("apps: callback: %w", err)
+	}
+	s.clients.Delete(st.AccountID + "/" + a.ID)
+	s.Log.Info("app installed", "account", st.AccountID, "app", a.ID, "domains", st.Domains)
+	views, err := s.List(ctx, principalOf(st.AccountID))
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		if v.ID == a.ID {
+			return &CallbackResult{App: &v, Domains: st.Domains}, nil
+		}
+	}
+	return nil, fmt.Errorf("apps: %s vanished", a.ID)
+}
+
+func installPlace(accountID, appID string) string { return "install/" + accountID + "/" + appID }
+
+// markProblem records why an install cannot be used, keeping its state
+// unless it was installed, which becomes needs_reauthorization.
+func (s *Service) markProblem(ctx context.Context, accountID, appID, problem string) error {
+	err := s.Store.Tx(ctx, func(tx store.Store) error {
+		in, err := tx.Install(ctx, accountID, appID)
+		if err != nil {
+			return err
+		}
+		if in.State == store.InstallInstalled {
+			in.State = store.InstallNeedsReauthorization
+		}
+		in.Problem, in.Updated = problem, s.Now().UTC()
+		return tx.SaveInstall(ctx, in)
+	})
+	if err != nil {
+		return fmt.Errorf("apps: record problem of %s: %w", appID, err)
+	}
+	return nil
+}
+
+// zoomUser is the part of GET /users/me the install keeps.
+type zoomUser struct {
+	ID        string `json:"id"`
+	AccountID string `json:"account_id"`
+	Email     string `json:"email"`
+}
+
+func (s *Service) zoomMe(ctx context.Context, accessToken string) (*zoomUser, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", s.Zoom.APIURL+"/users/me", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.httpClient().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /users/me: %s: %.200s", resp.Status, body)
+	}
+	var u zoomUser
+	if err := json.Unmarshal(body, &u); err != nil {
+		return nil, fmt.Errorf("GET /users/me: %w", err)
+	}
+	return &u, nil
+}
+
+func (s *Service) httpClient() *http.Client {
+	if s.HTTP != nil {
+		return s.HTTP
+	}
+	return http.DefaultClient
+}
+
+// revoke revokes an install's refresh token at Zoom (which revokes the
+// whole grant). A token Zoom no longer knows counts as revoked.
+func (s *Service) revoke(ctx context.Context, in *store.Install) error {
+	rt, err := s.Box.Open(in.RefreshToken, installPlace(in.AccountID, in.App)+"/refresh")
+	if err != nil {
+		return err
+	}
+	return s.revokeToken(ctx, rt)
+}
+
+// revokeToken calls POST /oauth/revoke (zoom-api.md §4.1).
+func (s *Service) revokeToken(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", s.Zoom.OAuthURL+"/oauth/revoke",
+		strings.NewReader(url.Values{"token": {token}}.Encode()))
+	if err != nil {
+		return err
+	}
+	req.SetBasicAuth(url.QueryEscape(s.Zoom.ClientID), url.QueryEscape(s.Zoom.ClientSecret))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	switch {
+	case resp.StatusCode == http.StatusOK:
+		return nil
+	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusUnauthorized:
+		// Already invalid: nothing left to revoke.
+		s.Log.Info("revoke: token already invalid", "status", resp.StatusCode)
+		return nil
+	}
+	return fmt.Errorf("POST /oauth/revoke: %s: %.200s", resp.Status, body)
+}
+
+// refreshError classifies a failed refresh: permanent (the grant is dead,
+// the admin must re-authorize) wraps video.ErrUnauthorized.
+func refreshError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && re.Response != nil && re.Response.StatusCode < 500 && re.Response.StatusCode != http.StatusTooManyRequests {
+		return fmt.Errorf("refresh refused (%s %s): %w", re.ErrorCode, re.ErrorDescription, video.ErrUnauthorized)
+	}
+	return fmt.Errorf("refresh: %w", err)
+}

@@ -1,0 +1,62 @@
+package apps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/zoom"
+)
+
+// Provider returns the video provider named app for a meeting organized by
+// organizer (an e-mail address) in an account. It never substitutes
+// another provider: when the app is not installed, needs
+// re-authorization, or is not enabled for the organizer's domain, the
+// failure says so.
+func (s *Service) Provider(ctx context.Context, accountID, organizer, appID string) (video.Provider, error) {
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.Store.Install(ctx, accountID, a.ID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && in.State == store.InstallPreApproved) {
+		return nil, failure.New(failure.Conflict, "%s is not installed for this account; an admin installs it under Apps", a.Name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apps: provider %s: %w", a.ID, err)
+	}
+	if in.State == store.InstallNeedsReauthorization {
+		return nil, failure.New(failure.Conflict, "%s needs re-authorization by an admin: %s", a.Name, in.Problem).With("app_state", in.State)
+	}
+	domain := account.EmailDomain(organizer)
+	if !slices.Contains(in.Domains, domain) {
+		return nil, failure.New(failure.Forbidden, "%s is not enabled for %s; an admin can add the domain to the %s app", a.Name, domain, a.Name)
+	}
+	key := accountID + "/" + a.ID
+	if c, ok := s.clients.Load(key); ok {
+		return c.(video.Provider), nil
+	}
+	var p video.Provider
+	switch a.ID {
+	case "zoom":
+		p = &zoom.Client{
+			BaseURL:    s.Zoom.APIURL,
+			HTTPClient: s.HTTP,
+			Tokens:     &tokenSource{s: s, accountID: accountID, app: a.ID},
+			Now:        s.Now,
+			Logger:     s.Log,
+		}
+	case "jitsi":
+		p = &jitsi.Provider{BaseURL: s.JitsiURL, Secret: s.JitsiSecret, Now: s.Now}
+	default:
+		return nil, fmt.Errorf("apps: no provider for %s", a.ID)
+	}
+	c, _ := s.clients.LoadOrStore(key, p)
+	return c.(video.Provider), nil
+}

@@ -1,0 +1,408 @@
+package apps
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/seal"
+	"github.com/convene/convene/internal/store"
+)
+
+// ZoomConfig is how Convene reaches Zoom (or the sandbox).
+type ZoomConfig struct {
+	APIURL       string // https://api.zoom.us/v2
+	OAuthURL     string // https://zoom.us (authorize, token and revoke live under /oauth/)
+	ClientID     string
+	ClientSecret string
+	RedirectURL  string // BASE/oauth/zoom/callback
+}
+
+// Service is the marketplace.
+type Service struct {
+	Store    store.Store
+	Accounts *account.Service
+	Box      *seal.Box
+	Zoom     ZoomConfig
+	JitsiURL string
+	// JitsiSecret makes Jitsi room names a function of the booking, so a
+	// retried create gives the same room.
+	JitsiSecret []byte
+	// HTTP talks to the providers' OAuth endpoints.
+	HTTP *http.Client
+	Log  *slog.Logger
+	Now  func() time.Time
+	Rand io.Reader
+	// StateTTL is how long an authorization may take (default 10 min).
+	StateTTL time.Duration
+	// Notify tells an account's admins that an install needs them (a
+	// missing scope, dead tokens, a deauthorization). Nil: only logged.
+	Notify func(ctx context.Context, accountID, app, problem string)
+
+	// locks serializes refreshes of one install inside this process; the
+	// lease in the database serializes them across processes.
+	locks sync.Map // "account/app" → *sync.Mutex
+	// clients keeps one provider client per install: the Zoom client
+	// remembers hosts paused by Zoom's daily limit.
+	clients sync.Map // "account/app" → video.Provider
+}
+
+// AppView is an app as the API shows it to a member of an account.
+type AppView struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Scopes      []string  `json:"scopes"`
+	State       string    `json:"state"` // available, pre_approved, installed, needs_reauthorization
+	Domains     []string  `json:"domains"`
+	Problem     string    `json:"problem,omitempty"`
+	InstalledAt time.Time `json:"installed_at,omitzero"`
+}
+
+// List returns the catalog with the account's state of each app.
+func (s *Service) List(ctx context.Context, p account.Principal) ([]AppView, error) {
+	installs, err := s.Store.Installs(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("apps: list: %w", err)
+	}
+	out := make([]AppView, 0, len(Catalog))
+	for _, a := range Catalog {
+		v := AppView{ID: a.ID, Name: a.Name, Scopes: a.Scopes(), State: "available", Domains: []string{}}
+		for _, in := range installs {
+			if in.App == a.ID {
+				v.State, v.Domains, v.Problem, v.InstalledAt = in.State, in.Domains, in.Problem, in.Installed
+			}
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+func (s *Service) app(id string) (App, error) {
+	a, ok := Lookup(id)
+	if !ok {
+		names := make([]string, len(Catalog))
+		for i, a := range Catalog {
+			names[i] = a.ID
+		}
+		return App{}, failure.New(failure.NotFound, "no app %q; the catalog has %s", id, strings.Join(names, ", "))
+	}
+	return a, nil
+}
+
+// PreApprove lets the account install the app. Idempotent.
+func (s *Service) PreApprove(ctx context.Context, p account.Principal, appID string) (*AppView, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		_, err := tx.Install(ctx, p.AccountID, a.ID)
+		if err == nil {
+			return nil // already pre-approved or installed
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		now := s.Now().UTC()
+		return tx.SaveInstall(ctx, &store.Install{AccountID: p.AccountID, App: a.ID, State: store.InstallPreApproved, Created: now, Updated: now})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("apps: pre-approve %s: %w", a.ID, err)
+	}
+	return s.view(ctx, p, a)
+}
+
+func (s *Service) view(ctx context.Context, p account.Principal, a App) (*AppView, error) {
+	list, err := s.List(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range list {
+		if v.ID == a.ID {
+			return &v, nil
+		}
+	}
+	return nil, fmt.Errorf("apps: %s vanished", a.ID)
+}
+
+// checkDomains returns the domains normalized, or an Invalid failure
+// naming those that are not verified managed domains of the account.
+func (s *Service) checkDomains(ctx context.Context, accountID string, domains []string) ([]string, error) {
+	if len(domains) == 0 {
+		return nil, failure.Field("domains", "choose at least one verified managed domain whose users may use the app")
+	}
+	verified, err := s.Accounts.VerifiedDomains(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	var bad []string
+	for _, d := range domains {
+		n, err := account.NormalizeDomain(d)
+		if err != nil || !slices.Contains(verified, n) {
+			bad = append(bad, d)
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(bad) > 0 {
+		return nil, failure.Field("domains", "%s: not a verified managed domain of this account (verified: %s)",
+			strings.Join(bad, ", "), strings.Join(verified, ", "))
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// InstallResult is what Install returns: where to send the admin's browser
+// for consent, or nothing when the app needs none.
+type InstallResult struct {
+	AuthorizeURL string
+	App          *AppView
+}
+
+// Install starts installing a pre-approved app for the chosen domains.
+// Apps with OAuth return the provider's consent URL: the install completes
+// in Callback. A re-install (to re-authorize or change consent) works the
+// same way.
+func (s *Service) Install(ctx context.Context, p account.Principal, appID string, domains []string) (*InstallResult, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.Store.Install(ctx, p.AccountID, a.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, failure.New(failure.Conflict, "pre-approve %s first (POST /api/v1/apps/%s/pre-approve)", a.Name, a.ID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
+	}
+	doms, err := s.checkDomains(ctx, p.AccountID, domains)
+	if err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	if !a.OAuth {
+		in.State, in.Domains, in.Installed, in.InstalledBy, in.Updated, in.Problem = store.InstallInstalled, doms, now, p.UserID, now, ""
+		if err := s.Store.SaveInstall(ctx, in); err != nil {
+			return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
+		}
+		v, err := s.view(ctx, p, a)
+		return &InstallResult{App: v}, err
+	}
+	state, err := s.random(32)
+	if err != nil {
+		return nil, err
+	}
+	verifier, err := s.random(32)
+	if err != nil {
+		return nil, err
+	}
+	hash := hashState(state)
+	sealed, err := s.Box.Seal(verifier, "oauth-state/"+hash)
+	if err != nil {
+		return nil, err
+	}
+	ttl := s.StateTTL
+	if ttl == 0 {
+		ttl = 10 * time.Minute
+	}
+	if _, err := s.Store.DeleteExpiredOAuthStates(ctx, now); err != nil {
+		return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
+	}
+	if err := s.Store.CreateOAuthState(ctx, &store.OAuthState{Hash: hash, AccountID: p.AccountID, App: a.ID, UserID: p.UserID,
+		Verifier: sealed, Domains: doms, Expires: now.Add(ttl), Created: now}); err != nil {
+		return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
+	}
+	challenge := sha256.Sum256([]byte(verifier))
+	q := url.Values{
+		"response_type":         {"code"},
+		"client_id":             {s.Zoom.ClientID},
+		"redirect_uri":          {s.Zoom.RedirectURL},
+		"state":                 {state},
+		"code_challenge":        {base64.RawURLEncoding.EncodeToString(challenge[:])},
+		"code_challenge_method": {"S256"},
+	}
+	v, err := s.view(ctx, p, a)
+	if err != nil {
+		return nil, err
+	}
+	return &InstallResult{AuthorizeURL: s.Zoom.OAuthURL + "/oauth/authorize?" + q.Encode(), App: v}, nil
+}
+
+// random returns n random bytes, base64url-encoded: PKCE verifiers and
+// states (RFC 7636 §4.1: 43 to 128 characters of the unreserved set).
+func (s *Service) random(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := io.ReadFull(s.rand(), b); err != nil {
+		return "", fmt.Errorf("apps: random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+func (s *Service) rand() io.Reader {
+	if s.Rand == nil {
+		return rand.Reader
+	}
+	return s.Rand
+}
+
+// hashState is how a state is stored: only its hash, so a database reader
+// cannot complete someone's authorization.
+func hashState(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
+}
+
+// SetDomains changes which managed domains may use an installed app.
+func (s *Service) SetDomains(ctx context.Context, p account.Principal, appID string, domains []string) (*AppView, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	a, err := s.app(appID)
+	if err != nil {
+		return nil, err
+	}
+	doms, err := s.checkDomains(ctx, p.AccountID, domains)
+	if err != nil {
+		return nil, err
+	}
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		in, err := tx.Install(ctx, p.AccountID, a.ID)
+		if errors.Is(err, store.ErrNotFound) || (err == nil && in.State == store.InstallPreApproved) {
+			return failure.New(failure.Conflict, "%s is not installed; install it first", a.Name)
+		}
+		if err != nil {
+			return err
+		}
+		in.Domains, in.Updated = doms, s.Now().UTC()
+		return tx.SaveInstall(ctx, in)
+	})
+	if err != nil {
+		if _, ok := failure.As(err); ok {
+			return nil, err
+		}
+		return nil, fmt.Errorf("apps: set domains of %s: %w", a.ID, err)
+	}
+	return s.view(ctx, p, a)
+}
+
+// Uninstall revokes the app's tokens at the provider, deletes them, and
+// leaves the app pre-approved. Idempotent.
+func (s *Service) Uninstall(ctx context.Context, p account.Principal, appID string) error {
+	if err := p.RequireAdmin(); err != nil {
+		return err
+	}
+	a, err := s.app(appID)
+	if err != nil {
+		return err
+	}
+	in, err := s.Store.Install(ctx, p.AccountID, a.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("apps: uninstall %s: %w", a.ID, err)
+	}
+	if a.OAuth && in.RefreshToken != "" {
+		// Revoke first: if Zoom cannot be reached, the tokens stay and the
+		// admin can try again; a revoke Zoom refuses as already invalid is
+		// done.
+		if err := s.revoke(ctx, in); err != nil {
+			return failure.New(failure.Unavailable, "could not revoke the %s tokens at %s; try again: %v", a.Name, a.Name, err).Wrap(err)
+		}
+	}
+	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "")
+}
+
+// clearTokens deletes an install's tokens and sets its state.
+func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string) error {
+	err := s.Store.Tx(ctx, func(tx store.Store) error {
+		in, err := tx.Install(ctx, accountID, appID)
+		if err != nil {
+			return err
+		}
+		in.State, in.Problem = state, problem
+		in.AccessToken, in.RefreshToken, in.TokenExpires, in.Scopes = "", "", time.Time{}, ""
+		if state == store.InstallPreApproved {
+			in.Domains, in.Installed, in.ProviderAccountID, in.ProviderUserID = nil, time.Time{}, "", ""
+		}
+		in.Updated = s.Now().UTC()
+		return tx.SaveInstall(ctx, in)
+	})
+	if err != nil {
+		return fmt.Errorf("apps: clear tokens of %s: %w", appID, err)
+	}
+	s.clients.Delete(accountID + "/" + appID)
+	return nil
+}
+
+// Deauthorized handles the provider's notice that the app was removed
+// there (Zoom's app_deauthorized webhook, already verified): the tokens of
+// every install bound to that provider account are deleted and the admins
+// are told to re-authorize.
+func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID string, at time.Time) (int, error) {
+	installs, err := s.Store.InstallsByProviderAccount(ctx, appID, providerAccountID)
+	if err != nil {
+		return 0, fmt.Errorf("apps: deauthorized: %w", err)
+	}
+	n := 0
+	for _, in := range installs {
+		if in.State != store.InstallInstalled || (!at.IsZero() && at.Before(in.Installed)) {
+			continue // uninstalled already, or an old notice from before a re-install
+		}
+		problem := fmt.Sprintf("the app was removed in %s on %s; install it again to re-authorize", appName(appID), at.UTC().Format(time.RFC3339))
+		if err := s.clearTokens(ctx, in.AccountID, appID, store.InstallNeedsReauthorization, problem); err != nil {
+			return n, err
+		}
+		s.notify(ctx, in.AccountID, appID, problem)
+		n++
+	}
+	return n, nil
+}
+
+func appName(id string) string {
+	if a, ok := Lookup(id); ok {
+		return a.Name
+	}
+	return id
+}
+
+func (s *Service) notify(ctx context.Context, accountID, appID, problem string) {
+	s.Log.Warn("app needs the admin", "account", accountID, "app", appID, "problem", problem)
+	if s.Notify != nil {
+		s.Notify(ctx, accountID, appID, problem)
+	}
+}
+
+// DomainsOfState returns the domains a pending install attempt was started
+// for, without taking its state: the embedded Zoom sandbox makes them the
+// users' domains of the Zoom account it creates for the install.
+func (s *Service) DomainsOfState(ctx context.Context, state string) ([]string, error) {
+	st, err := s.Store.OAuthState(ctx, hashState(state))
+	if err != nil {
+		return nil, fmt.Errorf("apps: state: %w", err)
+	}
+	return st.Domains, nil
+}
