@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -318,4 +321,21 @@ func TestConcurrentWriters(t *testing.T) {
 			t.Fatalf("%d users, %v", len(list), err)
 		}
 	})
+}
+
+func TestMigrationSetsMatch(t *testing.T) {
+	// Every migration exists for both engines under the same name.
+	names := map[string][]string{}
+	for _, e := range storetest.Engines {
+		entries, err := os.ReadDir(filepath.Join("migrations", e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, en := range entries {
+			names[e] = append(names[e], en.Name())
+		}
+	}
+	if strings.Join(names["sqlite"], ",") != strings.Join(names["postgres"], ",") {
+		t.Errorf("migrations differ:\nsqlite:   %v\npostgres: %v", names["sqlite"], names["postgres"])
+	}
 }
