@@ -69,6 +69,41 @@ TZNAME:EST
 RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
 END:STANDARD
 END:VTIMEZONE`
+	// The same zone with COUNT instead of UNTIL: python-icalendar 4.0.3
+	// cannot read a VTIMEZONE whose RRULE has a UTC UNTIL (its to_tz()
+	// hands dateutil a floating DTSTART with a UTC UNTIL, which dateutil
+	// refuses), so the comparison with Python uses this form.
+	vtzUSCount = `BEGIN:VTIMEZONE
+TZID:Custom Eastern
+BEGIN:DAYLIGHT
+DTSTART:19870405T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+TZNAME:EDT
+RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU;COUNT=20
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:19671029T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+TZNAME:EST
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU;COUNT=40
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:20070311T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+TZNAME:EDT
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:20071104T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+TZNAME:EST
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
+END:STANDARD
+END:VTIMEZONE`
 	// Lord Howe Island: a 30-minute daylight saving shift, southern
 	// hemisphere.
 	vtzLordHowe = `BEGIN:VTIMEZONE
@@ -142,6 +177,7 @@ func TestLocationFromVTimezone(t *testing.T) {
 	}{
 		{vtzWindows, "W. Europe Standard Time", "Europe/Berlin", 1997, 2100, true},
 		{vtzUS, "Custom Eastern", "America/New_York", 1990, 2100, true},
+		{vtzUSCount, "Custom Eastern", "America/New_York", 1990, 2100, true},
 		{vtzLordHowe, "Custom Lord Howe", "Australia/Lord_Howe", 2009, 2100, true},
 		{vtzRDate, "Listed Paris", "Europe/Paris", 2025, 2028, false},
 	}
