@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"strings"
 	"time"
 )
@@ -36,6 +37,7 @@ type DB struct {
 	read  *sql.DB // SQLite: a read-only pool; PostgreSQL: the same pool
 	tx    *sql.Tx // set inside Tx
 	close func() error
+	pool  *pgxpool.Pool // PostgreSQL only
 }
 
 var _ Store = (*DB)(nil)
@@ -91,6 +93,10 @@ func (db *DB) Close() error {
 	}
 	return db.close()
 }
+
+// PgxPool returns the PostgreSQL pool (nil on SQLite): the job queue takes
+// dedicated LISTEN connections from it.
+func (db *DB) PgxPool() *pgxpool.Pool { return db.pool }
 
 // SQL returns the underlying writer pool, for the job queue that must share
 // transactions with the store.

@@ -57,6 +57,7 @@ func openPostgres(ctx context.Context, url string, opts Options) (*DB, error) {
 		d:     postgresDialect{},
 		write: db,
 		read:  db,
+		pool:  pool,
 		close: func() error {
 			err := db.Close()
 			pool.Close()

@@ -1,0 +1,187 @@
+// Package jobs runs Convene's side effects (create the video meeting, write
+// calendar events, send invitations) as durable jobs with retries, on River
+// (riverqueue.com) over the same database as the store: SQLite through
+// River's riversqlite driver, PostgreSQL through riverdatabasesql with a pgx
+// LISTEN connection. A job is inserted in the same transaction as the data
+// it acts on, so a committed booking always has its jobs and a rolled-back
+// one has none.
+//
+// River stays behind this small package: the rest of Convene sees Queue,
+// Register, Enqueue and the aliases below.
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/convene/convene/internal/store"
+)
+
+// Args are a job's arguments: a struct with a Kind method, stored as JSON.
+type Args = river.JobArgs
+
+// Job is a job being worked.
+type Job[T Args] = river.Job[T]
+
+// InsertOpts tune one insert (unique keys, schedule, priority).
+type InsertOpts = river.InsertOpts
+
+// UniqueOpts make an insert a no-op when a like job exists.
+type UniqueOpts = river.UniqueOpts
+
+// Permanent marks a job's error as final: no retry.
+func Permanent(err error) error { return river.JobCancel(err) }
+
+// Options configure the queue.
+type Options struct {
+	Log *slog.Logger
+	// Workers is the number of jobs worked at once (default 16).
+	Workers int
+	// Timeout bounds one attempt (default 60 s).
+	Timeout time.Duration
+	// RescueAfter is when a job still marked running is taken to belong to
+	// a dead node and run again (default 2 minutes; more than Timeout).
+	RescueAfter time.Duration
+	// MaxAttempts before a job is discarded (default 12, about a day with
+	// River's backoff).
+	MaxAttempts int
+}
+
+// Queue is the job queue of one Convene process.
+type Queue struct {
+	db      *store.DB
+	opts    Options
+	workers *river.Workers
+	client  *river.Client[*sql.Tx]
+}
+
+// New returns a queue; register workers, then Start it.
+func New(db *store.DB, opts Options) *Queue {
+	if opts.Workers == 0 {
+		opts.Workers = 16
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if opts.RescueAfter == 0 {
+		opts.RescueAfter = 2 * time.Minute
+	}
+	if opts.MaxAttempts == 0 {
+		opts.MaxAttempts = 12
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Queue{db: db, opts: opts, workers: river.NewWorkers()}
+}
+
+// Register adds the worker of one kind of job. Call it before Start.
+func Register[T Args](q *Queue, work func(ctx context.Context, job *Job[T]) error) {
+	river.AddWorker(q.workers, river.WorkFunc(work))
+}
+
+func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Engine() == "sqlite" {
+		return riversqlite.New(db.SQL())
+	}
+	return riverdatabasesql.NewWithPgxListener(db.SQL(), db.PgxPool())
+}
+
+// Migrate creates or upgrades River's tables beside the store's. On
+// PostgreSQL an advisory lock keeps nodes starting at once from racing.
+func Migrate(ctx context.Context, db *store.DB) error {
+	var drv riverdriver.Driver[*sql.Tx]
+	if db.Engine() == "sqlite" {
+		drv = riversqlite.New(db.SQL())
+	} else {
+		drv = riverdatabasesql.New(db.SQL())
+		conn, err := db.SQL().Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("jobs: migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7432002)`); err != nil {
+			return fmt.Errorf("jobs: migrate lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(7432002)`)
+	}
+	m, err := rivermigrate.New(drv, &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("jobs: migrate: %w", err)
+	}
+	return nil
+}
+
+// Start starts working jobs. On SQLite, which one process owns, jobs left
+// running by a crash are made available again at once.
+func (q *Queue) Start(ctx context.Context) error {
+	if q.db.Engine() == "sqlite" {
+		res, err := q.db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP WHERE state = 'running'`)
+		if err != nil {
+			return fmt.Errorf("jobs: rescue: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			q.opts.Log.Info("jobs left running by a previous process will run again", "jobs", n)
+		}
+	}
+	c, err := river.NewClient(driver(q.db), &river.Config{
+		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}},
+		Workers:              q.workers,
+		JobTimeout:           q.opts.Timeout,
+		RescueStuckJobsAfter: q.opts.RescueAfter,
+		MaxAttempts:          q.opts.MaxAttempts,
+		FetchCooldown:        10 * time.Millisecond,
+		FetchPollInterval:    250 * time.Millisecond,
+		Logger:               q.opts.Log,
+	})
+	if err != nil {
+		return fmt.Errorf("jobs: %w", err)
+	}
+	q.client = c
+	if err := c.Start(ctx); err != nil {
+		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// Stop stops fetching and waits for running jobs (until ctx ends).
+func (q *Queue) Stop(ctx context.Context) error {
+	if q.client == nil {
+		return nil
+	}
+	return q.client.Stop(ctx)
+}
+
+// ErrNotStarted: Enqueue before Start.
+var ErrNotStarted = errors.New("jobs: queue not started")
+
+// Enqueue inserts a job, in tx's transaction when tx is inside one (the
+// job commits or rolls back with it).
+func (q *Queue) Enqueue(ctx context.Context, tx *store.DB, args Args, opts *InsertOpts) error {
+	if q.client == nil {
+		return ErrNotStarted
+	}
+	var err error
+	if sqlTx := tx.SQLTx(); sqlTx != nil {
+		_, err = q.client.InsertTx(ctx, sqlTx, args, opts)
+	} else {
+		_, err = q.client.Insert(ctx, args, opts)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue %s: %w", args.Kind(), err)
+	}
+	return nil
+}
