@@ -523,6 +523,8 @@ func (e *engine) fillCoarse() {
 						days = e.monthDays(days, int(y), m)
 					}
 				}
+			} else if e.byYearDay != nil || e.wnFilter {
+				days = e.yearCandidates(days, int(y))
 			} else {
 				n := int64(daysInYear(int(y)))
 				if !e.tick(int(n)) {
@@ -597,6 +599,55 @@ func (e *engine) fillCoarse() {
 		e.days = days
 		e.emit(days, secondsPerDay)
 	}
+}
+
+// yearCandidates appends the days of year y that pass the day filters when
+// BYYEARDAY or BYWEEKNO is set: only the days those parts name are looked
+// at, not the whole year.
+func (e *engine) yearCandidates(days []int64, y int) []int64 {
+	yi := e.year(y)
+	start := len(days)
+	add := func(d int64) {
+		if d >= yi.jan1 && d < yi.jan1+yi.length && e.dayOK(d) {
+			days = append(days, d)
+		}
+	}
+	if e.byYearDay != nil {
+		for _, n := range e.byYearDay {
+			if n > 0 {
+				add(yi.jan1 + int64(n) - 1)
+			} else {
+				add(yi.jan1 + yi.length + int64(n))
+			}
+		}
+	} else {
+		// Every week of the year, its neighbours' last and first weeks
+		// included, whose number BYWEEKNO names.
+		weeks := (yi.w1Next - yi.w1) / 7
+		for w := int64(-1); w <= weeks; w++ {
+			ws := yi.w1 + w*7
+			if ws+7 <= yi.jan1 || ws >= yi.jan1+yi.length {
+				continue
+			}
+			wk, neg := w+1, w-weeks
+			switch {
+			case w < 0:
+				wk, neg = yi.prevWeeks, -1
+			case w == weeks:
+				wk, neg = 1, -yi.nextWeeks
+			}
+			if e.wnPos&(1<<wk) == 0 && e.wnNeg&(1<<-neg) == 0 {
+				continue
+			}
+			for d := ws; d < ws+7; d++ {
+				add(d)
+			}
+		}
+	}
+	e.tick(len(days) - start + 1)
+	out := days[start:]
+	slices.Sort(out)
+	return days[:start+len(slices.Compact(out))]
 }
 
 // monthDays appends the days of month m of year y that BYMONTHDAY selects

@@ -24,6 +24,7 @@ type Iterator struct {
 	from     int64 // no instant before this is yielded
 	pending  []int64
 	ready    []int64
+	readyPos int
 	last     int64
 	hasLast  bool
 }
@@ -115,9 +116,12 @@ func (it *Iterator) All() iter.Seq[time.Time] {
 // 5545 §3.8.5.3, "Duplicate instances are ignored".
 func (it *Iterator) nextUnix() (int64, bool) {
 	for {
-		if len(it.ready) > 0 {
-			u := it.ready[0]
-			it.ready = it.ready[1:]
+		if it.readyPos < len(it.ready) {
+			u := it.ready[it.readyPos]
+			it.readyPos++
+			if it.readyPos == len(it.ready) {
+				it.ready, it.readyPos = it.ready[:0], 0
+			}
 			if it.hasLast && u <= it.last || u < it.from {
 				continue
 			}
