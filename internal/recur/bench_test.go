@@ -28,7 +28,9 @@ var benchCases = []struct {
 	{"far-daily-36y", "FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR", "America/New_York", wall(1990, 1, 1, 9, 0), wall(2026, 3, 1, 0, 0), wall(2026, 4, 1, 0, 0)},
 }
 
-func wall(y int, m time.Month, d, h, mi int) time.Time { return time.Date(y, m, d, h, mi, 0, 0, time.UTC) }
+func wall(y int, m time.Month, d, h, mi int) time.Time {
+	return time.Date(y, m, d, h, mi, 0, 0, time.UTC)
+}
 
 func benchSetup(b *testing.B, i int) (Rule, *rrulego.RRule, time.Time, time.Time, time.Time) {
 	c := benchCases[i]
