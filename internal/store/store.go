@@ -151,6 +151,9 @@ type Store interface {
 	Tokens
 	Domains
 	Installs
+	Calendars
+	Meetings
+	Outbox
 	// Tx runs fn in one transaction: it commits if fn returns nil and rolls
 	// back otherwise. Inside fn, use the Store it is given. On SQLite the
 	// transaction holds the write lock from its start.

@@ -1,0 +1,12 @@
+// Package booking turns a meeting request into a booked meeting, exactly
+// once: the meeting row, the organizer's time holds and the jobs of its
+// side effects (create the video meeting, write calendar events, send the
+// invitations) commit in one transaction; the jobs then run with retries
+// and never create a second video meeting or a second invitation.
+// Reschedules and cancellations flow to the provider and to every invitee
+// the same way, and Zoom's webhooks and a periodic reconciler bring back
+// what changed in Zoom.
+//
+// It is part of the core: it may import store, apps, video, invite, jobs
+// and recur, never a front end.
+package booking

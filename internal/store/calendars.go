@@ -1,0 +1,433 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Calendar kinds.
+const (
+	CalendarBuiltin = "builtin" // the user's own calendar, served over CalDAV
+	CalendarCalDAV  = "caldav"  // an external CalDAV account, synced in
+	CalendarICS     = "ics"     // an external ICS feed, fetched
+)
+
+// Origins of calendar objects: who wrote them.
+const (
+	OriginImport  = "import"  // PUT /api/v1/users/{email}/calendar
+	OriginBooking = "booking" // a meeting Convene booked
+	OriginClient  = "client"  // a CalDAV client (Thunderbird, DAVx5…)
+	OriginRemote  = "remote"  // synced from an external source
+)
+
+// Busy classes of a calendar object: how the busy-time query treats it
+// without parsing it.
+const (
+	// BusyFree: no instance ever blocks time (transparent, cancelled or
+	// declined by the calendar's owner).
+	BusyFree = 0
+	// BusyExact: one instance whose interval is exactly [Start, End).
+	BusyExact = 1
+	// BusyExpand: recurring, floating or all-day: parse and expand.
+	BusyExpand = 2
+)
+
+// Calendar is a user's built-in calendar or an external source.
+type Calendar struct {
+	ID        string
+	AccountID string
+	UserID    string
+	Kind      string
+	Name      string
+	URL       string // sources: the CalDAV or ICS URL
+	Username  string // sources: the CalDAV user name
+	Secret    string // sources: the password, sealed
+	// SyncSeq is raised by every change of the calendar's objects: the
+	// CalDAV ctag and sync token of the built-in calendar.
+	SyncSeq int64
+	// SyncFloor: sync tokens below it are no longer answerable (their
+	// tombstones were pruned).
+	SyncFloor int64
+	// RemoteState is the sync client's memo (remote ctag, sync token,
+	// HTTP validators), JSON.
+	RemoteState  []byte
+	Problem      string // why the last sync failed; "" when it worked
+	ProblemSince time.Time
+	LastSync     time.Time // last successful sync
+	LastAttempt  time.Time
+	NextSync     time.Time
+	Created      time.Time
+	Updated      time.Time
+}
+
+// CalendarObject is one calendar object resource (RFC 4791 §4.1): the
+// components of one UID, with the time bounds of all their instances.
+type CalendarObject struct {
+	AccountID  string
+	CalendarID string
+	Name       string // resource name in the collection ("abc.ics"), or a remote href
+	UID        string
+	Origin     string
+	ETag       string // ours: a hash of Data
+	RemoteETag string // the source's, for incremental sync
+	Data       []byte // iCalendar text; empty when not loaded
+	// Start and End bound every instance (End is far in the future for
+	// an endless recurrence).
+	Start, End time.Time
+	Busy       int
+	Seq        int64 // the calendar's SyncSeq at the last change
+	Modified   time.Time
+}
+
+// CalendarChange is an entry of a calendar's change log: the last change
+// of one object name.
+type CalendarChange struct {
+	Name    string
+	Seq     int64
+	Deleted bool
+}
+
+// Calendars stores calendars, their objects and change logs.
+type Calendars interface {
+	// CreateCalendar adds a calendar; ErrConflict if its ID is taken (a
+	// user's built-in calendar exists).
+	CreateCalendar(ctx context.Context, c *Calendar) error
+	Calendar(ctx context.Context, accountID, id string) (*Calendar, error)
+	// UserCalendars lists the calendars of some users of an account,
+	// ordered by user then ID.
+	UserCalendars(ctx context.Context, accountID string, userIDs []string) ([]Calendar, error)
+	// SaveCalendarSync writes a source's sync outcome: remote state,
+	// problem, times.
+	SaveCalendarSync(ctx context.Context, c *Calendar) error
+	DeleteCalendar(ctx context.Context, accountID, id string) error
+	// DueCalendars lists sources of any account whose next sync is due.
+	DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error)
+	// ClaimCalendarSync moves a due source's next sync to until and
+	// reports whether this caller got it (no other node did first).
+	ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error)
+
+	// BumpCalendarSeq raises the calendar's SyncSeq and returns it. Inside
+	// a transaction it locks the calendar row, so that writers of one
+	// calendar take turns.
+	BumpCalendarSeq(ctx context.Context, accountID, id string) (int64, error)
+	// PruneCalendarChanges drops the tombstones at or below seq and raises
+	// the calendar's SyncFloor to seq.
+	PruneCalendarChanges(ctx context.Context, accountID, id string, seq int64) error
+
+	CalendarObject(ctx context.Context, accountID, calendarID, name string) (*CalendarObject, error)
+	CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error)
+	// CalendarObjects lists a calendar's objects by name, with their data
+	// when withData.
+	CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error)
+	// CalendarObjectsByName loads the named objects that exist, with data.
+	CalendarObjectsByName(ctx context.Context, accountID, calendarID string, names []string) ([]CalendarObject, error)
+	// CalendarObjectsInRange lists the objects of some calendars whose
+	// bounds meet [from, to), with their data unless busyOnly, in which
+	// case BusyFree objects are left out and only BusyExpand ones carry
+	// data.
+	CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, busyOnly bool) ([]CalendarObject, error)
+	// PutCalendarObject inserts or replaces an object (by calendar and
+	// name) at seq and records the change.
+	PutCalendarObject(ctx context.Context, o *CalendarObject) error
+	// DeleteCalendarObject removes an object at seq and records a
+	// tombstone.
+	DeleteCalendarObject(ctx context.Context, accountID, calendarID, name string, seq int64) error
+	// CalendarChanges returns the log entries after seq, oldest first.
+	CalendarChanges(ctx context.Context, accountID, calendarID string, since int64) ([]CalendarChange, error)
+}
+
+var _ Calendars = (*DB)(nil)
+
+const calendarColumns = `id, account_id, user_id, kind, name, url, username, secret, sync_seq, sync_floor, remote_state,
+	problem, problem_since_ms, last_sync_ms, last_attempt_ms, next_sync_ms, created_ms, updated_ms`
+
+func scanCalendar(row interface{ Scan(...any) error }) (*Calendar, error) {
+	var c Calendar
+	var state string
+	var since, last, attempt, next, created, updated int64
+	if err := row.Scan(&c.ID, &c.AccountID, &c.UserID, &c.Kind, &c.Name, &c.URL, &c.Username, &c.Secret, &c.SyncSeq,
+		&c.SyncFloor, &state, &c.Problem, &since, &last, &attempt, &next, &created, &updated); err != nil {
+		return nil, err
+	}
+	c.RemoteState = []byte(state)
+	c.ProblemSince, c.LastSync, c.LastAttempt, c.NextSync = fromMS(since), fromMS(last), fromMS(attempt), fromMS(next)
+	c.Created, c.Updated = fromMS(created), fromMS(updated)
+	return &c, nil
+}
+
+// CreateCalendar implements Calendars.
+func (db *DB) CreateCalendar(ctx context.Context, c *Calendar) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO calendars (`+calendarColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+		c.ID, c.AccountID, c.UserID, c.Kind, c.Name, c.URL, c.Username, c.Secret, c.SyncSeq, c.SyncFloor,
+		jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync), ms(c.LastAttempt), ms(c.NextSync),
+		ms(c.Created), ms(c.Updated))
+	return db.wrap(err, "create calendar %s", c.ID)
+}
+
+// Calendar implements Calendars.
+func (db *DB) Calendar(ctx context.Context, accountID, id string) (*Calendar, error) {
+	c, err := scanCalendar(db.r().QueryRowContext(ctx, `SELECT `+calendarColumns+` FROM calendars
+		WHERE account_id = $1 AND id = $2`, accountID, id))
+	return c, db.wrap(err, "load calendar %s", id)
+}
+
+// inList returns "$n, $n+1, …" for k values starting at placeholder n.
+func inList(n, k int) string {
+	var b strings.Builder
+	for i := range k {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("$" + strconv.Itoa(n+i))
+	}
+	return b.String()
+}
+
+func (db *DB) queryCalendars(ctx context.Context, what, q string, args ...any) ([]Calendar, error) {
+	rows, err := db.r().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "%s", what)
+	}
+	defer rows.Close()
+	var out []Calendar
+	for rows.Next() {
+		c, err := scanCalendar(rows)
+		if err != nil {
+			return nil, db.wrap(err, "%s", what)
+		}
+		out = append(out, *c)
+	}
+	return out, db.wrap(rows.Err(), "%s", what)
+}
+
+// UserCalendars implements Calendars.
+func (db *DB) UserCalendars(ctx context.Context, accountID string, userIDs []string) ([]Calendar, error) {
+	if len(userIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{accountID}
+	for _, id := range userIDs {
+		args = append(args, id)
+	}
+	return db.queryCalendars(ctx, "list calendars", `SELECT `+calendarColumns+` FROM calendars
+		WHERE account_id = $1 AND user_id IN (`+inList(2, len(userIDs))+`) ORDER BY user_id, id`, args...)
+}
+
+// SaveCalendarSync implements Calendars.
+func (db *DB) SaveCalendarSync(ctx context.Context, c *Calendar) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET name = $3, remote_state = $4, problem = $5,
+		problem_since_ms = $6, last_sync_ms = $7, last_attempt_ms = $8, next_sync_ms = $9, updated_ms = $10
+		WHERE account_id = $1 AND id = $2`,
+		c.AccountID, c.ID, c.Name, jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync),
+		ms(c.LastAttempt), ms(c.NextSync), ms(c.Updated))
+	return db.mustAffect(res, err, "save calendar sync %s", c.ID)
+}
+
+// DeleteCalendar implements Calendars.
+func (db *DB) DeleteCalendar(ctx context.Context, accountID, id string) error {
+	res, err := db.w().ExecContext(ctx, `DELETE FROM calendars WHERE account_id = $1 AND id = $2`, accountID, id)
+	return db.mustAffect(res, err, "delete calendar %s", id)
+}
+
+// DueCalendars implements Calendars.
+func (db *DB) DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error) {
+	return db.queryCalendars(ctx, "list due calendars", `SELECT `+calendarColumns+` FROM calendars
+		WHERE kind <> 'builtin' AND next_sync_ms <= $1 ORDER BY next_sync_ms LIMIT $2`, ms(now), limit)
+}
+
+// ClaimCalendarSync implements Calendars.
+func (db *DB) ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error) {
+	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $4
+		WHERE account_id = $1 AND id = $2 AND next_sync_ms <= $3`, accountID, id, ms(now), ms(until))
+	if err != nil {
+		return false, db.wrap(err, "claim calendar sync %s", id)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "claim calendar sync %s", id)
+}
+
+// BumpCalendarSeq implements Calendars.
+func (db *DB) BumpCalendarSeq(ctx context.Context, accountID, id string) (int64, error) {
+	var seq int64
+	err := db.w().QueryRowContext(ctx, `UPDATE calendars SET sync_seq = sync_seq + 1
+		WHERE account_id = $1 AND id = $2 RETURNING sync_seq`, accountID, id).Scan(&seq)
+	return seq, db.wrap(err, "bump calendar %s", id)
+}
+
+// PruneCalendarChanges implements Calendars.
+func (db *DB) PruneCalendarChanges(ctx context.Context, accountID, id string, seq int64) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		if _, err := tx.w().ExecContext(ctx, `DELETE FROM calendar_changes
+			WHERE account_id = $1 AND calendar_id = $2 AND deleted AND seq <= $3`, accountID, id, seq); err != nil {
+			return tx.wrap(err, "prune calendar %s", id)
+		}
+		res, err := tx.w().ExecContext(ctx, `UPDATE calendars SET sync_floor = $3
+			WHERE account_id = $1 AND id = $2 AND sync_floor < $3`, accountID, id, seq)
+		return tx.wrap(ignoreAffected(res, err), "prune calendar %s", id)
+	})
+}
+
+func ignoreAffected(_ sql.Result, err error) error { return err }
+
+const objectColumns = `account_id, calendar_id, name, uid, origin, etag, remote_etag, start_ms, end_ms, busy, seq, modified_ms`
+
+func scanObject(row interface{ Scan(...any) error }, data bool) (*CalendarObject, error) {
+	var o CalendarObject
+	var start, end, mod int64
+	dest := []any{&o.AccountID, &o.CalendarID, &o.Name, &o.UID, &o.Origin, &o.ETag, &o.RemoteETag, &start, &end, &o.Busy, &o.Seq, &mod}
+	var text string
+	if data {
+		dest = append(dest, &text)
+	}
+	if err := row.Scan(dest...); err != nil {
+		return nil, err
+	}
+	o.Start, o.End, o.Modified = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC(), fromMS(mod)
+	if data {
+		o.Data = []byte(text)
+	}
+	return &o, nil
+}
+
+func (db *DB) queryObjects(ctx context.Context, data bool, what, q string, args ...any) ([]CalendarObject, error) {
+	rows, err := db.r().QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, db.wrap(err, "%s", what)
+	}
+	defer rows.Close()
+	var out []CalendarObject
+	for rows.Next() {
+		o, err := scanObject(rows, data)
+		if err != nil {
+			return nil, db.wrap(err, "%s", what)
+		}
+		out = append(out, *o)
+	}
+	return out, db.wrap(rows.Err(), "%s", what)
+}
+
+// CalendarObject implements Calendars.
+func (db *DB) CalendarObject(ctx context.Context, accountID, calendarID, name string) (*CalendarObject, error) {
+	o, err := scanObject(db.r().QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id = $2 AND name = $3`, accountID, calendarID, name), true)
+	return o, db.wrap(err, "load calendar object %s", name)
+}
+
+// CalendarObjectByUID implements Calendars.
+func (db *DB) CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error) {
+	o, err := scanObject(db.r().QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id = $2 AND uid = $3`, accountID, calendarID, uid), true)
+	return o, db.wrap(err, "load calendar object with UID %s", uid)
+}
+
+// CalendarObjects implements Calendars.
+func (db *DB) CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error) {
+	cols := objectColumns
+	if withData {
+		cols += ", data"
+	}
+	return db.queryObjects(ctx, withData, "list calendar objects", `SELECT `+cols+` FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id = $2 ORDER BY name`, accountID, calendarID)
+}
+
+// CalendarObjectsByName implements Calendars.
+func (db *DB) CalendarObjectsByName(ctx context.Context, accountID, calendarID string, names []string) ([]CalendarObject, error) {
+	var out []CalendarObject
+	// Bounded batches keep every statement under the engines' parameter
+	// limits.
+	for len(names) > 0 {
+		n := min(len(names), 500)
+		args := []any{accountID, calendarID}
+		for _, name := range names[:n] {
+			args = append(args, name)
+		}
+		part, err := db.queryObjects(ctx, true, "load calendar objects", `SELECT `+objectColumns+`, data FROM calendar_objects
+			WHERE account_id = $1 AND calendar_id = $2 AND name IN (`+inList(3, n)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, part...)
+		names = names[n:]
+	}
+	return out, nil
+}
+
+// CalendarObjectsInRange implements Calendars.
+func (db *DB) CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, busyOnly bool) ([]CalendarObject, error) {
+	if len(calendarIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{accountID, from.UnixMilli(), to.UnixMilli()}
+	for _, id := range calendarIDs {
+		args = append(args, id)
+	}
+	cols := objectColumns + ", data"
+	filter := ""
+	if busyOnly {
+		cols = objectColumns + ", CASE WHEN busy = 2 THEN data ELSE '' END"
+		filter = " AND busy <> 0"
+	}
+	return db.queryObjects(ctx, true, "list calendar objects in range", `SELECT `+cols+` FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id IN (`+inList(4, len(calendarIDs))+`) AND end_ms > $2 AND start_ms < $3`+filter+`
+		ORDER BY calendar_id, start_ms`, args...)
+}
+
+// PutCalendarObject implements Calendars.
+func (db *DB) PutCalendarObject(ctx context.Context, o *CalendarObject) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		_, err := tx.w().ExecContext(ctx, `INSERT INTO calendar_objects (`+objectColumns+`, data)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			ON CONFLICT (calendar_id, name) DO UPDATE SET uid = $4, origin = $5, etag = $6, remote_etag = $7,
+				start_ms = $8, end_ms = $9, busy = $10, seq = $11, modified_ms = $12, data = $13
+			WHERE calendar_objects.account_id = $1`,
+			o.AccountID, o.CalendarID, o.Name, o.UID, o.Origin, o.ETag, o.RemoteETag, o.Start.UnixMilli(), o.End.UnixMilli(),
+			o.Busy, o.Seq, ms(o.Modified), string(o.Data))
+		if err != nil {
+			return tx.wrap(err, "put calendar object %s", o.Name)
+		}
+		return tx.logChange(ctx, o.AccountID, o.CalendarID, o.Name, o.Seq, false)
+	})
+}
+
+func (db *DB) logChange(ctx context.Context, accountID, calendarID, name string, seq int64, deleted bool) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO calendar_changes (account_id, calendar_id, name, seq, deleted)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (calendar_id, name) DO UPDATE SET seq = $4, deleted = $5 WHERE calendar_changes.account_id = $1`,
+		accountID, calendarID, name, seq, deleted)
+	return db.wrap(err, "log calendar change %s", name)
+}
+
+// DeleteCalendarObject implements Calendars.
+func (db *DB) DeleteCalendarObject(ctx context.Context, accountID, calendarID, name string, seq int64) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		res, err := tx.w().ExecContext(ctx, `DELETE FROM calendar_objects WHERE account_id = $1 AND calendar_id = $2 AND name = $3`,
+			accountID, calendarID, name)
+		if err := tx.mustAffect(res, err, "delete calendar object %s", name); err != nil {
+			return err
+		}
+		return tx.logChange(ctx, accountID, calendarID, name, seq, true)
+	})
+}
+
+// CalendarChanges implements Calendars.
+func (db *DB) CalendarChanges(ctx context.Context, accountID, calendarID string, since int64) ([]CalendarChange, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT name, seq, deleted FROM calendar_changes
+		WHERE account_id = $1 AND calendar_id = $2 AND seq > $3 ORDER BY seq, name`, accountID, calendarID, since)
+	if err != nil {
+		return nil, db.wrap(err, "list calendar changes")
+	}
+	defer rows.Close()
+	var out []CalendarChange
+	for rows.Next() {
+		var c CalendarChange
+		if err := rows.Scan(&c.Name, &c.Seq, &c.Deleted); err != nil {
+			return nil, db.wrap(err, "list calendar changes")
+		}
+		out = append(out, c)
+	}
+	return out, db.wrap(rows.Err(), "list calendar changes")
+}

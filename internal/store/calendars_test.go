@@ -1,0 +1,282 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
+)
+
+func seedCalendar(t *testing.T, db store.Store, account, user, id, kind string) *store.Calendar {
+	t.Helper()
+	c := &store.Calendar{ID: id, AccountID: account, UserID: user, Kind: kind, Name: "cal " + id, Created: t0, Updated: t0}
+	if err := db.CreateCalendar(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func object(account, cal, name string, seq int64, start time.Time, d time.Duration, busy int) *store.CalendarObject {
+	return &store.CalendarObject{AccountID: account, CalendarID: cal, Name: name, UID: "uid-" + name, Origin: store.OriginImport,
+		ETag: "e-" + name, Data: []byte("BEGIN:VCALENDAR\r\nX-NAME:" + name + "\r\nEND:VCALENDAR\r\n"),
+		Start: start, End: start.Add(d), Busy: busy, Seq: seq, Modified: t0}
+}
+
+func names(objs []store.CalendarObject) []string {
+	var out []string
+	for _, o := range objs {
+		out = append(out, o.Name)
+	}
+	return out
+}
+
+func TestCalendarObjectsRangeAndScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedAccount(t, db, "acc_b")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedUser(t, db, "acc_b", "usr_b", "b@b.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		seedCalendar(t, db, "acc_b", "usr_b", "cal_b", store.CalendarBuiltin)
+		// A second built-in calendar for one user is refused.
+		if err := db.CreateCalendar(ctx, &store.Calendar{ID: "cal_a2", AccountID: "acc_a", UserID: "usr_a", Kind: store.CalendarBuiltin,
+			Created: t0, Updated: t0}); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("second built-in calendar: %v, want ErrConflict", err)
+		}
+		seq, err := db.BumpCalendarSeq(ctx, "acc_a", "cal_a")
+		if err != nil || seq != 1 {
+			t.Fatalf("bump: %d %v", seq, err)
+		}
+		h := time.Hour
+		for _, o := range []*store.CalendarObject{
+			object("acc_a", "cal_a", "past", seq, t0.Add(-48*h), h, store.BusyExact),
+			object("acc_a", "cal_a", "inside", seq, t0.Add(2*h), h, store.BusyExact),
+			object("acc_a", "cal_a", "free", seq, t0.Add(3*h), h, store.BusyFree),
+			object("acc_a", "cal_a", "across", seq, t0.Add(-h), 2*h, store.BusyExpand),
+			object("acc_a", "cal_a", "later", seq, t0.Add(30*h), h, store.BusyExact),
+			object("acc_a", "cal_a", "touching", seq, t0.Add(-h), h, store.BusyExact), // ends at from
+		} {
+			if err := db.PutCalendarObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		bseq, _ := db.BumpCalendarSeq(ctx, "acc_b", "cal_b")
+		if err := db.PutCalendarObject(ctx, object("acc_b", "cal_b", "inside", bseq, t0.Add(2*h), h, store.BusyExact)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(names(got)) != "[across inside free]" {
+			t.Errorf("in range: %v", names(got))
+		}
+		busy, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(names(busy)) != "[across inside]" || len(busy[0].Data) == 0 || len(busy[1].Data) != 0 {
+			t.Errorf("busy only: %v (data only for objects to expand)", names(busy))
+		}
+		// Another account's calendar ID gives nothing.
+		if got, _ := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_b"}, t0, t0.Add(24*h), false); len(got) != 0 {
+			t.Errorf("account A reads B's objects: %v", names(got))
+		}
+		if _, err := db.CalendarObject(ctx, "acc_a", "cal_b", "inside"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account A loads B's object: %v", err)
+		}
+		if _, err := db.Calendar(ctx, "acc_a", "cal_b"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account A loads B's calendar: %v", err)
+		}
+		if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_b", "inside", 9); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account A deletes B's object: %v", err)
+		}
+		if _, err := db.BumpCalendarSeq(ctx, "acc_a", "cal_b"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("account A bumps B's calendar: %v", err)
+		}
+		o, err := db.CalendarObjectByUID(ctx, "acc_a", "cal_a", "uid-inside")
+		if err != nil || o.Name != "inside" || string(o.Data) == "" || !o.Start.Equal(t0.Add(2*h)) {
+			t.Fatalf("by UID: %+v %v", o, err)
+		}
+		byName, err := db.CalendarObjectsByName(ctx, "acc_a", "cal_a", []string{"inside", "nope", "later"})
+		if err != nil || len(byName) != 2 {
+			t.Fatalf("by name: %v %v", names(byName), err)
+		}
+		// A UID is unique within a calendar.
+		dup := object("acc_a", "cal_a", "other-name", seq, t0, h, store.BusyExact)
+		dup.UID = "uid-inside"
+		if err := db.PutCalendarObject(ctx, dup); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("duplicate UID: %v", err)
+		}
+	})
+}
+
+func TestCalendarChangeLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		put := func(name string) int64 {
+			var seq int64
+			err := db.InTx(ctx, func(tx *store.DB) error {
+				var err error
+				if seq, err = tx.BumpCalendarSeq(ctx, "acc_a", "cal_a"); err != nil {
+					return err
+				}
+				return tx.PutCalendarObject(ctx, object("acc_a", "cal_a", name, seq, t0, time.Hour, store.BusyExact))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return seq
+		}
+		del := func(name string) int64 {
+			seq, err := db.BumpCalendarSeq(ctx, "acc_a", "cal_a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_a", name, seq); err != nil {
+				t.Fatal(err)
+			}
+			return seq
+		}
+		put("x")
+		s2 := put("y")
+		put("x")
+		del("y")
+		changes, err := db.CalendarChanges(ctx, "acc_a", "cal_a", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(changes) != "[{x 3 false} {y 4 true}]" {
+			t.Errorf("changes since 0: %v", changes)
+		}
+		if changes, _ := db.CalendarChanges(ctx, "acc_a", "cal_a", 3); fmt.Sprint(changes) != "[{y 4 true}]" {
+			t.Errorf("changes since 3: %v", changes)
+		}
+		if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_a", "y", 9); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleting twice: %v", err)
+		}
+		if err := db.PruneCalendarChanges(ctx, "acc_a", "cal_a", 4); err != nil {
+			t.Fatal(err)
+		}
+		c, _ := db.Calendar(ctx, "acc_a", "cal_a")
+		if c.SyncFloor != 4 || c.SyncSeq != 4 {
+			t.Errorf("after prune: floor %d seq %d", c.SyncFloor, c.SyncSeq)
+		}
+		if changes, _ := db.CalendarChanges(ctx, "acc_a", "cal_a", 0); fmt.Sprint(changes) != "[{x 3 false}]" {
+			t.Errorf("after prune: %v", changes)
+		}
+		// A failed transaction leaves the counter and the log as they were.
+		boom := errors.New("boom")
+		err = db.InTx(ctx, func(tx *store.DB) error {
+			seq, err := tx.BumpCalendarSeq(ctx, "acc_a", "cal_a")
+			if err != nil {
+				return err
+			}
+			if err := tx.PutCalendarObject(ctx, object("acc_a", "cal_a", "z", seq, t0, time.Hour, store.BusyExact)); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if c, _ := db.Calendar(ctx, "acc_a", "cal_a"); c.SyncSeq != 4 {
+			t.Errorf("rolled back bump: seq %d", c.SyncSeq)
+		}
+		_ = s2
+	})
+}
+
+// TestCalendarSeqSerializesWriters: concurrent writers of one calendar get
+// distinct sequence numbers and every change is logged.
+func TestCalendarSeqSerializesWriters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		var wg sync.WaitGroup
+		seqs := make([]int64, 8)
+		for i := range seqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := db.InTx(ctx, func(tx *store.DB) error {
+					seq, err := tx.BumpCalendarSeq(ctx, "acc_a", "cal_a")
+					if err != nil {
+						return err
+					}
+					seqs[i] = seq
+					return tx.PutCalendarObject(ctx, object("acc_a", "cal_a", fmt.Sprint("o", i), seq, t0, time.Hour, store.BusyExact))
+				})
+				if err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[int64]bool{}
+		for _, s := range seqs {
+			if seen[s] || s < 1 || s > 8 {
+				t.Errorf("sequence numbers %v are not 1..8 once each", seqs)
+				break
+			}
+			seen[s] = true
+		}
+		changes, _ := db.CalendarChanges(ctx, "acc_a", "cal_a", 0)
+		if len(changes) != 8 {
+			t.Errorf("%d changes logged, want 8", len(changes))
+		}
+	})
+}
+
+func TestCalendarSourcesDueAndClaim(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedUser(t, db, "acc_a", "usr_c", "c@a.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_builtin", store.CalendarBuiltin)
+		src := seedCalendar(t, db, "acc_a", "usr_a", "cal_src", store.CalendarICS)
+		seedCalendar(t, db, "acc_a", "usr_c", "cal_src2", store.CalendarCalDAV)
+		due, err := db.DueCalendars(ctx, t0, 10)
+		if err != nil || fmt.Sprint(len(due)) != "2" {
+			t.Fatalf("due: %d %v", len(due), err)
+		}
+		ok, err := db.ClaimCalendarSync(ctx, "acc_a", "cal_src", t0, t0.Add(time.Minute))
+		if err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		if ok, _ := db.ClaimCalendarSync(ctx, "acc_a", "cal_src", t0, t0.Add(time.Minute)); ok {
+			t.Error("claimed twice")
+		}
+		src.Problem, src.ProblemSince, src.RemoteState = "feed answers 500", t0, []byte(`{"etag":"x"}`)
+		src.LastAttempt, src.NextSync, src.Updated = t0, t0.Add(time.Hour), t0
+		if err := db.SaveCalendarSync(ctx, src); err != nil {
+			t.Fatal(err)
+		}
+		cals, err := db.UserCalendars(ctx, "acc_a", []string{"usr_a"})
+		if err != nil || len(cals) != 2 {
+			t.Fatalf("user calendars: %v %v", cals, err)
+		}
+		got := cals[1]
+		if got.ID != "cal_src" || got.Problem != "feed answers 500" || !got.ProblemSince.Equal(t0) || string(got.RemoteState) != `{"etag":"x"}` {
+			t.Errorf("saved sync: %+v", got)
+		}
+		if err := db.DeleteCalendar(ctx, "acc_b", "cal_src"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("delete from another account: %v", err)
+		}
+		if err := db.DeleteCalendar(ctx, "acc_a", "cal_src"); err != nil {
+			t.Error(err)
+		}
+	})
+}

@@ -1,0 +1,402 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Meeting statuses.
+const (
+	MeetingBooking   = "booking"
+	MeetingBooked    = "booked"
+	MeetingProposed  = "proposed"
+	MeetingCancelled = "cancelled"
+	MeetingFailed    = "failed"
+)
+
+// Meeting is a meeting of an account, organized by one of its users.
+type Meeting struct {
+	ID            string
+	AccountID     string
+	OrganizerID   string
+	UID           string // iCalendar UID, stable for the meeting's life
+	Status        string
+	Type          string // scheduled, recurring, instant
+	Subject       string
+	Description   string
+	Start         time.Time // first occurrence
+	End           time.Time
+	TimeZone      string
+	Duration      int // minutes
+	RRule         string
+	Password      string
+	Language      string
+	VideoProvider string // "", "zoom", "jitsi"
+	Settings      []byte // JSON: the request's video settings overrides
+	Video         []byte // JSON: the video meeting as last read, without the start URL
+	VideoID       string
+	StartURL      string // sealed: it lets anyone start the meeting as host
+	Sequence      int    // iCalendar SEQUENCE
+	Problem       string
+	Options       []byte // JSON: proposed times
+	SeriesOf      string // the meeting this one continues ("this and following")
+	Created       time.Time
+	Updated       time.Time
+	Attendees     []Attendee
+}
+
+// Attendee is an invitee of a meeting.
+type Attendee struct {
+	Email    string
+	Name     string
+	UserID   string // set when the attendee is a user of the account
+	Response string // needs-action, accepted, declined, tentative
+}
+
+// Occurrence is one occurrence of a recurring meeting, as the video
+// provider numbers it.
+type Occurrence struct {
+	ID       string    // the provider's occurrence id (Zoom: start in ms)
+	Original time.Time // start per the rule
+	Start    time.Time // start now (moved occurrences differ)
+	End      time.Time
+	Status   string // available, cancelled
+}
+
+// Hold is time an organizer has booked.
+type Hold struct {
+	AccountID   string
+	OrganizerID string
+	MeetingID   string
+	Start, End  time.Time
+}
+
+// OverlapError is ErrOverlap with the meeting in the way.
+type OverlapError struct {
+	MeetingID  string
+	Start, End time.Time
+}
+
+func (e *OverlapError) Error() string {
+	return fmt.Sprintf("overlaps meeting %s (%s to %s)", e.MeetingID, e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339))
+}
+
+// Is makes errors.Is(err, ErrOverlap) true.
+func (e *OverlapError) Is(target error) bool { return target == ErrOverlap }
+
+// Meetings stores meetings.
+type Meetings interface {
+	CreateMeeting(ctx context.Context, m *Meeting) error
+	Meeting(ctx context.Context, accountID, id string) (*Meeting, error)
+	// MeetingForUpdate loads a meeting and, on PostgreSQL, locks its row
+	// until the transaction ends.
+	MeetingForUpdate(ctx context.Context, accountID, id string) (*Meeting, error)
+	// MeetingByVideo finds the meeting of a provider's meeting (any
+	// account): for webhooks.
+	MeetingByVideo(ctx context.Context, provider, videoID string) (*Meeting, error)
+	// MeetingsOf lists the meetings a user organizes or attends that start
+	// before to and end after from.
+	MeetingsOf(ctx context.Context, accountID, userID, email string, from, to time.Time) ([]Meeting, error)
+	// MeetingsOfOrganizer lists an organizer's meetings of every status
+	// overlapping [from, to): for the reconciler.
+	MeetingsOfOrganizer(ctx context.Context, accountID, organizerID string, from, to time.Time) ([]Meeting, error)
+	// BookedVideoMeetings lists booked meetings with a video meeting of a
+	// provider in an account: for the reconciler.
+	BookedVideoMeetings(ctx context.Context, accountID, provider string) ([]Meeting, error)
+	UpdateMeeting(ctx context.Context, m *Meeting) error
+	SetAttendees(ctx context.Context, accountID, meetingID string, as []Attendee) error
+	SetResponse(ctx context.Context, accountID, meetingID, email, response string) error
+
+	// AddHolds holds time for an organizer; an *OverlapError (ErrOverlap)
+	// when a hold overlaps one of another meeting.
+	AddHolds(ctx context.Context, hs []Hold) error
+	// DeleteHolds releases a meeting's holds that start at or after from
+	// (zero: all).
+	DeleteHolds(ctx context.Context, accountID, meetingID string, from time.Time) error
+	Holds(ctx context.Context, accountID, meetingID string) ([]Hold, error)
+
+	SetOccurrences(ctx context.Context, accountID, meetingID string, os []Occurrence) error
+	Occurrences(ctx context.Context, accountID, meetingID string) ([]Occurrence, error)
+}
+
+var _ Meetings = (*DB)(nil)
+
+const meetingColumns = `id, account_id, organizer_id, uid, status, type, subject, description, start_ms, end_ms,
+	timezone, duration, rrule, password, language, video_provider, settings, video, video_id, start_url, sequence,
+	problem, options, series_of, created_ms, updated_ms`
+
+func scanMeeting(row interface{ Scan(...any) error }) (*Meeting, error) {
+	var m Meeting
+	var start, end, created, updated int64
+	var settings, video, options string
+	err := row.Scan(&m.ID, &m.AccountID, &m.OrganizerID, &m.UID, &m.Status, &m.Type, &m.Subject, &m.Description,
+		&start, &end, &m.TimeZone, &m.Duration, &m.RRule, &m.Password, &m.Language, &m.VideoProvider, &settings,
+		&video, &m.VideoID, &m.StartURL, &m.Sequence, &m.Problem, &options, &m.SeriesOf, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	m.Start, m.End, m.Created, m.Updated = fromMS(start), fromMS(end), fromMS(created), fromMS(updated)
+	m.Settings, m.Video, m.Options = []byte(settings), []byte(video), []byte(options)
+	return &m, nil
+}
+
+func orEmpty(b []byte, empty string) string {
+	if len(b) == 0 {
+		return empty
+	}
+	return string(b)
+}
+
+// CreateMeeting implements Meetings; it stores the attendees too.
+func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+		m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
+		m.TimeZone, m.Duration, m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"),
+		string(m.Video), m.VideoID, m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf,
+		ms(m.Created), ms(m.Updated))
+	if err != nil {
+		return db.wrap(err, "create meeting %s", m.ID)
+	}
+	return db.SetAttendees(ctx, m.AccountID, m.ID, m.Attendees)
+}
+
+func (db *DB) loadMeeting(ctx context.Context, q querier, query string, args ...any) (*Meeting, error) {
+	m, err := scanMeeting(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, err
+	}
+	m.Attendees, err = db.attendees(ctx, q, m.AccountID, m.ID)
+	return m, err
+}
+
+// Meeting implements Meetings.
+func (db *DB) Meeting(ctx context.Context, accountID, id string) (*Meeting, error) {
+	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingColumns+` FROM meetings WHERE account_id = $1 AND id = $2`, accountID, id)
+	return m, db.wrap(err, "load meeting %s", id)
+}
+
+// MeetingForUpdate implements Meetings.
+func (db *DB) MeetingForUpdate(ctx context.Context, accountID, id string) (*Meeting, error) {
+	m, err := db.loadMeeting(ctx, db.w(), `SELECT `+meetingColumns+` FROM meetings WHERE account_id = $1 AND id = $2`+db.d.forUpdate(), accountID, id)
+	return m, db.wrap(err, "load meeting %s", id)
+}
+
+// MeetingByVideo implements Meetings.
+func (db *DB) MeetingByVideo(ctx context.Context, provider, videoID string) (*Meeting, error) {
+	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingColumns+` FROM meetings WHERE video_provider = $1 AND video_id = $2
+		ORDER BY created_ms DESC LIMIT 1`, provider, videoID)
+	return m, db.wrap(err, "find meeting of %s %s", provider, videoID)
+}
+
+func (db *DB) listMeetings(ctx context.Context, what, query string, args ...any) ([]Meeting, error) {
+	rows, err := db.r().QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, db.wrap(err, "%s", what)
+	}
+	var out []Meeting
+	for rows.Next() {
+		m, err := scanMeeting(rows)
+		if err != nil {
+			rows.Close()
+			return nil, db.wrap(err, "%s", what)
+		}
+		out = append(out, *m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "%s", what)
+	}
+	for i := range out {
+		if out[i].Attendees, err = db.attendees(ctx, db.r(), out[i].AccountID, out[i].ID); err != nil {
+			return nil, db.wrap(err, "%s", what)
+		}
+	}
+	return out, nil
+}
+
+// farFuture stands for "no end" in range queries over series.
+const farFuture = int64(1) << 50
+
+// MeetingsOf implements Meetings. A series matches from its first start on.
+func (db *DB) MeetingsOf(ctx context.Context, accountID, userID, email string, from, to time.Time) ([]Meeting, error) {
+	return db.listMeetings(ctx, "list meetings", `SELECT `+meetingColumns+` FROM meetings m
+		WHERE account_id = $1 AND start_ms < $4 AND (CASE WHEN rrule = '' THEN end_ms ELSE $5 END) > $3
+		AND (organizer_id = $2 OR EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND a.email = $6))
+		ORDER BY start_ms, id`, accountID, userID, ms(from), ms(to), farFuture, strings.ToLower(email))
+}
+
+// MeetingsOfOrganizer implements Meetings.
+func (db *DB) MeetingsOfOrganizer(ctx context.Context, accountID, organizerID string, from, to time.Time) ([]Meeting, error) {
+	return db.listMeetings(ctx, "list meetings of organizer", `SELECT `+meetingColumns+` FROM meetings
+		WHERE account_id = $1 AND organizer_id = $2 AND start_ms < $4 AND (CASE WHEN rrule = '' THEN end_ms ELSE $5 END) > $3
+		ORDER BY start_ms, id`, accountID, organizerID, ms(from), ms(to), farFuture)
+}
+
+// BookedVideoMeetings implements Meetings.
+func (db *DB) BookedVideoMeetings(ctx context.Context, accountID, provider string) ([]Meeting, error) {
+	return db.listMeetings(ctx, "list video meetings", `SELECT `+meetingColumns+` FROM meetings
+		WHERE account_id = $1 AND video_provider = $2 AND status = 'booked' AND video_id <> ''
+		ORDER BY start_ms, id`, accountID, provider)
+}
+
+// UpdateMeeting implements Meetings (not the attendees).
+func (db *DB) UpdateMeeting(ctx context.Context, m *Meeting) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET status = $3, type = $4, subject = $5, description = $6,
+		start_ms = $7, end_ms = $8, timezone = $9, duration = $10, rrule = $11, password = $12, language = $13,
+		video_provider = $14, settings = $15, video = $16, video_id = $17, start_url = $18, sequence = $19, problem = $20,
+		options = $21, series_of = $22, updated_ms = $23
+		WHERE account_id = $1 AND id = $2`,
+		m.AccountID, m.ID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End), m.TimeZone, m.Duration,
+		m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"), string(m.Video), m.VideoID,
+		m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf, ms(m.Updated))
+	return db.mustAffect(res, err, "update meeting %s", m.ID)
+}
+
+func (db *DB) attendees(ctx context.Context, q querier, accountID, meetingID string) ([]Attendee, error) {
+	rows, err := q.QueryContext(ctx, `SELECT email, name, user_id, response FROM meeting_attendees
+		WHERE account_id = $1 AND meeting_id = $2 ORDER BY position`, accountID, meetingID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Attendee
+	for rows.Next() {
+		var a Attendee
+		if err := rows.Scan(&a.Email, &a.Name, &a.UserID, &a.Response); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// SetAttendees implements Meetings: it replaces the attendee list, keeping
+// the responses of those who stay.
+func (db *DB) SetAttendees(ctx context.Context, accountID, meetingID string, as []Attendee) error {
+	old, err := db.attendees(ctx, db.w(), accountID, meetingID)
+	if err != nil {
+		return db.wrap(err, "set attendees of %s", meetingID)
+	}
+	responses := map[string]string{}
+	for _, a := range old {
+		responses[a.Email] = a.Response
+	}
+	if _, err := db.w().ExecContext(ctx, `DELETE FROM meeting_attendees WHERE account_id = $1 AND meeting_id = $2`, accountID, meetingID); err != nil {
+		return db.wrap(err, "set attendees of %s", meetingID)
+	}
+	for i, a := range as {
+		resp := a.Response
+		if r, ok := responses[a.Email]; ok && resp == "" {
+			resp = r
+		}
+		if resp == "" {
+			resp = "needs-action"
+		}
+		if _, err := db.w().ExecContext(ctx, `INSERT INTO meeting_attendees (meeting_id, account_id, email, name, user_id, response, position)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, strings.ToLower(a.Email), a.Name, a.UserID, resp, i); err != nil {
+			return db.wrap(err, "set attendees of %s", meetingID)
+		}
+	}
+	return nil
+}
+
+// SetResponse implements Meetings.
+func (db *DB) SetResponse(ctx context.Context, accountID, meetingID, email, response string) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meeting_attendees SET response = $4 WHERE account_id = $1 AND meeting_id = $2 AND email = $3`,
+		accountID, meetingID, strings.ToLower(email), response)
+	return db.mustAffect(res, err, "set response of %s", email)
+}
+
+// AddHolds implements Meetings. Each hold is checked against the
+// organizer's other holds first, for a clear answer; on PostgreSQL the
+// exclusion constraint also refuses an overlap that commits concurrently.
+// On SQLite the write transaction holds the database lock, so the check
+// and the insert cannot interleave with another booking.
+func (db *DB) AddHolds(ctx context.Context, hs []Hold) error {
+	for _, h := range hs {
+		var other string
+		var s, e int64
+		err := db.w().QueryRowContext(ctx, `SELECT meeting_id, start_ms, end_ms FROM holds
+			WHERE organizer_id = $1 AND start_ms < $3 AND end_ms > $2 AND meeting_id <> $4 LIMIT 1`,
+			h.OrganizerID, ms(h.Start), ms(h.End), h.MeetingID).Scan(&other, &s, &e)
+		if err == nil {
+			return &OverlapError{MeetingID: other, Start: fromMS(s), End: fromMS(e)}
+		}
+		if err != sql.ErrNoRows {
+			return db.wrap(err, "check holds")
+		}
+		_, err = db.w().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms)
+			VALUES ($1, $2, $3, $4, $5)`, h.AccountID, h.OrganizerID, h.MeetingID, ms(h.Start), ms(h.End))
+		if err != nil {
+			return db.wrap(err, "add hold")
+		}
+	}
+	return nil
+}
+
+// DeleteHolds implements Meetings.
+func (db *DB) DeleteHolds(ctx context.Context, accountID, meetingID string, from time.Time) error {
+	_, err := db.w().ExecContext(ctx, `DELETE FROM holds WHERE account_id = $1 AND meeting_id = $2 AND start_ms >= $3`,
+		accountID, meetingID, ms(from))
+	return db.wrap(err, "delete holds of %s", meetingID)
+}
+
+// Holds implements Meetings.
+func (db *DB) Holds(ctx context.Context, accountID, meetingID string) ([]Hold, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT account_id, organizer_id, meeting_id, start_ms, end_ms FROM holds
+		WHERE account_id = $1 AND meeting_id = $2 ORDER BY start_ms`, accountID, meetingID)
+	if err != nil {
+		return nil, db.wrap(err, "list holds")
+	}
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		var h Hold
+		var s, e int64
+		if err := rows.Scan(&h.AccountID, &h.OrganizerID, &h.MeetingID, &s, &e); err != nil {
+			return nil, db.wrap(err, "list holds")
+		}
+		h.Start, h.End = fromMS(s), fromMS(e)
+		out = append(out, h)
+	}
+	return out, db.wrap(rows.Err(), "list holds")
+}
+
+// SetOccurrences implements Meetings: it replaces the occurrence list.
+func (db *DB) SetOccurrences(ctx context.Context, accountID, meetingID string, os []Occurrence) error {
+	if _, err := db.w().ExecContext(ctx, `DELETE FROM meeting_occurrences WHERE account_id = $1 AND meeting_id = $2`, accountID, meetingID); err != nil {
+		return db.wrap(err, "set occurrences of %s", meetingID)
+	}
+	for _, o := range os {
+		if _, err := db.w().ExecContext(ctx, `INSERT INTO meeting_occurrences (meeting_id, account_id, occurrence_id, original_ms, start_ms, end_ms, status)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, o.ID, ms(o.Original), ms(o.Start), ms(o.End), o.Status); err != nil {
+			return db.wrap(err, "set occurrences of %s", meetingID)
+		}
+	}
+	return nil
+}
+
+// Occurrences implements Meetings.
+func (db *DB) Occurrences(ctx context.Context, accountID, meetingID string) ([]Occurrence, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT occurrence_id, original_ms, start_ms, end_ms, status FROM meeting_occurrences
+		WHERE account_id = $1 AND meeting_id = $2 ORDER BY original_ms`, accountID, meetingID)
+	if err != nil {
+		return nil, db.wrap(err, "list occurrences")
+	}
+	defer rows.Close()
+	var out []Occurrence
+	for rows.Next() {
+		var o Occurrence
+		var orig, s, e int64
+		if err := rows.Scan(&o.ID, &orig, &s, &e, &o.Status); err != nil {
+			return nil, db.wrap(err, "list occurrences")
+		}
+		o.Original, o.Start, o.End = fromMS(orig), fromMS(s), fromMS(e)
+		out = append(out, o)
+	}
+	return out, db.wrap(rows.Err(), "list occurrences")
+}

@@ -1,0 +1,56 @@
+-- Calendars: each user's built-in calendar (served over CalDAV) and the
+-- external sources (CalDAV accounts, ICS feeds) synced into Convene, their
+-- objects (raw iCalendar with parsed time bounds for range queries) and the
+-- change log that sync-collection (RFC 6578) answers from.
+CREATE TABLE calendars (
+	id TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	kind TEXT NOT NULL CHECK (kind IN ('builtin', 'caldav', 'ics')),
+	name TEXT NOT NULL DEFAULT '',
+	url TEXT NOT NULL DEFAULT '',
+	username TEXT NOT NULL DEFAULT '',
+	secret TEXT NOT NULL DEFAULT '',
+	sync_seq BIGINT NOT NULL DEFAULT 0,
+	sync_floor BIGINT NOT NULL DEFAULT 0,
+	remote_state TEXT NOT NULL DEFAULT '{}',
+	problem TEXT NOT NULL DEFAULT '',
+	problem_since_ms BIGINT NOT NULL DEFAULT 0,
+	last_sync_ms BIGINT NOT NULL DEFAULT 0,
+	last_attempt_ms BIGINT NOT NULL DEFAULT 0,
+	next_sync_ms BIGINT NOT NULL DEFAULT 0,
+	created_ms BIGINT NOT NULL,
+	updated_ms BIGINT NOT NULL
+);
+CREATE INDEX calendars_user ON calendars (account_id, user_id);
+CREATE UNIQUE INDEX calendars_builtin ON calendars (user_id) WHERE kind = 'builtin';
+CREATE INDEX calendars_due ON calendars (next_sync_ms) WHERE kind <> 'builtin';
+
+CREATE TABLE calendar_objects (
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	calendar_id TEXT NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	uid TEXT NOT NULL,
+	origin TEXT NOT NULL CHECK (origin IN ('import', 'booking', 'client', 'remote')),
+	etag TEXT NOT NULL,
+	remote_etag TEXT NOT NULL DEFAULT '',
+	data TEXT NOT NULL,
+	start_ms BIGINT NOT NULL,
+	end_ms BIGINT NOT NULL,
+	busy INTEGER NOT NULL,
+	seq BIGINT NOT NULL,
+	modified_ms BIGINT NOT NULL,
+	PRIMARY KEY (calendar_id, name)
+);
+CREATE UNIQUE INDEX calendar_objects_uid ON calendar_objects (calendar_id, uid);
+CREATE INDEX calendar_objects_end ON calendar_objects (calendar_id, end_ms);
+
+CREATE TABLE calendar_changes (
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	calendar_id TEXT NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	seq BIGINT NOT NULL,
+	deleted BOOLEAN NOT NULL,
+	PRIMARY KEY (calendar_id, name)
+);
+CREATE INDEX calendar_changes_seq ON calendar_changes (calendar_id, seq);
