@@ -7,12 +7,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/emersion/go-ical"
 
 	"github.com/convene/convene/internal/recur"
 )
@@ -74,22 +71,15 @@ func runICal(ctx context.Context, args []string, env environment) int {
 		return bad("--timezone: %v", err)
 	}
 
+	cals, err := recur.DecodeCalendars(bufio.NewReader(env.stdin))
+	if err != nil {
+		fmt.Fprintf(env.stderr, "convene ical expand: bad calendar: %v\n", err)
+		return 1
+	}
 	var all []recur.Instance
 	var errs []error
-	dec := ical.NewDecoder(bufio.NewReader(env.stdin))
-	for n := 0; ; n++ {
+	for _, cal := range cals {
 		if ctx.Err() != nil {
-			return 1
-		}
-		cal, err := dec.Decode()
-		if errors.Is(err, io.EOF) && n > 0 {
-			break
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				err = errors.New("no VCALENDAR on standard input")
-			}
-			fmt.Fprintf(env.stderr, "convene ical expand: bad calendar: %v\n", err)
 			return 1
 		}
 		got, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: floating})
