@@ -49,7 +49,8 @@ type writer struct {
 // the local time occurs twice and t is the second one, since a TZID value
 // names the first (§3.3.5: "the DATE-TIME value refers to the first
 // occurrence"). A series' DTSTART keeps its TZID (pass keepLocal), because
-// its rule is expanded in that zone.
+// its rule is expanded in that zone; buildCalendar refuses a series that
+// starts at such a time.
 func (w writer) dateTime(name string, t time.Time, keepLocal ...bool) *ical.Prop {
 	p := ical.NewProp(name)
 	if w.tzid == "" || (secondOfTwice(t, w.loc) && len(keepLocal) == 0) {
@@ -93,6 +94,12 @@ func buildCalendar(method Method, m *Meeting, stamp time.Time) (*ical.Calendar, 
 	rrule, seriesEnd, err := m.rule(loc)
 	if err != nil {
 		return nil, err
+	}
+	if m.Recurrence != nil && m.Occurrence == nil && loc != time.UTC && secondOfTwice(m.Start, loc) {
+		// A series is expanded from the local DTSTART, and that local
+		// time names the first of the two instants (RFC 5545 §3.3.5).
+		return nil, invalid("start", "a series cannot start in the hour repeated when clocks go back (%s); move its first occurrence",
+			m.Start.In(loc).Format("2006-01-02 15:04 MST"))
 	}
 
 	cal := ical.NewCalendar()

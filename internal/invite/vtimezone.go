@@ -105,10 +105,21 @@ func vtimezone(tzid string, loc *time.Location, from, to time.Time) (*ical.Compo
 		tz.Children = c
 		return tz, nil
 	}
+	// The explicit form.
 	first := observanceAt(loc, from)
 	trs, _ := transitionsIn(loc, from, to, maxTransitions)
-	tz.Children = append(tz.Children, observance(first, ""))
-	for _, tr := range trs {
+	all := append([]transition{first}, trs...)
+	// Name the observances by offset, not by Go's DST flag: the tz
+	// database marks Ireland's winter and Morocco's Ramadan time as
+	// "daylight saving" with a negative save, while Outlook, Google and
+	// python-icalendar (which needs a STANDARD to exist) expect the
+	// smaller offset to be standard time, as the rearguard tz data has it.
+	std := all[0].to
+	for _, tr := range all {
+		std = min(std, tr.to)
+	}
+	for _, tr := range all {
+		tr.dst = tr.to > std
 		tz.Children = append(tz.Children, observance(tr, ""))
 	}
 	return tz, nil
@@ -249,10 +260,14 @@ func compactObservances(loc *time.Location, from, to time.Time) []*ical.Componen
 		}
 		g.rules = slices.DeleteFunc(g.rules, func(r yearlyRule) bool { return !slices.Contains(rulesOf(tr), r) })
 	}
-	if len(groups) != 2 || groups[0].first.dst == groups[1].first.dst ||
+	if len(groups) != 2 || groups[0].first.to == groups[1].first.to ||
 		groups[0].first.to != groups[1].first.from || groups[1].first.to != groups[0].first.from {
 		return nil
 	}
+	// The larger offset is daylight time, whatever Go's flag says (see
+	// vtimezone).
+	groups[0].first.dst = groups[0].first.to > groups[1].first.to
+	groups[1].first.dst = !groups[0].first.dst
 	for _, g := range groups {
 		if len(g.rules) == 0 {
 			return nil

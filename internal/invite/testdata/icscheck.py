@@ -25,6 +25,14 @@ def utc(dt):
     return dt.astimezone(pytz.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def first(tz, wall):
+    """The instant a local time names in a pytz zone, the first of two when
+    clocks go back (RFC 5545 section 3.3.5). pytz's localize picks by DST
+    flag, which is the second one in zones with negative DST (Dublin), and
+    icalendar's own parsing always takes the standard-time one."""
+    return min(utc(tz.localize(wall, is_dst=True)), utc(tz.localize(wall, is_dst=False)))
+
+
 def values(prop):
     """The datetimes of a DTSTART-like or EXDATE-like property."""
     out = []
@@ -103,8 +111,9 @@ def check(path):
                     continue
                 wall = dt.replace(tzinfo=None)
                 out.append({
-                    "iana": utc(dt),
-                    "vtimezone": utc(via_vtz[tzid].localize(wall, is_dst=True)),
+                    "iana": first(pytz.timezone(tzid), wall),
+                    "vtimezone": first(via_vtz[tzid], wall),
+                    # dateutil follows PEP 495: fold=0 is the first.
                     "dateutil": utc(wall.replace(tzinfo=du.get(tzid))),
                 })
             e["times"][name] = out
