@@ -130,7 +130,8 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 			uid = ""
 		}
 		x.expandGroup(uid, g.masters, g.overrides)
-		if x.capped {
+		if len(x.out) > 4*opts.MaxInstances {
+			// Enough: sorting keeps the earliest MaxInstances.
 			break
 		}
 	}
@@ -146,9 +147,6 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 	})
 	if len(out) > opts.MaxInstances {
 		out = out[:opts.MaxInstances]
-		x.capped = true
-	}
-	if x.capped {
 		x.errs = append(x.errs, fmt.Errorf("%w: more than %d instances in the window", ErrCapped, opts.MaxInstances))
 	}
 	return out, errors.Join(x.errs...)
@@ -160,7 +158,6 @@ type expander struct {
 	opts     Options
 	out      []Instance
 	errs     []error
-	capped   bool
 }
 
 // event is what an expansion needs to know of one VEVENT.
@@ -267,9 +264,6 @@ func (x *expander) keep(inst Instance) {
 		return
 	}
 	x.out = append(x.out, inst)
-	if len(x.out) > x.opts.MaxInstances {
-		x.capped = true
-	}
 }
 
 // overlaps reports whether [s, e) meets [from, to); an instance with no
@@ -327,9 +321,6 @@ func (x *expander) expandGroup(uid string, masters, overrides []*ical.Component)
 	for _, c := range masters {
 		if err := x.expandSeries(uid, c, exact, future); err != nil {
 			x.fail(uid, err)
-		}
-		if x.capped {
-			return
 		}
 	}
 	// Each override is an instance of its own, wherever it moved to
@@ -469,7 +460,8 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 			set = append(set, setMember{t: t})
 			n++
 			if n > x.opts.MaxInstances {
-				x.capped = true
+				// More than the cap in the window: ExpandCalendar
+				// truncates and reports it.
 				break
 			}
 		}
@@ -526,7 +518,7 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 			break
 		}
 		x.keep(inst)
-		if x.capped {
+		if len(x.out) > x.opts.MaxInstances {
 			return nil
 		}
 	}
