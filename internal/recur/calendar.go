@@ -162,16 +162,15 @@ type expander struct {
 
 // event is what an expansion needs to know of one VEVENT.
 type event struct {
-	comp     *ical.Component
-	start    Value
-	end      func(time.Time) time.Time // the end of an instance starting at t
-	summary  string
-	status   string
-	transp   bool
-	rid      Value // RECURRENCE-ID, for overrides
-	hasRID   bool
-	future   bool // RANGE=THISANDFUTURE
-	duration time.Duration
+	comp    *ical.Component
+	start   Value
+	end     func(time.Time) time.Time // the end of an instance starting at t
+	summary string
+	status  string
+	transp  bool
+	rid     Value // RECURRENCE-ID, for overrides
+	hasRID  bool
+	future  bool // RANGE=THISANDFUTURE
 }
 
 func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*event, error) {
@@ -222,7 +221,6 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// RFC 5545 §3.8.5.3: with DTEND "the same exact duration will
 		// apply to all the members of the generated recurrence set".
 		d := max(v.Time.Sub(ev.start.Time), 0)
-		ev.duration = d
 		ev.end = func(t time.Time) time.Time { return t.Add(d) }
 	case dp != nil:
 		d, err := ParseDuration(strings.TrimSpace(dp.Value))

@@ -173,13 +173,12 @@ func TestLocationFromVTimezone(t *testing.T) {
 		tzid     string
 		like     string
 		from, to int
-		footer   bool
 	}{
-		{vtzWindows, "W. Europe Standard Time", "Europe/Berlin", 1997, 2100, true},
-		{vtzUS, "Custom Eastern", "America/New_York", 1990, 2100, true},
-		{vtzUSCount, "Custom Eastern", "America/New_York", 1990, 2100, true},
-		{vtzLordHowe, "Custom Lord Howe", "Australia/Lord_Howe", 2009, 2100, true},
-		{vtzRDate, "Listed Paris", "Europe/Paris", 2025, 2028, false},
+		{vtzWindows, "W. Europe Standard Time", "Europe/Berlin", 1997, 2100},
+		{vtzUS, "Custom Eastern", "America/New_York", 1990, 2100},
+		{vtzUSCount, "Custom Eastern", "America/New_York", 1990, 2100},
+		{vtzLordHowe, "Custom Lord Howe", "Australia/Lord_Howe", 2009, 2100},
+		{vtzRDate, "Listed Paris", "Europe/Paris", 2025, 2028},
 	}
 	for _, c := range cases {
 		t.Run(c.tzid, func(t *testing.T) {
