@@ -136,7 +136,9 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 		}
 	}
 	out := x.out
-	slices.SortStableFunc(out, func(a, b Instance) int {
+	// The order is total (start, UID, recurrence id): no need for a
+	// stable sort, which costs twice as much on this large struct.
+	slices.SortFunc(out, func(a, b Instance) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
