@@ -42,6 +42,15 @@ type UniqueOpts = river.UniqueOpts
 // Permanent marks a job's error as final: no retry.
 func Permanent(err error) error { return river.JobCancel(err) }
 
+// Snooze puts a job off for d without counting an attempt (a provider's
+// rate limit).
+func Snooze(d time.Duration) error {
+	if d < time.Second {
+		d = time.Second
+	}
+	return river.JobSnooze(d)
+}
+
 // Options configure the queue.
 type Options struct {
 	Log *slog.Logger
@@ -59,10 +68,11 @@ type Options struct {
 
 // Queue is the job queue of one Convene process.
 type Queue struct {
-	db      *store.DB
-	opts    Options
-	workers *river.Workers
-	client  *river.Client[*sql.Tx]
+	db       *store.DB
+	opts     Options
+	workers  *river.Workers
+	periodic []*river.PeriodicJob
+	client   *river.Client[*sql.Tx]
 }
 
 // New returns a queue; register workers, then Start it.
@@ -88,6 +98,13 @@ func New(db *store.DB, opts Options) *Queue {
 // Register adds the worker of one kind of job. Call it before Start.
 func Register[T Args](q *Queue, work func(ctx context.Context, job *Job[T]) error) {
 	river.AddWorker(q.workers, river.WorkFunc(work))
+}
+
+// Every inserts args every interval (on one node of several: River's
+// leader). Call it before Start.
+func (q *Queue) Every(interval time.Duration, args Args) {
+	q.periodic = append(q.periodic, river.NewPeriodicJob(river.PeriodicInterval(interval),
+		func() (river.JobArgs, *river.InsertOpts) { return args, nil }, nil))
 }
 
 func driver(db *store.DB) riverdriver.Driver[*sql.Tx] {
@@ -140,6 +157,7 @@ func (q *Queue) Start(ctx context.Context) error {
 	c, err := river.NewClient(driver(q.db), &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: q.opts.Workers}},
 		Workers:              q.workers,
+		PeriodicJobs:         q.periodic,
 		JobTimeout:           q.opts.Timeout,
 		RescueStuckJobsAfter: q.opts.RescueAfter,
 		MaxAttempts:          q.opts.MaxAttempts,

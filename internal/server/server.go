@@ -21,7 +21,9 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/web"
@@ -85,6 +87,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Zoom: apps.ZoomConfig{APIURL: cfg.ZoomAPIURL, OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID,
 			ClientSecret: cfg.ZoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback"},
 	}
+	if err := jobs.Migrate(ctx, db); err != nil {
+		return err
+	}
+	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs")})
+	meetings := &booking.Service{
+		Store: db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
+		Composer: booking.BasicComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
+		Log: log.With("component", "booking"), Now: time.Now,
+	}
+	meetings.Register(queue)
+	meetings.ReconcileEvery(queue, 15*time.Minute)
 	mounts := map[string]http.Handler{}
 	if cfg.Sandboxed() {
 		// The built-in Zoom sandbox, mounted on our own listener; Convene
@@ -107,10 +120,22 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		marketplace.Zoom.OAuthURL = baseURL + "/zoom-sandbox"
 	}
 
-	// 4. HTTP.
+	// 4. Workers.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		queue.Stop(sctx)
+	}()
+
+	// 5. HTTP.
 	api := &web.Server{
 		Accounts:          accounts,
 		Apps:              marketplace,
+		Booking:           meetings,
+		ZoomMeetings:      meetings,
 		ZoomWebhookSecret: cfg.ZoomWebhookSecret,
 		Mounts:            mounts,
 		Log:               log,

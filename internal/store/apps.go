@@ -65,6 +65,8 @@ type Installs interface {
 	// until, unless another holder's lease is still running at now.
 	LeaseRefresh(ctx context.Context, accountID, app string, now, until time.Time) (bool, error)
 	DeleteInstall(ctx context.Context, accountID, app string) error
+	// InstalledAccounts lists the accounts where app is installed.
+	InstalledAccounts(ctx context.Context, app string) ([]string, error)
 
 	CreateOAuthState(ctx context.Context, s *OAuthState) error
 	// OAuthState returns a pending state without taking it.
@@ -229,4 +231,22 @@ func (db *DB) DeleteExpiredOAuthStates(ctx context.Context, now time.Time) (int,
 	}
 	n, err := res.RowsAffected()
 	return int(n), db.wrap(err, "expire oauth states")
+}
+
+// InstalledAccounts implements Installs.
+func (db *DB) InstalledAccounts(ctx context.Context, app string) ([]string, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT account_id FROM app_installs WHERE app = $1 AND state = $2 ORDER BY account_id`, app, InstallInstalled)
+	if err != nil {
+		return nil, db.wrap(err, "installed accounts")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.wrap(err, "installed accounts")
+		}
+		out = append(out, id)
+	}
+	return out, db.wrap(rows.Err(), "installed accounts")
 }

@@ -117,6 +117,7 @@ type Meetings interface {
 	// (zero: all).
 	DeleteHolds(ctx context.Context, accountID, meetingID string, from time.Time) error
 	Holds(ctx context.Context, accountID, meetingID string) ([]Hold, error)
+	DeleteHoldAt(ctx context.Context, accountID, meetingID string, start time.Time) error
 
 	SetOccurrences(ctx context.Context, accountID, meetingID string, os []Occurrence) error
 	Occurrences(ctx context.Context, accountID, meetingID string) ([]Occurrence, error)
@@ -399,4 +400,11 @@ func (db *DB) Occurrences(ctx context.Context, accountID, meetingID string) ([]O
 		out = append(out, o)
 	}
 	return out, db.wrap(rows.Err(), "list occurrences")
+}
+
+// DeleteHoldAt releases the hold of one occurrence, by its start.
+func (db *DB) DeleteHoldAt(ctx context.Context, accountID, meetingID string, start time.Time) error {
+	_, err := db.w().ExecContext(ctx, `DELETE FROM holds WHERE account_id = $1 AND meeting_id = $2 AND start_ms = $3`,
+		accountID, meetingID, ms(start))
+	return db.wrap(err, "delete hold of %s", meetingID)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
 )
 
 // problemBase prefixes the type URI of every problem document (RFC 9457
@@ -165,3 +166,6 @@ func jsonFailure(err error) error {
 	}
 	return failure.New(failure.Invalid, "%v", err)
 }
+
+// isNotFound reports whether err is the store's not-found.
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

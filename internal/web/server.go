@@ -25,6 +25,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/failure"
 )
 
@@ -32,6 +33,7 @@ import (
 type Server struct {
 	Accounts *account.Service
 	Apps     *apps.Service
+	Booking  *booking.Service
 	// ZoomWebhookSecret verifies Zoom's webhooks.
 	ZoomWebhookSecret string
 	// ZoomMeetings applies Zoom's meeting events; nil: they are ignored.

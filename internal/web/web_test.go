@@ -16,7 +16,9 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/dnstest"
+	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
@@ -34,6 +36,8 @@ type harness struct {
 	srv     *httptest.Server
 	api     *Server
 	apps    *apps.Service
+	booking *booking.Service
+	queue   *jobs.Queue
 	zoom    *httptest.Server
 	sandbox *zoomsandbox.Server
 	logs    *syncBuffer
@@ -70,11 +74,26 @@ func newHarness(t *testing.T, engine string) *harness {
 	}
 	h.zoom.Config.Handler = h.sandbox
 	h.zoom.Start()
-	h.api = &Server{Accounts: accounts, Apps: h.apps, ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
+	ctx := context.Background()
+	if err := jobs.Migrate(ctx, h.db); err != nil {
+		t.Fatal(err)
+	}
+	h.queue = jobs.New(h.db, jobs.Options{Log: log})
+	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box,
+		Composer: booking.BasicComposer{Now: time.Now}, Log: log, Now: time.Now}
+	h.booking.Register(h.queue)
+	if err := h.queue.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
+		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
 	h.srv.Config.Handler = h.api.Handler()
 	h.srv.Start()
 	t.Cleanup(func() {
 		h.srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		h.queue.Stop(ctx)
 		h.zoom.Close()
 		h.sandbox.Close()
 	})

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -15,7 +16,7 @@ const maxWebhookBody = 256 << 10
 
 // ZoomMeetingEvents applies Zoom's meeting events to Convene's meetings.
 type ZoomMeetingEvents interface {
-	ZoomMeetingEvent(r *http.Request, ev *zoom.Event) error
+	ZoomEvent(ctx context.Context, ev *zoom.Event) error
 }
 
 // zoomWebhook is POST /webhooks/zoom: it verifies the signature over the
@@ -57,7 +58,7 @@ func (s *Server) zoomWebhook(w http.ResponseWriter, r *http.Request) error {
 		s.Log.Info("zoom app deauthorized", "zoom_account", ev.Payload.AccountID, "installs", n)
 	case "meeting.updated", "meeting.deleted":
 		if s.ZoomMeetings != nil {
-			if err := s.ZoomMeetings.ZoomMeetingEvent(r, ev); err != nil {
+			if err := s.ZoomMeetings.ZoomEvent(r.Context(), ev); err != nil {
 				return err
 			}
 		}

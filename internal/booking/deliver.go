@@ -1,0 +1,330 @@
+package booking
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/internal/invite"
+	"github.com/convene/convene/internal/jobs"
+	"github.com/convene/convene/internal/recur"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+)
+
+// Methods of a delivery (RFC 5546 §1.4).
+const (
+	deliverRequest = "request"
+	deliverCancel  = "cancel"
+)
+
+// deliver renders a meeting change for its recipients, stores each mail in
+// the outbox (once per recipient and sequence, ever) and queues it for the
+// relay.
+type deliver struct {
+	AccountID string `json:"account_id"`
+	MeetingID string `json:"meeting_id"`
+	Sequence  int    `json:"sequence"`
+	Method    string `json:"method"`
+	// Only, when set, limits the delivery to these addresses (removed
+	// attendees get a CANCEL of their own).
+	Only []string `json:"only,omitempty"`
+	// OccurrenceID narrows the message to one occurrence.
+	OccurrenceID string `json:"occurrence_id,omitempty"`
+}
+
+// Kind implements jobs.Args.
+func (deliver) Kind() string { return "meeting.deliver" }
+
+// sendMail hands one stored mail to the relay.
+type sendMail struct {
+	AccountID string `json:"account_id"`
+	MailID    string `json:"mail_id"`
+}
+
+// Kind implements jobs.Args.
+func (sendMail) Kind() string { return "mail.send" }
+
+// Letter is one mail to write: a meeting change for one recipient.
+type Letter struct {
+	Method    invite.Method // REQUEST or CANCEL; "" for a notice without calendar
+	Update    bool          // an update of a meeting already sent
+	Meeting   *invite.Meeting
+	Recipient invite.Person
+	// Language and TimeZone are the recipient's ("" for external
+	// recipients: the account's language and the meeting's zone).
+	Language, TimeZone string
+	From               invite.Person // the assistant, on the organizer's behalf
+	ReplyTo            string
+	Account            *store.Account
+	// Notice is the text of a notice to the organizer; Kind names it.
+	Notice, NoticeKind string
+}
+
+// Composed is a written mail.
+type Composed struct {
+	Raw       []byte
+	Subject   string
+	MessageID string
+}
+
+// Composer writes mail; the invite package does it.
+type Composer interface {
+	Compose(ctx context.Context, l Letter) (*Composed, error)
+}
+
+func (s *Service) enqueueDeliver(ctx context.Context, tx *store.DB, m *store.Meeting, method string, only []string) error {
+	return s.Jobs.Enqueue(ctx, tx, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: method, Only: only}, uniqueArgs)
+}
+
+// Notice kinds.
+const (
+	noticeFailed  = "failed"
+	noticeChanged = "changed-in-provider"
+)
+
+func (s *Service) enqueueNotice(ctx context.Context, tx *store.DB, m *store.Meeting, kind, text string) error {
+	return s.Jobs.Enqueue(ctx, tx, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: "notice:" + kind + ":" + text}, uniqueArgs)
+}
+
+// sender returns the assistant's address for an account.
+func (s *Service) sender(ctx context.Context, accountID string) (string, error) {
+	if s.AssistantAddress != "" {
+		return s.AssistantAddress, nil
+	}
+	ds, err := s.Accounts.VerifiedDomains(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	if len(ds) == 0 {
+		return "assistant@convene.invalid", nil
+	}
+	return "assistant@" + ds[0], nil
+}
+
+func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error {
+	a := job.Args
+	m, err := s.Store.Meeting(ctx, a.AccountID, a.MeetingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if m.Sequence != a.Sequence && !strings.HasPrefix(a.Method, "notice:") {
+		return nil // a later change sends its own
+	}
+	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	if err != nil {
+		return err
+	}
+	acct, err := s.Store.Account(ctx, m.AccountID)
+	if err != nil {
+		return err
+	}
+	from, err := s.sender(ctx, m.AccountID)
+	if err != nil {
+		return err
+	}
+	fromName := organizer.Name + " via " + acct.Name
+	base := Letter{From: invite.Person{Name: fromName, Email: from}, ReplyTo: organizer.Email, Account: acct}
+
+	if kind, text, ok := strings.Cut(strings.TrimPrefix(a.Method, "notice:"), ":"); strings.HasPrefix(a.Method, "notice:") && ok {
+		im, err := s.inviteMeeting(ctx, m, organizer, "")
+		if err != nil {
+			return err
+		}
+		l := base
+		l.Meeting, l.Recipient, l.Notice, l.NoticeKind = im, invite.Person{Name: organizer.Name, Email: organizer.Email}, text, kind
+		l.Language, l.TimeZone = organizer.Language, organizer.TimeZone
+		key := fmt.Sprintf("%s/%d/notice/%s/%x", m.ID, m.Sequence, kind, hashString(text))
+		return s.storeMail(ctx, m, "notice", key, l)
+	}
+
+	im, err := s.inviteMeeting(ctx, m, organizer, a.OccurrenceID)
+	if err != nil {
+		return err
+	}
+	method := invite.MethodRequest
+	if a.Method == deliverCancel {
+		method = invite.MethodCancel
+	}
+	recipients := []invite.Person{{Name: organizer.Name, Email: organizer.Email}}
+	for _, at := range m.Attendees {
+		recipients = append(recipients, invite.Person{Name: at.Name, Email: at.Email})
+	}
+	if len(a.Only) > 0 {
+		recipients = recipients[:0]
+		for _, e := range a.Only {
+			recipients = append(recipients, invite.Person{Email: e})
+			for _, at := range m.Attendees {
+				if at.Email == e {
+					recipients[len(recipients)-1].Name = at.Name
+				}
+			}
+		}
+	}
+	for _, r := range recipients {
+		l := base
+		l.Method, l.Meeting, l.Recipient, l.Update = method, im, r, m.Sequence > 0
+		if u, err := s.Store.UserByEmail(ctx, m.AccountID, r.Email); err == nil {
+			l.Language, l.TimeZone = u.Language, u.TimeZone
+		}
+		key := fmt.Sprintf("%s/%d/%s/%s/%s", m.ID, m.Sequence, a.Method, a.OccurrenceID, r.Email)
+		if err := s.storeMail(ctx, m, string(method), key, l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// storeMail writes and stores one mail unless its key was stored before,
+// and queues it for the relay.
+func (s *Service) storeMail(ctx context.Context, m *store.Meeting, kind, key string, l Letter) error {
+	c, err := s.Composer.Compose(ctx, l)
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", key, err))
+	}
+	mail := &store.Mail{
+		ID: s.newID("msg_"), AccountID: m.AccountID, MeetingID: m.ID, DedupeKey: key, Kind: strings.ToLower(kind),
+		Sender: l.From.Email, Recipients: []string{l.Recipient.Email}, Subject: c.Subject, MessageID: c.MessageID,
+		Raw: c.Raw, Status: store.MailHeld, Created: s.Now().UTC(),
+	}
+	if s.Mail != nil {
+		mail.Status = store.MailQueued
+	}
+	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+		if err := tx.AddMail(ctx, mail); err != nil {
+			return err
+		}
+		if mail.Status == store.MailQueued {
+			return s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, uniqueArgs)
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrConflict) {
+		return nil // written by an earlier attempt: never twice
+	}
+	return err
+}
+
+func (s *Service) workSendMail(ctx context.Context, job *jobs.Job[sendMail]) error {
+	mail, err := s.Store.Mail(ctx, job.Args.AccountID, job.Args.MailID)
+	if err != nil {
+		return err
+	}
+	if mail.Status != store.MailQueued || s.Mail == nil {
+		return nil
+	}
+	err = s.Mail.Send(ctx, mail.Sender, mail.Recipients, mail.Raw)
+	mail.Attempts++
+	if err == nil {
+		mail.Status, mail.Sent, mail.LastError = store.MailSent, s.Now().UTC(), ""
+		return s.Store.UpdateMail(ctx, mail)
+	}
+	mail.LastError = err.Error()
+	var perm interface{ Temporary() bool }
+	permanent := errors.As(err, &perm) && !perm.Temporary()
+	if permanent || job.Attempt >= job.MaxAttempts {
+		mail.Status = store.MailFailed
+		if uerr := s.Store.UpdateMail(ctx, mail); uerr != nil {
+			return uerr
+		}
+		return jobs.Permanent(err)
+	}
+	if uerr := s.Store.UpdateMail(ctx, mail); uerr != nil {
+		return uerr
+	}
+	return err
+}
+
+// inviteMeeting describes a stored meeting for the invite package.
+func (s *Service) inviteMeeting(ctx context.Context, m *store.Meeting, organizer *store.User, occurrenceID string) (*invite.Meeting, error) {
+	im := &invite.Meeting{
+		UID: m.UID, Sequence: m.Sequence, Summary: m.Subject, Description: m.Description,
+		Start: m.Start, End: m.End, TimeZone: m.TimeZone,
+		Organizer: invite.Person{Name: organizer.Name, Email: organizer.Email},
+	}
+	if s.BaseURL != "" {
+		im.URL = s.BaseURL + "/meetings/" + m.ID
+	}
+	for _, a := range m.Attendees {
+		ps := invite.PartStat(strings.ToUpper(a.Response))
+		if a.Response == "" {
+			ps = ""
+		}
+		im.Attendees = append(im.Attendees, invite.Attendee{Person: invite.Person{Name: a.Name, Email: a.Email}, PartStat: ps})
+	}
+	if len(m.Video) > 0 {
+		var vm video.Meeting
+		if err := json.Unmarshal(m.Video, &vm); err != nil {
+			return nil, err
+		}
+		im.Video = &invite.Video{Provider: displayName(m.VideoProvider), JoinURL: vm.JoinURL, MeetingID: vm.ID, Passcode: vm.Password, Invitation: vm.Invitation}
+	}
+	if m.RRule != "" {
+		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		im.Recurrence = &invite.Recurrence{RRule: m.RRule}
+		for _, o := range occs {
+			switch {
+			case o.Status == "cancelled":
+				im.Recurrence.ExDates = append(im.Recurrence.ExDates, o.Original)
+			case !o.Start.Equal(o.Original) || o.End.Sub(o.Start) != m.End.Sub(m.Start):
+				im.Overrides = append(im.Overrides, invite.Override{RecurrenceID: o.Original, Start: o.Start, End: o.End})
+			}
+			if o.ID == occurrenceID {
+				im.Occurrence = &invite.Occurrence{RecurrenceID: o.Original}
+				im.Start, im.End = o.Start, o.End
+			}
+		}
+	}
+	return im, nil
+}
+
+func displayName(provider string) string {
+	switch provider {
+	case "zoom":
+		return "Zoom"
+	case "jitsi":
+		return "Jitsi Meet"
+	}
+	return provider
+}
+
+func hashString(s string) uint32 {
+	var h uint32 = 2166136261
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// planOf rebuilds the plan of a stored meeting (its rule and Zoom's form
+// of it).
+func planOf(m *store.Meeting) (*plan, error) {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{loc: loc, start: m.Start.In(loc), duration: m.End.Sub(m.Start), provider: m.VideoProvider, rrule: m.RRule}
+	if m.RRule != "" {
+		r, err := recur.ParseRule(m.RRule)
+		if err != nil {
+			return nil, err
+		}
+		p.rule = &r
+		if m.VideoProvider == "zoom" {
+			if p.zoomRecurrence, err = ZoomRecurrence(r, p.start); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return p, p.expand()
+}

@@ -1,0 +1,160 @@
+package booking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/convene/convene/internal/jobs"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+)
+
+// reconcile compares an account's booked meetings with its hosts' Zoom
+// meetings and repairs drift: a meeting deleted in Zoom (a lost webhook) is
+// cancelled everywhere; a Zoom meeting Convene made for a booking that was
+// cancelled or failed meanwhile (an orphan of a crash) is deleted.
+type reconcile struct {
+	AccountID string `json:"account_id"`
+}
+
+// Kind implements jobs.Args.
+func (reconcile) Kind() string { return "video.reconcile" }
+
+// reconcileAll queues a reconciliation of every account with Zoom
+// installed.
+type reconcileAll struct{}
+
+// Kind implements jobs.Args.
+func (reconcileAll) Kind() string { return "video.reconcile_all" }
+
+// ReconcileEvery runs the reconciler of every account periodically.
+func (s *Service) ReconcileEvery(q *jobs.Queue, interval time.Duration) {
+	q.Every(interval, reconcileAll{})
+}
+
+func (s *Service) workReconcileAll(ctx context.Context, job *jobs.Job[reconcileAll]) error {
+	ids, err := s.Store.InstalledAccounts(ctx, "zoom")
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := s.Jobs.Enqueue(ctx, s.Store, reconcile{AccountID: id}, uniqueArgs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Service) workReconcile(ctx context.Context, job *jobs.Job[reconcile]) error {
+	_, err := s.Reconcile(ctx, job.Args.AccountID)
+	return err
+}
+
+// Drift is what a reconciliation repaired.
+type Drift struct {
+	Cancelled []string // Convene meetings whose Zoom meeting was gone
+	Deleted   []string // orphan Zoom meetings deleted
+}
+
+// Reconcile repairs the drift between an account's meetings and Zoom.
+func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, error) {
+	in, err := s.Store.Install(ctx, accountID, "zoom")
+	if errors.Is(err, store.ErrNotFound) || (err == nil && in.State != store.InstallInstalled) {
+		return &Drift{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	booked, err := s.Store.BookedVideoMeetings(ctx, accountID, "zoom")
+	if err != nil {
+		return nil, err
+	}
+	hosts := map[string]bool{}
+	for _, m := range booked {
+		hosts[m.OrganizerID] = true
+	}
+	drift := &Drift{}
+	now := s.Now()
+	for hostID := range hosts {
+		host, err := s.Store.User(ctx, accountID, hostID)
+		if err != nil {
+			return nil, err
+		}
+		p, err := s.Apps.Provider(ctx, accountID, host.Email, "zoom")
+		if err != nil {
+			s.Log.Info("reconcile: host skipped", "host", host.Email, "err", err)
+			continue
+		}
+		listed, err := p.List(ctx, host.Email)
+		if err != nil {
+			return nil, fmt.Errorf("booking: reconcile %s: %w", host.Email, err)
+		}
+		inZoom := map[string]video.Meeting{}
+		for _, vm := range listed {
+			inZoom[vm.ID] = vm
+		}
+		// Booked here, gone there.
+		for i := range booked {
+			m := &booked[i]
+			if m.OrganizerID != hostID {
+				continue
+			}
+			if _, ok := inZoom[m.VideoID]; ok {
+				continue
+			}
+			if m.RRule == "" && m.End.Before(now) {
+				continue // ended meetings expire from Zoom's list
+			}
+			if _, err := p.Get(ctx, m.VideoID, ""); !errors.Is(err, video.ErrNotFound) {
+				continue // still there (or Zoom did not say): leave it
+			}
+			if err := s.zoomDeleted(ctx, m, eventMeeting(m.VideoID)); err != nil {
+				return nil, err
+			}
+			drift.Cancelled = append(drift.Cancelled, m.ID)
+		}
+		// There, but its booking is cancelled or failed, or it is another
+		// attempt's: an orphan.
+		mine, err := s.Store.MeetingsOfOrganizer(ctx, accountID, hostID, now.Add(-24*time.Hour), now.AddDate(2, 0, 0))
+		if err != nil {
+			return nil, err
+		}
+		for _, vm := range listed {
+			if owner, err := s.Store.MeetingByVideo(ctx, "zoom", vm.ID); err == nil && owner.Status == store.MeetingBooked {
+				continue
+			}
+			for i := range mine {
+				m := &mine[i]
+				if !isOrphanOf(vm, m) {
+					continue
+				}
+				if err := p.Delete(ctx, vm.ID, ""); err != nil && !errors.Is(err, video.ErrNotFound) {
+					return nil, fmt.Errorf("booking: delete orphan %s: %w", vm.ID, err)
+				}
+				s.Log.Info("reconcile: orphan Zoom meeting deleted", "zoom_meeting", vm.ID, "of", m.ID)
+				drift.Deleted = append(drift.Deleted, vm.ID)
+				break
+			}
+		}
+	}
+	return drift, nil
+}
+
+// isOrphanOf reports whether a Zoom meeting no booking owns was made for m:
+// it has m's topic, start and duration, was created after m, and m was
+// cancelled or failed, or got another Zoom meeting.
+func isOrphanOf(vm video.Meeting, m *store.Meeting) bool {
+	if vm.Topic != m.Subject || !vm.StartTime.Equal(m.Start) || vm.Duration != m.Duration ||
+		vm.CreatedAt.Before(m.Created.Add(-2*time.Minute)) {
+		return false
+	}
+	switch m.Status {
+	case store.MeetingCancelled, store.MeetingFailed:
+		return true
+	case store.MeetingBooked:
+		return m.VideoID != "" && m.VideoID != vm.ID
+	}
+	return false
+}
