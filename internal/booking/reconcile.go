@@ -67,16 +67,20 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 	if err != nil {
 		return nil, err
 	}
-	booked, err := s.Store.BookedVideoMeetings(ctx, accountID, "zoom")
+	now := s.Now()
+	all, err := s.Store.VideoMeetings(ctx, accountID, "zoom", now.Add(-24*time.Hour))
 	if err != nil {
 		return nil, err
 	}
 	hosts := map[string]bool{}
-	for _, m := range booked {
+	var booked []store.Meeting
+	for _, m := range all {
 		hosts[m.OrganizerID] = true
+		if m.Status == store.MeetingBooked && m.VideoID != "" {
+			booked = append(booked, m)
+		}
 	}
 	drift := &Drift{}
-	now := s.Now()
 	for hostID := range hosts {
 		host, err := s.Store.User(ctx, accountID, hostID)
 		if err != nil {
@@ -117,9 +121,11 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 		}
 		// There, but its booking is cancelled or failed, or it is another
 		// attempt's: an orphan.
-		mine, err := s.Store.MeetingsOfOrganizer(ctx, accountID, hostID, now.Add(-24*time.Hour), now.AddDate(2, 0, 0))
-		if err != nil {
-			return nil, err
+		var mine []store.Meeting
+		for _, m := range all {
+			if m.OrganizerID == hostID {
+				mine = append(mine, m)
+			}
 		}
 		for _, vm := range listed {
 			if owner, err := s.Store.MeetingByVideo(ctx, "zoom", vm.ID); err == nil && owner.Status == store.MeetingBooked {

@@ -338,3 +338,9 @@ func (s *Service) videoSpec(m *store.Meeting, settings video.Settings) video.Spe
 	}
 	return spec
 }
+
+// VideoSpecForTest returns what the provider is asked for m: tests use it
+// to make the meeting an interrupted attempt would have made.
+func (s *Service) VideoSpecForTest(m *store.Meeting) video.Spec {
+	return s.videoSpec(m, video.Settings{})
+}

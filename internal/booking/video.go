@@ -224,8 +224,12 @@ func (s *Service) recordOccurrences(ctx context.Context, tx *store.DB, m *store.
 	if err != nil {
 		return err
 	}
+	// Zoom's occurrence_id is the original start in milliseconds and stays
+	// when an occurrence moves; the start does not.
+	byID := map[string]store.Occurrence{}
 	byStart := map[int64]store.Occurrence{}
 	for _, o := range old {
+		byID[o.ID] = o
 		byStart[o.Original.UnixMilli()] = o
 	}
 	var out []store.Occurrence
@@ -239,7 +243,9 @@ func (s *Service) recordOccurrences(ctx context.Context, tx *store.DB, m *store.
 		if o.Status == video.OccurrenceDeleted {
 			st.Status = "cancelled"
 		}
-		if prev, ok := byStart[st.Original.UnixMilli()]; ok {
+		if prev, ok := byID[o.ID]; ok {
+			st.Original = prev.Original
+		} else if prev, ok := byStart[st.Original.UnixMilli()]; ok {
 			st.Original = prev.Original
 		} else if len(old) > 0 {
 			mismatch = append(mismatch, st.Start.Format(time.RFC3339))

@@ -100,12 +100,9 @@ type Meetings interface {
 	// MeetingsOf lists the meetings a user organizes or attends that start
 	// before to and end after from.
 	MeetingsOf(ctx context.Context, accountID, userID, email string, from, to time.Time) ([]Meeting, error)
-	// MeetingsOfOrganizer lists an organizer's meetings of every status
-	// overlapping [from, to): for the reconciler.
-	MeetingsOfOrganizer(ctx context.Context, accountID, organizerID string, from, to time.Time) ([]Meeting, error)
-	// BookedVideoMeetings lists booked meetings with a video meeting of a
-	// provider in an account: for the reconciler.
-	BookedVideoMeetings(ctx context.Context, accountID, provider string) ([]Meeting, error)
+	// VideoMeetings lists an account's meetings of any status with a video
+	// provider that end (a series: start) after since: for the reconciler.
+	VideoMeetings(ctx context.Context, accountID, provider string, since time.Time) ([]Meeting, error)
 	UpdateMeeting(ctx context.Context, m *Meeting) error
 	SetAttendees(ctx context.Context, accountID, meetingID string, as []Attendee) error
 	SetResponse(ctx context.Context, accountID, meetingID, email, response string) error
@@ -230,18 +227,11 @@ func (db *DB) MeetingsOf(ctx context.Context, accountID, userID, email string, f
 		ORDER BY start_ms, id`, accountID, userID, ms(from), ms(to), farFuture, strings.ToLower(email))
 }
 
-// MeetingsOfOrganizer implements Meetings.
-func (db *DB) MeetingsOfOrganizer(ctx context.Context, accountID, organizerID string, from, to time.Time) ([]Meeting, error) {
-	return db.listMeetings(ctx, "list meetings of organizer", `SELECT `+meetingColumns+` FROM meetings
-		WHERE account_id = $1 AND organizer_id = $2 AND start_ms < $4 AND (CASE WHEN rrule = '' THEN end_ms ELSE $5 END) > $3
-		ORDER BY start_ms, id`, accountID, organizerID, ms(from), ms(to), farFuture)
-}
-
-// BookedVideoMeetings implements Meetings.
-func (db *DB) BookedVideoMeetings(ctx context.Context, accountID, provider string) ([]Meeting, error) {
+// VideoMeetings implements Meetings.
+func (db *DB) VideoMeetings(ctx context.Context, accountID, provider string, since time.Time) ([]Meeting, error) {
 	return db.listMeetings(ctx, "list video meetings", `SELECT `+meetingColumns+` FROM meetings
-		WHERE account_id = $1 AND video_provider = $2 AND status = 'booked' AND video_id <> ''
-		ORDER BY start_ms, id`, accountID, provider)
+		WHERE account_id = $1 AND video_provider = $2 AND (CASE WHEN rrule = '' THEN end_ms ELSE $4 END) > $3
+		ORDER BY start_ms, id`, accountID, provider, ms(since), farFuture)
 }
 
 // UpdateMeeting implements Meetings (not the attendees).

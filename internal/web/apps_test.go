@@ -96,6 +96,7 @@ func (h *harness) installZoom(tn tenant) {
 	if cb.Status != 200 || !strings.Contains(cb.Body, "Zoom is installed") {
 		h.t.Fatalf("callback page: %d\n%s", cb.Status, cb.Body)
 	}
+	h.expect("PATCH", "/api/v1/account", tn.owner, map[string]any{"default_video_provider": "zoom"}, 200)
 }
 
 // TestZoomInstallLikeABrowser drives the install exactly as an admin's
