@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/jobs"
+	"github.com/convene/convene/internal/mail/smtpout"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/web"
@@ -95,6 +97,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Store: db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
 		Composer: booking.BasicComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
 		Log: log.With("component", "booking"), Now: time.Now,
+	}
+	if cfg.SMTPRelay != "" {
+		relay, err := smtpout.ParseRelay(cfg.SMTPRelay)
+		if err != nil {
+			return fmt.Errorf("CONVENE_SMTP_RELAY: %w", err)
+		}
+		client, err := smtpout.New(relay, smtpout.Options{LocalName: hostOf(baseURL)})
+		if err != nil {
+			return fmt.Errorf("CONVENE_SMTP_RELAY: %w", err)
+		}
+		meetings.Mail = client
 	}
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
@@ -200,4 +213,13 @@ func deriveKey(key []byte, purpose string) []byte {
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte(purpose))
 	return mac.Sum(nil)
+}
+
+// hostOf returns the host name of a URL, for the EHLO greeting.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Hostname() == "" {
+		return "localhost"
+	}
+	return u.Hostname()
 }
