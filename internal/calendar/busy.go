@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/emersion/go-ical"
+
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
@@ -171,6 +173,12 @@ func (s *Service) expandBusy(o store.CalendarObject, owner string, loc *time.Loc
 		}
 	}
 	return out, nil
+}
+
+// Parsed returns the parse of a stored object's data, shared through a
+// cache keyed by its ETag: callers must not modify it.
+func (s *Service) Parsed(etag string, data []byte) (*ical.Calendar, error) {
+	return s.cache.parse(etag, data)
 }
 
 // hostOf returns the host of a URL, "" if it has none.

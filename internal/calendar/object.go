@@ -219,6 +219,11 @@ func declinedBy(c *ical.Component, owner string) bool {
 	return false
 }
 
+// DeclinedBy reports whether owner (an e-mail address) is an ATTENDEE of
+// the event c with PARTSTAT=DECLINED (RFC 5545 §3.2.12): declined events
+// are free time.
+func DeclinedBy(c *ical.Component, owner string) bool { return declinedBy(c, owner) }
+
 // mailtoAddress returns the address of a CAL-ADDRESS value (RFC 5545
 // §3.3.3: usually a mailto: URI).
 func mailtoAddress(v string) string {

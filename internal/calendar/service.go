@@ -121,6 +121,9 @@ func New(st store.Store, box *seal.Box, opts Options) *Service {
 // Store returns the store the service works on.
 func (s *Service) Store() store.Store { return s.store }
 
+// Now returns the service's clock reading.
+func (s *Service) Now() time.Time { return s.now() }
+
 // DAVPath returns where the CalDAV server is mounted, e.g. "/dav/".
 func (s *Service) DAVPath() string { return s.opts.DAVPath }
 
