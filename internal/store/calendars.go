@@ -118,7 +118,11 @@ type Calendars interface {
 	PruneCalendarChanges(ctx context.Context, accountID, id string, seq int64) error
 
 	CalendarObject(ctx context.Context, accountID, calendarID, name string) (*CalendarObject, error)
+	// CalendarObjectByUID finds the object of a UID in a calendar Convene
+	// keeps (the copies of sources may hold a UID more than once).
 	CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error)
+	// CalendarObjectCounts counts the objects of some calendars.
+	CalendarObjectCounts(ctx context.Context, accountID string, calendarIDs []string) (map[string]int, error)
 	// CalendarObjects lists a calendar's objects by name, with their data
 	// when withData.
 	CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error)
@@ -320,8 +324,35 @@ func (db *DB) CalendarObject(ctx context.Context, accountID, calendarID, name st
 // CalendarObjectByUID implements Calendars.
 func (db *DB) CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error) {
 	o, err := scanObject(db.r().QueryRowContext(ctx, `SELECT `+objectColumns+`, data FROM calendar_objects
-		WHERE account_id = $1 AND calendar_id = $2 AND uid = $3`, accountID, calendarID, uid), true)
+		WHERE account_id = $1 AND calendar_id = $2 AND uid = $3 AND origin <> 'remote'`, accountID, calendarID, uid), true)
 	return o, db.wrap(err, "load calendar object with UID %s", uid)
+}
+
+// CalendarObjectCounts implements Calendars.
+func (db *DB) CalendarObjectCounts(ctx context.Context, accountID string, calendarIDs []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(calendarIDs) == 0 {
+		return out, nil
+	}
+	args := []any{accountID}
+	for _, id := range calendarIDs {
+		args = append(args, id)
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT calendar_id, count(*) FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id IN (`+inList(2, len(calendarIDs))+`) GROUP BY calendar_id`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "count calendar objects")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, db.wrap(err, "count calendar objects")
+		}
+		out[id] = n
+	}
+	return out, db.wrap(rows.Err(), "count calendar objects")
 }
 
 // CalendarObjects implements Calendars.

@@ -108,11 +108,20 @@ func TestCalendarObjectsRangeAndScope(t *testing.T) {
 		if err != nil || len(byName) != 2 {
 			t.Fatalf("by name: %v %v", names(byName), err)
 		}
+		counts, err := db.CalendarObjectCounts(ctx, "acc_a", []string{"cal_a", "cal_b"})
+		if err != nil || fmt.Sprint(counts) != "map[cal_a:6]" {
+			t.Errorf("counts: %v %v", counts, err)
+		}
 		// A UID is unique within a calendar.
 		dup := object("acc_a", "cal_a", "other-name", seq, t0, h, store.BusyExact)
 		dup.UID = "uid-inside"
 		if err := db.PutCalendarObject(ctx, dup); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("duplicate UID: %v", err)
+		}
+		// …except in the copy of a source, whose calendars may share one.
+		dup.Origin = store.OriginRemote
+		if err := db.PutCalendarObject(ctx, dup); err != nil {
+			t.Errorf("duplicate UID of a remote object: %v", err)
 		}
 	})
 }

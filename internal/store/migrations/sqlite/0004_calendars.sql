@@ -42,7 +42,9 @@ CREATE TABLE calendar_objects (
 	modified_ms BIGINT NOT NULL,
 	PRIMARY KEY (calendar_id, name)
 );
-CREATE UNIQUE INDEX calendar_objects_uid ON calendar_objects (calendar_id, uid);
+-- One UID per object in a calendar Convene keeps (RFC 4791 §5.3.2.1); the
+-- copy of a CalDAV account may hold one UID in several of its calendars.
+CREATE UNIQUE INDEX calendar_objects_uid ON calendar_objects (calendar_id, uid) WHERE origin <> 'remote';
 CREATE INDEX calendar_objects_end ON calendar_objects (calendar_id, end_ms);
 
 CREATE TABLE calendar_changes (
