@@ -1,0 +1,331 @@
+package invite
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/hex"
+	"fmt"
+	"mime"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-message"
+)
+
+// Account is what invitations take from the organizer's account.
+type Account struct {
+	// Name is the organization ("Acme"): From shows "Ann Example via Acme".
+	Name string
+	// AssistantAddress is the address invitations come from (the From
+	// header and the envelope sender); its domain names the Message-IDs.
+	AssistantAddress string
+	// Language is the default language of the account's invitations.
+	Language  string
+	Templates Templates
+	Branding  Branding
+}
+
+// Recipient is who one invitation mail is for. Language and TimeZone
+// choose how the mail is written: in the recipient's language (else the
+// account's, else English) and with times in their zone (else the
+// meeting's).
+type Recipient struct {
+	Name     string
+	Email    string
+	Language string
+	TimeZone string
+}
+
+// MailRequest asks for one invitation mail.
+type MailRequest struct {
+	// Method is MethodRequest (new or changed) or MethodCancel.
+	Method  Method
+	Meeting *Meeting
+	// Previous is the version of the meeting the recipient was last sent,
+	// for a change: the mail then says what changed, the SEQUENCE must be
+	// higher, and the join URL must still be there.
+	Previous *Meeting
+	Account  Account
+	To       Recipient
+	// Cc are further visible recipients of the same mail (written for To).
+	Cc []Person
+	// Reason is why a meeting is cancelled, shown in the mail.
+	Reason string
+	// References are the Message-IDs of the earlier mails about this
+	// meeting to this recipient, oldest first: they thread the mail
+	// (In-Reply-To, References; RFC 5322 §3.6.4).
+	References []string
+}
+
+// Mail is a composed invitation, ready for the outbox.
+type Mail struct {
+	// From and To are the envelope: the assistant address, and To plus Cc.
+	From string
+	To   []string
+	// MessageID is the Message-ID, with its angle brackets.
+	MessageID string
+	Subject   string
+	Kind      Kind
+	// Calendar is the iCalendar object carried by the mail.
+	Calendar []byte
+	// Raw is the whole message, CRLF line ends.
+	Raw []byte
+	// Warnings says when a custom template failed and a default was used.
+	Warnings []string
+}
+
+// Composer writes invitation mail. Now is the clock (DTSTAMP and Date);
+// the zero Composer is not usable.
+type Composer struct {
+	Now func() time.Time
+}
+
+// Compose builds the invitation mail of req for one recipient, the way
+// Google Calendar sends it (RFC 6047 §2.4 and what Outlook, Gmail and Apple
+// Mail act on):
+//
+//	multipart/mixed
+//	  multipart/alternative
+//	    text/plain; charset=UTF-8
+//	    text/html; charset=UTF-8
+//	    text/calendar; charset=UTF-8; method=REQUEST   (= METHOD of the object)
+//	  application/ics; name="invite.ics"               (cancel.ics for CANCEL)
+//
+// From is "Organizer via Account" at the assistant address, Reply-To the
+// organizer. The Message-ID depends only on the meeting (UID, SEQUENCE,
+// occurrence), the method and the recipient, so a retried send carries the
+// same one. No Auto-Submitted header: an invitation is a personal message,
+// and auto-submitted mail is filtered or answered differently.
+func (c *Composer) Compose(req MailRequest) (*Mail, error) {
+	if c == nil || c.Now == nil {
+		return nil, invalid("composer", "no clock")
+	}
+	m := req.Meeting
+	if _, err := m.validate(req.Method); err != nil {
+		return nil, err
+	}
+	assistant, err := mailbox(req.Account.AssistantAddress)
+	if err != nil {
+		return nil, invalid("account.assistant_address", "%v", err)
+	}
+	organizer, _ := mailbox(m.Organizer.Email) // checked by validate
+	to, err := mailbox(req.To.Email)
+	if err != nil {
+		return nil, invalid("to", "%v", err)
+	}
+	kind := KindRequest
+	switch req.Method {
+	case MethodCancel:
+		kind = KindCancel
+	case MethodRequest:
+		if req.Previous != nil || m.Sequence > 0 {
+			kind = KindUpdate
+		}
+	default:
+		return nil, invalid("method", "Convene sends REQUEST and CANCEL, not %q", req.Method)
+	}
+	if p := req.Previous; p != nil {
+		if p.UID != m.UID {
+			return nil, invalid("previous", "UID %q is not the meeting's %q", p.UID, m.UID)
+		}
+		// RFC 5546 §2.1.4: a new version has a higher SEQUENCE, or
+		// calendars keep the old one.
+		if m.Sequence <= p.Sequence {
+			return nil, invalid("sequence", "%d must be higher than the previous %d", m.Sequence, p.Sequence)
+		}
+		if req.Method == MethodRequest && p.Video != nil && p.Video.JoinURL != "" && (m.Video == nil || m.Video.JoinURL == "") {
+			return nil, fmt.Errorf("%w (meeting %s)", ErrLostJoinURL, m.UID)
+		}
+	}
+	now := c.Now()
+	ics, err := Calendar(req.Method, m, now)
+	if err != nil {
+		return nil, err
+	}
+	data, err := templateData(&req, kind)
+	if err != nil {
+		return nil, err
+	}
+	out, warnings, err := render(req.Account.Templates, data)
+	if err != nil {
+		return nil, err
+	}
+
+	domain := assistant[strings.LastIndexByte(assistant, '@')+1:]
+	msgID := MessageID(m, req.Method, to, domain)
+	envelope := []string{to}
+	cc := make([]*mail.Address, 0, len(req.Cc))
+	for i, p := range req.Cc {
+		a, err := mailbox(p.Email)
+		if err != nil {
+			return nil, invalid(fmt.Sprintf("cc[%d]", i), "%v", err)
+		}
+		envelope = append(envelope, a)
+		cc = append(cc, &mail.Address{Name: cleanLine(p.Name), Address: a})
+	}
+	var refs []string
+	for _, r := range req.References {
+		r = strings.TrimSpace(r)
+		if r == "" || strings.ContainsAny(r, "\r\n \t") {
+			continue
+		}
+		if !strings.HasPrefix(r, "<") {
+			r = "<" + r + ">"
+		}
+		if r != msgID {
+			refs = append(refs, r)
+		}
+	}
+
+	fromName := cleanLine(m.Organizer.Name)
+	if org := cleanLine(req.Account.Name); org != "" {
+		if fromName == "" {
+			fromName = org
+		} else {
+			fromName += " via " + org
+		}
+	}
+	// Header fields in the order they are written.
+	fields := [][2]string{
+		{"From", (&mail.Address{Name: fromName, Address: assistant}).String()},
+		{"Reply-To", (&mail.Address{Name: cleanLine(m.Organizer.Name), Address: organizer}).String()},
+		{"To", (&mail.Address{Name: cleanLine(req.To.Name), Address: to}).String()},
+	}
+	if len(cc) > 0 {
+		list := make([]string, len(cc))
+		for i, a := range cc {
+			list[i] = a.String()
+		}
+		fields = append(fields, [2]string{"Cc", strings.Join(list, ", ")})
+	}
+	fields = append(fields,
+		[2]string{"Subject", foldEncodedWords(mime.QEncoding.Encode("utf-8", out.Subject))},
+		[2]string{"Date", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")},
+		[2]string{"Message-ID", msgID},
+	)
+	if len(refs) > 0 {
+		fields = append(fields,
+			[2]string{"In-Reply-To", refs[len(refs)-1]},
+			[2]string{"References", strings.Join(refs, " ")})
+	}
+	boundary := boundaryBase(msgID)
+	fields = append(fields,
+		[2]string{"MIME-Version", "1.0"},
+		[2]string{"Content-Language", data.Lang},
+		[2]string{"Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": boundary + "_mixed"})},
+	)
+
+	raw, err := writeMessage(fields, boundary, out, ics, req.Method)
+	if err != nil {
+		return nil, fmt.Errorf("invite: write mail for %s: %w", to, err)
+	}
+	return &Mail{From: assistant, To: envelope, MessageID: msgID, Subject: out.Subject, Kind: kind,
+		Calendar: ics, Raw: raw, Warnings: warnings}, nil
+}
+
+// MessageID is the Message-ID of the invitation about m (its UID, SEQUENCE
+// and occurrence) with method to recipient, at domain: the same mail sent
+// again has the same ID, so a retry after an uncertain failure is
+// recognisable, and the booking core can name earlier mails in References.
+func MessageID(m *Meeting, method Method, recipient, domain string) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d\x00%s\x00%s", m.UID, m.Sequence, method, strings.ToLower(strings.TrimSpace(recipient)))
+	if o := m.Occurrence; o != nil {
+		fmt.Fprintf(h, "\x00%d\x00%v", o.RecurrenceID.Unix(), o.ThisAndFuture)
+	}
+	sum := h.Sum(nil)
+	id := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+	return "<invite." + id + "." + strconv.Itoa(m.Sequence) + "@" + domain + ">"
+}
+
+// foldEncodedWords puts each RFC 2047 encoded word of a header value on a
+// line of its own (RFC 2047 §2: whitespace between encoded words is not
+// part of the text), which go-message cannot do: it folds at spaces only,
+// and an encoded word has none.
+func foldEncodedWords(v string) string {
+	return strings.ReplaceAll(v, "?= =?", "?=\r\n =?")
+}
+
+// boundaryBase derives the MIME boundaries from the Message-ID, so that
+// the mail is the same bytes every time. "=_" cannot occur in
+// quoted-printable or base64 text (RFC 2045 §6.7), so no body line can
+// look like a boundary.
+func boundaryBase(msgID string) string {
+	sum := sha256.Sum256([]byte(msgID))
+	return "=_convene_" + hex.EncodeToString(sum[:12])
+}
+
+func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte, method Method) ([]byte, error) {
+	var buf bytes.Buffer
+	var h message.Header
+	// go-message writes fields in the reverse order of Add, and keeps a
+	// Content-Type that already has its boundary.
+	for i := len(fields) - 1; i >= 0; i-- {
+		k, v := fields[i][0], fields[i][1]
+		if strings.Contains(v, "\r\n") {
+			h.AddRaw([]byte(k + ": " + v + "\r\n"))
+		} else {
+			h.Add(k, v)
+		}
+	}
+	mw, err := message.CreateWriter(&buf, h)
+	if err != nil {
+		return nil, err
+	}
+	var ah message.Header
+	ah.SetContentType("multipart/alternative", map[string]string{"boundary": boundary + "_alt"})
+	aw, err := mw.CreatePart(ah)
+	if err != nil {
+		return nil, err
+	}
+	writePart := func(w *message.Writer, h message.Header, body []byte) error {
+		pw, err := w.CreatePart(h)
+		if err != nil {
+			return err
+		}
+		if _, err := pw.Write(body); err != nil {
+			return err
+		}
+		return pw.Close()
+	}
+	var th message.Header
+	th.SetContentType("text/plain", map[string]string{"charset": "UTF-8"})
+	th.Set("Content-Transfer-Encoding", "quoted-printable")
+	if err := writePart(aw, th, []byte(strings.ReplaceAll(out.Text, "\n", "\r\n"))); err != nil {
+		return nil, err
+	}
+	var hh message.Header
+	hh.SetContentType("text/html", map[string]string{"charset": "UTF-8"})
+	hh.Set("Content-Transfer-Encoding", "quoted-printable")
+	if err := writePart(aw, hh, []byte(strings.ReplaceAll(out.HTML, "\n", "\r\n"))); err != nil {
+		return nil, err
+	}
+	// RFC 6047 §2.4: the method parameter equals the METHOD property.
+	var ch message.Header
+	ch.SetContentType("text/calendar", map[string]string{"charset": "UTF-8", "method": string(method)})
+	ch.Set("Content-Transfer-Encoding", "base64")
+	if err := writePart(aw, ch, ics); err != nil {
+		return nil, err
+	}
+	if err := aw.Close(); err != nil {
+		return nil, err
+	}
+	name := "invite.ics"
+	if method == MethodCancel {
+		name = "cancel.ics"
+	}
+	var fh message.Header
+	fh.SetContentType("application/ics", map[string]string{"name": name})
+	fh.SetContentDisposition("attachment", map[string]string{"filename": name})
+	fh.Set("Content-Transfer-Encoding", "base64")
+	if err := writePart(mw, fh, ics); err != nil {
+		return nil, err
+	}
+	if err := mw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
