@@ -262,6 +262,9 @@ func (s *Service) changeAll(ctx context.Context, tx *store.DB, m *store.Meeting,
 // commitChange raises the sequence, stores the meeting and queues the
 // provider update and the invitations.
 func (s *Service) commitChange(ctx context.Context, tx *store.DB, m *store.Meeting, removed []string, occurrenceID string) error {
+	if before, err := tx.Meeting(ctx, m.AccountID, m.ID); err == nil {
+		m.Previous = snapshotOf(before)
+	}
 	m.Sequence++
 	m.Updated = s.Now().UTC()
 	m.Problem = ""

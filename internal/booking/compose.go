@@ -3,97 +3,79 @@ package booking
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
 	"github.com/convene/convene/internal/invite"
 )
 
-// BasicComposer writes invitations as multipart/alternative text plus
-// text/calendar, the .ics from the invite package. It stands until the
-// invite package's branded templates are wired in.
-type BasicComposer struct {
+// InviteComposer writes invitations with the invite package (the account's
+// templates and branding, iMIP with the .ics) and notices to organizers as
+// short plain-text mail.
+type InviteComposer struct {
 	Now func() time.Time
 }
 
 // Compose implements Composer.
-func (c BasicComposer) Compose(ctx context.Context, l Letter) (*Composed, error) {
-	now := c.Now()
-	var h mail.Header
-	h.SetDate(now)
-	h.SetAddressList("From", []*mail.Address{{Name: l.From.Name, Address: l.From.Email}})
-	if l.ReplyTo != "" {
-		h.SetAddressList("Reply-To", []*mail.Address{{Address: l.ReplyTo}})
+func (c InviteComposer) Compose(ctx context.Context, l Letter) (*Composed, error) {
+	if l.Notice != "" {
+		return c.notice(l)
 	}
+	acct := invite.Account{Name: l.Account.Name, AssistantAddress: l.From.Email, Language: l.Account.Language}
+	if err := decodeOptional(l.Account.Templates, &acct.Templates); err != nil {
+		return nil, fmt.Errorf("booking: templates of %s: %w", l.Account.ID, err)
+	}
+	if err := decodeOptional(l.Account.Branding, &acct.Branding); err != nil {
+		return nil, fmt.Errorf("booking: branding of %s: %w", l.Account.ID, err)
+	}
+	m, err := (&invite.Composer{Now: c.Now}).Compose(invite.MailRequest{
+		Method: l.Method, Meeting: l.Meeting, Previous: l.Previous, Account: acct,
+		To:         invite.Recipient{Name: l.Recipient.Name, Email: l.Recipient.Email, Language: l.Language, TimeZone: l.TimeZone},
+		Reason:     l.Reason,
+		References: l.References,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Composed{Raw: m.Raw, Subject: m.Subject, MessageID: m.MessageID}, nil
+}
+
+func decodeOptional(b []byte, v any) error {
+	if len(bytes.TrimSpace(b)) == 0 || string(bytes.TrimSpace(b)) == "{}" {
+		return nil
+	}
+	return json.Unmarshal(b, v)
+}
+
+// notice writes a short plain-text mail to the organizer about their
+// meeting (it failed, it changed in Zoom).
+func (c InviteComposer) notice(l Letter) (*Composed, error) {
+	var h mail.Header
+	h.SetDate(c.Now())
+	h.SetAddressList("From", []*mail.Address{{Name: "Convene for " + l.Account.Name, Address: l.From.Email}})
 	h.SetAddressList("To", []*mail.Address{{Name: l.Recipient.Name, Address: l.Recipient.Email}})
-	subject := l.Meeting.Summary
-	switch {
-	case l.Notice != "":
-		subject = "About your meeting: " + subject
-	case l.Method == invite.MethodCancel:
-		subject = "Cancelled: " + subject
-	case l.Update:
-		subject = "Updated: " + subject
-	default:
-		subject = "Invitation: " + subject
+	subject := "About your meeting: " + l.Meeting.Summary
+	if l.Language == "fr" {
+		subject = "À propos de votre réunion : " + l.Meeting.Summary
 	}
 	h.SetSubject(subject)
 	domain := l.From.Email[strings.LastIndex(l.From.Email, "@")+1:]
-	msgID := fmt.Sprintf("%s.%d.%x@%s", strings.SplitN(l.Meeting.UID, "@", 2)[0], l.Meeting.Sequence, hashString(string(l.Method)+l.Recipient.Email+l.Notice), domain)
+	msgID := fmt.Sprintf("notice.%s.%d.%x@%s", strings.SplitN(l.Meeting.UID, "@", 2)[0], l.Meeting.Sequence, hashString(l.NoticeKind+l.Notice), domain)
 	h.SetMessageID(msgID)
-
-	text := l.Notice
-	if text == "" {
-		text = fmt.Sprintf("%s\r\n%s\r\n", l.Meeting.Summary, l.Meeting.Start.Format(time.RFC1123Z))
-		if l.Meeting.Video != nil {
-			text += "\r\nJoin: " + l.Meeting.Video.JoinURL + "\r\n"
-			if l.Meeting.Video.Invitation != "" {
-				text += "\r\n" + l.Meeting.Video.Invitation + "\r\n"
-			}
-		}
-	}
+	h.Set("Auto-Submitted", "auto-generated") // RFC 3834: a notice, not a personal message
+	h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
 	var buf bytes.Buffer
-	if l.Notice != "" {
-		h.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-		w, err := mail.CreateSingleInlineWriter(&buf, h)
-		if err != nil {
-			return nil, err
-		}
-		w.Write([]byte(text))
-		w.Close()
-		return &Composed{Raw: buf.Bytes(), Subject: subject, MessageID: msgID}, nil
-	}
-	ics, err := invite.Calendar(l.Method, l.Meeting, now)
+	w, err := mail.CreateSingleInlineWriter(&buf, h)
 	if err != nil {
 		return nil, err
 	}
-	h.SetContentType("multipart/alternative", nil)
-	mw, err := message.CreateWriter(&buf, h.Header)
-	if err != nil {
+	fmt.Fprintf(w, "%s\r\n\r\n%s\r\n", l.Notice, l.Meeting.Summary)
+	if err := w.Close(); err != nil {
 		return nil, err
 	}
-	var th message.Header
-	th.SetContentType("text/plain", map[string]string{"charset": "utf-8"})
-	th.Set("Content-Transfer-Encoding", "quoted-printable")
-	pw, err := mw.CreatePart(th)
-	if err != nil {
-		return nil, err
-	}
-	pw.Write([]byte(text))
-	pw.Close()
-	var ch message.Header
-	ch.SetContentType("text/calendar", map[string]string{"charset": "utf-8", "method": string(l.Method)})
-	ch.Set("Content-Transfer-Encoding", "base64")
-	cw, err := mw.CreatePart(ch)
-	if err != nil {
-		return nil, err
-	}
-	cw.Write(ics)
-	cw.Close()
-	mw.Close()
-	return &Composed{Raw: buf.Bytes(), Subject: subject, MessageID: msgID}, nil
+	return &Composed{Raw: buf.Bytes(), Subject: subject, MessageID: "<" + msgID + ">"}, nil
 }

@@ -60,6 +60,13 @@ type Letter struct {
 	From               invite.Person // the assistant, on the organizer's behalf
 	ReplyTo            string
 	Account            *store.Account
+	// Previous is the version the recipient was last sent, for a change.
+	Previous *invite.Meeting
+	// References are the Message-IDs of the earlier mails about the
+	// meeting to this recipient, oldest first.
+	References []string
+	// Reason is why a meeting is cancelled.
+	Reason string
 	// Notice is the text of a notice to the organizer; Kind names it.
 	Notice, NoticeKind string
 }
@@ -167,11 +174,24 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 			}
 		}
 	}
+	earlier, err := s.Store.Mails(ctx, m.AccountID, m.ID, 0)
+	if err != nil {
+		return err
+	}
+	var previous *invite.Meeting
+	if len(m.Previous) > 0 && method == invite.MethodRequest {
+		previous = previousMeeting(im, m.Previous)
+	}
 	for _, r := range recipients {
 		l := base
-		l.Method, l.Meeting, l.Recipient, l.Update = method, im, r, m.Sequence > 0
+		l.Method, l.Meeting, l.Recipient, l.Update, l.Previous, l.Reason = method, im, r, m.Sequence > 0, previous, m.Problem
 		if u, err := s.Store.UserByEmail(ctx, m.AccountID, r.Email); err == nil {
 			l.Language, l.TimeZone = u.Language, u.TimeZone
+		}
+		for i := len(earlier) - 1; i >= 0; i-- {
+			if e := earlier[i]; e.Kind != "notice" && len(e.Recipients) == 1 && e.Recipients[0] == r.Email {
+				l.References = append(l.References, e.MessageID)
+			}
 		}
 		key := fmt.Sprintf("%s/%d/%s/%s/%s", m.ID, m.Sequence, a.Method, a.OccurrenceID, r.Email)
 		if err := s.storeMail(ctx, m, string(method), key, l); err != nil {
@@ -327,4 +347,46 @@ func planOf(m *store.Meeting) (*plan, error) {
 		}
 	}
 	return p, p.expand()
+}
+
+// snapshot is what a recipient was last sent of a meeting: enough to say
+// what changed.
+type snapshot struct {
+	Subject string    `json:"subject"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+	JoinURL string    `json:"join_url,omitempty"`
+}
+
+// snapshotOf records m's sent version before a change.
+func snapshotOf(m *store.Meeting) []byte {
+	sn := snapshot{Subject: m.Subject, Start: m.Start, End: m.End}
+	if len(m.Video) > 0 {
+		var vm video.Meeting
+		if json.Unmarshal(m.Video, &vm) == nil {
+			sn.JoinURL = vm.JoinURL
+		}
+	}
+	b, _ := json.Marshal(sn)
+	return b
+}
+
+// previousMeeting is the meeting as last sent, from its snapshot.
+func previousMeeting(cur *invite.Meeting, raw []byte) *invite.Meeting {
+	var sn snapshot
+	if json.Unmarshal(raw, &sn) != nil {
+		return nil
+	}
+	p := *cur
+	p.Sequence = cur.Sequence - 1
+	p.Summary, p.Start, p.End = sn.Subject, sn.Start, sn.End
+	if cur.Video != nil {
+		v := *cur.Video
+		if sn.JoinURL != "" {
+			v.JoinURL = sn.JoinURL
+		}
+		p.Video = &v
+	}
+	p.Occurrence = nil
+	return &p
 }

@@ -17,7 +17,9 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/convene/convene/internal/account"
@@ -92,10 +94,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
 	}
-	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs")})
+	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs"), NodeID: nodeID(cfg.DataDir)})
 	meetings := &booking.Service{
 		Store: db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
-		Composer: booking.BasicComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
+		Composer: booking.InviteComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
 	if cfg.SMTPRelay != "" {
@@ -222,4 +224,12 @@ func hostOf(rawURL string) string {
 		return "localhost"
 	}
 	return u.Hostname()
+}
+
+// nodeID names this node stably across restarts: its host and data
+// directory.
+func nodeID(dataDir string) string {
+	host, _ := os.Hostname()
+	sum := sha256.Sum256([]byte(dataDir))
+	return fmt.Sprintf("convene_%s_%x", strings.NewReplacer(".", "_", "-", "_").Replace(host), sum[:4])
 }

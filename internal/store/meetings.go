@@ -43,6 +43,7 @@ type Meeting struct {
 	Problem       string
 	Options       []byte // JSON: proposed times
 	SeriesOf      string // the meeting this one continues ("this and following")
+	Previous      []byte // JSON: what was last sent, to say what changed
 	Created       time.Time
 	Updated       time.Time
 	Attendees     []Attendee
@@ -124,20 +125,20 @@ var _ Meetings = (*DB)(nil)
 
 const meetingColumns = `id, account_id, organizer_id, uid, status, type, subject, description, start_ms, end_ms,
 	timezone, duration, rrule, password, language, video_provider, settings, video, video_id, start_url, sequence,
-	problem, options, series_of, created_ms, updated_ms`
+	problem, options, series_of, previous, created_ms, updated_ms`
 
 func scanMeeting(row interface{ Scan(...any) error }) (*Meeting, error) {
 	var m Meeting
 	var start, end, created, updated int64
-	var settings, video, options string
+	var settings, video, options, previous string
 	err := row.Scan(&m.ID, &m.AccountID, &m.OrganizerID, &m.UID, &m.Status, &m.Type, &m.Subject, &m.Description,
 		&start, &end, &m.TimeZone, &m.Duration, &m.RRule, &m.Password, &m.Language, &m.VideoProvider, &settings,
-		&video, &m.VideoID, &m.StartURL, &m.Sequence, &m.Problem, &options, &m.SeriesOf, &created, &updated)
+		&video, &m.VideoID, &m.StartURL, &m.Sequence, &m.Problem, &options, &m.SeriesOf, &previous, &created, &updated)
 	if err != nil {
 		return nil, err
 	}
 	m.Start, m.End, m.Created, m.Updated = fromMS(start), fromMS(end), fromMS(created), fromMS(updated)
-	m.Settings, m.Video, m.Options = []byte(settings), []byte(video), []byte(options)
+	m.Settings, m.Video, m.Options, m.Previous = []byte(settings), []byte(video), []byte(options), []byte(previous)
 	return &m, nil
 }
 
@@ -151,11 +152,11 @@ func orEmpty(b []byte, empty string) string {
 // CreateMeeting implements Meetings; it stores the attendees too.
 func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
 	_, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
 		m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
 		m.TimeZone, m.Duration, m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"),
 		string(m.Video), m.VideoID, m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf,
-		ms(m.Created), ms(m.Updated))
+		string(m.Previous), ms(m.Created), ms(m.Updated))
 	if err != nil {
 		return db.wrap(err, "create meeting %s", m.ID)
 	}
@@ -239,11 +240,11 @@ func (db *DB) UpdateMeeting(ctx context.Context, m *Meeting) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET status = $3, type = $4, subject = $5, description = $6,
 		start_ms = $7, end_ms = $8, timezone = $9, duration = $10, rrule = $11, password = $12, language = $13,
 		video_provider = $14, settings = $15, video = $16, video_id = $17, start_url = $18, sequence = $19, problem = $20,
-		options = $21, series_of = $22, updated_ms = $23
+		options = $21, series_of = $22, previous = $23, updated_ms = $24
 		WHERE account_id = $1 AND id = $2`,
 		m.AccountID, m.ID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End), m.TimeZone, m.Duration,
 		m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"), string(m.Video), m.VideoID,
-		m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf, ms(m.Updated))
+		m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf, string(m.Previous), ms(m.Updated))
 	return db.mustAffect(res, err, "update meeting %s", m.ID)
 }
 

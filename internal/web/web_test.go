@@ -17,6 +17,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/booking"
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
@@ -80,12 +81,13 @@ func newHarness(t *testing.T, engine string) *harness {
 	}
 	h.queue = jobs.New(h.db, jobs.Options{Log: log})
 	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box,
-		Composer: booking.BasicComposer{Now: time.Now}, Log: log, Now: time.Now}
+		Composer: booking.InviteComposer{Now: time.Now}, Log: log, Now: time.Now}
 	h.booking.Register(h.queue)
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
+		Calendars: calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true}),
 		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
 	h.srv.Config.Handler = h.api.Handler()
 	h.srv.Start()

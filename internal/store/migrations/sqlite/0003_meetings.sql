@@ -25,6 +25,7 @@ CREATE TABLE meetings (
 	problem TEXT NOT NULL DEFAULT '',
 	options TEXT NOT NULL DEFAULT '[]',
 	series_of TEXT NOT NULL DEFAULT '',
+	previous TEXT NOT NULL DEFAULT '',
 	created_ms BIGINT NOT NULL,
 	updated_ms BIGINT NOT NULL
 );
