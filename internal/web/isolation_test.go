@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
 )
@@ -30,6 +32,11 @@ var isolationBodies = map[string]func(b tenant) string{
 	},
 	"PATCH /api/v1/meetings/{id}": func(b tenant) string { return `{"subject":"pwned","start_time":"2031-01-06T11:00"}` },
 	"PUT /api/v1/apps/{app}":      func(b tenant) string { return fmt.Sprintf(`{"domains":[%q]}`, b.domain) },
+	"PUT /api/v1/users/{email}/calendar": func(b tenant) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:pwned\r\nDTSTAMP:20260101T000000Z\r\n" +
+			"DTSTART:20310106T100000Z\r\nDTEND:20310106T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	},
+	"POST /api/v1/users/{email}/calendars": func(b tenant) string { return `{"kind":"ics","url":"https://calendar.example/pwned.ics"}` },
 }
 
 // TestAccountIsolationEveryRoute sends, with the tokens of account A (its
@@ -60,14 +67,23 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				return len(bMails) == 2
 			})
 			params := map[string]string{
-				"domain": b.domain,
-				"email":  b.memberEmail,
-				"app":    "zoom",
+				"domain":   b.domain,
+				"email":    b.memberEmail,
+				"app":      "zoom",
+				"calendar": calendar.BuiltinID(b.memberID),
 			}
 			// {id} names a token, a meeting or a mail, by route.
 			idFor := map[string]string{"/api/v1/tokens/": bTokens[0].ID, "/api/v1/meetings/": bMeeting, "/api/v1/outbox/": bMails[0].ID}
 			secrets := []string{b.accountID, b.ownerID, b.memberID, b.owner, b.member, b.memberEmail, "owner@" + b.domain, bTokens[0].ID,
 				bMeeting, "B's secret plan", bMails[0].ID}
+			// B's member has a calendar with an event of their own.
+			bp := account.Principal{AccountID: b.accountID, UserID: b.memberID, Email: b.memberEmail, Role: store.RoleMember}
+			if _, err := h.api.Calendars.Import(ctx, bp, b.memberEmail, strings.NewReader("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\n"+
+				"BEGIN:VEVENT\r\nUID:beta-uid-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20310106T100000Z\r\nDTEND:20310106T110000Z\r\n"+
+				"SUMMARY:beta-private-agenda\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")); err != nil {
+				t.Fatal(err)
+			}
+			secrets = append(secrets, "beta-private-agenda", "beta-uid-1", calendar.BuiltinID(b.memberID))
 			bd, _ := h.db.Domain(ctx, b.accountID, b.domain)
 			secrets = append(secrets, bd.TXTValue)
 

@@ -26,6 +26,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/booking"
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
 )
 
@@ -34,6 +35,8 @@ type Server struct {
 	Accounts *account.Service
 	Apps     *apps.Service
 	Booking  *booking.Service
+	// Calendars serves the calendar and availability routes.
+	Calendars *calendar.Service
 	// ZoomWebhookSecret verifies Zoom's webhooks.
 	ZoomWebhookSecret string
 	// ZoomMeetings applies Zoom's meeting events; nil: they are ignored.

@@ -87,7 +87,7 @@ func newHarness(t *testing.T, engine string) *harness {
 		t.Fatal(err)
 	}
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
-		Calendars: calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true}),
+		Calendars:         calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true}),
 		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
 	h.srv.Config.Handler = h.api.Handler()
 	h.srv.Start()

@@ -1,0 +1,157 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/availability"
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
+)
+
+// Bounds of an availability request.
+const (
+	MaxAttendees      = 50
+	MaxAvailability   = 92 * 24 * time.Hour // the widest window searched
+	MaxAvailableSlots = 50
+)
+
+// AvailabilityRequest asks when some users of the caller's account can
+// meet (GET /api/v1/availability).
+type AvailabilityRequest struct {
+	// Attendees are addresses of users of the account, the first one
+	// counting as the organizer (slots align to their clock, their
+	// preferred times count in the balanced ranking).
+	Attendees []string
+	Duration  time.Duration
+	From, To  time.Time
+	// Location is where the answer's times are written.
+	Location *time.Location
+	Ranking  availability.Ranking
+	Limit    int
+}
+
+// Slot is a time that suits every attendee.
+type Slot struct {
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	Score float64   `json:"score"`
+}
+
+// AvailabilityResult is the answer: the best slots first, and the
+// calendars Convene could not vouch for (counted busy by FailurePolicy).
+type AvailabilityResult struct {
+	Slots    []Slot          `json:"slots"`
+	TimeZone string          `json:"timezone"`
+	Problems []SourceProblem `json:"problems"`
+}
+
+// Availability searches the slots at which every attendee is free: busy
+// time from all their calendars (Busy), inside their working hours in
+// their own time zones, with their buffers and minimum notice. Attendees
+// must be users of the caller's account: the calendars of anyone else are
+// unknown to Convene, and an address that is not a user is refused by
+// name.
+func (s *Service) Availability(ctx context.Context, p account.Principal, req AvailabilityRequest) (*AvailabilityResult, error) {
+	var fs failure.Fields
+	var emails []string
+	for _, a := range req.Attendees {
+		a = strings.TrimSpace(a)
+		if a == "" {
+			continue
+		}
+		e, err := account.NormalizeEmail(a)
+		if err != nil {
+			fs.Add("attendees", "%v", err)
+			continue
+		}
+		if !slices.Contains(emails, e) {
+			emails = append(emails, e)
+		}
+	}
+	switch {
+	case len(emails) == 0 && len(fs) == 0:
+		fs.Add("attendees", "give at least one attendee address, separated by commas")
+	case len(emails) > MaxAttendees:
+		fs.Add("attendees", "at most %d attendees", MaxAttendees)
+	}
+	if req.Duration < time.Minute || req.Duration > 24*time.Hour {
+		fs.Add("duration", "give a duration of 1 to 1440 minutes")
+	}
+	if !req.To.After(req.From) {
+		fs.Add("to", "to must be after from")
+	} else if req.To.Sub(req.From) > MaxAvailability {
+		fs.Add("to", "the window may span at most %d days", int(MaxAvailability.Hours()/24))
+	}
+	if req.Limit < 0 || req.Limit > MaxAvailableSlots {
+		fs.Add("limit", "give a limit of 1 to %d", MaxAvailableSlots)
+	}
+	if err := fs.Err(); err != nil {
+		return nil, err
+	}
+	var users []*store.User
+	var unknown []string
+	for _, e := range emails {
+		u, err := s.store.UserByEmail(ctx, p.AccountID, e)
+		if errors.Is(err, store.ErrNotFound) {
+			unknown = append(unknown, e)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("calendar: availability: %w", err)
+		}
+		users = append(users, u)
+	}
+	if len(unknown) > 0 {
+		return nil, failure.Field("attendees", "%s %s not a user of this account: Convene knows the calendars of its users only and cannot check external addresses; leave them out here, and propose times to them by e-mail (POST /api/v1/meetings with a window)",
+			strings.Join(unknown, ", "), map[bool]string{true: "is", false: "are"}[len(unknown) == 1]).With("unknown_attendees", unknown)
+	}
+	// Busy time must cover the buffers around the window's slots.
+	var maxBuf time.Duration
+	people := make([]*availability.Person, 0, len(users))
+	ids := make([]string, 0, len(users))
+	for _, u := range users {
+		hours, err := availability.ParseWorkingHours(u.WorkingHours)
+		if err != nil {
+			return nil, fmt.Errorf("calendar: availability: working hours of %s: %w", u.Email, err)
+		}
+		person := &availability.Person{ID: u.Email, Location: userZone(u), Hours: hours,
+			BufferBefore: time.Duration(u.BufferBefore) * time.Minute, BufferAfter: time.Duration(u.BufferAfter) * time.Minute,
+			MinNotice: time.Duration(u.MinNotice) * time.Minute}
+		maxBuf = max(maxBuf, person.BufferBefore, person.BufferAfter)
+		people = append(people, person)
+		ids = append(ids, u.ID)
+	}
+	busy, problems, err := s.Busy(ctx, p.AccountID, ids, req.From.Add(-maxBuf), req.To.Add(maxBuf))
+	if err != nil {
+		return nil, err
+	}
+	for i, u := range users {
+		people[i].Busy = busy[u.ID]
+	}
+	loc := req.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	slots, err := availability.Search(availability.Query{People: people, Duration: req.Duration, From: req.From, To: req.To,
+		Now: s.now(), Limit: req.Limit, Ranking: req.Ranking})
+	if err != nil {
+		if errors.Is(err, availability.ErrInvalidQuery) {
+			return nil, failure.New(failure.Invalid, "%v", err)
+		}
+		return nil, fmt.Errorf("calendar: availability: %w", err)
+	}
+	out := &AvailabilityResult{Slots: make([]Slot, 0, len(slots)), TimeZone: loc.String(), Problems: problems}
+	if out.Problems == nil {
+		out.Problems = []SourceProblem{}
+	}
+	for _, sl := range slots {
+		out.Slots = append(out.Slots, Slot{Start: sl.Start.In(loc), End: sl.End.In(loc), Score: sl.Score})
+	}
+	return out, nil
+}
