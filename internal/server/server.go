@@ -25,6 +25,8 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/booking"
+	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/smtpout"
@@ -113,7 +115,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
+	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs})
 	mounts := map[string]http.Handler{}
+	// CalDAV (RFC 4791) at /dav/, found from /.well-known/caldav (RFC 6764).
+	dav := davserver.New(cals, accounts, "/dav", log.With("component", "caldav"))
+	mounts["dav"], mounts[".well-known/caldav"] = dav, dav.WellKnown()
 	if cfg.Sandboxed() {
 		// The built-in Zoom sandbox, mounted on our own listener; Convene
 		// reaches it over HTTP like real Zoom.
@@ -144,12 +150,15 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		defer cancel()
 		queue.Stop(sctx)
 	}()
+	stopCalendarSync := cals.StartWorker(context.WithoutCancel(ctx), time.Minute)
+	defer stopCalendarSync()
 
 	// 5. HTTP.
 	api := &web.Server{
 		Accounts:          accounts,
 		Apps:              marketplace,
 		Booking:           meetings,
+		Calendars:         cals,
 		ZoomMeetings:      meetings,
 		ZoomWebhookSecret: cfg.ZoomWebhookSecret,
 		Mounts:            mounts,
