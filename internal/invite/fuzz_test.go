@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseReply: any input gives replies that satisfy what ParseReply
@@ -55,6 +56,52 @@ func FuzzParseReply(f *testing.F) {
 			}
 			if r.Sequence < 0 {
 				t.Fatalf("SEQUENCE %d", r.Sequence)
+			}
+		}
+	})
+}
+
+// FuzzValidateTemplates: any templates are accepted or refused with a
+// *ValidationError, quickly, without panic; accepted ones render every
+// sample without falling back to a default, with a subject, and without
+// a script in the HTML.
+func FuzzValidateTemplates(f *testing.F) {
+	for _, lang := range Languages {
+		d := DefaultTemplates(lang)
+		f.Add(d.Subject, d.Text, d.HTML)
+	}
+	f.Add("{{.Subject}}", "{{.JoinURL}}{{range .Attendees}}{{.Name}}{{end}}", `<a href="{{.JoinURL}}">{{.When}}</a>`)
+	f.Add("{{.subject}}", "{{range 10}}{{end}}", `<scr{{if true}}{{end}}ipt>x</script>{{.JoinURL}}`)
+	f.Add(`{{printf "%0999d" 1}}`, `{{define "a"}}{{end}}`, `{{template "x"}}`)
+	f.Add("{{with .Organizer}}{{.Name}}{{end}}", "{{$x := .Attendees}}{{range $x}}{{.Email}}{{end}}{{.JoinURL}}", "{{if}}")
+	f.Fuzz(func(t *testing.T, subject, text, html string) {
+		tpl := Templates{Subject: subject, Text: text, HTML: html}
+		// A slow input crashes the worker, so that the fuzzer keeps it.
+		slow := time.AfterFunc(5*time.Second, func() { panic("ValidateTemplates takes more than 5 s") })
+		err := ValidateTemplates(tpl, Branding{})
+		slow.Stop()
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+				t.Fatalf("error %T %v", err, err)
+			}
+			for _, p := range ve.Problems {
+				if p.Field == "" || p.Message == "" || p.Line < 0 {
+					t.Fatalf("problem %+v", p)
+				}
+			}
+			return
+		}
+		for _, s := range samples(Branding{}) {
+			r, warnings, err := render(tpl, s)
+			if err != nil || len(warnings) > 0 {
+				t.Fatalf("valid templates failed to render: %v %v", err, warnings)
+			}
+			if strings.TrimSpace(subject) != "" && r.Subject == "" {
+				t.Fatal("empty subject")
+			}
+			if strings.TrimSpace(html) != "" && scriptRE.MatchString(r.HTML) {
+				t.Fatalf("script in %q", r.HTML)
 			}
 		}
 	})

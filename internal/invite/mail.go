@@ -246,6 +246,9 @@ func MessageID(m *Meeting, method Method, recipient, domain string) string {
 // part of the text), which go-message cannot do: it folds at spaces only,
 // and an encoded word has none.
 func foldEncodedWords(v string) string {
+	if !strings.Contains(v, "=?") {
+		return v
+	}
 	return strings.ReplaceAll(v, "?= =?", "?=\r\n =?")
 }
 
@@ -265,8 +268,15 @@ func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte,
 	// Content-Type that already has its boundary.
 	for i := len(fields) - 1; i >= 0; i-- {
 		k, v := fields[i][0], fields[i][1]
-		if strings.Contains(v, "\r\n") {
-			h.AddRaw([]byte(k + ": " + v + "\r\n"))
+		if strings.Contains(v, "\r\n") || strings.HasPrefix(v, "=?") {
+			// Pre-folded: start on the next line when the first piece
+			// would not fit in 78 octets after the field name.
+			first, _, _ := strings.Cut(v, "\r\n")
+			sep := ": "
+			if len(k)+2+len(first) > 78 {
+				sep = ":\r\n "
+			}
+			h.AddRaw([]byte(k + sep + v + "\r\n"))
 		} else {
 			h.Add(k, v)
 		}

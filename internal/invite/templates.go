@@ -670,7 +670,13 @@ func ValidateTemplates(t Templates, b Branding) error {
 					probs = append(probs, Problem{Field: partFields[p], Message: "the join link (.JoinURL) is missing from new or updated invitations; attendees would have no way in"})
 				}
 			}
-			if p == partSubject && strings.TrimSpace(out) == "" && !seen["subject-empty"] {
+			// The same check on the output: a tag split over two text
+			// nodes ("<scr{{if true}}{{end}}ipt>") passes the parse-tree check.
+			if m := scriptRE.FindString(out); p == partHTML && m != "" && !seen["script-out"] {
+				seen["script-out"] = true
+				probs = append(probs, Problem{Field: partFields[p], Message: fmt.Sprintf("renders %q, which is not allowed in an invitation", m)})
+			}
+			if p == partSubject && subjectLine(out) == "" && !seen["subject-empty"] {
 				seen["subject-empty"] = true
 				probs = append(probs, Problem{Field: partFields[p], Message: "renders an empty subject"})
 			}

@@ -132,6 +132,7 @@ func TestValidateTemplates(t *testing.T) {
 		{"script", Templates{HTML: join + "\n<SCRIPT>alert(1)</script>"}, Branding{}, "invitation.html", 2, "not allowed"},
 		{"event handler", Templates{HTML: join + `<img src="x" onerror="alert(1)">`}, Branding{}, "invitation.html", 1, "not allowed"},
 		{"javascript url", Templates{HTML: join + `<a href="javascript:alert(1)">x</a>`}, Branding{}, "invitation.html", 1, "not allowed"},
+		{"split script tag", Templates{HTML: join + `<scr{{if true}}{{end}}ipt>alert(1)</script>`}, Branding{}, "invitation.html", 0, "renders"},
 		{"meta refresh", Templates{HTML: join + `<meta http-equiv="refresh" content="0;url=https://evil.test">`}, Branding{}, "invitation.html", 1, "not allowed"},
 		{"no join link in text", Templates{Text: "{{.Subject}} at {{.When}}"}, Branding{}, "invitation.text", 0, ".JoinURL"},
 		{"no join link in html", Templates{HTML: "<p>{{.Subject}}</p>"}, Branding{}, "invitation.html", 0, ".JoinURL"},
