@@ -359,6 +359,12 @@ func (m *Meeting) rule(loc *time.Location) (string, time.Time, error) {
 		return "", time.Time{}, invalid("recurrence.rrule", "empty")
 	}
 	r, err := recur.ParseRule(src)
+	if err == nil {
+		// What RFC 5545 forbids (COUNT with UNTIL, BYWEEKNO outside
+		// YEARLY...) is read by calendars in different ways: never
+		// written.
+		err = r.Validate()
+	}
 	if err != nil {
 		return "", time.Time{}, invalid("recurrence.rrule", "%v", err)
 	}

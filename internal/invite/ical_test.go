@@ -444,19 +444,29 @@ func TestCalendarPython(t *testing.T) {
 	}
 }
 
+// TestUntilRewritten: a date or floating UNTIL becomes the UTC instant
+// RFC 5545 requires, and dateutil, expanding the rule, ends the series on
+// the occurrence the organizer meant.
 func TestUntilRewritten(t *testing.T) {
 	tests := []struct {
 		zone, rrule, want string
+		last              string // the last occurrence, in the zone, "" for none
 	}{
-		{"Europe/Paris", "FREQ=WEEKLY;UNTIL=20260630", "FREQ=WEEKLY;UNTIL=20260630T215959Z"},
-		{"Europe/Paris", "FREQ=WEEKLY;UNTIL=20260103T140000", "FREQ=WEEKLY;UNTIL=20260103T130000Z"},
-		{"Asia/Kolkata", "RRULE:FREQ=DAILY;until=20260301T000000;COUNT=3", "FREQ=DAILY;UNTIL=20260228T183000Z;COUNT=3"},
-		{"America/New_York", "FREQ=DAILY;UNTIL=20260301T050000Z", "FREQ=DAILY;UNTIL=20260301T050000Z"},
-		{"UTC", "FREQ=DAILY;UNTIL=20260301", "FREQ=DAILY;UNTIL=20260301T235959Z"},
+		{"Europe/Paris", "FREQ=WEEKLY;UNTIL=20260630", "FREQ=WEEKLY;UNTIL=20260630T215959Z", "2026-06-30 14:00"},
+		{"Europe/Paris", "FREQ=WEEKLY;UNTIL=20260331T140000", "FREQ=WEEKLY;UNTIL=20260331T120000Z", "2026-03-31 14:00"},
+		{"Asia/Kolkata", "RRULE:FREQ=DAILY;until=20260305T000000", "FREQ=DAILY;UNTIL=20260304T183000Z", "2026-03-04 14:00"},
+		{"America/New_York", "FREQ=DAILY;UNTIL=20260310T130000Z", "FREQ=DAILY;UNTIL=20260310T130000Z", "2026-03-09 14:00"},
+		{"Australia/Lord_Howe", "FREQ=MONTHLY;BYDAY=1TU;UNTIL=20261231", "FREQ=MONTHLY;BYDAY=1TU;UNTIL=20261231T125959Z", "2026-12-01 14:00"},
+		{"UTC", "FREQ=DAILY;UNTIL=20260306", "FREQ=DAILY;UNTIL=20260306T235959Z", "2026-03-06 14:00"},
+		{"Europe/Paris", "FREQ=WEEKLY;COUNT=10", "FREQ=WEEKLY;COUNT=10", "2026-05-05 14:00"},
 	}
-	for _, tt := range tests {
+	files := map[string][]byte{}
+	for i, tt := range tests {
 		m := parisMeeting(t)
+		loc := mustZone(t, tt.zone)
 		m.TimeZone = tt.zone
+		m.Start = time.Date(2026, 3, 3, 14, 0, 0, 0, loc)
+		m.End = m.Start.Add(time.Hour)
 		m.Recurrence = &Recurrence{RRule: tt.rrule}
 		cal, err := buildCalendar(MethodRequest, m, stamp)
 		if err != nil {
@@ -465,6 +475,26 @@ func TestUntilRewritten(t *testing.T) {
 		got := cal.Children[len(cal.Children)-1].Props.Get(ical.PropRecurrenceRule).Value
 		if got != tt.want {
 			t.Errorf("%s in %s: RRULE %s, want %s", tt.rrule, tt.zone, got, tt.want)
+		}
+		b, err := encodeCalendar(cal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[fmt.Sprint(i)] = b
+	}
+	res := pyCheck(t, files)
+	for i, tt := range tests {
+		e := res[fmt.Sprint(i)].Events[0]
+		want := ""
+		if tt.last != "" {
+			l, err := time.ParseInLocation("2006-01-02 15:04", tt.last, mustZone(t, tt.zone))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = l.UTC().Format(time.RFC3339)
+		}
+		if e.Last != want {
+			t.Errorf("%s in %s: dateutil's last occurrence %s, want %s (%s)", tt.rrule, tt.zone, e.Last, want, tt.last)
 		}
 	}
 }
@@ -486,6 +516,8 @@ func TestCalendarErrors(t *testing.T) {
 		{"bad partstat", func(m *Meeting) { m.Attendees[1].PartStat = "MAYBE" }, "attendees[1]"},
 		{"join url", func(m *Meeting) { m.Video.JoinURL = "javascript:alert(1)" }, "video.join_url"},
 		{"bad rrule", func(m *Meeting) { m.Recurrence = &Recurrence{RRule: "FREQ=SOMETIMES"} }, "recurrence.rrule"},
+		{"count and until", func(m *Meeting) { m.Recurrence = &Recurrence{RRule: "FREQ=DAILY;COUNT=3;UNTIL=20260401T000000Z"} }, "recurrence.rrule"},
+		{"bymonthday in weekly", func(m *Meeting) { m.Recurrence = &Recurrence{RRule: "FREQ=WEEKLY;BYMONTHDAY=3"} }, "recurrence.rrule"},
 		{"occurrence of a single meeting", func(m *Meeting) { m.Occurrence = &Occurrence{RecurrenceID: m.Start} }, "occurrence"},
 		{"negative sequence", func(m *Meeting) { m.Sequence = -1 }, "sequence"},
 	}

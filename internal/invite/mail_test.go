@@ -371,17 +371,24 @@ func TestMailRecipientZone(t *testing.T) {
 		{Recipient{Email: "a@example.org", TimeZone: "Australia/Lord_Howe"}, "Wednesday, March 4, 2026, 12:00 – 12:30 AM (Lord Howe time)"},
 		{Recipient{Email: "a@example.org"}, "Tuesday, March 3, 2026, 2:00 – 2:30 PM (Paris time)"},
 	}
+	files := map[string][]byte{}
 	for _, tt := range tests {
 		ml, err := composer().Compose(MailRequest{Method: MethodRequest, Meeting: m, Account: acme, To: tt.to})
 		if err != nil {
 			t.Fatal(err)
 		}
+		files[tt.to.TimeZone] = ml.Calendar
 		p := readMail(t, ml.Raw)
 		if !bytes.Contains(p.text, []byte(tt.want)) || !strings.HasSuffix(ml.Subject, tt.want) {
 			t.Errorf("%s: want %q in\n%s", tt.to.TimeZone, tt.want, p.text)
 		}
 		if !bytes.Contains(ml.Calendar, []byte("DTSTART;TZID=Europe/Paris:20260303T140000")) {
 			t.Errorf("%s: calendar not in the organizer's zone", tt.to.TimeZone)
+		}
+	}
+	for name, r := range pyCheck(t, files) {
+		if got := r.Events[0].instants(t, name, "DTSTART"); len(got) != 1 || !got[0].Equal(m.Start) {
+			t.Errorf("%s: DTSTART read as %s", name, fmtTimes(got))
 		}
 	}
 }

@@ -34,6 +34,7 @@ type pyEvent struct {
 	DTStamp     string `json:"dtstamp"`
 	Organizer   string `json:"organizer"`
 	RRule       string `json:"rrule"`
+	Last        string `json:"last"`
 	Range       string `json:"range"`
 	Attendees   []struct {
 		Address, CN, PartStat, RSVP, Role string

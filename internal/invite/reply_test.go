@@ -119,6 +119,7 @@ func TestParseReplyErrors(t *testing.T) {
 // client does (same UID, SEQUENCE and RECURRENCE-ID, METHOD:REPLY, only the
 // answering attendee), and reads the answer.
 func TestReplyToOwnRequest(t *testing.T) {
+	files := map[string][]byte{}
 	for _, c := range calCases() {
 		if c.method != MethodRequest {
 			continue
@@ -151,6 +152,7 @@ func TestReplyToOwnRequest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		files[c.name] = reply
 		replies, err := ParseReply(reply)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
@@ -164,6 +166,12 @@ func TestReplyToOwnRequest(t *testing.T) {
 		}
 		if !r.Stale(m.Sequence+1) || r.Stale(m.Sequence) {
 			t.Errorf("%s: Stale wrong", c.name)
+		}
+	}
+	// The replies are iCalendar python3-icalendar reads too.
+	for name, r := range pyCheck(t, files) {
+		if r.Method != "REPLY" || len(r.Events) != 1 || len(r.Events[0].Attendees) != 1 || r.Events[0].Attendees[0].PartStat != "TENTATIVE" {
+			t.Errorf("%s: python read %+v", name, r)
 		}
 	}
 }

@@ -16,6 +16,7 @@ import io
 import json
 import sys
 
+import dateutil.rrule
 import dateutil.tz
 import icalendar
 import pytz
@@ -78,6 +79,7 @@ def check(path):
             "dtstamp": utc(ev.decoded("DTSTAMP")),
             "organizer": str(ev.get("ORGANIZER", "")),
             "rrule": ev["RRULE"].to_ical().decode() if "RRULE" in ev else "",
+            "last": "",
             "range": "",
             "attendees": [],
             "times": {},
@@ -117,6 +119,22 @@ def check(path):
                     "dateutil": utc(wall.replace(tzinfo=du.get(tzid))),
                 })
             e["times"][name] = out
+        if e["rrule"] and ("UNTIL" in e["rrule"] or "COUNT" in e["rrule"]):
+            # The last instance, as dateutil expands the rule from
+            # DTSTART in the zone of the file's own VTIMEZONE (pytz zones
+            # would keep DTSTART's offset across DST changes).
+            start = ev.decoded("DTSTART")
+            tzid = ev["DTSTART"].params.get("TZID")
+            if tzid is not None:
+                start = start.replace(tzinfo=du.get(tzid))
+            rule = dateutil.rrule.rrulestr(e["rrule"], dtstart=start)
+            last = None
+            for n, t in enumerate(rule):
+                if n >= 5000:
+                    break
+                last = t
+            if last is not None:
+                e["last"] = utc(last)
         res["events"].append(e)
     return res
 
