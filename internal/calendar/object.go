@@ -309,7 +309,7 @@ func decodeAll(data []byte) ([]*ical.Calendar, error) {
 	dec := ical.NewDecoder(bytes.NewReader(data))
 	var cals []*ical.Calendar
 	for {
-		cal, err := dec.Decode()
+		cal, err := safeDecode(dec)
 		if err == io.EOF {
 			break
 		}
@@ -323,6 +323,22 @@ func decodeAll(data []byte) ([]*ical.Calendar, error) {
 	}
 	return cals, nil
 }
+
+// safeDecode runs go-ical's decoder, which panics on some malformed
+// content lines ("0;0=" indexes an empty parameter value), and turns a
+// panic into an error: an import body or a feed must not crash Convene.
+func safeDecode(dec *ical.Decoder) (cal *ical.Calendar, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			cal, err = nil, invalidf("unreadable content line (%v)", v)
+		}
+	}()
+	return dec.Decode()
+}
+
+// Decode parses iCalendar data holding exactly one VCALENDAR, safely (see
+// safeDecode): for the CalDAV server, before go-webdav decodes a PUT body.
+func Decode(data []byte) (*ical.Calendar, error) { return decodeOne(data) }
 
 // decodeOne decodes exactly one VCALENDAR.
 func decodeOne(data []byte) (*ical.Calendar, error) {

@@ -298,7 +298,16 @@ func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 	start := s.now()
 	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.SyncTimeout)
 	defer cancel()
-	err := s.syncSource(sctx, c)
+	err := func() (err error) {
+		// A bug met in one source's data must not take the worker, and
+		// the process, down: it becomes that source's problem.
+		defer func() {
+			if v := recover(); v != nil {
+				err = fmt.Errorf("internal error while syncing: %v", v)
+			}
+		}()
+		return s.syncSource(sctx, c)
+	}()
 	now := s.now().UTC()
 	c.LastAttempt, c.Updated = now, now
 	if err == nil {

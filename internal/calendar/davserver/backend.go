@@ -98,7 +98,7 @@ func (b *backend) toDAV(rq *request, o *store.CalendarObject, withData bool) (*c
 		ETag:          o.ETag,
 	}
 	if withData {
-		cal, err := ical.NewDecoder(strings.NewReader(string(o.Data))).Decode()
+		cal, err := calendar.Decode(o.Data)
 		if err != nil {
 			return nil, fmt.Errorf("caldav: stored object %s: %w", o.Name, err)
 		}

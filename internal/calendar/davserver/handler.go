@@ -159,6 +159,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusForbidden, xmlName(nsCalDAV, "max-resource-size"), "the object is over 16 MiB")
 			return
 		}
+		// Decode once here: go-ical panics on some malformed lines, and
+		// go-webdav would decode the body unguarded.
+		if _, err := calendar.Decode(body); err != nil && h.isObjectPath(rq.user, r.URL.Path) {
+			writeError(w, http.StatusBadRequest, xmlName(nsCalDAV, "valid-calendar-data"), err.Error())
+			return
+		}
 		rq.raw = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	case http.MethodDelete:

@@ -61,8 +61,7 @@ func newDAVEnv(t testing.TB, engine string) *davEnv {
 		}
 		e.tokens[u.email], e.users[u.email] = secret, su
 	}
-	accounts := account.New(db, nil, "")
-	h := New(e.cals, accounts, "/dav", nil)
+	h := New(e.cals, accountsOf(e), "/dav", nil)
 	mux := http.NewServeMux()
 	mux.Handle("/dav/", http.StripPrefix("/dav", h))
 	mux.Handle("/.well-known/caldav", h.WellKnown())
@@ -70,6 +69,8 @@ func newDAVEnv(t testing.TB, engine string) *davEnv {
 	t.Cleanup(e.srv.Close)
 	return e
 }
+
+func accountsOf(e *davEnv) *account.Service { return account.New(e.db, nil, "") }
 
 // do sends a request as user (no credentials when user is "").
 func (e *davEnv) do(method, path, user string, hdr map[string]string, body string) (int, http.Header, string) {
