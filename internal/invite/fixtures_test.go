@@ -81,3 +81,12 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs from %s (run go test -update after checking the diff):\n--- got\n%s", name, path, got)
 	}
 }
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -2,6 +2,7 @@ package invite
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"text/template/parse"
 	"time"
@@ -551,7 +553,7 @@ func render(custom Templates, data *TemplateData) (Rendered, []string, error) {
 	for p := partSubject; p <= partHTML; p++ {
 		def := defaults[data.Lang][p]
 		if strings.TrimSpace(srcs[p]) != "" {
-			ex, probs := compile(p, srcs[p])
+			ex, probs := compileCached(p, srcs[p])
 			if len(probs) == 0 {
 				s, err := run(ex, data)
 				if err == nil {
@@ -570,6 +572,40 @@ func render(custom Templates, data *TemplateData) (Rendered, []string, error) {
 		out[p] = s
 	}
 	return Rendered{Subject: subjectLine(out[partSubject]), Text: cleanBody(out[partText]), HTML: out[partHTML]}, warnings, nil
+}
+
+// compiled caches the custom templates render has compiled, by part and
+// hash of the source: an account's templates are the same for all its mail. The cache
+// is emptied when it reaches maxCompiled entries.
+var compiled struct {
+	sync.Mutex
+	m map[[2]string]compiledEntry
+}
+
+type compiledEntry struct {
+	ex    executor
+	probs []Problem
+}
+
+const maxCompiled = 512
+
+func compileCached(p part, src string) (executor, []Problem) {
+	sum := sha256.Sum256([]byte(src))
+	key := [2]string{partFiles[p], string(sum[:])}
+	compiled.Lock()
+	e, ok := compiled.m[key]
+	compiled.Unlock()
+	if ok {
+		return e.ex, e.probs
+	}
+	ex, probs := compile(p, src)
+	compiled.Lock()
+	if compiled.m == nil || len(compiled.m) >= maxCompiled {
+		compiled.m = map[[2]string]compiledEntry{}
+	}
+	compiled.m[key] = compiledEntry{ex, probs}
+	compiled.Unlock()
+	return ex, probs
 }
 
 // subjectLine makes a rendered subject one line of at most 255 characters.
