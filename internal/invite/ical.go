@@ -387,12 +387,16 @@ func (m *Meeting) rule(loc *time.Location) (string, time.Time, error) {
 		src = strings.Join(parts, ";")
 		r.Until, r.UntilKind = until.UTC(), recur.UntilUTC
 	}
-	if r.Count == 0 && r.Until.IsZero() {
+	switch {
+	case !r.Until.IsZero():
+		// No occurrence starts after UNTIL: no need to expand.
+		return src, r.Until.Add(m.End.Sub(m.Start)), nil
+	case r.Count == 0:
 		return src, time.Time{}, nil
 	}
 	it := r.Iterator(m.Start.In(loc), maxRuleIterations)
 	last := m.Start
-	for n := 0; n < maxRuleIterations; n++ {
+	for n := 0; n < r.Count; n++ {
 		t, ok := it.Next()
 		if !ok {
 			break
@@ -400,7 +404,7 @@ func (m *Meeting) rule(loc *time.Location) (string, time.Time, error) {
 		last = t
 	}
 	if it.Err() != nil {
-		return src, time.Time{}, nil
+		return src, time.Time{}, nil // treated as open-ended
 	}
 	return src, last.Add(m.End.Sub(m.Start)), nil
 }
