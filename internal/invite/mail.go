@@ -202,7 +202,7 @@ func (c *Composer) Compose(req MailRequest) (*Mail, error) {
 		fields = append(fields, [2]string{"Cc", strings.Join(list, ", ")})
 	}
 	fields = append(fields,
-		[2]string{"Subject", foldEncodedWords(mime.QEncoding.Encode("utf-8", out.Subject))},
+		[2]string{"Subject", encodeSubject(out.Subject)},
 		[2]string{"Date", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")},
 		[2]string{"Message-ID", msgID},
 	)
@@ -241,15 +241,41 @@ func MessageID(m *Meeting, method Method, recipient, domain string) string {
 	return "<invite." + id + "." + strconv.Itoa(m.Sequence) + "@" + domain + ">"
 }
 
-// foldEncodedWords puts each RFC 2047 encoded word of a header value on a
-// line of its own (RFC 2047 §2: whitespace between encoded words is not
-// part of the text), which go-message cannot do: it folds at spaces only,
-// and an encoded word has none.
-func foldEncodedWords(v string) string {
-	if !strings.Contains(v, "=?") {
-		return v
+// encodeSubject writes a subject as RFC 2047 'Q' encoded words, one per
+// line, the first short enough to share its line with "Subject: " and each
+// at most 75 characters (RFC 2047 §2). go-message folds at spaces only, and
+// an encoded word has none; starting the value on the next line instead
+// would leave a leading space in some readers (Python's email package). A
+// plain ASCII subject is left to go-message.
+func encodeSubject(s string) string {
+	if mime.QEncoding.Encode("utf-8", s) == s {
+		return s
 	}
-	return strings.ReplaceAll(v, "?= =?", "?=\r\n =?")
+	const prefix, suffix = "=?utf-8?q?", "?="
+	var words []string
+	var cur strings.Builder
+	limit := 78 - len("Subject: ")
+	for _, r := range s {
+		var enc strings.Builder
+		for _, b := range []byte(string(r)) {
+			switch {
+			case b == ' ':
+				enc.WriteByte('_')
+			case b >= 'a' && b <= 'z', b >= 'A' && b <= 'Z', b >= '0' && b <= '9', strings.IndexByte("!*+-/", b) >= 0:
+				enc.WriteByte(b)
+			default:
+				fmt.Fprintf(&enc, "=%02X", b)
+			}
+		}
+		if len(prefix)+cur.Len()+enc.Len()+len(suffix) > limit {
+			words = append(words, prefix+cur.String()+suffix)
+			cur.Reset()
+			limit = 75
+		}
+		cur.WriteString(enc.String())
+	}
+	words = append(words, prefix+cur.String()+suffix)
+	return strings.Join(words, "\r\n ")
 }
 
 // boundaryBase derives the MIME boundaries from the Message-ID, so that
@@ -269,14 +295,8 @@ func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte,
 	for i := len(fields) - 1; i >= 0; i-- {
 		k, v := fields[i][0], fields[i][1]
 		if strings.Contains(v, "\r\n") || strings.HasPrefix(v, "=?") {
-			// Pre-folded: start on the next line when the first piece
-			// would not fit in 78 octets after the field name.
-			first, _, _ := strings.Cut(v, "\r\n")
-			sep := ": "
-			if len(k)+2+len(first) > 78 {
-				sep = ":\r\n "
-			}
-			h.AddRaw([]byte(k + sep + v + "\r\n"))
+			// Pre-folded (encodeSubject).
+			h.AddRaw([]byte(k + ": " + v + "\r\n"))
 		} else {
 			h.Add(k, v)
 		}

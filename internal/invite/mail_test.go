@@ -2,13 +2,19 @@ package invite
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/testenv"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
@@ -227,6 +233,71 @@ func TestMailStructure(t *testing.T) {
 	for name, r := range pyCheck(t, files) {
 		if len(r.Events) == 0 || r.Events[0].UID != "m-7f3a9c@convene.test" {
 			t.Errorf("%s: python read %+v", name, r.Events)
+		}
+	}
+}
+
+// TestMailPython has Python's email package, a MIME parser we did not
+// write, read every mail.
+func TestMailPython(t *testing.T) {
+	py := testenv.Python(t, "email")
+	dir := t.TempDir()
+	args := []string{filepath.Join("testdata", "mailcheck.py")}
+	mails := map[string]*Mail{}
+	reqs := map[string]MailRequest{}
+	for _, c := range mailCases() {
+		req := c.req(t)
+		m, err := composer().Compose(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, c.name+".eml")
+		if err := os.WriteFile(p, m.Raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+		mails[p], reqs[p] = m, req
+	}
+	out, err := exec.Command(py, args...).Output()
+	if err != nil {
+		t.Fatalf("mailcheck.py: %v", err)
+	}
+	var res map[string]struct {
+		Subject, From, To    string
+		ReplyTo              string `json:"reply_to"`
+		MessageID            string `json:"message_id"`
+		Parts                [][]any
+		Calendar, Attachment string
+		Defects              []string
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatal(err)
+	}
+	for p, m := range mails {
+		r, req := res[p], reqs[p]
+		name := filepath.Base(p)
+		if len(r.Defects) > 0 {
+			t.Errorf("%s: defects %v", name, r.Defects)
+		}
+		if r.Subject != m.Subject || r.MessageID != m.MessageID || strings.Trim(r.From, `"`) != "Ann Example via Acme <assistant@acme.test>" ||
+			!strings.Contains(r.To, req.To.Email) || !strings.Contains(r.ReplyTo, "ann@acme.test") {
+			t.Errorf("%s: read %q %q %q %q %q", name, r.Subject, r.MessageID, r.From, r.To, r.ReplyTo)
+		}
+		var types []string
+		for _, part := range r.Parts {
+			types = append(types, fmt.Sprint(part[0]))
+			if part[0] == "text/calendar" {
+				params, _ := part[1].(map[string]any)
+				if params["method"] != string(req.Method) || params["charset"] != "UTF-8" {
+					t.Errorf("%s: text/calendar params %v", name, params)
+				}
+			}
+		}
+		if strings.Join(types, " ") != "multipart/mixed multipart/alternative text/plain text/html text/calendar application/ics" {
+			t.Errorf("%s: parts %v", name, types)
+		}
+		if r.Calendar != string(m.Calendar) || r.Attachment != string(m.Calendar) {
+			t.Errorf("%s: decoded calendars differ from Mail.Calendar", name)
 		}
 	}
 }
