@@ -101,20 +101,17 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 				Host: hostOf(c.URL), Problem: why, Since: since, BusyFrom: q.From, BusyTo: q.To})
 		}
 	}
-	objs, err := s.store.CalendarObjectsInRange(ctx, q.AccountID, calIDs, q.From, q.To, true)
+	objs, err := s.store.BusyObjectsInRange(ctx, q.AccountID, calIDs, q.From, q.To, q.IgnoreUIDs)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar: busy: %w", err)
 	}
 	for _, o := range objs {
 		p := owner[o.CalendarID]
-		if slices.Contains(q.IgnoreUIDs, o.UID) {
-			continue
-		}
 		if o.Busy == store.BusyExact {
 			p.raw = append(p.raw, availability.Interval{Start: o.Start, End: o.End})
 			continue
 		}
-		ivs, err := s.expandBusy(o, p.u.Email, p.loc, q.From, q.To)
+		ivs, err := s.expandBusy(o.ETag, o.Data, p.u.Email, p.loc, q.From, q.To)
 		if err != nil {
 			// The policy: what cannot be read counts as busy.
 			p.raw = append(p.raw, availability.Interval{Start: q.From, End: q.To})
@@ -147,10 +144,10 @@ func (s *Service) untrusted(c *store.Calendar, now time.Time) (string, time.Time
 	return "", time.Time{}
 }
 
-// expandBusy returns the busy intervals of object o in [from, to) for
-// owner, whose zone is loc.
-func (s *Service) expandBusy(o store.CalendarObject, owner string, loc *time.Location, from, to time.Time) ([]availability.Interval, error) {
-	cal, err := s.cache.parse(o.ETag, o.Data)
+// expandBusy returns the busy intervals in [from, to), for owner whose
+// zone is loc, of the object with etag and data.
+func (s *Service) expandBusy(etag string, data []byte, owner string, loc *time.Location, from, to time.Time) ([]availability.Interval, error) {
+	cal, err := s.cache.parse(etag, data)
 	if err != nil {
 		return nil, err
 	}

@@ -82,6 +82,18 @@ type CalendarObject struct {
 	Modified   time.Time
 }
 
+// BusyObject is what busy time needs of a calendar object: for BusyExact
+// its interval; for BusyExpand its UID, ETag and data as well.
+type BusyObject struct {
+	CalendarID string
+	UID        string
+	ETag       string
+	Data       []byte
+	Start, End time.Time
+	Busy       int
+	Modified   time.Time
+}
+
 // CalendarChange is an entry of a calendar's change log: the last change
 // of one object name.
 type CalendarChange struct {
@@ -129,10 +141,13 @@ type Calendars interface {
 	// CalendarObjectsByName loads the named objects that exist, with data.
 	CalendarObjectsByName(ctx context.Context, accountID, calendarID string, names []string) ([]CalendarObject, error)
 	// CalendarObjectsInRange lists the objects of some calendars whose
-	// bounds meet [from, to), with their data unless busyOnly, in which
-	// case BusyFree objects are left out and only BusyExpand ones carry
-	// data.
-	CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, busyOnly bool) ([]CalendarObject, error)
+	// bounds meet [from, to), with their data, by calendar and start.
+	CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time) ([]CalendarObject, error)
+	// BusyObjectsInRange lists what busy time needs of the objects of
+	// some calendars meeting [from, to): the bounds of BusyExact ones
+	// (read from an index), the data of BusyExpand ones; BusyFree ones
+	// are left out, and so are the objects of ignoreUIDs.
+	BusyObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, ignoreUIDs []string) ([]BusyObject, error)
 	// PutCalendarObject inserts or replaces an object (by calendar and
 	// name) at seq and records the change.
 	PutCalendarObject(ctx context.Context, o *CalendarObject) error
@@ -387,24 +402,98 @@ func (db *DB) CalendarObjectsByName(ctx context.Context, accountID, calendarID s
 	return out, nil
 }
 
-// CalendarObjectsInRange implements Calendars.
-func (db *DB) CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, busyOnly bool) ([]CalendarObject, error) {
-	if len(calendarIDs) == 0 {
-		return nil, nil
+// dayMS is a day in milliseconds: the length under which objects are
+// found by their start.
+const dayMS = 86_400_000
+
+// rangeWhere is the condition of objects meeting [$2, $3) in two disjoint
+// parts, each on its index (migration 0004): objects starting less than a
+// day before the window ($4; every object of a day or less that meets the
+// window does), and longer ones that start earlier. The cost follows the
+// objects near the window, not the size of the calendars. The calendar
+// IDs are the placeholders in.
+func rangeWhere(in, extra string) [2]string {
+	return [2]string{
+		`account_id = $1 AND calendar_id IN (` + in + `) AND start_ms > $4 AND start_ms < $3 AND end_ms > $2` + extra,
+		`account_id = $1 AND calendar_id IN (` + in + `) AND end_ms - start_ms > 86400000 AND end_ms > $2 AND start_ms <= $4` + extra,
 	}
-	args := []any{accountID, from.UnixMilli(), to.UnixMilli()}
+}
+
+func rangeArgs(accountID string, calendarIDs []string, from, to time.Time) []any {
+	args := []any{accountID, from.UnixMilli(), to.UnixMilli(), from.UnixMilli() - dayMS}
 	for _, id := range calendarIDs {
 		args = append(args, id)
 	}
-	cols := objectColumns + ", data"
-	filter := ""
-	if busyOnly {
-		cols = objectColumns + ", CASE WHEN busy = 2 THEN data ELSE '' END"
-		filter = " AND busy <> 0"
+	return args
+}
+
+// CalendarObjectsInRange implements Calendars.
+func (db *DB) CalendarObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time) ([]CalendarObject, error) {
+	if len(calendarIDs) == 0 {
+		return nil, nil
 	}
-	return db.queryObjects(ctx, true, "list calendar objects in range", `SELECT `+cols+` FROM calendar_objects
-		WHERE account_id = $1 AND calendar_id IN (`+inList(4, len(calendarIDs))+`) AND end_ms > $2 AND start_ms < $3`+filter+`
-		ORDER BY calendar_id, start_ms`, args...)
+	w := rangeWhere(inList(5, len(calendarIDs)), "")
+	return db.queryObjects(ctx, true, "list calendar objects in range", `SELECT `+objectColumns+`, data FROM calendar_objects WHERE `+w[0]+`
+		UNION ALL SELECT `+objectColumns+`, data FROM calendar_objects WHERE `+w[1]+`
+		ORDER BY 2, 8`, rangeArgs(accountID, calendarIDs, from, to)...)
+}
+
+// BusyObjectsInRange implements Calendars.
+func (db *DB) BusyObjectsInRange(ctx context.Context, accountID string, calendarIDs []string, from, to time.Time, ignoreUIDs []string) ([]BusyObject, error) {
+	if len(calendarIDs) == 0 {
+		return nil, nil
+	}
+	args := rangeArgs(accountID, calendarIDs, from, to)
+	in := inList(5, len(calendarIDs))
+	ignore := ""
+	if len(ignoreUIDs) > 0 {
+		ignore = " AND uid NOT IN (" + inList(len(args)+1, len(ignoreUIDs)) + ")"
+		for _, u := range ignoreUIDs {
+			args = append(args, u)
+		}
+	}
+	var out []BusyObject
+	// Single events: bounds from the index alone (unless UIDs are
+	// ignored).
+	w := rangeWhere(in, " AND busy = 1"+ignore)
+	rows, err := db.r().QueryContext(ctx, `SELECT calendar_id, start_ms, end_ms FROM calendar_objects WHERE `+w[0]+`
+		UNION ALL SELECT calendar_id, start_ms, end_ms FROM calendar_objects WHERE `+w[1], args...)
+	if err != nil {
+		return nil, db.wrap(err, "list busy objects")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o := BusyObject{Busy: BusyExact}
+		var s, e int64
+		if err := rows.Scan(&o.CalendarID, &s, &e); err != nil {
+			return nil, db.wrap(err, "list busy objects")
+		}
+		o.Start, o.End = time.UnixMilli(s).UTC(), time.UnixMilli(e).UTC()
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "list busy objects")
+	}
+	rows.Close()
+	// Objects to expand: with their data.
+	w = rangeWhere(in, " AND busy = 2"+ignore)
+	rows, err = db.r().QueryContext(ctx, `SELECT calendar_id, uid, etag, data, start_ms, end_ms, modified_ms FROM calendar_objects WHERE `+w[0]+`
+		UNION ALL SELECT calendar_id, uid, etag, data, start_ms, end_ms, modified_ms FROM calendar_objects WHERE `+w[1], args...)
+	if err != nil {
+		return nil, db.wrap(err, "list busy objects")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o := BusyObject{Busy: BusyExpand}
+		var s, e, m int64
+		var data string
+		if err := rows.Scan(&o.CalendarID, &o.UID, &o.ETag, &data, &s, &e, &m); err != nil {
+			return nil, db.wrap(err, "list busy objects")
+		}
+		o.Data, o.Start, o.End, o.Modified = []byte(data), time.UnixMilli(s).UTC(), time.UnixMilli(e).UTC(), fromMS(m)
+		out = append(out, o)
+	}
+	return out, db.wrap(rows.Err(), "list busy objects")
 }
 
 // PutCalendarObject implements Calendars.

@@ -70,22 +70,49 @@ func TestCalendarObjectsRangeAndScope(t *testing.T) {
 		if err := db.PutCalendarObject(ctx, object("acc_b", "cal_b", "inside", bseq, t0.Add(2*h), h, store.BusyExact)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), false)
+		got, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if fmt.Sprint(names(got)) != "[across inside free]" {
 			t.Errorf("in range: %v", names(got))
 		}
-		busy, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), true)
+		busy, err := db.BusyObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fmt.Sprint(names(busy)) != "[across inside]" || len(busy[0].Data) == 0 || len(busy[1].Data) != 0 {
-			t.Errorf("busy only: %v (data only for objects to expand)", names(busy))
+		if len(busy) != 2 || busy[0].Busy != store.BusyExact || !busy[0].Start.Equal(t0.Add(2*h)) || len(busy[0].Data) != 0 ||
+			busy[1].Busy != store.BusyExpand || busy[1].UID != "uid-across" || len(busy[1].Data) == 0 {
+			t.Errorf("busy objects: %+v", busy)
+		}
+		if busy, _ := db.BusyObjectsInRange(ctx, "acc_a", []string{"cal_a"}, t0, t0.Add(24*h), []string{"uid-across"}); len(busy) != 1 {
+			t.Errorf("busy objects ignoring a UID: %+v", busy)
+		}
+		// Long objects that start long before the window are found too;
+		// objects that end before it or start after it are not.
+		long := object("acc_a", "cal_a", "long", seq, t0.Add(-30*24*h), 60*24*h, store.BusyExpand)
+		if err := db.PutCalendarObject(ctx, long); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			from, to time.Time
+			want     string
+		}{
+			{t0, t0.Add(24 * h), "[long across inside free]"},
+			{t0.Add(-47*h - 30*time.Minute), t0.Add(-46 * h), "[long past]"},
+			{t0.Add(31 * h), t0.Add(40 * 24 * h), "[long]"},
+			{t0.Add(40 * 24 * h), t0.Add(41 * 24 * h), "[]"},
+		} {
+			got, err := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_a"}, c.from, c.to)
+			if err != nil || fmt.Sprint(names(got)) != c.want {
+				t.Errorf("in [%s, %s): %v %v, want %s", c.from, c.to, names(got), err, c.want)
+			}
+		}
+		if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_a", "long", seq); err != nil {
+			t.Fatal(err)
 		}
 		// Another account's calendar ID gives nothing.
-		if got, _ := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_b"}, t0, t0.Add(24*h), false); len(got) != 0 {
+		if got, _ := db.CalendarObjectsInRange(ctx, "acc_a", []string{"cal_b"}, t0, t0.Add(24*h)); len(got) != 0 {
 			t.Errorf("account A reads B's objects: %v", names(got))
 		}
 		if _, err := db.CalendarObject(ctx, "acc_a", "cal_b", "inside"); !errors.Is(err, store.ErrNotFound) {

@@ -173,7 +173,7 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *requ
 	st := h.Calendars.Store()
 	var objs []store.CalendarObject
 	if pl.ranged {
-		objs, err = st.CalendarObjectsInRange(r.Context(), rq.user.AccountID, []string{rq.cal.ID}, pl.from, pl.to, false)
+		objs, err = st.CalendarObjectsInRange(r.Context(), rq.user.AccountID, []string{rq.cal.ID}, pl.from, pl.to)
 	} else {
 		objs, err = st.CalendarObjects(r.Context(), rq.user.AccountID, rq.cal.ID, true)
 	}
@@ -547,7 +547,7 @@ func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, 
 	if err != nil {
 		return badf("time-range: %v", err)
 	}
-	objs, err := h.Calendars.Store().CalendarObjectsInRange(r.Context(), rq.user.AccountID, []string{rq.cal.ID}, from, to, false)
+	objs, err := h.Calendars.Store().CalendarObjectsInRange(r.Context(), rq.user.AccountID, []string{rq.cal.ID}, from, to)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,13 @@ CREATE TABLE calendar_objects (
 -- One UID per object in a calendar Convene keeps (RFC 4791 §5.3.2.1); the
 -- copy of a CalDAV account may hold one UID in several of its calendars.
 CREATE UNIQUE INDEX calendar_objects_uid ON calendar_objects (calendar_id, uid) WHERE origin <> 'remote';
-CREATE INDEX calendar_objects_end ON calendar_objects (calendar_id, end_ms);
+-- Range queries: objects of a day or less are found by their start (they
+-- start at most a day before the window), longer ones (series, multi-day
+-- events) by their end, in an index of their own.
+-- Both hold what busy time needs of single events, so that it is read
+-- from the index alone.
+CREATE INDEX calendar_objects_start ON calendar_objects (account_id, calendar_id, start_ms, end_ms, busy);
+CREATE INDEX calendar_objects_long ON calendar_objects (account_id, calendar_id, end_ms, start_ms, busy) WHERE end_ms - start_ms > 86400000;
 
 CREATE TABLE calendar_changes (
 	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
