@@ -172,6 +172,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "PROPFIND":
 		h.propfind(w, r, rq)
 		return
+	case "PROPPATCH":
+		h.proppatch(w, r, rq)
+		return
 	}
 	h.dav.ServeHTTP(w, r)
 }

@@ -130,6 +130,55 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) 
 	out.finish(w)
 }
 
+// proppatch answers PROPPATCH (RFC 4918 §9.2), which go-webdav answers
+// 501 and clients send when subscribing (Apple Calendar sets a color and
+// an order): a multistatus that refuses each property with 403, since the
+// calendar's properties are Convene's. Clients take the refusal and go on.
+func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, rq *request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
+	if err != nil || len(body) > maxRequestBody {
+		http.Error(w, "the PROPPATCH body is unreadable or too large", http.StatusBadRequest)
+		return
+	}
+	var pu struct {
+		Set []struct {
+			Prop struct {
+				Elems []anyElem `xml:",any"`
+			} `xml:"DAV: prop"`
+		} `xml:"DAV: set"`
+		Remove []struct {
+			Prop struct {
+				Elems []anyElem `xml:",any"`
+			} `xml:"DAV: prop"`
+		} `xml:"DAV: remove"`
+	}
+	if err := xml.Unmarshal(body, &pu); err != nil {
+		http.Error(w, "the PROPPATCH body is not a DAV:propertyupdate: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	out := newMultistatus()
+	out.buf.WriteString("<D:response>")
+	out.href(r.URL.Path)
+	out.buf.WriteString("<D:propstat><D:prop>")
+	var names []xml.Name
+	for _, s := range pu.Set {
+		for _, e := range s.Prop.Elems {
+			names = append(names, e.XMLName)
+		}
+	}
+	for _, s := range pu.Remove {
+		for _, e := range s.Prop.Elems {
+			names = append(names, e.XMLName)
+		}
+	}
+	for _, n := range names {
+		out.open(n, true)
+	}
+	out.buf.WriteString("</D:prop><D:status>" + statusLine(http.StatusForbidden) + "</D:status>")
+	out.buf.WriteString("<D:responsedescription>the properties of Convene's calendars cannot be changed</D:responsedescription></D:propstat></D:response>")
+	out.finish(w)
+}
+
 // writeAdded writes the added values in the order requested.
 func writeAdded(out *msWriter, order []xml.Name, added map[xml.Name]string) {
 	for _, n := range order {

@@ -174,6 +174,11 @@ func TestDiscovery(t *testing.T) {
 	_, body = e.expect("PROPFIND", calPath, "ann@acme.test", map[string]string{"Depth": "1"},
 		`<d:propfind xmlns:d="DAV:"><d:prop><d:getetag/></d:prop></d:propfind>`, http.StatusMultiStatus)
 	mustContain(t, "listing", body, calPath+"a.ics", "getetag")
+	// PROPPATCH (Apple Calendar's color): refused per property, 207.
+	_, body = e.expect("PROPPATCH", calPath, "ann@acme.test", nil,
+		`<d:propertyupdate xmlns:d="DAV:" xmlns:a="http://apple.com/ns/ical/"><d:set><d:prop><a:calendar-color>#FF0000</a:calendar-color></d:prop></d:set></d:propertyupdate>`,
+		http.StatusMultiStatus)
+	mustContain(t, "proppatch", body, `calendar-color xmlns:X="http://apple.com/ns/ical/"`, "403 Forbidden")
 	// OPTIONS advertises CalDAV (RFC 4791 §5.1).
 	h, _ = e.expect("OPTIONS", calPath, "ann@acme.test", nil, "", http.StatusNoContent)
 	if !strings.Contains(h.Get("DAV"), "calendar-access") {
