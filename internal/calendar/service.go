@@ -15,6 +15,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 )
@@ -197,8 +198,8 @@ func (s *Service) target(ctx context.Context, p account.Principal, email string)
 
 // userZone returns the location of a user's time zone, UTC if unknown.
 func userZone(u *store.User) *time.Location {
-	if loc, err := time.LoadLocation(u.TimeZone); err == nil && u.TimeZone != "" {
-		return loc
+	if loc, err := recur.LoadLocation(u.TimeZone); err == nil {
+		return loc // cached, unlike time.LoadLocation
 	}
 	return time.UTC
 }

@@ -609,7 +609,7 @@ func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, 
 }
 
 func zoneOf(u *store.User) *time.Location {
-	if loc, err := time.LoadLocation(u.TimeZone); err == nil && u.TimeZone != "" {
+	if loc, err := recur.LoadLocation(u.TimeZone); err == nil {
 		return loc
 	}
 	return time.UTC
