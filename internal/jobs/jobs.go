@@ -64,6 +64,11 @@ type Options struct {
 	// MaxAttempts before a job is discarded (default 12, about a day with
 	// River's backoff).
 	MaxAttempts int
+	// NodeID names this node stably across restarts (default: random per
+	// start). A restarted node takes back at once the jobs its previous
+	// run left running, instead of waiting RescueAfter: no other process
+	// can be working them.
+	NodeID string
 }
 
 // Queue is the job queue of one Convene process.
@@ -142,16 +147,26 @@ func Migrate(ctx context.Context, db *store.DB) error {
 	return nil
 }
 
-// Start starts working jobs. On SQLite, which one process owns, jobs left
-// running by a crash are made available again at once.
+// Start starts working jobs. Jobs a crash left running run again at once:
+// on SQLite, which one process owns, all of them, and those waiting for a
+// retry are tried now; on PostgreSQL those this node (NodeID) was running.
 func (q *Queue) Start(ctx context.Context) error {
-	if q.db.Engine() == "sqlite" {
-		res, err := q.db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP WHERE state = 'running'`)
-		if err != nil {
-			return fmt.Errorf("jobs: rescue: %w", err)
-		}
+	var res sql.Result
+	var err error
+	switch {
+	case q.db.Engine() == "sqlite":
+		res, err = q.db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = CURRENT_TIMESTAMP
+			WHERE state IN ('running', 'retryable')`)
+	case q.opts.NodeID != "":
+		res, err = q.db.SQL().ExecContext(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now()
+			WHERE state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`, q.opts.NodeID)
+	}
+	if err != nil {
+		return fmt.Errorf("jobs: rescue: %w", err)
+	}
+	if res != nil {
 		if n, _ := res.RowsAffected(); n > 0 {
-			q.opts.Log.Info("jobs left running by a previous process will run again", "jobs", n)
+			q.opts.Log.Info("jobs left by a previous run of this node run again now", "jobs", n)
 		}
 	}
 	c, err := river.NewClient(driver(q.db), &river.Config{
@@ -164,6 +179,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		FetchCooldown:        10 * time.Millisecond,
 		FetchPollInterval:    250 * time.Millisecond,
 		Logger:               q.opts.Log,
+		ID:                   q.opts.NodeID,
 	})
 	if err != nil {
 		return fmt.Errorf("jobs: %w", err)

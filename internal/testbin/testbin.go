@@ -105,7 +105,7 @@ type Process struct {
 	err    error
 }
 
-var readyLine = regexp.MustCompile(`serving (http://[0-9.:\[\]a-z]+)`)
+var readyLine = regexp.MustCompile(`serving\b.*?(http://[0-9.:\[\]a-z]+)`)
 
 // Start starts convene with args and env, waits for the line saying what it
 // serves, and stops it (SIGKILL if needed) when the test ends.

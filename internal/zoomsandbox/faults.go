@@ -1,6 +1,7 @@
 package zoomsandbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -35,6 +36,11 @@ type fault struct {
 	// CommitThenDrop performs the request, then closes the connection
 	// without answering: the client cannot know the meeting exists.
 	CommitThenDrop bool `json:"commit_then_drop,omitempty"`
+	// CommitThenDelayMS performs the request, then holds the answer this
+	// long: a client that gives up or dies meanwhile never learns that
+	// the meeting exists (the crash window between Zoom's commit and the
+	// caller recording it).
+	CommitThenDelayMS int `json:"commit_then_delay_ms,omitempty"`
 	// Path limits the fault to requests whose path (below the sandbox
 	// root) starts with it; empty: every /v2/ request.
 	Path string `json:"path,omitempty"`
@@ -166,6 +172,22 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 			writeJSON(rec, f.Status, &tokenError{Reason: e.Message, Error: code})
 		case f.Status != 0:
 			writeAPIError(rec, f.apiError(s.now()))
+		case f.CommitThenDelayMS > 0:
+			buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+			h(buf, r)
+			t := time.NewTimer(time.Duration(f.CommitThenDelayMS) * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				rec.status = -1
+				return
+			}
+			for k, vs := range buf.header {
+				rec.Header()[k] = vs
+			}
+			rec.WriteHeader(buf.status)
+			rec.Write(buf.body.Bytes())
 		case f.CommitThenDrop:
 			// Read the body fully and perform the request, then cut the
 			// connection without a byte of answer.
@@ -189,6 +211,17 @@ func (d *discardWriter) Header() http.Header         { return d.header }
 func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (d *discardWriter) WriteHeader(int)             {}
 
+// bufferedWriter keeps an answer to send later.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
+func (b *bufferedWriter) WriteHeader(status int)      { b.status = status }
+
 // handleFaultsPost adds a fault: POST /_sandbox/faults {"status": 503,
 // "times": 2} | {"delay_ms": 3000} | {"commit_then_drop": true} …
 func (s *Server) handleFaultsPost(w http.ResponseWriter, r *http.Request) {
@@ -200,8 +233,8 @@ func (s *Server) handleFaultsPost(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "bad fault: " + err.Error()})
 		return
 	}
-	if f.Status == 0 && f.DelayMS == 0 && !f.CommitThenDrop {
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "a fault needs status, delay_ms or commit_then_drop"})
+	if f.Status == 0 && f.DelayMS == 0 && !f.CommitThenDrop && f.CommitThenDelayMS == 0 {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "a fault needs status, delay_ms, commit_then_drop or commit_then_delay_ms"})
 		return
 	}
 	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
