@@ -52,7 +52,8 @@ func decodeOptional(b []byte, v any) error {
 }
 
 // notice writes a short plain-text mail to the organizer about their
-// meeting (it failed, it changed in Zoom).
+// meeting (it failed, it changed in Zoom), or to an admin about the
+// account (an app needs re-authorization).
 func (c InviteComposer) notice(l Letter) (*Composed, error) {
 	var h mail.Header
 	h.SetDate(c.Now())
@@ -61,6 +62,12 @@ func (c InviteComposer) notice(l Letter) (*Composed, error) {
 	subject := "About your meeting: " + l.Meeting.Summary
 	if l.Language == "fr" {
 		subject = "À propos de votre réunion : " + l.Meeting.Summary
+	}
+	if l.Meeting.UID == "" {
+		subject = "Convene needs an admin of " + l.Account.Name
+		if l.Language == "fr" {
+			subject = "Convene a besoin d'un administrateur de " + l.Account.Name
+		}
 	}
 	h.SetSubject(subject)
 	domain := l.From.Email[strings.LastIndex(l.From.Email, "@")+1:]

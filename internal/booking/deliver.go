@@ -198,6 +198,70 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 			return err
 		}
 	}
+	return s.writeCalendars(ctx, m, organizer, a, recipients)
+}
+
+// writeCalendars puts the meeting in the built-in calendars of the
+// organizer and of the attendees who are users (or takes it out), so their
+// availability and their CalDAV clients see it. Writes are idempotent: a
+// retried job writes the same event again.
+func (s *Service) writeCalendars(ctx context.Context, m *store.Meeting, organizer *store.User, a deliver, recipients []invite.Person) error {
+	if s.Calendars == nil {
+		return nil
+	}
+	users := map[string]string{organizer.Email: organizer.ID}
+	for _, at := range m.Attendees {
+		if at.UserID != "" {
+			users[at.Email] = at.UserID
+		}
+	}
+	if len(a.Only) > 0 && a.Method == deliverCancel {
+		// Removed attendees who are users: the event leaves their calendar.
+		for _, r := range recipients {
+			if u, err := s.Store.UserByEmail(ctx, m.AccountID, r.Email); err == nil {
+				if err := s.Calendars.DeleteEvent(ctx, m.AccountID, u.ID, m.UID); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	var ics []byte
+	if a.Method == deliverRequest {
+		full, err := s.inviteMeeting(ctx, m, organizer, "")
+		if err != nil {
+			return err
+		}
+		if ics, err = invite.Calendar(invite.MethodRequest, full, s.Now()); err != nil {
+			return err
+		}
+	}
+	var recurrenceID time.Time
+	if a.OccurrenceID != "" {
+		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
+		if err != nil {
+			return err
+		}
+		for _, o := range occs {
+			if o.ID == a.OccurrenceID {
+				recurrenceID = o.Original
+			}
+		}
+	}
+	for _, userID := range users {
+		var err error
+		switch {
+		case a.Method == deliverRequest:
+			_, err = s.Calendars.WriteEvent(ctx, m.AccountID, userID, ics)
+		case !recurrenceID.IsZero():
+			err = s.Calendars.DeleteOccurrence(ctx, m.AccountID, userID, m.UID, recurrenceID)
+		default:
+			err = s.Calendars.DeleteEvent(ctx, m.AccountID, userID, m.UID)
+		}
+		if err != nil {
+			return fmt.Errorf("booking: calendar of %s: %w", userID, err)
+		}
+	}
 	return nil
 }
 
@@ -389,4 +453,42 @@ func previousMeeting(cur *invite.Meeting, raw []byte) *invite.Meeting {
 	}
 	p.Occurrence = nil
 	return &p
+}
+
+// NotifyAdmins mails every admin of an account about a problem only an
+// admin can solve (an app needs re-authorization, a scope is missing),
+// once per distinct problem.
+func (s *Service) NotifyAdmins(ctx context.Context, accountID, app, problem string) {
+	if err := s.notifyAdmins(ctx, accountID, app, problem); err != nil {
+		s.Log.Error("admins not told", "account", accountID, "app", app, "err", err)
+	}
+}
+
+func (s *Service) notifyAdmins(ctx context.Context, accountID, app, problem string) error {
+	acct, err := s.Store.Account(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	users, err := s.Store.Users(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	from, err := s.sender(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	placeholder := &store.Meeting{AccountID: accountID}
+	for _, u := range users {
+		if !u.Role.IsAdmin() {
+			continue
+		}
+		l := Letter{From: invite.Person{Name: "Convene", Email: from}, Account: acct,
+			Meeting: &invite.Meeting{Summary: displayName(app)}, Recipient: invite.Person{Name: u.Name, Email: u.Email},
+			Language: u.Language, TimeZone: u.TimeZone, Notice: problem, NoticeKind: "admin"}
+		key := fmt.Sprintf("admin/%s/%s/%x/%s", accountID, app, hashString(problem), u.Email)
+		if err := s.storeMail(ctx, placeholder, "notice", key, l); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
@@ -28,6 +29,9 @@ type Service struct {
 	Apps     *apps.Service
 	Jobs     *jobs.Queue
 	Box      *seal.Box
+	// Calendars receives booked meetings in the built-in calendars and
+	// answers availability; nil: no calendar writes, no window search.
+	Calendars *calendar.Service
 	// Composer writes the invitations and notices.
 	Composer Composer
 	// Mail delivers stored mail through the relay; nil keeps it in the

@@ -97,8 +97,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return err
 	}
 	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs"), NodeID: nodeID(cfg.DataDir)})
+	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs})
 	meetings := &booking.Service{
-		Store: db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
+		Calendars: cals,
+		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
 		Composer: booking.InviteComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
@@ -113,9 +115,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		meetings.Mail = client
 	}
+	marketplace.Notify = meetings.NotifyAdmins
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
-	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs})
 	mounts := map[string]http.Handler{}
 	// CalDAV (RFC 4791) at /dav/, found from /.well-known/caldav (RFC 6764).
 	dav := davserver.New(cals, accounts, "/dav", log.With("component", "caldav"))

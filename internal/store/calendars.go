@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -178,13 +179,24 @@ func scanCalendar(row interface{ Scan(...any) error }) (*Calendar, error) {
 }
 
 // CreateCalendar implements Calendars.
+//
+// A taken ID is ErrConflict without an error from the database, so that a
+// PostgreSQL transaction that races to create a user's built-in calendar
+// goes on.
 func (db *DB) CreateCalendar(ctx context.Context, c *Calendar) error {
-	_, err := db.w().ExecContext(ctx, `INSERT INTO calendars (`+calendarColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+	res, err := db.w().ExecContext(ctx, `INSERT INTO calendars (`+calendarColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (id) DO NOTHING`,
 		c.ID, c.AccountID, c.UserID, c.Kind, c.Name, c.URL, c.Username, c.Secret, c.SyncSeq, c.SyncFloor,
 		jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync), ms(c.LastAttempt), ms(c.NextSync),
 		ms(c.Created), ms(c.Updated))
-	return db.wrap(err, "create calendar %s", c.ID)
+	if err != nil {
+		return db.wrap(err, "create calendar %s", c.ID)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return fmt.Errorf("store: create calendar %s: %w", c.ID, ErrConflict)
+	}
+	return nil
 }
 
 // Calendar implements Calendars.

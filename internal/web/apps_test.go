@@ -449,6 +449,16 @@ func TestNeedsReauthorizationNoFallback(t *testing.T) {
 	if len(h.sandboxMeetings()) != 0 {
 		t.Fatal("a meeting was created somewhere")
 	}
+	// The admins are told by mail.
+	waitFor(t, func() bool {
+		ms, _ := h.db.Mails(ctx, tn.accountID, "", 0)
+		for _, m := range ms {
+			if m.Kind == "notice" && m.Recipients[0] == "owner@acme.test" && strings.Contains(string(m.Raw), "install it again") {
+				return true
+			}
+		}
+		return false
+	})
 	// Re-installing brings it back.
 	h.api.ZoomWebhookSecret = "sandbox-webhook-secret"
 	out := h.expect("POST", "/api/v1/apps/zoom/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)

@@ -235,6 +235,18 @@ func TestMeetingLifeWithZoom(t *testing.T) {
 				ics.add(c.ics)
 			}
 
+			// The meeting is in the built-in calendars of the organizer and
+			// of the attendees who are users: availability leaves it out.
+			waitFor(t, func() bool {
+				_, av := h.do("GET", "/api/v1/availability?attendees=member@acme.test,bea@acme.test&duration=45&from=2030-03-05T13:00:00Z&to=2030-03-05T14:00:00Z", tn.member, nil)
+				slots, _ := av["slots"].([]any)
+				return av != nil && len(slots) == 0
+			})
+			_, av := h.do("GET", "/api/v1/availability?attendees=member@acme.test&duration=30&from=2030-03-05T12:00:00Z&to=2030-03-05T13:00:00Z", tn.member, nil)
+			if slots, _ := av["slots"].([]any); len(slots) == 0 {
+				t.Errorf("no free slot before the meeting: %v", av)
+			}
+
 			// Overlap: refused, nothing created anywhere.
 			over := map[string]any{"subject": "Clash", "start_time": "2030-03-05T14:30", "timezone": "Europe/Paris", "duration": 30}
 			p := h.expect("POST", "/api/v1/meetings", tn.member, over, 409)

@@ -80,14 +80,16 @@ func newHarness(t *testing.T, engine string) *harness {
 		t.Fatal(err)
 	}
 	h.queue = jobs.New(h.db, jobs.Options{Log: log})
-	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box,
+	cals := calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true})
+	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box, Calendars: cals,
 		Composer: booking.InviteComposer{Now: time.Now}, Log: log, Now: time.Now}
+	h.apps.Notify = h.booking.NotifyAdmins
 	h.booking.Register(h.queue)
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
-		Calendars:         calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true}),
+		Calendars:         cals,
 		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
 	h.srv.Config.Handler = h.api.Handler()
 	h.srv.Start()
