@@ -1,11 +1,15 @@
 package web
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/invite"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -266,18 +270,139 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Name                 *string `json:"name"`
-		Language             *string `json:"language"`
-		DefaultVideoProvider *string `json:"default_video_provider"`
+		Name                 *string           `json:"name"`
+		Language             *string           `json:"language"`
+		DefaultVideoProvider *string           `json:"default_video_provider"`
+		Invitation           *invite.Templates `json:"invitation"`
+		Branding             *invite.Branding  `json:"branding"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	a, err := s.Accounts.UpdateAccount(r.Context(), principal(r), account.AccountPatch{
-		Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider})
+	p := principal(r)
+	if err := p.RequireAdmin(); err != nil {
+		return err
+	}
+	patch := account.AccountPatch{Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider}
+	if in.Invitation != nil || in.Branding != nil {
+		// The templates and branding are checked together, as they will
+		// be used: the stored half with the new one.
+		cur, err := s.Accounts.Account(r.Context(), p)
+		if err != nil {
+			return err
+		}
+		t, b, err := accountLook(cur.Templates, cur.Branding)
+		if err != nil {
+			return err
+		}
+		if in.Invitation != nil {
+			t = *in.Invitation
+		}
+		if in.Branding != nil {
+			b = *in.Branding
+		}
+		if err := invite.ValidateTemplates(t, b); err != nil {
+			return lookFailure(err)
+		}
+		if in.Invitation != nil {
+			patch.Templates, _ = json.Marshal(t)
+		}
+		if in.Branding != nil {
+			patch.Branding, _ = json.Marshal(b)
+		}
+	}
+	a, err := s.Accounts.UpdateAccount(r.Context(), p, patch)
 	if err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, viewAccount(a))
+	return nil
+}
+
+// accountLook decodes an account's stored templates and branding.
+func accountLook(templates, branding []byte) (invite.Templates, invite.Branding, error) {
+	var t invite.Templates
+	var b invite.Branding
+	if len(templates) > 2 {
+		if err := json.Unmarshal(templates, &t); err != nil {
+			return t, b, err
+		}
+	}
+	if len(branding) > 2 {
+		if err := json.Unmarshal(branding, &b); err != nil {
+			return t, b, err
+		}
+	}
+	return t, b, nil
+}
+
+// lookFailure turns the invite package's template problems into a 422
+// naming each field and line.
+func lookFailure(err error) error {
+	var ve *invite.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	fe := &failure.Error{Kind: failure.Invalid, Detail: "the invitation templates or branding cannot be used: " + err.Error()}
+	for _, p := range ve.Problems {
+		msg := p.Message
+		if p.Line > 0 {
+			msg = fmt.Sprintf("line %d: %s", p.Line, p.Message)
+		}
+		fe.Fields = append(fe.Fields, failure.FieldError{Field: p.Field, Message: msg})
+	}
+	return fe
+}
+
+// previewInvitation renders an invitation for a sample meeting with the
+// templates and branding given, or the account's.
+func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Kind       string            `json:"kind"`
+		Language   string            `json:"language"`
+		Invitation *invite.Templates `json:"invitation"`
+		Branding   *invite.Branding  `json:"branding"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	p := principal(r)
+	cur, err := s.Accounts.Account(r.Context(), p)
+	if err != nil {
+		return err
+	}
+	t, b, err := accountLook(cur.Templates, cur.Branding)
+	if err != nil {
+		return err
+	}
+	if in.Invitation != nil {
+		t = *in.Invitation
+	}
+	if in.Branding != nil {
+		b = *in.Branding
+	}
+	kind := invite.Kind(in.Kind)
+	switch kind {
+	case "":
+		kind = invite.KindRequest
+	case invite.KindRequest, invite.KindUpdate, invite.KindCancel:
+	default:
+		return failure.Field("kind", "%q is not request, update or cancel", in.Kind)
+	}
+	lang := in.Language
+	if lang == "" {
+		lang = cur.Language
+	}
+	if !account.ValidLanguage(lang) {
+		return failure.Field("language", "%q is not en or fr", lang)
+	}
+	if err := invite.ValidateTemplates(t, b); err != nil {
+		return lookFailure(err)
+	}
+	out, err := invite.Preview(t, b, kind, lang)
+	if err != nil {
+		return lookFailure(err)
+	}
+	writeJSON(w, http.StatusOK, out)
 	return nil
 }

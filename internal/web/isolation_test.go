@@ -18,9 +18,12 @@ import (
 // tries to reach the other account's things. A route with a body and no
 // entry here fails the test: add one when you add a route.
 var isolationBodies = map[string]func(b tenant) string{
-	"POST /api/v1/setup":     func(b tenant) string { return `{}` },
-	"PATCH /api/v1/account":  func(b tenant) string { return `{"name":"pwned","default_video_provider":"jitsi"}` },
-	"PATCH /api/v1/users/me": func(b tenant) string { return `{"name":"pwned","timezone":"Asia/Kolkata"}` },
+	"POST /api/v1/setup": func(b tenant) string { return `{}` },
+	"PATCH /api/v1/account": func(b tenant) string {
+		return `{"name":"pwned","default_video_provider":"jitsi","branding":{"name":"pwned","accent_color":"#ff0000"}}`
+	},
+	"POST /api/v1/account/invitation/preview": func(b tenant) string { return `{"kind":"update","language":"fr"}` },
+	"PATCH /api/v1/users/me":                  func(b tenant) string { return `{"name":"pwned","timezone":"Asia/Kolkata"}` },
 	"POST /api/v1/users": func(b tenant) string {
 		return fmt.Sprintf(`{"email":"intruder@%s","name":"Intruder"}`, b.domain)
 	},
