@@ -106,9 +106,6 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	if err != nil {
 		return nil, err
 	}
-	if pl.window != nil {
-		return nil, failure.New(failure.Invalid, "finding a time in a window needs the attendees' calendars; send start_time for now")
-	}
 	// The provider must be usable before anything is booked: no silent
 	// fallback, nothing created when it is not.
 	if provider != "" {
@@ -116,7 +113,12 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 			return nil, err
 		}
 	}
-	m, err := s.book(ctx, organizer, pl)
+	var m *store.Meeting
+	if pl.window != nil {
+		m, err = s.bookInWindow(ctx, p, organizer, pl)
+	} else {
+		m, err = s.book(ctx, organizer, pl)
+	}
 	if err != nil {
 		return nil, err
 	}

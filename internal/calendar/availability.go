@@ -34,6 +34,10 @@ type AvailabilityRequest struct {
 	Location *time.Location
 	Ranking  availability.Ranking
 	Limit    int
+	// Propose, when above zero, asks for that many well-spread options
+	// (different days, then half-days) to offer guests instead of the
+	// best slots; they come in time order.
+	Propose int
 }
 
 // Slot is a time that suits every attendee.
@@ -138,8 +142,14 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 	if loc == nil {
 		loc = time.UTC
 	}
-	slots, err := availability.Search(availability.Query{People: people, Duration: req.Duration, From: req.From, To: req.To,
-		Now: s.now(), Limit: req.Limit, Ranking: req.Ranking})
+	q := availability.Query{People: people, Duration: req.Duration, From: req.From, To: req.To,
+		Now: s.now(), Limit: req.Limit, Ranking: req.Ranking}
+	var slots []availability.Slot
+	if req.Propose > 0 {
+		slots, err = availability.Propose(q, req.Propose)
+	} else {
+		slots, err = availability.Search(q)
+	}
 	if err != nil {
 		if errors.Is(err, availability.ErrInvalidQuery) {
 			return nil, failure.New(failure.Invalid, "%v", err)

@@ -25,6 +25,8 @@ func (s *Server) meetingRoutes() []route {
 		{method: "DELETE", path: "/api/v1/meetings/{id}", auth: authToken, summary: "Cancel a meeting; for a series: this occurrence, this and following, or all",
 			query: []param{{name: "scope", typ: "string", doc: "this, following or all (default)"}, {name: "occurrence", typ: "string", doc: "occurrence_id or start time, for this and following"}},
 			resp:  map[int]string{200: "Meeting"}, handle: s.cancelMeeting},
+		{method: "POST", path: "/api/v1/meetings/{id}/choose", auth: authToken, summary: "Book a proposed meeting at one of its options",
+			request: "MeetingChoose", resp: map[int]string{200: "Meeting"}, handle: s.chooseMeeting},
 		{method: "GET", path: "/api/v1/outbox", auth: authToken, admin: true, summary: "Mail Convene sent or holds, newest first",
 			query: []param{{name: "meeting", typ: "string", doc: "only the mail of this meeting"}, {name: "limit", typ: "integer", doc: "at most this many (default 100)"}},
 			resp:  map[int]string{200: "Outbox"}, handle: s.listOutbox},
@@ -101,6 +103,21 @@ func (s *Server) patchMeeting(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) cancelMeeting(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	v, err := s.Booking.Cancel(r.Context(), principal(r), r.PathValue("id"), q.Get("scope"), q.Get("occurrence"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, v)
+	return nil
+}
+
+func (s *Server) chooseMeeting(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		StartTime string `json:"start_time"`
+	}
+	if err := decodeJSON(w, r, &in); err != nil {
+		return err
+	}
+	v, err := s.Booking.Choose(r.Context(), principal(r), r.PathValue("id"), in.StartTime)
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,9 @@ var isolationBodies = map[string]func(b tenant) string{
 	"POST /api/v1/meetings": func(b tenant) string {
 		return fmt.Sprintf(`{"subject":"Intrusion","start_time":"2031-01-06T10:00","timezone":"Europe/Paris","duration":30,"attendees":[{"email":%q}]}`, b.memberEmail)
 	},
-	"PATCH /api/v1/meetings/{id}": func(b tenant) string { return `{"subject":"pwned","start_time":"2031-01-06T11:00"}` },
-	"PUT /api/v1/apps/{app}":      func(b tenant) string { return fmt.Sprintf(`{"domains":[%q]}`, b.domain) },
+	"PATCH /api/v1/meetings/{id}":       func(b tenant) string { return `{"subject":"pwned","start_time":"2031-01-06T11:00"}` },
+	"POST /api/v1/meetings/{id}/choose": func(b tenant) string { return `{"start_time":"2031-01-06T10:00"}` },
+	"PUT /api/v1/apps/{app}":            func(b tenant) string { return fmt.Sprintf(`{"domains":[%q]}`, b.domain) },
 	"PUT /api/v1/users/{email}/calendar": func(b tenant) string {
 		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nBEGIN:VEVENT\r\nUID:pwned\r\nDTSTAMP:20260101T000000Z\r\n" +
 			"DTSTART:20310106T100000Z\r\nDTEND:20310106T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
