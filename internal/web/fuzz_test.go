@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/failure"
 )
 
@@ -16,12 +17,13 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"account":"a","admin_email":"a@b.co","admin_name":"x"}`,
 		`{"email":"x@y.z","working_hours":{"mon":[["09:00","17:00"]]}}`,
 		`{"working_hours":{"mon":[["25:00","17:00"]]}}`,
-		`{"timezone":null}`, `[]`, `"x"`, `{"a":1}{`, `{"buffers":{"before":"5"}}`, "\xff",
+		`{"timezone":null}`, `{"subject":"x","start_time":"2030-01-01T10:00","recurrence":{"rrule":"FREQ=WEEKLY"}}`,
+		`{"attendees":[{"email":"a@b.c","name":"A"}],"settings":{"mute_upon_entry":true}}`, `{"scope":"this","occurrence":"1"}`, `[]`, `"x"`, `{"a":1}{`, `{"buffers":{"before":"5"}}`, "\xff",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, v := range []any{&account.SetupInput{}, &account.NewUser{}, &account.UserPatch{}} {
+		for _, v := range []any{&account.SetupInput{}, &account.NewUser{}, &account.UserPatch{}, &booking.Request{}, &booking.Change{}} {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(body))
 			w := httptest.NewRecorder()
 			err := decodeJSON(w, r, v)
