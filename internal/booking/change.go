@@ -43,6 +43,9 @@ func (s *Service) loadForChange(ctx context.Context, tx *store.DB, p account.Pri
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.LockKey(ctx, "organizer/"+m.OrganizerID); err != nil {
+		return nil, err
+	}
 	if m.OrganizerID != p.UserID && !p.IsAdmin() {
 		if s.canSee(p, m) {
 			return nil, failure.New(failure.Forbidden, "only the organizer (or an admin) changes meeting %s", id)

@@ -168,6 +168,12 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 		s.expectWake(m.ID)
 	}
 	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+		// One organizer's bookings one at a time: their holds are then
+		// checked against committed ones, and PostgreSQL has no deadlock
+		// between two conflicting inserts to detect.
+		if err := tx.LockKey(ctx, "organizer/"+m.OrganizerID); err != nil {
+			return err
+		}
 		if err := tx.CreateMeeting(ctx, m); err != nil {
 			return err
 		}

@@ -28,6 +28,12 @@ type dialect interface {
 	// forUpdate is the suffix that locks selected rows ("" on SQLite,
 	// whose write transactions already hold the database lock).
 	forUpdate() string
+	// lockKey takes a transaction-scoped lock named by key (nothing on
+	// SQLite, whose write transactions are already exclusive).
+	lockKey(ctx context.Context, tx *sql.Tx, key string) error
+	// retryable reports whether a transaction failed only because of
+	// another one (a deadlock, a serialization failure) and may run again.
+	retryable(err error) bool
 }
 
 // DB is the SQL implementation of Store.
@@ -125,10 +131,39 @@ func (db *DB) Tx(ctx context.Context, fn func(Store) error) error {
 
 // InTx is Tx with the concrete type, for packages that add queries of
 // their own to the same transaction.
+//
+// A transaction that fails only because of a concurrent one (PostgreSQL's
+// deadlock detection between conflicting inserts, a serialization failure)
+// runs again, up to three times: fn must touch nothing but the database.
 func (db *DB) InTx(ctx context.Context, fn func(*DB) error) error {
 	if db.tx != nil {
 		return fn(db)
 	}
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		err = db.inTx(ctx, fn)
+		if err == nil || !db.d.retryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+// LockKey takes a lock named by key until the transaction ends, so that
+// transactions about one thing (an organizer's bookings) run one after the
+// other. Outside a transaction it does nothing.
+func (db *DB) LockKey(ctx context.Context, key string) error {
+	if db.tx == nil {
+		return nil
+	}
+	if err := db.d.lockKey(ctx, db.tx, key); err != nil {
+		return fmt.Errorf("store: lock %s: %w", key, err)
+	}
+	return nil
+}
+
+func (db *DB) inTx(ctx context.Context, fn func(*DB) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -31,6 +31,18 @@ func (postgresDialect) classify(err error) error {
 	return nil
 }
 
+// lockKey takes a transaction-scoped advisory lock on the key's hash.
+func (postgresDialect) lockKey(ctx context.Context, tx *sql.Tx, key string) error {
+	_, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 7432))`, key)
+	return err
+}
+
+// retryable: deadlock_detected (40P01) and serialization_failure (40001).
+func (postgresDialect) retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // lockMigrations takes a transaction-scoped advisory lock, so that several
 // nodes starting at once apply each migration once.
 func (postgresDialect) lockMigrations(ctx context.Context, tx *sql.Tx) error {

@@ -31,6 +31,9 @@ func (sqliteDialect) classify(err error) error {
 	return nil
 }
 
+func (sqliteDialect) lockKey(context.Context, *sql.Tx, string) error { return nil }
+func (sqliteDialect) retryable(error) bool                           { return false }
+
 // lockMigrations: the write transaction (BEGIN IMMEDIATE) already holds the
 // database lock.
 func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil }

@@ -339,3 +339,50 @@ func TestMigrationSetsMatch(t *testing.T) {
 		t.Errorf("migrations differ:\nsqlite:   %v\npostgres: %v", names["sqlite"], names["postgres"])
 	}
 }
+
+// TestConcurrentHoldsOverlap: 40 transactions at once hold overlapping
+// times of one organizer, with no lock of their own: exactly one commits,
+// every other one ends with ErrOverlap (on PostgreSQL the exclusion
+// constraint and the retry of deadlocked transactions see to it), never
+// with another error.
+func TestConcurrentHoldsOverlap(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedUser(t, db, "a", "org", "org@example.com")
+		var wg sync.WaitGroup
+		errs := make(chan error, 40)
+		for i := 0; i < 40; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs <- db.InTx(ctx, func(tx *store.DB) error {
+					m := &store.Meeting{ID: fmt.Sprint("m", i), AccountID: "a", OrganizerID: "org", UID: fmt.Sprint("u", i),
+						Status: store.MeetingBooked, Type: "scheduled", Subject: "s", Start: t0, End: t0.Add(time.Hour),
+						TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+					if err := tx.CreateMeeting(ctx, m); err != nil {
+						return err
+					}
+					start := t0.Add(time.Duration(i%30) * time.Minute)
+					return tx.AddHolds(ctx, []store.Hold{{AccountID: "a", OrganizerID: "org", MeetingID: m.ID, Start: start, End: start.Add(time.Hour)}})
+				})
+			}(i)
+		}
+		wg.Wait()
+		close(errs)
+		ok, overlap := 0, 0
+		for err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, store.ErrOverlap):
+				overlap++
+			default:
+				t.Errorf("unexpected error: %v", err)
+			}
+		}
+		if ok != 1 || overlap != 39 {
+			t.Errorf("%d committed, %d overlaps; want 1 and 39", ok, overlap)
+		}
+	})
+}
