@@ -28,6 +28,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,7 @@ func main() {
 	conc := flag.Int("c", 16, "concurrent clients")
 	organizers := flag.Int("organizers", 20, "organizers the bookings are spread over")
 	provider := flag.String("provider", "zoom", "zoom or none")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the booking phase to this file")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "convene-bench-")
@@ -84,6 +86,14 @@ func main() {
 		statuses  = map[int]int{}
 		wg        sync.WaitGroup
 	)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	day0 := time.Date(2032, 1, 5, 0, 0, 0, 0, time.UTC)
 	for w := 0; w < *conc; w++ {

@@ -43,6 +43,25 @@ type tokenSource struct {
 	s         *Service
 	accountID string
 	app       string
+
+	// The access token in use, kept so that each API call does not read
+	// and open it again; Zoom's 401 on a revoked one sends the caller to
+	// Refresh, which reads the stored one.
+	mu      sync.Mutex
+	access  string
+	expires time.Time
+}
+
+func (ts *tokenSource) remember(access string, expires time.Time) {
+	ts.mu.Lock()
+	ts.access, ts.expires = access, expires
+	ts.mu.Unlock()
+}
+
+func (ts *tokenSource) cached() (string, bool) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	return ts.access, ts.access != "" && ts.s.Now().Add(refreshAhead).Before(ts.expires)
 }
 
 func (ts *tokenSource) key() string { return ts.accountID + "/" + ts.app }
@@ -68,11 +87,15 @@ func (ts *tokenSource) load(ctx context.Context) (*store.Install, string, error)
 // Token implements zoom.TokenSource: the stored access token, refreshed
 // first when it is about to expire.
 func (ts *tokenSource) Token(ctx context.Context) (string, error) {
+	if access, ok := ts.cached(); ok {
+		return access, nil
+	}
 	in, access, err := ts.load(ctx)
 	if err != nil {
 		return "", err
 	}
 	if ts.s.Now().Add(refreshAhead).Before(in.TokenExpires) {
+		ts.remember(access, in.TokenExpires)
 		return access, nil
 	}
 	return ts.refresh(ctx, in.TokenVersion)
@@ -81,11 +104,13 @@ func (ts *tokenSource) Token(ctx context.Context) (string, error) {
 // Refresh implements zoom.TokenSource: Zoom refused rejected; unless the
 // stored token is already another one, refresh.
 func (ts *tokenSource) Refresh(ctx context.Context, rejected string) (string, error) {
+	ts.remember("", time.Time{})
 	in, access, err := ts.load(ctx)
 	if err != nil {
 		return "", err
 	}
 	if access != rejected && ts.s.Now().Before(in.TokenExpires) {
+		ts.remember(access, in.TokenExpires)
 		return access, nil
 	}
 	return ts.refresh(ctx, in.TokenVersion)
@@ -197,5 +222,6 @@ func (ts *tokenSource) refreshHolding(ctx context.Context, in *store.Install) (s
 		return access, err
 	}
 	ts.s.Log.Info("tokens refreshed", "account", ts.accountID, "app", ts.app)
+	ts.remember(tok.AccessToken, expires)
 	return tok.AccessToken, nil
 }

@@ -182,6 +182,7 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 	if len(m.Previous) > 0 && method == invite.MethodRequest {
 		previous = previousMeeting(im, m.Previous)
 	}
+	var pending []pendingMail
 	for _, r := range recipients {
 		l := base
 		l.Method, l.Meeting, l.Recipient, l.Update, l.Previous, l.Reason = method, im, r, m.Sequence > 0, previous, m.Problem
@@ -194,9 +195,10 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 			}
 		}
 		key := fmt.Sprintf("%s/%d/%s/%s/%s", m.ID, m.Sequence, a.Method, a.OccurrenceID, r.Email)
-		if err := s.storeMail(ctx, m, string(method), key, l); err != nil {
-			return err
-		}
+		pending = append(pending, pendingMail{kind: string(method), key: key, letter: l})
+	}
+	if err := s.storeMails(ctx, m, pending); err != nil {
+		return err
 	}
 	return s.writeCalendars(ctx, m, organizer, a, recipients)
 }
@@ -268,31 +270,49 @@ func (s *Service) writeCalendars(ctx context.Context, m *store.Meeting, organize
 // storeMail writes and stores one mail unless its key was stored before,
 // and queues it for the relay.
 func (s *Service) storeMail(ctx context.Context, m *store.Meeting, kind, key string, l Letter) error {
-	c, err := s.Composer.Compose(ctx, l)
-	if err != nil {
-		return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", key, err))
-	}
-	mail := &store.Mail{
-		ID: s.newID("msg_"), AccountID: m.AccountID, MeetingID: m.ID, DedupeKey: key, Kind: strings.ToLower(kind),
-		Sender: l.From.Email, Recipients: []string{l.Recipient.Email}, Subject: c.Subject, MessageID: c.MessageID,
-		Raw: c.Raw, Status: store.MailHeld, Created: s.Now().UTC(),
-	}
-	if s.Mail != nil {
-		mail.Status = store.MailQueued
-	}
-	err = s.Store.InTx(ctx, func(tx *store.DB) error {
-		if err := tx.AddMail(ctx, mail); err != nil {
-			return err
+	return s.storeMails(ctx, m, []pendingMail{{kind: kind, key: key, letter: l}})
+}
+
+// pendingMail is a mail to write and store.
+type pendingMail struct {
+	kind, key string
+	letter    Letter
+}
+
+// storeMails writes mails and stores those whose key was never stored, in
+// one transaction, with their jobs for the relay.
+func (s *Service) storeMails(ctx context.Context, m *store.Meeting, ps []pendingMail) error {
+	mails := make([]*store.Mail, 0, len(ps))
+	for _, p := range ps {
+		c, err := s.Composer.Compose(ctx, p.letter)
+		if err != nil {
+			return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", p.key, err))
 		}
-		if mail.Status == store.MailQueued {
-			return s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, uniqueArgs)
+		mail := &store.Mail{
+			ID: s.newID("msg_"), AccountID: m.AccountID, MeetingID: m.ID, DedupeKey: p.key, Kind: strings.ToLower(p.kind),
+			Sender: p.letter.From.Email, Recipients: []string{p.letter.Recipient.Email}, Subject: c.Subject, MessageID: c.MessageID,
+			Raw: c.Raw, Status: store.MailHeld, Created: s.Now().UTC(),
+		}
+		if s.Mail != nil {
+			mail.Status = store.MailQueued
+		}
+		mails = append(mails, mail)
+	}
+	return s.Store.InTx(ctx, func(tx *store.DB) error {
+		for _, mail := range mails {
+			added, err := tx.AddMail(ctx, mail)
+			if err != nil {
+				return err
+			}
+			if added && mail.Status == store.MailQueued {
+				if err := s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, uniqueArgs); err != nil {
+					return err
+				}
+			}
+			// Not added: written by an earlier attempt, never twice.
 		}
 		return nil
 	})
-	if errors.Is(err, store.ErrConflict) {
-		return nil // written by an earlier attempt: never twice
-	}
-	return err
 }
 
 func (s *Service) workSendMail(ctx context.Context, job *jobs.Job[sendMail]) error {

@@ -35,8 +35,9 @@ type Mail struct {
 
 // Outbox stores mail.
 type Outbox interface {
-	// AddMail stores a mail; ErrConflict when its dedupe key exists.
-	AddMail(ctx context.Context, m *Mail) error
+	// AddMail stores a mail unless one with its dedupe key exists, and
+	// reports whether it did.
+	AddMail(ctx context.Context, m *Mail) (bool, error)
 	Mail(ctx context.Context, accountID, id string) (*Mail, error)
 	// Mails lists an account's mail, newest first; meetingID filters when
 	// set.
@@ -64,14 +65,20 @@ func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
 	return &m, nil
 }
 
-// AddMail implements Outbox.
-func (db *DB) AddMail(ctx context.Context, m *Mail) error {
+// AddMail implements Outbox. A taken dedupe key is no database error, so
+// the transaction goes on.
+func (db *DB) AddMail(ctx context.Context, m *Mail) (bool, error) {
 	rcpt, _ := json.Marshal(m.Recipients)
-	_, err := db.w().ExecContext(ctx, `INSERT INTO mail_outbox (`+mailColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	res, err := db.w().ExecContext(ctx, `INSERT INTO mail_outbox (`+mailColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+		ON CONFLICT (dedupe_key) DO NOTHING`,
 		m.ID, m.AccountID, m.MeetingID, m.DedupeKey, m.Kind, m.Sender, string(rcpt), m.Subject, m.MessageID, string(m.Raw),
 		m.Status, m.Attempts, m.LastError, ms(m.Created), ms(m.Sent))
-	return db.wrap(err, "add mail %s", m.DedupeKey)
+	if err != nil {
+		return false, db.wrap(err, "add mail %s", m.DedupeKey)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "add mail %s", m.DedupeKey)
 }
 
 // Mail implements Outbox.
@@ -85,9 +92,16 @@ func (db *DB) Mails(ctx context.Context, accountID, meetingID string, limit int)
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	q := `SELECT ` + mailColumns + ` FROM mail_outbox WHERE account_id = $1 AND ($2 = '' OR meeting_id = $2)
-		ORDER BY created_ms DESC, id DESC LIMIT $3`
-	rows, err := db.r().QueryContext(ctx, q, accountID, meetingID, limit)
+	// Two queries rather than "($2 = '' OR meeting_id = $2)", which no
+	// index serves: a meeting's mail through its own index.
+	q := `SELECT ` + mailColumns + ` FROM mail_outbox WHERE account_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2`
+	args := []any{accountID, limit}
+	if meetingID != "" {
+		q = `SELECT ` + mailColumns + ` FROM mail_outbox WHERE meeting_id = $1 AND account_id = $2
+			ORDER BY created_ms DESC, id DESC LIMIT $3`
+		args = []any{meetingID, accountID, limit}
+	}
+	rows, err := db.r().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, db.wrap(err, "list mail")
 	}

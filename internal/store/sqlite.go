@@ -51,12 +51,9 @@ func openSQLite(path string, opts Options) (*DB, error) {
 		}
 	}
 	// busy_timeout first: the other pragmas may need the lock.
-	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)"
+	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
-	write, err := sql.Open("sqlite", dsn+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
-	}
+	write := sql.OpenDB(&cachingConnector{dsn: dsn + "&_txlock=immediate", drv: &sqlite.Driver{}})
 	write.SetMaxOpenConns(1)
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
@@ -65,11 +62,7 @@ func openSQLite(path string, opts Options) (*DB, error) {
 		write.Close()
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
-	read, err := sql.Open("sqlite", dsn+"&_pragma=query_only(1)")
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
-	}
+	read := sql.OpenDB(&cachingConnector{dsn: dsn + "&_pragma=query_only(1)", drv: &sqlite.Driver{}})
 	read.SetMaxOpenConns(opts.MaxConns)
 	read.SetMaxIdleConns(opts.MaxConns)
 	return &DB{

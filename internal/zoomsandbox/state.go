@@ -210,7 +210,7 @@ func loadState(path string) (*state, error) {
 // save writes the state to path atomically: a temporary file in the same
 // directory, synced, then renamed over the old one.
 func (st *state) save(path string) error {
-	b, err := json.MarshalIndent(st, "", "  ")
+	b, err := json.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("zoomsandbox: encode state: %w", err)
 	}

@@ -43,7 +43,6 @@ CREATE TABLE meeting_attendees (
 	position INTEGER NOT NULL,
 	PRIMARY KEY (meeting_id, email)
 );
-CREATE INDEX meeting_attendees_email ON meeting_attendees (account_id, email);
 
 CREATE TABLE meeting_occurrences (
 	meeting_id TEXT NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
@@ -88,4 +87,4 @@ CREATE TABLE mail_outbox (
 	sent_ms BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX mail_outbox_account ON mail_outbox (account_id, created_ms);
-CREATE INDEX mail_outbox_meeting ON mail_outbox (meeting_id);
+CREATE INDEX mail_outbox_meeting ON mail_outbox (meeting_id, account_id, created_ms);
