@@ -286,6 +286,7 @@ func (s *Service) storeMails(ctx context.Context, m *store.Meeting, ps []pending
 	for _, p := range ps {
 		c, err := s.Composer.Compose(ctx, p.letter)
 		if err != nil {
+			s.Log.Error("mail cannot be written", "meeting", m.ID, "key", p.key, "err", err)
 			return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", p.key, err))
 		}
 		mail := &store.Mail{
