@@ -177,7 +177,7 @@ func (q *Queue) Start(ctx context.Context) error {
 		RescueStuckJobsAfter: q.opts.RescueAfter,
 		MaxAttempts:          q.opts.MaxAttempts,
 		FetchCooldown:        10 * time.Millisecond,
-		FetchPollInterval:    250 * time.Millisecond,
+		FetchPollInterval:    50 * time.Millisecond,
 		Logger:               q.opts.Log,
 		ID:                   q.opts.NodeID,
 	})
