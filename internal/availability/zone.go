@@ -76,11 +76,6 @@ func (z *zoneCache) offsetAt(u int64) int64 {
 	return z.off
 }
 
-// localDay returns the local date (days since 1970-01-01) of instant u.
-func (z *zoneCache) localDay(u int64) int64 {
-	return floorDiv(u+z.offsetAt(u), secondsPerDay)
-}
-
 // dayWindows appends to dst the instants covered by the clock ranges on
 // local date day: exactly those instants at which the local wall clock shows
 // that date and a time inside a range. The result is sorted, with touching

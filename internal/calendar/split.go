@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-ical"
 )
@@ -169,6 +168,3 @@ func componentHash(c *ical.Component) string {
 	}
 	return hex.EncodeToString(h.Sum(nil)[:10])
 }
-
-// stampNow formats t as a UTC DATE-TIME.
-func stampNow(t time.Time) string { return t.UTC().Format("20060102T150405Z") }
