@@ -125,7 +125,17 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	if m.Status == store.MeetingBooking {
 		s.wait(ctx, m.AccountID, m.ID)
 	}
-	return s.Get(ctx, p, m.ID)
+	v, err := s.Get(ctx, p, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	if v.Status == store.MeetingFailed {
+		// Nothing is booked: say why, not 201 (Cal.com #1026 the other
+		// way round). The meeting stays readable with its problem.
+		return nil, failure.New(failure.Conflict, "the meeting was not booked: %s", v.Problem).
+			With("meeting_id", v.ID).With("status", v.Status)
+	}
+	return v, nil
 }
 
 // book writes the meeting, its holds and its first job in one transaction.

@@ -70,7 +70,7 @@ func permanentVideoError(err error) bool {
 // describeVideoError says, for the organizer, why the video meeting could
 // not be made.
 func describeVideoError(provider string, err error) string {
-	name := providerName(provider)
+	name := displayName(provider)
 	switch {
 	case errors.Is(err, video.ErrHostNotFound):
 		return fmt.Sprintf("the organizer has no user in the account %s is installed for; ask an admin to add them in %s", name, name)

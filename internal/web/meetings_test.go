@@ -573,3 +573,34 @@ func TestZoomChangesFlowBack(t *testing.T) {
 }
 
 var _ = http.StatusOK
+
+// TestHostWithoutZoomUser: an organizer in an enabled domain who has no
+// user in the Zoom account the install is bound to gets a clear refusal,
+// nothing booked, no meeting hosted by someone else.
+func TestHostWithoutZoomUser(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.installZoom(tn)
+	// A second domain, enabled for Zoom after the install: its addresses
+	// are not users of the Zoom account the admin authorized.
+	d := h.expect("POST", "/api/v1/domains", tn.owner, map[string]any{"domain": "acme-labs.test"}, 201)
+	h.dns.SetTXT(d["txt_name"].(string), d["txt_value"].(string))
+	h.expect("POST", "/api/v1/domains/acme-labs.test/verify", tn.owner, nil, 200)
+	h.expect("PUT", "/api/v1/apps/zoom", tn.owner, map[string]any{"domains": []string{"acme.test", "acme-labs.test"}}, 200)
+	u := h.expect("POST", "/api/v1/users", tn.owner, map[string]any{"email": "lab@acme-labs.test", "name": "Lab"}, 201)
+	p := h.expect("POST", "/api/v1/meetings", u["token"].(string), map[string]any{"subject": "x", "start_time": "2030-07-01T10:00",
+		"timezone": "UTC", "duration": 30}, 409)
+	if !strings.Contains(p["detail"].(string), "no user in the account Zoom is installed for") || p["meeting_id"] == nil {
+		t.Fatalf("refusal: %v", p)
+	}
+	m := h.expect("GET", "/api/v1/meetings/"+p["meeting_id"].(string), u["token"].(string), nil, 200)
+	if m["status"] != "failed" || m["video"] != nil {
+		t.Errorf("meeting: %v", m)
+	}
+	if len(h.sandboxMeetings()) != 0 {
+		t.Error("a Zoom meeting was made for someone")
+	}
+	// The time is free again.
+	h.expect("POST", "/api/v1/meetings", u["token"].(string), map[string]any{"subject": "x", "start_time": "2030-07-01T10:00",
+		"timezone": "UTC", "duration": 30, "video_provider": "none"}, 201)
+}
