@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Sandbox is the value of the Zoom URL settings that selects the built-in
@@ -43,6 +44,11 @@ type Config struct {
 	LogLevel                 string
 	LogFormat                string
 	AllowPrivateCalendarURLs bool
+	// JobTimeout bounds one attempt of a job (CONVENE_JOB_TIMEOUT); a job
+	// still marked running after twice that belongs to a dead node and
+	// runs again elsewhere.
+	JobTimeout time.Duration
+	jobTimeout string
 }
 
 // setting describes one setting: its flag and variable names, default and
@@ -72,6 +78,7 @@ var settings = []setting{
 	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
 	{"log-level", "CONVENE_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "CONVENE_LOG_FORMAT", "text", "text or json", false, func(c *Config) *string { return &c.LogFormat }},
+	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that", false, func(c *Config) *string { return &c.jobTimeout }},
 }
 
 // boolSettings are the settings whose value is true or false.
@@ -214,6 +221,11 @@ func (c *Config) resolve() error {
 	default:
 		return fmt.Errorf("CONVENE_LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
+	d, err := time.ParseDuration(c.jobTimeout)
+	if err != nil || d < time.Second || d > time.Hour {
+		return fmt.Errorf("CONVENE_JOB_TIMEOUT: %q is not a duration from 1s to 1h, e.g. 60s", c.jobTimeout)
+	}
+	c.JobTimeout = d
 	return nil
 }
 

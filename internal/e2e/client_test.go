@@ -51,6 +51,29 @@ func (c client) call(method, path, token string, body any) (int, map[string]any)
 	return resp.StatusCode, out
 }
 
+// try is call for a request that may fail on the way (a node killed
+// under it): it returns the error instead of failing the test.
+func (c client) try(method, path, token string, body any) (int, map[string]any, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return 0, nil, err
+	}
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(b))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	err = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out, err
+}
+
 // must sends a request and fails the test unless the status is want.
 func (c client) must(method, path, token string, body any, want int) map[string]any {
 	c.t.Helper()

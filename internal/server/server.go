@@ -96,7 +96,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
 	}
-	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs"), NodeID: nodeID(cfg.DataDir)})
+	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs"), NodeID: nodeID(cfg.DataDir),
+		Timeout: cfg.JobTimeout, RescueAfter: 2 * cfg.JobTimeout})
 	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs})
 	meetings := &booking.Service{
 		Calendars: cals,

@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/dnstest"
+	"github.com/convene/convene/internal/store/storetest"
+	"github.com/convene/convene/internal/testbin"
+)
+
+// TestTwoNodesOneKilled runs two convene serve processes on one PostgreSQL
+// database, books meetings through both while Zoom is slow to answer, and
+// kills one node with SIGKILL mid-run: the other finishes the dead node's
+// jobs, and every meeting ends with exactly one Zoom meeting and one
+// invitation per recipient.
+func TestTwoNodesOneKilled(t *testing.T) {
+	dns := dnstest.Start(t)
+	dbURL := storetest.URL(t, "postgres")
+	key := make([]byte, 32)
+	rand.Read(key)
+	addrA, addrB := freeAddr(t), freeAddr(t)
+	sandbox := testbin.Start(t, nil, "zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
+		"--webhook-url", "http://"+addrB+"/webhooks/zoom")
+	zoom := sandbox.URL
+	node := func(addr string) *testbin.Process {
+		return testbin.Start(t, []string{
+			"CONVENE_DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "CONVENE_DATABASE_URL=" + dbURL,
+			"CONVENE_HTTP_ADDR=" + addr, "CONVENE_SMTP_ADDR=", "CONVENE_DNS_RESOLVER=" + dns.Addr,
+			"CONVENE_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key), // one key for the cluster
+			"CONVENE_ZOOM_API_URL=" + zoom + "/v2", "CONVENE_ZOOM_OAUTH_URL=" + zoom,
+			"CONVENE_JOB_TIMEOUT=3s", "CONVENE_LOG_LEVEL=debug",
+		}, "serve")
+	}
+	a, b := node(addrA), node(addrB)
+	ca, cb := client{t: t, base: a.URL}, client{t: t, base: b.URL}
+	tn := setupTenant(t, ca, dns, "acme.test")
+	installZoom(t, ca, tn)
+
+	// Zoom commits each create, then holds its answer for 2 s.
+	zoomControl(t, "POST", zoom, "/_sandbox/faults", map[string]any{"commit_then_delay_ms": 2000, "times": 1000, "method": "POST", "path": "/v2/users"}, nil)
+	const n = 12
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			c := ca
+			if i%2 == 1 {
+				c = cb
+			}
+			st, m, err := c.try("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": fmt.Sprint("Cluster ", i),
+				"start_time": fmt.Sprintf("2031-09-01T%02d:00", 8+i), "timezone": "UTC", "duration": 30,
+				"attendees": []map[string]string{{"email": "guest@partner.example"}}})
+			if err == nil && (st == 201 || st == 202) {
+				ids[i] = m["id"].(string)
+			}
+		}(i)
+	}
+	// Kill node A while its jobs wait for Zoom's answers (its clients get
+	// cut connections; the bookings were committed before).
+	time.Sleep(500 * time.Millisecond)
+	a.Signal(syscall.SIGKILL)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	a.Wait(ctx)
+	cancel()
+	wg.Wait()
+	zoomControl(t, "DELETE", zoom, "/_sandbox/faults", nil, nil)
+
+	// Bookings whose answer was lost with node A: find them through B.
+	st, list := cb.call("GET", "/api/v1/meetings?from=2031-09-01T00:00:00Z&to=2031-09-02T00:00:00Z", tn.member, nil)
+	if st != 200 {
+		t.Fatalf("list: %d", st)
+	}
+	booked := map[string]bool{}
+	for _, m := range list["meetings"].([]any) {
+		booked[m.(map[string]any)["id"].(string)] = true
+	}
+	for _, id := range ids {
+		if id != "" && !booked[id] {
+			t.Errorf("meeting %s answered but not stored", id)
+		}
+	}
+	if len(booked) < n/2 {
+		t.Fatalf("only %d meetings committed", len(booked))
+	}
+	eventually(t, 90*time.Second, "every meeting booked by the surviving node", func() bool {
+		for id := range booked {
+			if st, m := cb.call("GET", "/api/v1/meetings/"+id, tn.member, nil); st != 200 || m["status"] != "booked" {
+				return false
+			}
+		}
+		return true
+	})
+	perTopic := map[string]int{}
+	for _, zm := range zoomMeetings(t, zoom) {
+		perTopic[zm["topic"].(string)]++
+	}
+	for id := range booked {
+		_, m := cb.call("GET", "/api/v1/meetings/"+id, tn.member, nil)
+		if c := perTopic[m["subject"].(string)]; c != 1 {
+			t.Errorf("%s has %d Zoom meetings", m["subject"], c)
+		}
+		var mails []map[string]any
+		eventually(t, 30*time.Second, "invitations", func() bool { mails = outbox(t, cb, tn.owner, id); return len(mails) >= 2 })
+		if len(mails) != 2 {
+			t.Errorf("%s has %d mails, want 2", m["subject"], len(mails))
+		}
+	}
+	t.Logf("%d meetings committed, %d answered before the kill", len(booked), countNonEmpty(ids))
+}
+
+func countNonEmpty(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
+}
