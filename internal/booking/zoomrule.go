@@ -25,6 +25,7 @@ const zoomSupports = "Zoom supports daily (every 1-90 days), weekly (every 1-12 
 // RuleError says why a rule cannot be a Zoom recurrence.
 type RuleError struct{ Reason string }
 
+// Error implements error.
 func (e *RuleError) Error() string { return e.Reason + "; " + zoomSupports }
 
 // ZoomRecurrence maps an RRULE, for a series starting at start (in the

@@ -81,6 +81,7 @@ type OverlapError struct {
 	Start, End time.Time
 }
 
+// Error implements error.
 func (e *OverlapError) Error() string {
 	return fmt.Sprintf("overlaps meeting %s (%s to %s)", e.MeetingID, e.Start.Format(time.RFC3339), e.End.Format(time.RFC3339))
 }
