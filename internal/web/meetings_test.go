@@ -20,6 +20,7 @@ import (
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/internal/video"
 )
 
 // calendarPart is the text/calendar part of a mail.
@@ -540,6 +541,34 @@ func TestZoomChangesFlowBack(t *testing.T) {
 	if kinds["request"] != 2 || kinds["cancel"] != 2 || kinds["notice"] != 1 {
 		t.Errorf("mail after the Zoom deletion: %v", kinds)
 	}
+
+	// Moved by the host in Zoom: Convene follows, tells the invitees with
+	// a higher SEQUENCE and the organizer with a notice.
+	mv := book("Moved in Zoom", "2030-05-04T10:00")
+	mm := h.expect("GET", "/api/v1/meetings/"+mv, tn.member, nil, 200)
+	pz, _ := h.apps.Provider(context.Background(), tn.accountID, tn.memberEmail, "zoom")
+	newStart := time.Date(2030, 5, 4, 15, 0, 0, 0, time.UTC)
+	if _, err := pz.Update(context.Background(), mm["video"].(map[string]any)["id"].(string), "", video.Spec{StartTime: newStart, Duration: 45}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		m, _ := h.db.Meeting(context.Background(), tn.accountID, mv)
+		return m.Start.Equal(newStart) && m.Duration == 45 && m.Sequence == 1
+	})
+	moved := map[string]int{}
+	for _, ml := range h.mailsOf(tn.accountID, mv, 5) {
+		moved[ml.Kind]++
+		if ml.Kind == "request" {
+			if c := calendarOf(t, ml.Raw); icsProp(c.ics, "SEQUENCE") == "1" && !strings.Contains(icsProp(c.ics, "DTSTART"), "150000") {
+				t.Errorf("update sent with the old time: %s", c.ics)
+			}
+		}
+	}
+	if moved["request"] != 4 || moved["notice"] != 1 {
+		t.Errorf("mail after the move in Zoom: %v", moved)
+	}
+	h.expect("DELETE", "/api/v1/meetings/"+mv, tn.member, nil, 200)
+	waitFor(t, func() bool { return len(h.sandboxMeetings()) == 0 })
 
 	// Lost webhook: the reconciler repairs it.
 	b := book("Lost webhook", "2030-05-02T10:00")
