@@ -60,6 +60,15 @@ type userView struct {
 	Created         time.Time       `json:"created_at"`
 }
 
+// views turns stored rows into their JSON forms.
+func views[T, V any](rows []T, view func(*T) V) []V {
+	out := make([]V, len(rows))
+	for i := range rows {
+		out[i] = view(&rows[i])
+	}
+	return out
+}
+
 // rawJSON is stored JSON written as is.
 type rawJSON []byte
 
@@ -105,10 +114,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]userView, len(us))
-	for i := range us {
-		out[i] = viewUser(&us[i])
-	}
+	out := views(us, viewUser)
 	writeJSON(w, http.StatusOK, map[string]any{"users": out})
 	return nil
 }
@@ -148,10 +154,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]tokenView, len(ts))
-	for i := range ts {
-		out[i] = viewToken(&ts[i])
-	}
+	out := views(ts, viewToken)
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
 	return nil
 }
@@ -203,10 +206,7 @@ func (s *Server) listDomains(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := make([]domainView, len(ds))
-	for i := range ds {
-		out[i] = viewDomain(&ds[i])
-	}
+	out := views(ds, viewDomain)
 	writeJSON(w, http.StatusOK, map[string]any{"domains": out})
 	return nil
 }
