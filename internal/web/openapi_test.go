@@ -126,4 +126,25 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	h.do("GET", "/healthz", "", nil)
 	h.do("POST", "/api/v1/domains", a.owner, map[string]any{"domain": "bad domain"})
 	h.do("DELETE", "/api/v1/domains/acme.test", a.owner, nil)
+
+	// Apps, meetings, the outbox, availability and the account's look.
+	h.installZoom(a)
+	h.do("GET", "/api/v1/apps", a.member, nil)
+	m := h.expect("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "Spec", "start_time": "2030-08-06T10:00", "timezone": "Europe/Paris",
+		"duration": 30, "attendees": []map[string]string{{"email": "owner@acme.test"}}}, 201)
+	id := m["id"].(string)
+	h.do("GET", "/api/v1/meetings/"+id, a.member, nil)
+	h.do("GET", "/api/v1/meetings/"+id, a.owner, nil)
+	h.do("GET", "/api/v1/meetings?from=2030-08-01T00:00:00Z&to=2030-08-31T00:00:00Z", a.member, nil)
+	h.do("PATCH", "/api/v1/meetings/"+id, a.member, map[string]any{"start_time": "2030-08-06T11:00"})
+	s := h.expect("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "Series", "type": "recurring", "start_time": "2030-08-05T07:00",
+		"timezone": "UTC", "duration": 15, "recurrence": map[string]string{"rrule": "FREQ=DAILY;COUNT=3"}}, 201)
+	h.do("DELETE", "/api/v1/meetings/"+s["id"].(string)+"?scope=this&occurrence="+s["recurrence"].(map[string]any)["occurrences"].([]any)[1].(map[string]any)["occurrence_id"].(string), a.member, nil)
+	h.do("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "x", "start_time": "2030-02-31T10:00"})
+	h.mailsOf(a.accountID, id, 4)
+	h.do("GET", "/api/v1/outbox?meeting="+id, a.owner, nil)
+	h.do("GET", "/api/v1/availability?attendees=member@acme.test&duration=30&from=2030-08-05T00:00:00Z&to=2030-08-08T00:00:00Z", a.member, nil)
+	h.do("POST", "/api/v1/account/invitation/preview", a.member, map[string]any{"kind": "cancel", "language": "fr"})
+	h.do("PATCH", "/api/v1/account", a.owner, map[string]any{"branding": map[string]string{"name": "Acme", "accent_color": "#112233"}})
+	h.do("DELETE", "/api/v1/meetings/"+id, a.member, nil)
 }
