@@ -198,11 +198,9 @@ func (s *Service) applyFields(ctx context.Context, m *store.Meeting, c Change, l
 }
 
 func validateAttendees(in []AttendeeInput, organizer string) ([]AttendeeInput, error) {
-	pl, err := validate(Request{Subject: "x", Type: "instant", Attendees: in}, "", 30, organizer, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return pl.attendees, nil
+	var fs failure.Fields
+	out := normalizeAttendees(in, organizer, &fs)
+	return out, fs.Err()
 }
 
 // sameMeeting reports whether two versions of a meeting would send the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"time"
 
@@ -93,8 +94,61 @@ const (
 	noticeChanged = "changed-in-provider"
 )
 
+// notice mails the organizer about their meeting (it failed, it changed in
+// Zoom): plain text, no calendar.
+type notice struct {
+	AccountID string `json:"account_id"`
+	MeetingID string `json:"meeting_id"`
+	Sequence  int    `json:"sequence"`
+	About     string `json:"kind"`
+	Text      string `json:"text"`
+}
+
+// Kind implements jobs.Args.
+func (notice) Kind() string { return "meeting.notice" }
+
 func (s *Service) enqueueNotice(ctx context.Context, tx *store.DB, m *store.Meeting, kind, text string) error {
-	return s.Jobs.Enqueue(ctx, tx, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: "notice:" + kind + ":" + text}, uniqueArgs)
+	return s.Jobs.Enqueue(ctx, tx, notice{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, About: kind, Text: text}, uniqueArgs)
+}
+
+// letterBase loads what every mail about a meeting needs: the organizer,
+// and a letter from the assistant on the organizer's behalf.
+func (s *Service) letterBase(ctx context.Context, m *store.Meeting) (*store.User, Letter, error) {
+	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	if err != nil {
+		return nil, Letter{}, err
+	}
+	acct, err := s.Store.Account(ctx, m.AccountID)
+	if err != nil {
+		return nil, Letter{}, err
+	}
+	from, err := s.sender(ctx, m.AccountID)
+	if err != nil {
+		return nil, Letter{}, err
+	}
+	return organizer, Letter{From: invite.Person{Name: organizer.Name + " via " + acct.Name, Email: from}, ReplyTo: organizer.Email, Account: acct}, nil
+}
+
+func (s *Service) workNotice(ctx context.Context, job *jobs.Job[notice]) error {
+	a := job.Args
+	m, err := s.Store.Meeting(ctx, a.AccountID, a.MeetingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	organizer, l, err := s.letterBase(ctx, m)
+	if err != nil {
+		return err
+	}
+	if l.Meeting, err = s.inviteMeeting(ctx, m, organizer, ""); err != nil {
+		return err
+	}
+	l.Recipient, l.Notice, l.NoticeKind = invite.Person{Name: organizer.Name, Email: organizer.Email}, a.Text, a.About
+	l.Language, l.TimeZone = organizer.Language, organizer.TimeZone
+	key := fmt.Sprintf("%s/%d/notice/%s/%x", m.ID, a.Sequence, a.About, hashString(a.Text))
+	return s.storeMail(ctx, m, "notice", key, l)
 }
 
 // sender returns the assistant's address for an account.
@@ -121,34 +175,12 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 	if err != nil {
 		return err
 	}
-	if m.Sequence != a.Sequence && !strings.HasPrefix(a.Method, "notice:") {
+	if m.Sequence != a.Sequence {
 		return nil // a later change sends its own
 	}
-	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	organizer, base, err := s.letterBase(ctx, m)
 	if err != nil {
 		return err
-	}
-	acct, err := s.Store.Account(ctx, m.AccountID)
-	if err != nil {
-		return err
-	}
-	from, err := s.sender(ctx, m.AccountID)
-	if err != nil {
-		return err
-	}
-	fromName := organizer.Name + " via " + acct.Name
-	base := Letter{From: invite.Person{Name: fromName, Email: from}, ReplyTo: organizer.Email, Account: acct}
-
-	if kind, text, ok := strings.Cut(strings.TrimPrefix(a.Method, "notice:"), ":"); strings.HasPrefix(a.Method, "notice:") && ok {
-		im, err := s.inviteMeeting(ctx, m, organizer, "")
-		if err != nil {
-			return err
-		}
-		l := base
-		l.Meeting, l.Recipient, l.Notice, l.NoticeKind = im, invite.Person{Name: organizer.Name, Email: organizer.Email}, text, kind
-		l.Language, l.TimeZone = organizer.Language, organizer.TimeZone
-		key := fmt.Sprintf("%s/%d/notice/%s/%x", m.ID, m.Sequence, kind, hashString(text))
-		return s.storeMail(ctx, m, "notice", key, l)
 	}
 
 	im, err := s.inviteMeeting(ctx, m, organizer, a.OccurrenceID)
@@ -403,12 +435,9 @@ func displayName(provider string) string {
 }
 
 func hashString(s string) uint32 {
-	var h uint32 = 2166136261
-	for i := 0; i < len(s); i++ {
-		h ^= uint32(s[i])
-		h *= 16777619
-	}
-	return h
+	h := fnv.New32a()
+	h.Write([]byte(s))
+	return h.Sum32()
 }
 
 // planOf rebuilds the plan of a stored meeting (its rule and Zoom's form

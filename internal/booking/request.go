@@ -184,27 +184,7 @@ func validate(in Request, provider string, defaultDuration int, organizerEmail s
 		}
 	}
 
-	// Attendees: bare addresses, no duplicates, not the organizer.
-	seen := map[string]bool{organizerEmail: true}
-	if len(in.Attendees) > MaxAttendees {
-		fs.Add("attendees", "at most %d attendees", MaxAttendees)
-	}
-	for i, a := range in.Attendees {
-		email, err := account.NormalizeEmail(a.Email)
-		if err != nil {
-			fs.Add(fmt.Sprintf("attendees[%d].email", i), "%v", err)
-			continue
-		}
-		if seen[email] {
-			continue
-		}
-		seen[email] = true
-		name := strings.TrimSpace(a.Name)
-		if len(name) > 200 || strings.ContainsAny(name, "\r\n") {
-			fs.Add(fmt.Sprintf("attendees[%d].name", i), "use one line of at most 200 characters")
-		}
-		p.attendees = append(p.attendees, AttendeeInput{Email: email, Name: name})
-	}
+	p.attendees = normalizeAttendees(in.Attendees, organizerEmail, &fs)
 
 	if p.typ == "recurring" && in.Recurrence != nil && strings.TrimSpace(in.Recurrence.RRule) != "" {
 		raw := strings.TrimPrefix(strings.TrimSpace(in.Recurrence.RRule), "RRULE:")
@@ -231,6 +211,33 @@ func validate(in Request, provider string, defaultDuration int, organizerEmail s
 		}
 	}
 	return p, nil
+}
+
+// normalizeAttendees returns the attendees as bare lower-case addresses,
+// without duplicates or the organizer, and adds what is wrong to fs.
+func normalizeAttendees(in []AttendeeInput, organizerEmail string, fs *failure.Fields) []AttendeeInput {
+	seen := map[string]bool{organizerEmail: true}
+	if len(in) > MaxAttendees {
+		fs.Add("attendees", "at most %d attendees", MaxAttendees)
+	}
+	var out []AttendeeInput
+	for i, a := range in {
+		email, err := account.NormalizeEmail(a.Email)
+		if err != nil {
+			fs.Add(fmt.Sprintf("attendees[%d].email", i), "%v", err)
+			continue
+		}
+		if seen[email] {
+			continue
+		}
+		seen[email] = true
+		name := strings.TrimSpace(a.Name)
+		if len(name) > 200 || strings.ContainsAny(name, "\r\n") {
+			fs.Add(fmt.Sprintf("attendees[%d].name", i), "use one line of at most 200 characters")
+		}
+		out = append(out, AttendeeInput{Email: email, Name: name})
+	}
+	return out
 }
 
 // expand computes the occurrences of the plan from its start.

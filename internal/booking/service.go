@@ -50,7 +50,7 @@ type Service struct {
 	Wait time.Duration
 
 	waitMu  sync.Mutex
-	waiters map[string][]chan struct{}
+	waiters map[string]chan struct{} // closed when the meeting's booking ends
 }
 
 // MailSender delivers a stored mail through the relay; nil keeps mail in
@@ -289,9 +289,9 @@ func (s *Service) expectWake(id string) {
 	s.waitMu.Lock()
 	defer s.waitMu.Unlock()
 	if s.waiters == nil {
-		s.waiters = map[string][]chan struct{}{}
+		s.waiters = map[string]chan struct{}{}
 	}
-	s.waiters[id] = append(s.waiters[id], make(chan struct{}))
+	s.waiters[id] = make(chan struct{})
 }
 
 func (s *Service) forget(id string) {
@@ -304,10 +304,10 @@ func (s *Service) forget(id string) {
 func (s *Service) wake(id string) {
 	s.waitMu.Lock()
 	defer s.waitMu.Unlock()
-	for _, ch := range s.waiters[id] {
+	if ch, ok := s.waiters[id]; ok {
 		close(ch)
+		delete(s.waiters, id)
 	}
-	delete(s.waiters, id)
 }
 
 // wait waits for the meeting's booking to finish, up to Wait: woken by
@@ -318,10 +318,7 @@ func (s *Service) wait(ctx context.Context, accountID, id string) {
 		d = 5 * time.Second
 	}
 	s.waitMu.Lock()
-	var ch chan struct{}
-	if list := s.waiters[id]; len(list) > 0 {
-		ch = list[0]
-	}
+	ch := s.waiters[id] // nil (never ready) when none: poll only
 	s.waitMu.Unlock()
 	defer s.forget(id)
 	timer := time.NewTimer(d)
@@ -359,10 +356,4 @@ func (s *Service) videoSpec(m *store.Meeting, settings video.Settings) video.Spe
 		spec.Password = &pw
 	}
 	return spec
-}
-
-// VideoSpecForTest returns what the provider is asked for m: tests use it
-// to make the meeting an interrupted attempt would have made.
-func (s *Service) VideoSpecForTest(m *store.Meeting) video.Spec {
-	return s.videoSpec(m, video.Settings{})
 }

@@ -53,6 +53,7 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.Register(q, s.workVideoUpdate)
 	jobs.Register(q, s.workVideoDelete)
 	jobs.Register(q, s.workDeliver)
+	jobs.Register(q, s.workNotice)
 	jobs.Register(q, s.workSendMail)
 	jobs.Register(q, s.workReconcile)
 	jobs.Register(q, s.workReconcileAll)
@@ -332,12 +333,7 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 	if err != nil {
 		return s.changeFailed(ctx, m, describeVideoError(m.VideoProvider, err))
 	}
-	var settings video.Settings
-	if len(m.Settings) > 2 {
-		json.Unmarshal(m.Settings, &settings)
-	}
 	spec := s.videoSpec(m, video.Settings{})
-	var occStart time.Time
 	if a.OccurrenceID != "" {
 		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
 		if err != nil {
@@ -347,7 +343,6 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 		if i < 0 {
 			return jobs.Permanent(fmt.Errorf("booking: occurrence %s of %s vanished", a.OccurrenceID, m.ID))
 		}
-		occStart = occs[i].Start
 		spec = video.Spec{StartTime: occs[i].Start, Duration: int(occs[i].End.Sub(occs[i].Start) / time.Minute), Timezone: m.TimeZone}
 	} else if m.RRule != "" {
 		if err := s.seriesSpec(m, &spec); err != nil {
@@ -367,7 +362,6 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 		}
 		return err
 	}
-	_ = occStart
 	// Re-read after every update (LESSONS "Lost links").
 	return s.storeVideo(ctx, m.AccountID, m.ID, p, vm, func(tx *store.DB, cur *store.Meeting) error {
 		if cur.Sequence != a.Sequence {

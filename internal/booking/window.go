@@ -55,7 +55,7 @@ func (s *Service) bookInWindow(ctx context.Context, p account.Principal, organiz
 			With("problems", res.Problems)
 	}
 	if len(external) > 0 {
-		return s.propose(ctx, organizer, pl, res.Slots)
+		return s.propose(ctx, organizer, pl, users, res.Slots)
 	}
 	// Internal only: book the best slot; if another booking takes it
 	// first, the next one.
@@ -86,7 +86,7 @@ type option struct {
 
 // propose stores a meeting with status proposed and its options; it holds
 // no time and creates nothing until one is chosen.
-func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, slots []calendar.Slot) (*store.Meeting, error) {
+func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, users map[string]string, slots []calendar.Slot) (*store.Meeting, error) {
 	now := s.Now().UTC()
 	id := s.newID("mtg_")
 	opts := make([]option, len(slots))
@@ -106,10 +106,6 @@ func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, 
 	}
 	if !pl.settings.IsZero() {
 		m.Settings, _ = pl.settings.MarshalJSON()
-	}
-	users, err := s.attendeeUsers(ctx, organizer.AccountID, pl.attendees)
-	if err != nil {
-		return nil, err
 	}
 	for _, a := range pl.attendees {
 		m.Attendees = append(m.Attendees, store.Attendee{Email: a.Email, Name: a.Name, UserID: users[a.Email]})

@@ -183,7 +183,7 @@ func (db *DB) inTx(ctx context.Context, fn func(*DB) error) error {
 	return nil
 }
 
-// Tx returns the transaction when db is inside one, else nil.
+// SQLTx returns the transaction when db is inside one, else nil.
 func (db *DB) SQLTx() *sql.Tx { return db.tx }
 
 // wrap adds context to a driver error and maps constraint errors and

@@ -588,7 +588,7 @@ func TestZoomChangesFlowBack(t *testing.T) {
 	waitFor(t, func() bool { return len(h.sandboxMeetings()) == 0 })
 	cm, _ := h.db.Meeting(context.Background(), tn.accountID, c)
 	p, _ := h.apps.Provider(context.Background(), tn.accountID, tn.memberEmail, "zoom")
-	orphan, err := p.Create(context.Background(), tn.memberEmail, h.booking.VideoSpecForTest(cm))
+	orphan, err := p.Create(context.Background(), tn.memberEmail, video.Spec{Topic: cm.Subject, StartTime: cm.Start, Duration: cm.Duration, Timezone: cm.TimeZone})
 	if err != nil {
 		t.Fatal(err)
 	}

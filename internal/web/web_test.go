@@ -401,9 +401,6 @@ func TestServFailSaysWhy(t *testing.T) {
 	out := h.expect("POST", "/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.test", "admin_name": "Ann"}, 201)
 	h.expect("POST", "/api/v1/domains", out["token"].(string), map[string]any{"domain": "acme.test"}, 201)
 	h.dns.SetServFail("_convene-challenge.acme.test")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = ctx
 	p := h.expect("POST", "/api/v1/domains/acme.test/verify", out["token"].(string), nil, 422)
 	if !strings.Contains(p["detail"].(string), "_convene-challenge.acme.test") {
 		t.Errorf("detail = %v", p["detail"])
