@@ -413,7 +413,7 @@ func TestNeedsReauthorizationNoFallback(t *testing.T) {
 			req, _ := http.NewRequest("POST", h.zoom.URL+"/oauth/revoke", strings.NewReader(form.Encode()))
 			req.SetBasicAuth("sandbox-client", "sandbox-secret")
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			h.api.ZoomWebhookSecret = "not-the-secret" // the notice does not get through
+			h.loseWebhooks.Store(true) // the notice does not get through
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("revoke: %v %v", resp, err)
@@ -461,7 +461,7 @@ func TestNeedsReauthorizationNoFallback(t *testing.T) {
 		return false
 	})
 	// Re-installing brings it back.
-	h.api.ZoomWebhookSecret = "sandbox-webhook-secret"
+	h.loseWebhooks.Store(false)
 	out := h.expect("POST", "/api/v1/apps/zoom/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
 	b := browsertest.New(t)
 	if page := b.Get(h.consent(b, out["authorize_url"].(string), "approve")); page.Status != 200 {

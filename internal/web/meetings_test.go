@@ -572,7 +572,7 @@ func TestZoomChangesFlowBack(t *testing.T) {
 
 	// Lost webhook: the reconciler repairs it.
 	b := book("Lost webhook", "2030-05-02T10:00")
-	h.api.ZoomWebhookSecret = "wrong"
+	h.loseWebhooks.Store(true)
 	zoomDelete(b)
 	time.Sleep(100 * time.Millisecond)
 	if m, _ := h.db.Meeting(context.Background(), tn.accountID, b); m.Status != store.MeetingBooked {

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,6 +43,8 @@ type harness struct {
 	zoom    *httptest.Server
 	sandbox *zoomsandbox.Server
 	logs    *syncBuffer
+	// loseWebhooks makes Zoom's notifications fail on the way to Convene.
+	loseWebhooks atomic.Bool
 	// validate checks every response against the OpenAPI document when set.
 	validate func(req *http.Request, body []byte, resp *http.Response, respBody []byte)
 }
@@ -91,7 +94,14 @@ func newHarness(t *testing.T, engine string) *harness {
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
 		Calendars:         cals,
 		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
-	h.srv.Config.Handler = h.api.Handler()
+	api := h.api.Handler()
+	h.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/webhooks/zoom" && h.loseWebhooks.Load() {
+			http.Error(w, "lost on the way", http.StatusBadGateway)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 	h.srv.Start()
 	t.Cleanup(func() {
 		h.srv.Close()
