@@ -76,24 +76,16 @@ func RepoRoot(t testing.TB) string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// SharedFile returns the path of a file of the team's shared folder (the
-// design, Zoom's OpenAPI document): from CONVENE_SHARED_DIR, else ../shared
-// beside the source tree. A missing file ends the test through Missing.
-func SharedFile(t testing.TB, rel string) string {
+// ZoomSpec returns the path of Zoom's published OpenAPI document for the
+// Meeting API, kept in the repository's testdata/zoom so that a clone alone
+// runs the conformance tests.
+func ZoomSpec(t testing.TB) string {
 	t.Helper()
-	var dirs []string
-	if d := os.Getenv("CONVENE_SHARED_DIR"); d != "" {
-		dirs = append(dirs, d)
+	p := filepath.Join(RepoRoot(t), "testdata", "zoom", "ZoomMeetingAPISpec.json")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("Zoom's OpenAPI document is part of the repository and is missing: %v", err)
 	}
-	dirs = append(dirs, filepath.Join(RepoRoot(t), "..", "shared"))
-	for _, d := range dirs {
-		p := filepath.Join(d, rel)
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	Missing(t, "shared file "+rel+" (set CONVENE_SHARED_DIR)")
-	return ""
+	return p
 }
 
 // PostgresURL returns CONVENE_TEST_DATABASE_URL, the PostgreSQL server the

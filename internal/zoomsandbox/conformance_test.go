@@ -87,7 +87,7 @@ var (
 // loadZoomSpec loads the document once per test binary (it is ~3 MB).
 func loadZoomSpec(t testing.TB) *zoomSpec {
 	t.Helper()
-	path := testenv.SharedFile(t, "zoom/ZoomMeetingAPISpec.json")
+	path := testenv.ZoomSpec(t)
 	specOnce.Do(func() { specLoaded, specErr = buildZoomSpec(path) })
 	if specErr != nil {
 		t.Fatalf("zoom spec: %v", specErr)

@@ -50,7 +50,7 @@ func loadSpec(t *testing.T) map[string]map[string]struct {
 	} `json:"responses"`
 } {
 	t.Helper()
-	b, err := os.ReadFile(testenv.SharedFile(t, "zoom/ZoomMeetingAPISpec.json"))
+	b, err := os.ReadFile(testenv.ZoomSpec(t))
 	if err != nil {
 		t.Fatal(err)
 	}
