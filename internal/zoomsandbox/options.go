@@ -65,10 +65,10 @@ type Options struct {
 	// join pages are served.
 	Controls bool
 	// RedirectURIs are the OAuth redirect URIs registered for the client:
-	// /oauth/authorize accepts no other (zoom-api.md §4.4, 4709), matching
-	// them exactly but for the port of a loopback URI (RFC 8252 §7.3, as
-	// Zoom does). None: any loopback URI (http or https on 127.0.0.0/8,
-	// ::1 or localhost, any port and path), never another host.
+	// /oauth/authorize accepts no other (zoom-api.md §4.4, 4709), compared
+	// as exact strings. None: any loopback URI (http or https on
+	// 127.0.0.0/8, ::1 or localhost, any port and path), never another
+	// host.
 	RedirectURIs []string
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -40,19 +41,11 @@ func (s *Server) redirectAllowed(raw string) bool {
 	if len(s.opts.RedirectURIs) == 0 {
 		return isLoopbackHost(u.Hostname())
 	}
-	for _, reg := range s.opts.RedirectURIs {
-		if raw == reg {
-			return true // RFC 6749 §3.1.2.3: simple string comparison
-		}
-		// RFC 8252 §7.3: any port for a loopback IP redirect URI; Zoom
-		// ignores the port of loopback URIs too (zoom-api.md §4.2).
-		r, err := parseRedirectURI(reg)
-		if err == nil && isLoopbackIP(r.Hostname()) && r.Scheme == u.Scheme && r.Hostname() == u.Hostname() &&
-			r.EscapedPath() == u.EscapedPath() && r.RawQuery == u.RawQuery && !u.ForceQuery && !r.ForceQuery {
-			return true
-		}
-	}
-	return false
+	// RFC 6749 §3.1.2.3, OAuth 2.0 Security BCP (RFC 9700 §4.1.3): simple
+	// string comparison. Zoom ignores the port of a registered loopback
+	// URI (RFC 8252 §7.3, zoom-api.md §4.2); the sandbox does not, so that
+	// another local process on another port cannot take Convene's codes.
+	return slices.Contains(s.opts.RedirectURIs, raw)
 }
 
 // isLoopbackHost: localhost, or an address of 127.0.0.0/8 or ::1.
