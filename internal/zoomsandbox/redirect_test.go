@@ -178,3 +178,35 @@ func mustParse(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+// FuzzRedirectAllowed: whatever the redirect_uri, the sandbox never
+// panics and sends the browser only to a loopback host (none registered)
+// or to a registered URI, which it checks before anything else.
+func FuzzRedirectAllowed(f *testing.F) {
+	for _, s := range []string{
+		"http://127.0.0.1:1/cb", "http://[::1]/x", "http://localhost:80/", "https://evil.example/cb",
+		"http://127.0.0.1:1@evil.example/", "http://127.0.0.1%2eevil.example/", "http://[::ffff:127.0.0.1]/",
+		"http://127.0.0.1\\@evil.example/", "http://evil.example#@127.0.0.1/", "http:/\\/127.0.0.1/",
+		"https://convene.example/oauth/zoom/callback", "http://LOCALHOST./", "http://0x7f.0.0.1/",
+	} {
+		f.Add(s)
+	}
+	open := &Server{opts: Options{}}
+	registered := &Server{opts: Options{RedirectURIs: []string{"https://convene.example/oauth/zoom/callback"}}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		if open.redirectAllowed(raw) {
+			u, err := url.Parse(raw)
+			if err != nil {
+				t.Fatalf("%q allowed but does not parse: %v", raw, err)
+			}
+			// What the browser is sent to: the Location the sandbox builds.
+			loc, err := url.Parse(u.String())
+			if err != nil || !isLoopbackHost(loc.Hostname()) || loc.User != nil || loc.Fragment != "" {
+				t.Fatalf("%q allowed, sends the browser to %q", raw, u.String())
+			}
+		}
+		if registered.redirectAllowed(raw) && raw != "https://convene.example/oauth/zoom/callback" {
+			t.Fatalf("%q allowed but not registered", raw)
+		}
+	})
+}
