@@ -32,9 +32,15 @@ func runZoomSandbox(ctx context.Context, args []string, env environment) int {
 	webhookURL := fs.String("webhook-url", "", "`URL` that receives the app's events (none: no events)")
 	domains := fs.String("domains", "", "comma-separated e-mail `domains` whose addresses are users (none: every address)")
 	dataFile := fs.String("data", "", "JSON `file` that keeps the state (none: memory only)")
+	var redirectURIs []string
+	fs.Func("redirect-uri", "OAuth redirect `URI` registered for the client; repeat for several (none: loopback URIs only)", func(v string) error {
+		redirectURIs = append(redirectURIs, v)
+		return nil
+	})
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: convene zoom-sandbox [flags]")
 		fmt.Fprintln(fs.Output(), "\nServes a Zoom-compatible server: /oauth/…, /v2/… and the test controls /_sandbox/….")
+		fmt.Fprintln(fs.Output(), "The test controls have no authentication: listen on a loopback address only.")
 		fmt.Fprintln(fs.Output(), "\nFlags:")
 		fs.PrintDefaults()
 	}
@@ -58,6 +64,8 @@ func runZoomSandbox(ctx context.Context, args []string, env environment) int {
 		BaseURL: *baseURL, ClientID: *clientID, ClientSecret: *clientSecret, AccountID: *accountID,
 		WebhookSecret: *webhookSecret, WebhookURL: *webhookURL, Domains: strings.Split(*domains, ","),
 		DataFile: *dataFile, Logger: slog.New(slog.NewTextHandler(env.stderr, nil)),
+		// Standalone, the sandbox is a test tool: its controls are always on.
+		Controls: true, RedirectURIs: redirectURIs,
 	})
 	if err != nil {
 		ln.Close()
@@ -67,8 +75,12 @@ func runZoomSandbox(ctx context.Context, args []string, env environment) int {
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
-	fmt.Fprintf(env.stdout, "convene zoom-sandbox: serving Zoom's OAuth and Meetings API at %s (API %s/v2, test controls %s/_sandbox)\n",
-		*baseURL, *baseURL, *baseURL)
+	redirects := "loopback URIs only"
+	if len(redirectURIs) > 0 {
+		redirects = strings.Join(redirectURIs, ", ")
+	}
+	fmt.Fprintf(env.stdout, "convene zoom-sandbox: serving Zoom's OAuth and Meetings API at %s (API %s/v2, test controls %s/_sandbox; OAuth redirects to %s)\n",
+		*baseURL, *baseURL, *baseURL, redirects)
 
 	code := 0
 	select {

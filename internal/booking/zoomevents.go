@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 	"github.com/convene/convene/internal/video/zoom"
 )
 
@@ -15,6 +16,11 @@ import (
 // meeting.updated (the host moved or renamed it in Zoom) and
 // meeting.deleted. Echoes of Convene's own changes change nothing. The
 // organizer is told, and the invitees get the change.
+//
+// A webhook only says that something happened: what Convene does is
+// decided by what Zoom answers when asked. meeting.updated re-reads the
+// meeting; meeting.deleted cancels only what Zoom confirms is gone, so a
+// replayed, forged or mistaken deletion cancels nothing.
 func (s *Service) ZoomEvent(ctx context.Context, ev *zoom.Event) error {
 	obj, err := ev.Meeting()
 	if err != nil {
@@ -36,13 +42,95 @@ func (s *Service) ZoomEvent(ctx context.Context, ev *zoom.Event) error {
 	}
 	switch ev.Event {
 	case "meeting.deleted":
-		return s.zoomDeleted(ctx, m, obj)
+		gone, err := s.confirmZoomDeleted(ctx, m, obj)
+		if err != nil || gone == nil {
+			return err
+		}
+		return s.zoomDeleted(ctx, m, gone)
 	case "meeting.updated":
 		return s.zoomUpdated(ctx, m, obj)
 	}
 	return nil
 }
 
+// confirmZoomDeleted asks Zoom what a meeting.deleted event says is gone
+// and returns the part of obj Zoom confirms: the whole meeting when Zoom
+// answers 3001 (the meeting does not exist), or the occurrences Zoom lists
+// as deleted or no longer lists. It returns nil when there is nothing to
+// cancel: Convene already cancelled it, or Zoom still has it.
+func (s *Service) confirmZoomDeleted(ctx context.Context, m *store.Meeting, obj *zoom.EventMeeting) (*zoom.EventMeeting, error) {
+	if m.Status == store.MeetingCancelled {
+		return nil, nil // the echo of Convene's own cancellation
+	}
+	occurrences := len(obj.Occurrences) > 0 && m.RRule != ""
+	pending := map[string]bool{} // the event's occurrences Convene still holds
+	if occurrences {
+		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, zo := range obj.Occurrences {
+			for _, o := range occs {
+				if o.ID == zo.OccurrenceID && o.Status != "cancelled" {
+					pending[o.ID] = true
+				}
+			}
+		}
+		if len(pending) == 0 {
+			return nil, nil
+		}
+	}
+	p, err := s.zoomProvider(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	vm, err := p.Get(ctx, m.VideoID, "")
+	if errors.Is(err, video.ErrNotFound) {
+		// Zoom 3001: the meeting is gone, and every occurrence with it.
+		return obj, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("booking: confirm the deletion of %s with Zoom: %w", m.VideoID, err)
+	}
+	if !occurrences {
+		s.Log.Warn("zoom meeting.deleted not applied: the meeting still exists in Zoom", "meeting", m.ID)
+		return nil, nil
+	}
+	// With show_previous_occurrences, Zoom lists every occurrence of the
+	// series; a deleted one is marked deleted or left out.
+	inZoom := map[string]string{}
+	for _, o := range vm.Occurrences {
+		inZoom[o.ID] = o.Status
+	}
+	gone := *obj
+	gone.Occurrences = nil
+	for _, zo := range obj.Occurrences {
+		st, listed := inZoom[zo.OccurrenceID]
+		if pending[zo.OccurrenceID] && (st == video.OccurrenceDeleted || (!listed && len(vm.Occurrences) > 0)) {
+			gone.Occurrences = append(gone.Occurrences, zo)
+		}
+	}
+	if len(gone.Occurrences) < len(pending) {
+		s.Log.Warn("zoom meeting.deleted not applied to occurrences that still exist in Zoom", "meeting", m.ID,
+			"occurrences", len(pending)-len(gone.Occurrences))
+	}
+	if len(gone.Occurrences) == 0 {
+		return nil, nil
+	}
+	return &gone, nil
+}
+
+// zoomProvider is the Zoom provider of the meeting's organizer.
+func (s *Service) zoomProvider(ctx context.Context, m *store.Meeting) (video.Provider, error) {
+	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	if err != nil {
+		return nil, err
+	}
+	return s.Apps.Provider(ctx, m.AccountID, organizer.Email, "zoom")
+}
+
+// zoomDeleted cancels in Convene what Zoom confirmed deleted: the
+// occurrences obj names, or the whole meeting.
 func (s *Service) zoomDeleted(ctx context.Context, m *store.Meeting, obj *zoom.EventMeeting) error {
 	return s.Store.InTx(ctx, func(tx *store.DB) error {
 		cur, err := tx.MeetingForUpdate(ctx, m.AccountID, m.ID)
@@ -105,11 +193,7 @@ func (s *Service) zoomUpdated(ctx context.Context, m *store.Meeting, obj *zoom.E
 	if m.Status != store.MeetingBooked {
 		return nil
 	}
-	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
-	if err != nil {
-		return err
-	}
-	p, err := s.Apps.Provider(ctx, m.AccountID, organizer.Email, "zoom")
+	p, err := s.zoomProvider(ctx, m)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,15 @@ import (
 // Zoom sandbox.
 const Sandbox = "sandbox"
 
+// The sandbox app's credentials, the defaults of the Zoom credential
+// settings. They are public (DESIGN §4): Convene refuses them with real
+// Zoom, where anyone could sign a webhook with the default secret.
+const (
+	SandboxClientID      = "sandbox-client"
+	SandboxClientSecret  = "sandbox-secret"
+	SandboxWebhookSecret = "sandbox-webhook-secret"
+)
+
 // Config is the whole of Convene's settings.
 type Config struct {
 	DataDir                  string
@@ -49,6 +58,11 @@ type Config struct {
 	// runs again elsewhere.
 	JobTimeout time.Duration
 	jobTimeout string
+	// ZoomSandboxControls mounts the built-in sandbox's unauthenticated
+	// test controls (CONVENE_ZOOM_SANDBOX_CONTROLS=on): tests and demos
+	// only.
+	ZoomSandboxControls bool
+	zoomSandboxControls string
 }
 
 // setting describes one setting: its flag and variable names, default and
@@ -70,9 +84,10 @@ var settings = []setting{
 	{"dns-resolver", "CONVENE_DNS_RESOLVER", "", "host:port of the DNS server for domain checks (default: the system's)", false, func(c *Config) *string { return &c.DNSResolver }},
 	{"zoom-api-url", "CONVENE_ZOOM_API_URL", Sandbox, "Zoom API base URL (https://api.zoom.us/v2) or sandbox", false, func(c *Config) *string { return &c.ZoomAPIURL }},
 	{"zoom-oauth-url", "CONVENE_ZOOM_OAUTH_URL", Sandbox, "Zoom OAuth base URL (https://zoom.us) or sandbox", false, func(c *Config) *string { return &c.ZoomOAuthURL }},
-	{"zoom-client-id", "CONVENE_ZOOM_CLIENT_ID", "sandbox-client", "Zoom OAuth app client ID", false, func(c *Config) *string { return &c.ZoomClientID }},
-	{"zoom-client-secret", "CONVENE_ZOOM_CLIENT_SECRET", "sandbox-secret", "Zoom OAuth app client secret", true, func(c *Config) *string { return &c.ZoomClientSecret }},
-	{"zoom-webhook-secret", "CONVENE_ZOOM_WEBHOOK_SECRET", "sandbox-webhook-secret", "Zoom webhook secret token", true, func(c *Config) *string { return &c.ZoomWebhookSecret }},
+	{"zoom-client-id", "CONVENE_ZOOM_CLIENT_ID", SandboxClientID, "Zoom OAuth app client ID", false, func(c *Config) *string { return &c.ZoomClientID }},
+	{"zoom-client-secret", "CONVENE_ZOOM_CLIENT_SECRET", SandboxClientSecret, "Zoom OAuth app client secret", true, func(c *Config) *string { return &c.ZoomClientSecret }},
+	{"zoom-webhook-secret", "CONVENE_ZOOM_WEBHOOK_SECRET", SandboxWebhookSecret, "Zoom webhook secret token", true, func(c *Config) *string { return &c.ZoomWebhookSecret }},
+	{"zoom-sandbox-controls", "CONVENE_ZOOM_SANDBOX_CONTROLS", "off", "on: mount the built-in Zoom sandbox's test controls (/zoom-sandbox/_sandbox/…), which have no authentication and show every token; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.zoomSandboxControls }},
 	{"operator-token", "CONVENE_OPERATOR_TOKEN", "", "token that lets the operator create further accounts", true, func(c *Config) *string { return &c.OperatorToken }},
 	{"secret-key", "CONVENE_SECRET_KEY", "", "base64 of 32 bytes encrypting secrets at rest (default: generated in the data dir)", true, func(c *Config) *string { return &c.SecretKey }},
 	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
@@ -205,6 +220,9 @@ func (c *Config) resolve() error {
 	}
 	c.ZoomAPIURL = strings.TrimRight(c.ZoomAPIURL, "/")
 	c.ZoomOAuthURL = strings.TrimRight(c.ZoomOAuthURL, "/")
+	if err := c.checkZoomSandbox(); err != nil {
+		return err
+	}
 	if err := checkURL("CONVENE_JITSI_URL", c.JitsiURL, "http", "https"); err != nil {
 		return err
 	}
@@ -226,6 +244,40 @@ func (c *Config) resolve() error {
 		return fmt.Errorf("CONVENE_JOB_TIMEOUT: %q is not a duration from 1s to 1h, e.g. 60s", c.jobTimeout)
 	}
 	c.JobTimeout = d
+	return nil
+}
+
+// checkZoomSandbox validates CONVENE_ZOOM_SANDBOX_CONTROLS and keeps the
+// sandbox's public settings away from real Zoom: its default credentials
+// (anyone could sign a webhook with the default secret) and its test
+// controls.
+func (c *Config) checkZoomSandbox() error {
+	switch c.zoomSandboxControls {
+	case "on":
+		c.ZoomSandboxControls = true
+	case "off":
+		c.ZoomSandboxControls = false
+	default:
+		return fmt.Errorf("CONVENE_ZOOM_SANDBOX_CONTROLS: %q is not on or off", c.zoomSandboxControls)
+	}
+	if c.Sandboxed() {
+		return nil
+	}
+	if c.ZoomSandboxControls {
+		return errors.New("CONVENE_ZOOM_SANDBOX_CONTROLS: on only works with the built-in sandbox (CONVENE_ZOOM_API_URL=sandbox); turn it off with real Zoom")
+	}
+	for _, z := range []struct{ name, v, def, what string }{
+		{"CONVENE_ZOOM_CLIENT_ID", c.ZoomClientID, SandboxClientID, "client ID"},
+		{"CONVENE_ZOOM_CLIENT_SECRET", c.ZoomClientSecret, SandboxClientSecret, "client secret"},
+		{"CONVENE_ZOOM_WEBHOOK_SECRET", c.ZoomWebhookSecret, SandboxWebhookSecret, "webhook Secret Token"},
+	} {
+		switch z.v {
+		case z.def:
+			return fmt.Errorf("%s: the sandbox's public default cannot be used with real Zoom (CONVENE_ZOOM_API_URL=%s); set your Zoom app's %s", z.name, c.ZoomAPIURL, z.what)
+		case "":
+			return fmt.Errorf("%s: must be set with real Zoom (CONVENE_ZOOM_API_URL=%s); set your Zoom app's %s", z.name, c.ZoomAPIURL, z.what)
+		}
+	}
 	return nil
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/convene/convene/internal/zoomsandbox"
 )
 
 func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
@@ -114,5 +116,94 @@ func TestEnsureDataDir(t *testing.T) {
 	c = &Config{DataDir: filepath.Join(blocker, "sub")}
 	if err := c.EnsureDataDir(); err == nil || !strings.Contains(err.Error(), "CONVENE_DATA_DIR") {
 		t.Errorf("data dir under a file: %v", err)
+	}
+}
+
+// TestRealZoomRefusesSandboxSettings: with real Zoom URLs, each of the
+// sandbox's public credentials, whether left at its default, given
+// explicitly or empty, stops Convene at start with one line naming the
+// setting; so do the sandbox's test controls and half-sandbox URLs.
+func TestRealZoomRefusesSandboxSettings(t *testing.T) {
+	realZoom := func(mod map[string]string) map[string]string {
+		env := map[string]string{
+			"CONVENE_ZOOM_API_URL": "https://api.zoom.us/v2", "CONVENE_ZOOM_OAUTH_URL": "https://zoom.us",
+			"CONVENE_ZOOM_CLIENT_ID": "Ab3dEfGhIjKlMnOpQr", "CONVENE_ZOOM_CLIENT_SECRET": "real-client-secret",
+			"CONVENE_ZOOM_WEBHOOK_SECRET": "real-webhook-secret",
+		}
+		for k, v := range mod {
+			if v == "-" {
+				delete(env, k) // the default applies
+				continue
+			}
+			env[k] = v
+		}
+		return env
+	}
+	c, err := load(t, nil, realZoom(nil))
+	if err != nil || c.Sandboxed() || c.ZoomSandboxControls {
+		t.Fatalf("real Zoom with its own credentials: %+v %v", c, err)
+	}
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_ID": "-"}), "CONVENE_ZOOM_CLIENT_ID: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_ID": zoomsandbox.DefaultClientID}), "CONVENE_ZOOM_CLIENT_ID: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_ID": ""}), "CONVENE_ZOOM_CLIENT_ID: must be set"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_SECRET": "-"}), "CONVENE_ZOOM_CLIENT_SECRET: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_SECRET": zoomsandbox.DefaultClientSecret}), "CONVENE_ZOOM_CLIENT_SECRET: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_CLIENT_SECRET": ""}), "CONVENE_ZOOM_CLIENT_SECRET: must be set"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_WEBHOOK_SECRET": "-"}), "CONVENE_ZOOM_WEBHOOK_SECRET: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_WEBHOOK_SECRET": zoomsandbox.DefaultWebhookSecret}), "CONVENE_ZOOM_WEBHOOK_SECRET: the sandbox's public default"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_WEBHOOK_SECRET": ""}), "CONVENE_ZOOM_WEBHOOK_SECRET: must be set"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"}), "CONVENE_ZOOM_SANDBOX_CONTROLS: on only works with the built-in sandbox"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_OAUTH_URL": "sandbox"}), "set both"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_OAUTH_URL": "-"}), "set both"},
+		{realZoom(map[string]string{"CONVENE_ZOOM_API_URL": "sandbox"}), "set both"},
+		{map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "yes"}, `CONVENE_ZOOM_SANDBOX_CONTROLS: "yes" is not on or off`},
+		{map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": ""}, `CONVENE_ZOOM_SANDBOX_CONTROLS: "" is not on or off`},
+	}
+	for _, c := range cases {
+		_, err := load(t, nil, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line with %q", c.env, err, c.want)
+		}
+		if err != nil {
+			for _, secret := range []string{"real-client-secret", "real-webhook-secret"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("the error shows a secret: %v", err)
+				}
+			}
+		}
+	}
+	// The flag works like the variable.
+	if _, err := load(t, []string{"--zoom-sandbox-controls", "on"}, realZoom(nil)); err == nil || !strings.Contains(err.Error(), "CONVENE_ZOOM_SANDBOX_CONTROLS") {
+		t.Errorf("--zoom-sandbox-controls on with real Zoom: %v", err)
+	}
+}
+
+// TestSandboxControlsSetting: off by default; on with the sandbox.
+func TestSandboxControlsSetting(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || c.ZoomSandboxControls {
+		t.Fatalf("default: %v %v", c.ZoomSandboxControls, err)
+	}
+	if !strings.Contains(strings.Join(c.Dump(), "\n"), "CONVENE_ZOOM_SANDBOX_CONTROLS=off") {
+		t.Errorf("dump: %v", c.Dump())
+	}
+	for _, in := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{nil, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"}},
+		{[]string{"--zoom-sandbox-controls=on"}, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "off"}},
+	} {
+		c, err := load(t, in.args, in.env)
+		if err != nil || !c.ZoomSandboxControls {
+			t.Errorf("%v %v: %v %v", in.args, in.env, c, err)
+		}
+	}
+	if c, err := load(t, []string{"--zoom-sandbox-controls=off"}, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"}); err != nil || c.ZoomSandboxControls {
+		t.Errorf("the flag does not win: %v", err)
 	}
 }

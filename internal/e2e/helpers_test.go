@@ -67,6 +67,14 @@ func installZoom(t *testing.T, c client, tn tenant) {
 	c.must("PATCH", "/api/v1/account", tn.owner, map[string]any{"default_video_provider": "zoom"}, 200)
 }
 
+// zoomApp is the Zoom app that the tests give a standalone `convene
+// zoom-sandbox` and Convene alike: with Zoom URLs other than "sandbox",
+// Convene refuses the sandbox's public default credentials.
+var zoomApp = struct{ flags, env []string }{
+	flags: []string{"--client-id", "e2e-zoom-client", "--client-secret", "e2e-zoom-client-secret", "--webhook-secret", "e2e-zoom-webhook-secret"},
+	env:   []string{"CONVENE_ZOOM_CLIENT_ID=e2e-zoom-client", "CONVENE_ZOOM_CLIENT_SECRET=e2e-zoom-client-secret", "CONVENE_ZOOM_WEBHOOK_SECRET=e2e-zoom-webhook-secret"},
+}
+
 // zoomControl calls a test control of a Zoom sandbox at base.
 func zoomControl(t *testing.T, method, base, path string, body, out any) {
 	t.Helper()

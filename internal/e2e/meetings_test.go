@@ -131,6 +131,7 @@ func TestMeetingsThroughTheBinary(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			dns := dnstest.Start(t)
 			dataDir, env := serveEnv(t, engine, dns)
+			env = append(env, "CONVENE_ZOOM_SANDBOX_CONTROLS=on") // the test reads Zoom through /_sandbox
 			p := testbin.Start(t, env, "serve")
 			c := client{t: t, base: p.URL}
 			zoom := p.URL + "/zoom-sandbox"
@@ -247,10 +248,12 @@ func TestCrashAfterCommit(t *testing.T) {
 			dns := dnstest.Start(t)
 			_, env := serveEnv(t, engine, dns)
 			addr := freeAddr(t)
-			sandbox := testbin.Start(t, nil, "zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
-				"--webhook-url", "http://"+addr+"/webhooks/zoom", "--data", filepath.Join(t.TempDir(), "zoom.json"))
+			sandbox := testbin.Start(t, nil, append([]string{"zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
+				"--webhook-url", "http://" + addr + "/webhooks/zoom", "--data", filepath.Join(t.TempDir(), "zoom.json"),
+				"--redirect-uri", "http://" + addr + "/oauth/zoom/callback"}, zoomApp.flags...)...)
 			zoom := sandbox.URL
 			env = append(env, "CONVENE_HTTP_ADDR="+addr, "CONVENE_ZOOM_API_URL="+zoom+"/v2", "CONVENE_ZOOM_OAUTH_URL="+zoom)
+			env = append(env, zoomApp.env...)
 			p := testbin.Start(t, env, "serve")
 			c := client{t: t, base: p.URL}
 			tn := setupTenant(t, c, dns, "acme.test")

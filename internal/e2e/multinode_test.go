@@ -27,17 +27,19 @@ func TestTwoNodesOneKilled(t *testing.T) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	addrA, addrB := freeAddr(t), freeAddr(t)
-	sandbox := testbin.Start(t, nil, "zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
-		"--webhook-url", "http://"+addrB+"/webhooks/zoom")
+	sandbox := testbin.Start(t, nil, append([]string{"zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
+		"--webhook-url", "http://" + addrB + "/webhooks/zoom",
+		"--redirect-uri", "http://" + addrA + "/oauth/zoom/callback", "--redirect-uri", "http://" + addrB + "/oauth/zoom/callback"},
+		zoomApp.flags...)...)
 	zoom := sandbox.URL
 	node := func(addr string) *testbin.Process {
-		return testbin.Start(t, []string{
+		return testbin.Start(t, append([]string{
 			"CONVENE_DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "CONVENE_DATABASE_URL=" + dbURL,
 			"CONVENE_HTTP_ADDR=" + addr, "CONVENE_SMTP_ADDR=", "CONVENE_DNS_RESOLVER=" + dns.Addr,
 			"CONVENE_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key), // one key for the cluster
 			"CONVENE_ZOOM_API_URL=" + zoom + "/v2", "CONVENE_ZOOM_OAUTH_URL=" + zoom,
 			"CONVENE_JOB_TIMEOUT=3s", "CONVENE_LOG_LEVEL=debug",
-		}, "serve")
+		}, zoomApp.env...), "serve")
 	}
 	a, b := node(addrA), node(addrB)
 	ca, cb := client{t: t, base: a.URL}, client{t: t, base: b.URL}

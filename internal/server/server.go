@@ -134,9 +134,18 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 				return marketplace.DomainsOfState(r.Context(), r.FormValue("state"))
 			},
 			Logger: log.With("component", "zoom-sandbox"),
+			// Like Zoom, the sandbox redirects only to the app's registered
+			// callback, and its unauthenticated test controls are mounted
+			// only on request.
+			RedirectURIs: []string{baseURL + "/oauth/zoom/callback"},
+			Controls:     cfg.ZoomSandboxControls,
 		})
 		if err != nil {
 			return fmt.Errorf("zoom sandbox: %w", err)
+		}
+		if cfg.ZoomSandboxControls {
+			log.Warn("CONVENE_ZOOM_SANDBOX_CONTROLS=on: the Zoom sandbox's test controls are served without authentication; anyone who reaches this server can read every token and meeting password and inject faults. For tests and demos only, never on a shared host",
+				"controls", baseURL+"/zoom-sandbox/_sandbox/")
 		}
 		defer sb.Close()
 		mounts["zoom-sandbox"] = sb

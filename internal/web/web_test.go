@@ -68,6 +68,8 @@ func newHarness(t *testing.T, engine string) *harness {
 	h.sandbox, err = zoomsandbox.New(zoomsandbox.Options{
 		BaseURL: "http://" + h.zoom.Listener.Addr().String(), WebhookURL: "http://" + h.srv.Listener.Addr().String() + "/webhooks/zoom",
 		WebhookRetryDelays: []time.Duration{10 * time.Millisecond},
+		Controls:           true, // the tests read and steer Zoom through /_sandbox
+		RedirectURIs:       []string{"http://" + h.srv.Listener.Addr().String() + "/oauth/zoom/callback"},
 		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
 			return h.apps.DomainsOfState(r.Context(), r.FormValue("state"))
 		},

@@ -377,7 +377,7 @@ func (c *conformance) check(req *http.Request, reqBody []byte, resp *http.Respon
 			return visit(revokeSchema, respBody)
 		}
 		return visit(tokenErrorSchema, respBody)
-	case path == "/_sandbox/meetings" && req.Method == http.MethodGet:
+	case path == "/_sandbox/meetings" && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK:
 		var list struct{ Meetings []json.RawMessage }
 		if err := json.Unmarshal(respBody, &list); err != nil {
 			return err

@@ -1,7 +1,15 @@
 // Package zoomsandbox is a Zoom-compatible server for offline use and tests:
 // Zoom's OAuth endpoints (/oauth/authorize, /oauth/token, /oauth/revoke), the
-// Meetings and Users REST API under /v2, signed outgoing webhooks, and test
-// controls under /_sandbox (listing meetings and tokens, injecting faults).
+// Meetings and Users REST API under /v2, signed outgoing webhooks, and, with
+// Options.Controls, test controls under /_sandbox (listing meetings and
+// tokens, injecting faults).
+//
+// The test controls have no authentication and hand out every tenant's
+// tokens and meeting passwords: they are off unless Options.Controls is set
+// (`convene zoom-sandbox` always sets it; `convene serve` only with
+// CONVENE_ZOOM_SANDBOX_CONTROLS=on). The authorize endpoint redirects only
+// to Options.RedirectURIs (none: loopback URIs only), as Zoom redirects
+// only to the URIs registered for an app.
 //
 // It speaks Zoom's contract as shared/zoom-api.md digests it (Zoom's
 // OpenAPI document, its error codes, rate-limit headers and webhook signing),
@@ -15,8 +23,9 @@
 // Embedding (convene serve):
 //
 //	sb, err := zoomsandbox.New(zoomsandbox.Options{
-//		BaseURL:    baseURL + "/zoom-sandbox",
-//		WebhookURL: baseURL + "/webhooks/zoom",
+//		BaseURL:      baseURL + "/zoom-sandbox",
+//		WebhookURL:   baseURL + "/webhooks/zoom",
+//		RedirectURIs: []string{baseURL + "/oauth/zoom/callback"},
 //		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
 //			return installDomains(r.Context(), r.FormValue("state"))
 //		},
@@ -25,7 +34,7 @@
 //	mux.Handle("/zoom-sandbox/", http.StripPrefix("/zoom-sandbox", sb))
 //	defer sb.Close()
 //
-// Test controls (not Zoom's; DESIGN §4):
+// Test controls (not Zoom's; DESIGN §4; only with Options.Controls):
 //
 //	GET    /_sandbox/meetings                every meeting of every user, as GET /v2/meetings/{id} answers it
 //	POST   /_sandbox/meetings/{id}/start     the host starts it (status "started", meeting.started sent)

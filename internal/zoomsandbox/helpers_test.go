@@ -60,10 +60,11 @@ func newSandbox(t *testing.T, mod func(*Options)) *sandbox {
 	}))
 	t.Cleanup(sb.ts.Close)
 	opts := Options{
-		BaseURL: sb.ts.URL,
-		Domains: []string{"example.com", "example.org"},
-		Now:     sb.clock.Now,
-		Rand:    rand.NewChaCha8([32]byte{1, 2, 3}),
+		BaseURL:  sb.ts.URL,
+		Domains:  []string{"example.com", "example.org"},
+		Now:      sb.clock.Now,
+		Rand:     rand.NewChaCha8([32]byte{1, 2, 3}),
+		Controls: true,
 	}
 	if mod != nil {
 		mod(&opts)

@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -41,9 +42,17 @@ func (s *Server) parseAuthorize(w http.ResponseWriter, r *http.Request) (*author
 		authorizeErrorPage(w, "Invalid client_id: this sandbox serves the app "+s.opts.ClientID+".")
 		return nil, false
 	}
-	u, err := url.Parse(ar.redirectURI)
-	if ar.redirectURI == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		authorizeErrorPage(w, "Invalid redirect_uri: an absolute http(s) URL is required.")
+	if _, err := parseRedirectURI(ar.redirectURI); err != nil {
+		authorizeErrorPage(w, "Invalid redirect_uri: an absolute http(s) URL is required ("+err.Error()+").")
+		return nil, false
+	}
+	if !s.redirectAllowed(ar.redirectURI) {
+		// Zoom's page for an unregistered redirect URI says "Invalid
+		// redirect: URI (4,700)" (its JSON form: errorCode 4700, "Invalid
+		// redirect url"); zoom-api.md §4.4 lists 4709 for the mismatch.
+		s.log.Warn("zoomsandbox: authorization refused: redirect URI not registered")
+		authorizeErrorPage(w, "Invalid redirect: "+ar.redirectURI+" (4,700)",
+			"The redirect URI is not registered for this app. "+s.registeredHint())
 		return nil, false
 	}
 	if rt := r.FormValue("response_type"); rt != "code" {
@@ -159,9 +168,26 @@ func (s *Server) redirect(w http.ResponseWriter, r *http.Request, ar *authorizeR
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
-func authorizeErrorPage(w http.ResponseWriter, msg string) {
+// registeredHint says which redirect URIs the sandbox accepts, for its
+// error page.
+func (s *Server) registeredHint() string {
+	if len(s.opts.RedirectURIs) == 0 {
+		return "With no redirect URI registered (convene zoom-sandbox --redirect-uri), only loopback URIs are accepted."
+	}
+	return "Registered: " + strings.Join(s.opts.RedirectURIs, ", ") + "."
+}
+
+// authorizeErrorPage answers 400 with an HTML page and no redirect: what
+// the authorization server shows when it cannot trust redirect_uri
+// (RFC 6749 §4.1.2.1).
+func authorizeErrorPage(w http.ResponseWriter, msg string, more ...string) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusBadRequest)
-	_, _ = w.Write([]byte("<!doctype html><title>Zoom sandbox: authorization error</title><h1>Authorization error</h1><p>" +
-		template.HTMLEscapeString(msg) + "</p>"))
+	var b strings.Builder
+	b.WriteString("<!doctype html><title>Zoom sandbox: authorization error</title><h1>Authorization error</h1>")
+	for _, p := range append([]string{msg}, more...) {
+		b.WriteString("<p>" + template.HTMLEscapeString(p) + "</p>")
+	}
+	_, _ = w.Write([]byte(b.String()))
 }

@@ -3,6 +3,7 @@ package zoomsandbox
 import (
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -57,6 +58,18 @@ type Options struct {
 	// (default 1 s, 5 s, 20 s: Zoom's own schedule, zoom-api.md §5.5, is
 	// minutes apart, too slow for tests).
 	WebhookRetryDelays []time.Duration
+	// Controls mounts the test controls under /_sandbox/… (every meeting
+	// with its passwords, every token issued, fault injection, forced
+	// deauthorization). They have no authentication: off (the default),
+	// they answer 404 like any unknown path, and only the OAuth, API and
+	// join pages are served.
+	Controls bool
+	// RedirectURIs are the OAuth redirect URIs registered for the client:
+	// /oauth/authorize accepts no other (zoom-api.md §4.4, 4709), compared
+	// as exact strings. None: any loopback URI (http or https on
+	// 127.0.0.0/8, ::1 or localhost, any port and path), never another
+	// host.
+	RedirectURIs []string
 }
 
 // Default credentials of the sandbox app (DESIGN §4).
@@ -104,6 +117,11 @@ func (o *Options) setDefaults() error {
 		o.WebhookRetryDelays = []time.Duration{time.Second, 5 * time.Second, 20 * time.Second}
 	}
 	o.Domains = normalizeDomains(o.Domains)
+	for _, r := range o.RedirectURIs {
+		if _, err := parseRedirectURI(r); err != nil {
+			return fmt.Errorf("zoomsandbox: redirect URI %q: %w", r, err)
+		}
+	}
 	return nil
 }
 

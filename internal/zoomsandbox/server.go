@@ -8,8 +8,8 @@ import (
 	"time"
 )
 
-// Server is the sandbox: an http.Handler serving /oauth/…, /v2/… and
-// /_sandbox/… from its root. Create it with New; Close it to flush the data
+// Server is the sandbox: an http.Handler serving /oauth/…, /v2/… and, with
+// Options.Controls, the test controls /_sandbox/… from its root. Create it with New; Close it to flush the data
 // file and stop webhook delivery.
 type Server struct {
 	opts Options
@@ -139,6 +139,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /j/{meetingId}", s.handleJoinPage)
 	m.HandleFunc("GET /s/{meetingId}", s.handleJoinPage)
 
+	s.mux = m
+	if !s.opts.Controls {
+		// Off, /_sandbox/… is an unknown path: 404.
+		return
+	}
 	m.HandleFunc("GET /_sandbox/meetings", s.handleControlMeetings)
 	m.HandleFunc("POST /_sandbox/meetings/{meetingId}/start", s.handleControlStart)
 	m.HandleFunc("GET /_sandbox/accounts", s.handleControlAccounts)
@@ -150,7 +155,6 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /_sandbox/webhooks", s.handleControlWebhooks)
 	m.HandleFunc("POST /_sandbox/webhooks/deauthorize", s.handleControlDeauthorize)
 	m.HandleFunc("POST /_sandbox/webhooks/url-validation", s.handleControlURLValidation)
-	s.mux = m
 }
 
 // trackingID is an x-zm-trackingid value like Zoom's

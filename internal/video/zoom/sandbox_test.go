@@ -122,10 +122,11 @@ func newSandbox(t testing.TB) *sandbox {
 	}))
 	t.Cleanup(sb.ts.Close)
 	srv, err := zoomsandbox.New(zoomsandbox.Options{
-		BaseURL: sb.ts.URL,
-		Domains: []string{"example.com"},
-		Now:     sb.clock.Now,
-		Rand:    rand.NewChaCha8([32]byte{7}),
+		BaseURL:  sb.ts.URL,
+		Domains:  []string{"example.com"},
+		Now:      sb.clock.Now,
+		Rand:     rand.NewChaCha8([32]byte{7}),
+		Controls: true,
 	})
 	if err != nil {
 		t.Fatal(err)
