@@ -117,6 +117,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		meetings.Mail = client
 	}
 	marketplace.Notify = meetings.NotifyAdmins
+	accounts.Departures = meetings // a removed user's meetings are cancelled
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
 	mounts := map[string]http.Handler{}

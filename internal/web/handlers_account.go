@@ -58,6 +58,8 @@ type userView struct {
 	Buffers         account.Buffers `json:"buffers"`
 	MinNotice       int             `json:"min_notice"`
 	Created         time.Time       `json:"created_at"`
+	Disabled        bool            `json:"disabled"`
+	DisabledAt      *time.Time      `json:"disabled_at,omitempty"`
 }
 
 // views turns stored rows into their JSON forms.
@@ -83,7 +85,16 @@ func (b rawJSON) MarshalJSON() ([]byte, error) {
 func viewUser(u *store.User) userView {
 	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, TimeZone: u.TimeZone, Language: u.Language,
 		WorkingHours: rawJSON(u.WorkingHours), DefaultDuration: u.DefaultDuration, VideoProvider: u.VideoProvider,
-		Buffers: account.Buffers{Before: u.BufferBefore, After: u.BufferAfter}, MinNotice: u.MinNotice, Created: u.Created}
+		Buffers: account.Buffers{Before: u.BufferBefore, After: u.BufferAfter}, MinNotice: u.MinNotice, Created: u.Created,
+		Disabled: !u.Disabled.IsZero(), DisabledAt: timePtr(u.Disabled)}
+}
+
+// timePtr returns &t, or nil for the zero time (omitted from JSON).
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {

@@ -87,6 +87,7 @@ func newHarness(t *testing.T, engine string) *harness {
 	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box, Calendars: cals,
 		Composer: booking.InviteComposer{Now: time.Now}, Log: log, Now: time.Now}
 	h.apps.Notify = h.booking.NotifyAdmins
+	accounts.Departures = h.booking
 	h.booking.Register(h.queue)
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
