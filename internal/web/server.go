@@ -149,8 +149,8 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
 		d := time.Since(start)
-		method := r.Method
-		s.requests.WithLabelValues(method, route, strconv.Itoa(sw.status)).Inc()
+		method := methodLabel(r.Method)
+		s.requests.WithLabelValues(method, route, statusLabel(sw.status)).Inc()
 		s.duration.WithLabelValues(method, route).Observe(d.Seconds())
 		level := slog.LevelDebug
 		if sw.status >= 500 {
@@ -159,6 +159,51 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		s.Log.Log(r.Context(), level, "http", "request_id", requestID(r.Context()), "method", method,
 			"route", route, "status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
+}
+
+// Every label of every series takes its value from a closed set, so that
+// requests cannot grow the metrics without bound: the route is a pattern of
+// the route table, a mount's prefix or "unmatched"; the method and the
+// status fold what they do not know into "other".
+
+// knownMethods are the methods Convene serves: the API's, and the WebDAV
+// methods of the CalDAV mount (RFC 4918 §9, RFC 3253 §3.6 REPORT, RFC 4791
+// §5.3.1 MKCALENDAR).
+var knownMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true,
+	"PROPFIND": true, "PROPPATCH": true, "REPORT": true, "MKCOL": true, "MKCALENDAR": true,
+	"COPY": true, "MOVE": true, "LOCK": true, "UNLOCK": true,
+}
+
+// methodLabel is the method as a metric label: itself when known, "other"
+// for any made-up one.
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
+}
+
+// knownStatuses are the codes the API and its mounts answer (CalDAV's
+// 207, 412, 423, 507 among them), kept exact in the metrics.
+var knownStatuses = map[int]bool{
+	200: true, 201: true, 202: true, 204: true, 207: true,
+	301: true, 302: true, 303: true, 304: true, 307: true, 308: true,
+	400: true, 401: true, 403: true, 404: true, 405: true, 406: true, 408: true, 409: true, 410: true, 411: true,
+	412: true, 413: true, 414: true, 415: true, 416: true, 422: true, 423: true, 424: true, 429: true, 431: true,
+	500: true, 501: true, 502: true, 503: true, 504: true, 507: true,
+}
+
+// statusLabel is the status as a metric label: the code when it is one of
+// knownStatuses, else its class ("2xx"…"5xx"), else "other".
+func statusLabel(code int) string {
+	switch {
+	case knownStatuses[code]:
+		return strconv.Itoa(code)
+	case code >= 100 && code < 600:
+		return strconv.Itoa(code/100) + "xx"
+	}
+	return "other"
 }
 
 // statusWriter remembers the status code written.
