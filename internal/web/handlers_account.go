@@ -31,8 +31,15 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	}
 	operator := false
 	if tok := bearer(r); tok != "" {
+		const route = "POST /api/v1/setup"
+		client, err := s.allowAttempt(r, route)
+		if err != nil {
+			return err
+		}
 		if !s.Accounts.IsOperator(tok) {
-			return failure.New(failure.Unauthenticated, "the bearer token is not the operator token")
+			err := failure.New(failure.Unauthenticated, "the bearer token is not the operator token")
+			s.authFailed(r, client, route, err, "") // no hint of an operator secret
+			return err
 		}
 		operator = true
 	}

@@ -158,6 +158,12 @@ func (h *harness) do(method, path, token string, body any) (int, map[string]any)
 
 func (h *harness) doRaw(method, path, token string, body any) (int, []byte, http.Header) {
 	h.t.Helper()
+	return h.doRawWith(method, path, token, body, nil)
+}
+
+// doRawWith is doRaw with extra request headers.
+func (h *harness) doRawWith(method, path, token string, body any, headers map[string]string) (int, []byte, http.Header) {
+	h.t.Helper()
 	var rd io.Reader
 	var reqBody []byte
 	if body != nil {
@@ -179,6 +185,9 @@ func (h *harness) doRaw(method, path, token string, body any) (int, []byte, http
 	req.Header.Set("Accept", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
