@@ -17,7 +17,7 @@ func (s *Server) userAdminRoutes() []route {
 			request: "UserAccessPatch", resp: map[int]string{200: "User"}, handle: s.patchUserAccess},
 		{method: "DELETE", path: "/api/v1/users/{email}", auth: authToken, admin: true,
 			summary: "Remove a user: the meetings they organize that have not started are cancelled (CANCEL to invitees, video meeting deleted), past ones are kept with the organizer shown as removed; their tokens and calendars are deleted",
-			resp: map[int]string{200: "UserRemoved"}, handle: s.removeUser},
+			resp:    map[int]string{200: "UserRemoved"}, handle: s.removeUser},
 		{method: "GET", path: "/api/v1/users/{email}/tokens", auth: authToken, admin: true, summary: "List a user's API tokens (without secrets)",
 			resp: map[int]string{200: "TokenList"}, handle: s.listUserTokens},
 		{method: "DELETE", path: "/api/v1/users/{email}/tokens", auth: authToken, admin: true, summary: "Revoke every API token of a user",
