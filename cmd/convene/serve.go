@@ -37,6 +37,9 @@ func loadConfig(name string, args []string, env environment) (*config.Config, in
 		fmt.Fprintf(env.stderr, "convene %s: %v\n", name, err)
 		return nil, 2
 	}
+	for _, n := range cfg.Notes {
+		fmt.Fprintf(env.stderr, "convene %s: warning: %s\n", name, n)
+	}
 	return cfg, 0
 }
 

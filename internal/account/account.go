@@ -34,6 +34,8 @@ type Service struct {
 	OperatorToken string           // empty: no operator
 	Now           func() time.Time // injected clock
 	Rand          io.Reader        // injected randomness (crypto/rand.Reader)
+	// Departures cancels a removed user's meetings; nil leaves them.
+	Departures Departures
 }
 
 // New returns a Service with the real clock and randomness.
@@ -129,6 +131,10 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	}
 	if err != nil {
 		return nil, fmt.Errorf("account: authenticate: %w", err)
+	}
+	if !u.Active() {
+		// Disabled by an admin: every token stops working at once.
+		return nil, failure.New(failure.Unauthenticated, "the bearer token's user is disabled; ask an admin of the account")
 	}
 	if now := s.Now(); now.Sub(t.LastUsed) > touchEvery {
 		if err := s.Store.TouchToken(ctx, t.ID, now.UTC()); err != nil {

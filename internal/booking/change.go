@@ -126,6 +126,9 @@ func (s *Service) changeError(err error) error {
 	if errors.Is(err, store.ErrOverlap) {
 		return failure.New(failure.Conflict, "the organizer already has a meeting at that time")
 	}
+	if errors.Is(err, store.ErrInactive) {
+		return inactiveOrganizer()
+	}
 	if _, ok := failure.As(err); ok {
 		return err
 	}

@@ -92,6 +92,9 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	if err != nil {
 		return nil, fmt.Errorf("booking: organizer: %w", err)
 	}
+	if !organizer.Active() {
+		return nil, inactiveOrganizer()
+	}
 	acct, err := s.Store.Account(ctx, p.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("booking: account: %w", err)
@@ -205,10 +208,19 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 		if errors.Is(err, store.ErrOverlap) {
 			return nil, failure.New(failure.Conflict, "the organizer already has a meeting at that time")
 		}
+		if errors.Is(err, store.ErrInactive) {
+			return nil, inactiveOrganizer()
+		}
 		return nil, fmt.Errorf("booking: book: %w", err)
 	}
 	s.Log.Info("meeting booked", "meeting", m.ID, "account", m.AccountID, "provider", m.VideoProvider, "occurrences", len(holds))
 	return m, nil
+}
+
+// inactiveOrganizer refuses a meeting to an organizer an admin disabled or
+// removed.
+func inactiveOrganizer() error {
+	return failure.New(failure.Forbidden, "the organizer is disabled or removed from the account and cannot organize new meetings")
 }
 
 // uniqueArgs makes an enqueue a no-op when the same job is pending.

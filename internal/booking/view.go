@@ -54,6 +54,9 @@ type OccurrenceView struct {
 type PersonView struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
+	// Removed: the organizer was removed from the account; the meeting is
+	// kept for the record.
+	Removed bool `json:"removed,omitempty"`
 }
 
 // AttendeeView is an invitee and their answer.
@@ -110,7 +113,7 @@ func (s *Service) view(ctx context.Context, p account.Principal, m *store.Meetin
 	if err != nil {
 		return nil, fmt.Errorf("booking: organizer of %s: %w", m.ID, err)
 	}
-	v.Organizer = PersonView{Email: org.Email, Name: org.Name}
+	v.Organizer = PersonView{Email: org.Email, Name: org.Name, Removed: !org.Removed.IsZero()}
 	for _, a := range m.Attendees {
 		v.Attendees = append(v.Attendees, AttendeeView{Email: a.Email, Name: a.Name, Response: a.Response})
 	}

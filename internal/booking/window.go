@@ -3,6 +3,7 @@ package booking
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -111,6 +112,9 @@ func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, 
 		m.Attendees = append(m.Attendees, store.Attendee{Email: a.Email, Name: a.Name, UserID: users[a.Email]})
 	}
 	if err := s.Store.CreateMeeting(ctx, m); err != nil {
+		if errors.Is(err, store.ErrInactive) {
+			return nil, inactiveOrganizer()
+		}
 		return nil, fmt.Errorf("booking: propose: %w", err)
 	}
 	s.Log.Info("meeting proposed", "meeting", m.ID, "options", len(opts))

@@ -34,6 +34,10 @@ var (
 // errUnchanged rolls back a transaction that would write nothing new.
 var errUnchanged = errors.New("unchanged")
 
+// errUserRemoved: the user was removed from the account; writes to their
+// built-in calendar, which is gone, change nothing.
+var errUserRemoved = fmt.Errorf("user removed: %w", errUnchanged)
+
 // ObjectName is the resource name Convene gives the object of a UID in a
 // built-in calendar: safe in a URL whatever the UID holds.
 func ObjectName(uid string) string {

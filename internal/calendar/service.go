@@ -154,6 +154,11 @@ func (s *Service) builtin(ctx context.Context, st store.Store, accountID, userID
 	if !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("calendar: load built-in calendar: %w", err)
 	}
+	// A removed user's calendars were deleted with them: a late write (a
+	// job cancelling their meetings) must not bring one back.
+	if u, err := st.User(ctx, accountID, userID); err == nil && !u.Removed.IsZero() {
+		return nil, errUserRemoved
+	}
 	now := s.now().UTC()
 	c = &store.Calendar{ID: id, AccountID: accountID, UserID: userID, Kind: store.CalendarBuiltin, Name: "Convene",
 		Created: now, Updated: now}

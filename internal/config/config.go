@@ -10,9 +10,11 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,6 +65,14 @@ type Config struct {
 	// only.
 	ZoomSandboxControls bool
 	zoomSandboxControls string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (CONVENE_TRUSTED_PROXIES); none: the socket's peer is the
+	// client, for limiting failed sign-ins and for logs.
+	TrustedProxies []netip.Prefix
+	trustedProxies string
+	// Notes say what EnsureDataDir changed about the data directory, or
+	// could not change, for the log.
+	Notes []string
 }
 
 // setting describes one setting: its flag and variable names, default and
@@ -93,6 +103,7 @@ var settings = []setting{
 	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
 	{"log-level", "CONVENE_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "CONVENE_LOG_FORMAT", "text", "text or json", false, func(c *Config) *string { return &c.LogFormat }},
+	{"trusted-proxies", "CONVENE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client (default none: the socket's peer)", false, func(c *Config) *string { return &c.trustedProxies }},
 	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that", false, func(c *Config) *string { return &c.jobTimeout }},
 }
 
@@ -244,6 +255,21 @@ func (c *Config) resolve() error {
 		return fmt.Errorf("CONVENE_JOB_TIMEOUT: %q is not a duration from 1s to 1h, e.g. 60s", c.jobTimeout)
 	}
 	c.JobTimeout = d
+	c.TrustedProxies = nil
+	for _, v := range strings.Split(c.trustedProxies, ",") {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				return fmt.Errorf("CONVENE_TRUSTED_PROXIES: %q is not an IP address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/24)", v)
+			}
+			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+	}
 	return nil
 }
 
@@ -284,11 +310,56 @@ func (c *Config) checkZoomSandbox() error {
 // Sandboxed reports whether Convene uses the built-in Zoom sandbox.
 func (c *Config) Sandboxed() bool { return c.ZoomAPIURL == Sandbox }
 
+// dataFiles are the files Convene keeps in the data directory, with their
+// companions (SQLite's WAL, shared-memory and journal files).
+var dataFiles = []string{"convene.db", "convene.db-wal", "convene.db-shm", "convene.db-journal", "secret.key", "zoom-sandbox.json"}
+
 // EnsureDataDir creates the data directory if needed and checks that it is
 // writable, so a bad setting fails at start rather than at the first write.
+//
+// The directory and Convene's files in it are for Convene's user only: a
+// new directory is created 0700 whatever the umask, and when it exists
+// already with group or other permissions, it is tightened to 0700 if it
+// is Convene's (owned by this user, holding nothing but Convene's files);
+// a directory shared with others (CONVENE_DATA_DIR=/var/lib, say) is left
+// as it is, with a note. Convene's files found group- or world-readable
+// (written by an earlier version) are made 0600. What it changed, or could
+// not, is added to c.Notes for the log.
 func (c *Config) EnsureDataDir() error {
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
 		return fmt.Errorf("CONVENE_DATA_DIR: cannot create %s: %v", c.DataDir, unwrapPath(err))
+	}
+	fi, err := os.Stat(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("CONVENE_DATA_DIR: %s: %v", c.DataDir, unwrapPath(err))
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		switch {
+		case !ownedByMe(fi):
+			c.note("data directory %s has mode %o and belongs to another user: Convene's files in it are 0600, but make it 0700 (chmod 700 %s)", c.DataDir, perm, c.DataDir)
+		case !onlyDataFiles(c.DataDir):
+			c.note("data directory %s has mode %o and holds other files than Convene's: left as it is; give Convene a directory of its own", c.DataDir, perm)
+		default:
+			if err := os.Chmod(c.DataDir, 0o700); err != nil {
+				return fmt.Errorf("CONVENE_DATA_DIR: cannot make %s private: %v", c.DataDir, unwrapPath(err))
+			}
+			c.note("data directory %s had mode %o: now 700", c.DataDir, perm)
+		}
+	}
+	for _, name := range dataFiles {
+		path := filepath.Join(c.DataDir, name)
+		fi, err := os.Stat(path)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if !ownedByMe(fi) {
+			c.note("%s has mode %o and belongs to another user: make it 600", path, fi.Mode().Perm())
+			continue
+		}
+		if err := os.Chmod(path, 0o600); err != nil {
+			return fmt.Errorf("CONVENE_DATA_DIR: cannot make %s private: %v", path, unwrapPath(err))
+		}
+		c.note("%s had mode %o: now 600", path, fi.Mode().Perm())
 	}
 	f, err := os.CreateTemp(c.DataDir, ".write-check-*")
 	if err != nil {
@@ -298,6 +369,26 @@ func (c *Config) EnsureDataDir() error {
 	f.Close()
 	os.Remove(name)
 	return nil
+}
+
+func (c *Config) note(format string, args ...any) {
+	c.Notes = append(c.Notes, fmt.Sprintf(format, args...))
+}
+
+// onlyDataFiles reports whether dir holds nothing but Convene's files (or
+// nothing at all).
+func onlyDataFiles(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if !slices.Contains(dataFiles, name) && !strings.HasPrefix(name, "zoom-sandbox.json.tmp") && !strings.HasPrefix(name, ".write-check-") {
+			return false
+		}
+	}
+	return true
 }
 
 func unwrapPath(err error) error {

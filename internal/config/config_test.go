@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/convene/convene/internal/zoomsandbox"
@@ -205,5 +206,87 @@ func TestSandboxControlsSetting(t *testing.T) {
 	}
 	if c, err := load(t, []string{"--zoom-sandbox-controls=off"}, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"}); err != nil || c.ZoomSandboxControls {
 		t.Errorf("the flag does not win: %v", err)
+	}
+}
+
+// TestDataDirIsPrivate: with umask 022, a new data directory is 0700, and a
+// pre-existing 0755 one that holds only Convene's files (some left 0644 by
+// an earlier version) is tightened, with notes saying so; a directory with
+// other files in it is left alone, with a note.
+func TestDataDirIsPrivate(t *testing.T) {
+	old := syscall.Umask(0o022)
+	defer syscall.Umask(old)
+	mode := func(p string) os.FileMode {
+		t.Helper()
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Mode().Perm()
+	}
+	fresh := &Config{DataDir: filepath.Join(t.TempDir(), "new")}
+	if err := fresh.EnsureDataDir(); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(fresh.DataDir); m != 0o700 || len(fresh.Notes) != 0 {
+		t.Errorf("new data dir: mode %o, notes %v", m, fresh.Notes)
+	}
+
+	dir := filepath.Join(t.TempDir(), "old")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"convene.db", "secret.key", "zoom-sandbox.json"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &Config{DataDir: dir}
+	if err := c.EnsureDataDir(); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(dir); m != 0o700 {
+		t.Errorf("existing 0755 data dir: mode %o, want 700", m)
+	}
+	for _, f := range []string{"convene.db", "secret.key", "zoom-sandbox.json"} {
+		if m := mode(filepath.Join(dir, f)); m != 0o600 {
+			t.Errorf("%s: mode %o, want 600", f, m)
+		}
+	}
+	if len(c.Notes) != 4 || !strings.Contains(c.Notes[0], "now 700") {
+		t.Errorf("notes = %q", c.Notes)
+	}
+
+	shared := filepath.Join(t.TempDir(), "shared")
+	if err := os.Mkdir(shared, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(shared, "someone-else.conf"), nil, 0o644)
+	c = &Config{DataDir: shared}
+	if err := c.EnsureDataDir(); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(shared); m != 0o755 || len(c.Notes) != 1 || !strings.Contains(c.Notes[0], "other files") {
+		t.Errorf("shared dir: mode %o, notes %q", m, c.Notes)
+	}
+}
+
+func TestTrustedProxies(t *testing.T) {
+	c, err := load(t, nil, map[string]string{"CONVENE_TRUSTED_PROXIES": " 10.0.0.5, 192.168.0.0/16 ,::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxies {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.5/32 192.168.0.0/16 ::1/128" {
+		t.Errorf("trusted proxies = %v", got)
+	}
+	if c, _ := load(t, nil, nil); len(c.TrustedProxies) != 0 {
+		t.Errorf("default trusted proxies = %v", c.TrustedProxies)
+	}
+	if _, err := load(t, nil, map[string]string{"CONVENE_TRUSTED_PROXIES": "10.0.0.5,proxy.example"}); err == nil || !strings.Contains(err.Error(), `"proxy.example"`) {
+		t.Errorf("bad proxy: %v", err)
 	}
 }

@@ -54,7 +54,8 @@ func New(key []byte) (*Box, error) {
 
 // LoadKey returns the data key: decoded from encoded when it is set
 // (CONVENE_SECRET_KEY), else read from dataDir/secret.key, which is created
-// with a new random key (mode 0600) when missing.
+// with a new random key (mode 0600) when missing and made 0600 when found
+// readable by others.
 func LoadKey(encoded, dataDir string) ([]byte, error) {
 	if encoded != "" {
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(encoded))
@@ -66,6 +67,12 @@ func LoadKey(encoded, dataDir string) ([]byte, error) {
 	path := filepath.Join(dataDir, KeyFile)
 	b, err := os.ReadFile(path)
 	if err == nil {
+		// A key an earlier version or a restore left readable by others
+		// is made the owner's only (config.EnsureDataDir notes what it
+		// cannot change).
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			os.Chmod(path, 0o600)
+		}
 		key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("%s: not a base64 32-byte key; restore it from a backup (sealed tokens need it)", path)

@@ -24,6 +24,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/authlimit"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
@@ -117,11 +118,16 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		meetings.Mail = client
 	}
 	marketplace.Notify = meetings.NotifyAdmins
+	accounts.Departures = meetings // a removed user's meetings are cancelled
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
 	mounts := map[string]http.Handler{}
+	// One count of failed sign-ins per client address for the API, the
+	// operator token and CalDAV.
+	authLimit := authlimit.New(authlimit.Options{TrustedProxies: cfg.TrustedProxies})
 	// CalDAV (RFC 4791) at /dav/, found from /.well-known/caldav (RFC 6764).
 	dav := davserver.New(cals, accounts, "/dav", log.With("component", "caldav"))
+	dav.Limit = authLimit
 	mounts["dav"], mounts[".well-known/caldav"] = dav, dav.WellKnown()
 	if cfg.Sandboxed() {
 		// The built-in Zoom sandbox, mounted on our own listener; Convene
@@ -174,6 +180,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		ZoomMeetings:      meetings,
 		ZoomWebhookSecret: cfg.ZoomWebhookSecret,
 		Mounts:            mounts,
+		AuthLimit:         authLimit,
 		Log:               log,
 		Version:           opts.Version,
 		Health: func(ctx context.Context) error {

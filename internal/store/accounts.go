@@ -58,16 +58,24 @@ func jsonOr(b []byte) string {
 const userColumns = `id, account_id, email, name, role, timezone, language, working_hours, default_duration,
 	video_provider, buffer_before, buffer_after, min_notice, created_ms`
 
+// userSelect is userColumns and the access columns, as scanUser reads them.
+const userSelect = userColumns + `, disabled_ms, removed_ms, removed_email`
+
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
-	var wh string
-	var created int64
+	var wh, removedEmail string
+	var created, disabled, removed int64
 	err := row.Scan(&u.ID, &u.AccountID, &u.Email, &u.Name, &u.Role, &u.TimeZone, &u.Language, &wh,
-		&u.DefaultDuration, &u.VideoProvider, &u.BufferBefore, &u.BufferAfter, &u.MinNotice, &created)
+		&u.DefaultDuration, &u.VideoProvider, &u.BufferBefore, &u.BufferAfter, &u.MinNotice, &created,
+		&disabled, &removed, &removedEmail)
 	if err != nil {
 		return nil, err
 	}
 	u.WorkingHours, u.Created = []byte(wh), fromMS(created)
+	u.Disabled, u.Removed = fromMS(disabled), fromMS(removed)
+	if removed != 0 {
+		u.Email = removedEmail // the column holds the placeholder
+	}
 	return &u, nil
 }
 
@@ -83,28 +91,28 @@ func (db *DB) CreateUser(ctx context.Context, u *User) error {
 
 // User implements Users.
 func (db *DB) User(ctx context.Context, accountID, id string) (*User, error) {
-	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userSelect+` FROM users
 		WHERE account_id = $1 AND id = $2`, accountID, id))
 	return u, db.wrap(err, "load user %s", id)
 }
 
 // UserByEmail implements Users.
 func (db *DB) UserByEmail(ctx context.Context, accountID, email string) (*User, error) {
-	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userSelect+` FROM users
 		WHERE account_id = $1 AND email = $2`, accountID, strings.ToLower(email)))
 	return u, db.wrap(err, "load user %s", email)
 }
 
 // FindUserByEmail implements Users.
 func (db *DB) FindUserByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE email = $1`,
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userSelect+` FROM users WHERE email = $1`,
 		strings.ToLower(email)))
 	return u, db.wrap(err, "find user %s", email)
 }
 
 // Users implements Users.
 func (db *DB) Users(ctx context.Context, accountID string) ([]User, error) {
-	rows, err := db.r().QueryContext(ctx, `SELECT `+userColumns+` FROM users WHERE account_id = $1 ORDER BY email`, accountID)
+	rows, err := db.r().QueryContext(ctx, `SELECT `+userSelect+` FROM users WHERE account_id = $1 AND removed_ms = 0 ORDER BY email`, accountID)
 	if err != nil {
 		return nil, db.wrap(err, "list users")
 	}

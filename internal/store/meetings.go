@@ -150,16 +150,25 @@ func orEmpty(b []byte, empty string) string {
 	return string(b)
 }
 
-// CreateMeeting implements Meetings; it stores the attendees too.
+// CreateMeeting implements Meetings; it stores the attendees too. The
+// organizer must be an active user of the account (ErrInactive): checked
+// in the same statement, so a user disabled or removed meanwhile cannot
+// slip a meeting in.
 func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
-	_, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+	res, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27
+		WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $2 AND id = $3 AND disabled_ms = 0 AND removed_ms = 0)`,
 		m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
 		m.TimeZone, m.Duration, m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"),
 		string(m.Video), m.VideoID, m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf,
 		string(m.Previous), ms(m.Created), ms(m.Updated))
 	if err != nil {
 		return db.wrap(err, "create meeting %s", m.ID)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return db.wrap(err, "create meeting %s", m.ID)
+	} else if n == 0 {
+		return fmt.Errorf("store: create meeting %s: organizer %s: %w", m.ID, m.OrganizerID, ErrInactive)
 	}
 	return db.SetAttendees(ctx, m.AccountID, m.ID, m.Attendees)
 }

@@ -50,6 +50,9 @@ func openSQLite(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("store: sqlite: %w", err)
 		}
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, fmt.Errorf("store: sqlite: %w", err)
+	}
 	// busy_timeout first: the other pragmas may need the lock.
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_pragma=mmap_size(268435456)&_pragma=cache_size(-16000)"
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + pragmas
@@ -73,4 +76,36 @@ func openSQLite(path string, opts Options) (*DB, error) {
 			return errors.Join(read.Close(), write.Close())
 		},
 	}, nil
+}
+
+// privateFiles makes the database readable by its owner only, whatever the
+// umask: it creates the file with mode 0600 before SQLite opens it (SQLite
+// gives its WAL, shared-memory and journal files the mode of the database
+// file), and tightens a database, WAL, shared-memory or journal file an
+// earlier version left group- or world-readable.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		if err := f.Close(); err != nil {
+			return err
+		}
+	case !errors.Is(err, os.ErrExist):
+		return err
+	}
+	for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
+		fi, err := os.Stat(path + suffix)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path+suffix, 0o600); err != nil {
+				return fmt.Errorf("make %s private: %w", path+suffix, err)
+			}
+		}
+	}
+	return nil
 }

@@ -27,6 +27,9 @@ var (
 	ErrConflict = errors.New("already exists")
 	// ErrOverlap: a time hold overlaps another hold of the same organizer.
 	ErrOverlap = errors.New("overlaps an existing hold")
+	// ErrInactive: the user is disabled or removed (a meeting cannot get
+	// them as its organizer).
+	ErrInactive = errors.New("user is disabled or removed")
 )
 
 // Role is what a user may do in their account.
@@ -72,7 +75,18 @@ type User struct {
 	BufferAfter     int    // minutes
 	MinNotice       int    // minutes
 	Created         time.Time
+	// Disabled is when an admin disabled the user (zero: active). A
+	// disabled user's tokens and CalDAV credentials stop working and they
+	// cannot organize new meetings; everything else of theirs stays.
+	Disabled time.Time
+	// Removed is when an admin removed the user (zero: present). The row
+	// stays as a tombstone for the meetings kept for the record: Email is
+	// still their address, but no lookup by address finds them any more.
+	Removed time.Time
 }
+
+// Active reports whether the user is neither disabled nor removed.
+func (u *User) Active() bool { return u.Disabled.IsZero() && u.Removed.IsZero() }
 
 // Token is an API token. Only its SHA-256 hash is stored.
 type Token struct {
@@ -115,11 +129,27 @@ type Users interface {
 	// FindUserByEmail finds a user of any account by address: for
 	// authenticating mail senders and CalDAV clients.
 	FindUserByEmail(ctx context.Context, email string) (*User, error)
+	// Users lists an account's users, removed ones excepted.
 	Users(ctx context.Context, accountID string) ([]User, error)
 	UpdateUser(ctx context.Context, u *User) error
 	// CountUsersInDomain counts the users of an account whose address is in
 	// domain.
 	CountUsersInDomain(ctx context.Context, accountID, domain string) (int, error)
+	// SetUserAccess sets a user's role and when they were disabled (zero:
+	// enabled).
+	SetUserAccess(ctx context.Context, accountID, id string, role Role, disabled time.Time) error
+	// CountActiveOwners counts the owners of an account who are neither
+	// disabled nor removed.
+	CountActiveOwners(ctx context.Context, accountID string) (int, error)
+	// RemoveUser turns a user into a tombstone (see User.Removed): it frees
+	// their address and makes them a disabled member.
+	RemoveUser(ctx context.Context, accountID, id string, at time.Time) error
+	// ForgetAttendeeUser unlinks a user from the meetings they attend: they
+	// stay invited by address, as an external guest would be.
+	ForgetAttendeeUser(ctx context.Context, accountID, userID string) error
+	// DeleteUserCalendars deletes a user's calendars (built-in and
+	// sources) with their objects.
+	DeleteUserCalendars(ctx context.Context, accountID, userID string) error
 }
 
 // Tokens stores API tokens.
@@ -129,6 +159,8 @@ type Tokens interface {
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
 	Tokens(ctx context.Context, accountID, userID string) ([]Token, error)
 	DeleteToken(ctx context.Context, accountID, userID, id string) error
+	// DeleteUserTokens revokes every token of a user and returns how many.
+	DeleteUserTokens(ctx context.Context, accountID, userID string) (int, error)
 	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 
@@ -158,6 +190,10 @@ type Store interface {
 	// back otherwise. Inside fn, use the Store it is given. On SQLite the
 	// transaction holds the write lock from its start.
 	Tx(ctx context.Context, fn func(Store) error) error
+	// LockKey takes a lock named by key until the transaction ends (on
+	// SQLite the write transaction is already exclusive); outside a
+	// transaction it does nothing.
+	LockKey(ctx context.Context, key string) error
 	// Engine names the database engine: "sqlite" or "postgres".
 	Engine() string
 	Close() error

@@ -18,12 +18,12 @@ func FuzzDecodeJSON(f *testing.F) {
 		`{"email":"x@y.z","working_hours":{"mon":[["09:00","17:00"]]}}`,
 		`{"working_hours":{"mon":[["25:00","17:00"]]}}`,
 		`{"timezone":null}`, `{"subject":"x","start_time":"2030-01-01T10:00","recurrence":{"rrule":"FREQ=WEEKLY"}}`,
-		`{"attendees":[{"email":"a@b.c","name":"A"}],"settings":{"mute_upon_entry":true}}`, `{"scope":"this","occurrence":"1"}`, `[]`, `"x"`, `{"a":1}{`, `{"buffers":{"before":"5"}}`, "\xff",
+		`{"attendees":[{"email":"a@b.c","name":"A"}],"settings":{"mute_upon_entry":true}}`, `{"scope":"this","occurrence":"1"}`, `{"role":"owner","disabled":true}`, `{"disabled":"yes"}`, `[]`, `"x"`, `{"a":1}{`, `{"buffers":{"before":"5"}}`, "\xff",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		for _, v := range []any{&account.SetupInput{}, &account.NewUser{}, &account.UserPatch{}, &booking.Request{}, &booking.Change{}} {
+		for _, v := range []any{&account.SetupInput{}, &account.NewUser{}, &account.UserPatch{}, &account.AccessPatch{}, &booking.Request{}, &booking.Change{}} {
 			r := httptest.NewRequest("POST", "/", strings.NewReader(body))
 			w := httptest.NewRecorder()
 			err := decodeJSON(w, r, v)

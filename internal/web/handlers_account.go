@@ -31,8 +31,15 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) error {
 	}
 	operator := false
 	if tok := bearer(r); tok != "" {
+		const route = "POST /api/v1/setup"
+		client, err := s.allowAttempt(r, route)
+		if err != nil {
+			return err
+		}
 		if !s.Accounts.IsOperator(tok) {
-			return failure.New(failure.Unauthenticated, "the bearer token is not the operator token")
+			err := failure.New(failure.Unauthenticated, "the bearer token is not the operator token")
+			s.authFailed(r, client, route, err, "") // no hint of an operator secret
+			return err
 		}
 		operator = true
 	}
@@ -58,6 +65,8 @@ type userView struct {
 	Buffers         account.Buffers `json:"buffers"`
 	MinNotice       int             `json:"min_notice"`
 	Created         time.Time       `json:"created_at"`
+	Disabled        bool            `json:"disabled"`
+	DisabledAt      *time.Time      `json:"disabled_at,omitempty"`
 }
 
 // views turns stored rows into their JSON forms.
@@ -83,7 +92,16 @@ func (b rawJSON) MarshalJSON() ([]byte, error) {
 func viewUser(u *store.User) userView {
 	return userView{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, TimeZone: u.TimeZone, Language: u.Language,
 		WorkingHours: rawJSON(u.WorkingHours), DefaultDuration: u.DefaultDuration, VideoProvider: u.VideoProvider,
-		Buffers: account.Buffers{Before: u.BufferBefore, After: u.BufferAfter}, MinNotice: u.MinNotice, Created: u.Created}
+		Buffers: account.Buffers{Before: u.BufferBefore, After: u.BufferAfter}, MinNotice: u.MinNotice, Created: u.Created,
+		Disabled: !u.Disabled.IsZero(), DisabledAt: timePtr(u.Disabled)}
+}
+
+// timePtr returns &t, or nil for the zero time (omitted from JSON).
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) error {

@@ -41,6 +41,7 @@ var isolationBodies = map[string]func(b tenant) string{
 			"DTSTART:20310106T100000Z\r\nDTEND:20310106T110000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	},
 	"POST /api/v1/users/{email}/calendars": func(b tenant) string { return `{"kind":"ics","url":"https://calendar.example/pwned.ics"}` },
+	"PATCH /api/v1/users/{email}":          func(b tenant) string { return `{"role":"admin","disabled":true}` },
 }
 
 // TestAccountIsolationEveryRoute sends, with the tokens of account A (its
@@ -77,7 +78,8 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				"calendar": calendar.BuiltinID(b.memberID),
 			}
 			// {id} names a token, a meeting or a mail, by route.
-			idFor := map[string]string{"/api/v1/tokens/": bTokens[0].ID, "/api/v1/meetings/": bMeeting, "/api/v1/outbox/": bMails[0].ID}
+			idFor := map[string]string{"/api/v1/tokens/": bTokens[0].ID, "/api/v1/meetings/": bMeeting, "/api/v1/outbox/": bMails[0].ID,
+				"/api/v1/users/": bTokens[0].ID}
 			secrets := []string{b.accountID, b.ownerID, b.memberID, b.owner, b.member, b.memberEmail, "owner@" + b.domain, bTokens[0].ID,
 				bMeeting, "B's secret plan", bMails[0].ID}
 			// B's member has a calendar with an event of their own.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -83,8 +84,10 @@ func TestOpenAPIMatchesServedRoutes(t *testing.T) {
 				if status == 405 || (status == 404 && bytes.Contains(raw, []byte("no route"))) {
 					t.Errorf("%s %s is documented but not served (%d)", m, path, status)
 				}
-			} else if status != 405 {
-				// Not documented: the mux must refuse the method.
+			} else if status != 405 && !documentedAs(doc, m, concrete) {
+				// Not documented: the mux must refuse the method, unless
+				// another documented path takes the request (DELETE
+				// /api/v1/users/me is DELETE /api/v1/users/{email}).
 				t.Errorf("%s %s is served (%d) but not documented", m, path, status)
 			}
 		}
@@ -106,6 +109,20 @@ func TestOpenAPIMatchesServedRoutes(t *testing.T) {
 			t.Errorf("GET %s: %d, want the no-route 404", p, status)
 		}
 	}
+}
+
+// documentedAs reports whether a documented operation of another path
+// template takes method on path (kin-openapi's router stops at the first
+// template that matches the path, whatever the method).
+func documentedAs(doc *openapi3.T, method, path string) bool {
+	for tmpl, item := range doc.Paths.Map() {
+		quoted := regexp.QuoteMeta(pathParam.ReplaceAllString(tmpl, "PARAM"))
+		re := regexp.MustCompile("^" + strings.ReplaceAll(quoted, "PARAM", "[^/]+") + "$")
+		if item.GetOperation(method) != nil && re.MatchString(path) {
+			return true
+		}
+	}
+	return false
 }
 
 func TestResponsesMatchOpenAPI(t *testing.T) {
@@ -133,6 +150,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	m := h.expect("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "Spec", "start_time": "2030-08-06T10:00", "timezone": "Europe/Paris",
 		"duration": 30, "attendees": []map[string]string{{"email": "owner@acme.test"}}}, 201)
 	id := m["id"].(string)
+	// The first invitations go out before the change (a change made
+	// earlier replaces them, and the count below would differ).
+	h.mailsOf(a.accountID, id, 2)
 	h.do("GET", "/api/v1/meetings/"+id, a.member, nil)
 	h.do("GET", "/api/v1/meetings/"+id, a.owner, nil)
 	h.do("GET", "/api/v1/meetings?from=2030-08-01T00:00:00Z&to=2030-08-31T00:00:00Z", a.member, nil)

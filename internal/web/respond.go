@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/convene/convene/internal/authlimit"
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
@@ -58,6 +59,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers err as an RFC 9457 problem document. Internal errors
 // are logged with the request ID and answered without their detail.
 func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	var th *throttled
+	if errors.As(err, &th) {
+		w.Header().Set("Retry-After", authlimit.RetryAfter(th.wait))
+		w.Header().Set("Content-Type", "application/problem+json")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusTooManyRequests)
+		json.NewEncoder(w).Encode(map[string]any{"type": problemBase + "too-many-requests", "title": "Too many failed sign-ins",
+			"status": http.StatusTooManyRequests, "detail": th.Error(), "instance": "urn:convene:request:" + requestID(r.Context())})
+		return
+	}
 	fe, ok := failure.As(err)
 	if !ok {
 		fe = &failure.Error{Kind: failure.Internal, Err: err}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/authlimit"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
@@ -50,6 +52,11 @@ type Server struct {
 	Mounts map[string]http.Handler
 	// Version is reported by /healthz.
 	Version string
+	// AuthLimit counts failed authentications (API tokens, the operator
+	// token) per client address and refuses further attempts from an
+	// address that failed too often; nil: a Limiter with its defaults.
+	// Share it with the CalDAV handler so both count together.
+	AuthLimit *authlimit.Limiter
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -64,6 +71,9 @@ func (s *Server) Handler() http.Handler {
 	}
 	if s.Now == nil {
 		s.Now = time.Now
+	}
+	if s.AuthLimit == nil {
+		s.AuthLimit = authlimit.New(authlimit.Options{})
 	}
 	s.registry = prometheus.NewRegistry()
 	s.registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -127,7 +137,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 func (s *Server) wrap(rt route) http.Handler {
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if rt.auth == authToken {
-			p, err := s.authenticate(r)
+			p, err := s.authenticate(r, rt.method+" "+rt.path)
 			if err != nil {
 				writeError(w, r, s.Log, err)
 				return
@@ -149,8 +159,8 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(sw, r)
 		d := time.Since(start)
-		method := r.Method
-		s.requests.WithLabelValues(method, route, strconv.Itoa(sw.status)).Inc()
+		method := methodLabel(r.Method)
+		s.requests.WithLabelValues(method, route, statusLabel(sw.status)).Inc()
 		s.duration.WithLabelValues(method, route).Observe(d.Seconds())
 		level := slog.LevelDebug
 		if sw.status >= 500 {
@@ -159,6 +169,51 @@ func (s *Server) observe(route string, h http.Handler) http.Handler {
 		s.Log.Log(r.Context(), level, "http", "request_id", requestID(r.Context()), "method", method,
 			"route", route, "status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
+}
+
+// Every label of every series takes its value from a closed set, so that
+// requests cannot grow the metrics without bound: the route is a pattern of
+// the route table, a mount's prefix or "unmatched"; the method and the
+// status fold what they do not know into "other".
+
+// knownMethods are the methods Convene serves: the API's, and the WebDAV
+// methods of the CalDAV mount (RFC 4918 §9, RFC 3253 §3.6 REPORT, RFC 4791
+// §5.3.1 MKCALENDAR).
+var knownMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "OPTIONS": true,
+	"PROPFIND": true, "PROPPATCH": true, "REPORT": true, "MKCOL": true, "MKCALENDAR": true,
+	"COPY": true, "MOVE": true, "LOCK": true, "UNLOCK": true,
+}
+
+// methodLabel is the method as a metric label: itself when known, "other"
+// for any made-up one.
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
+}
+
+// knownStatuses are the codes the API and its mounts answer (CalDAV's
+// 207, 412, 423, 507 among them), kept exact in the metrics.
+var knownStatuses = map[int]bool{
+	200: true, 201: true, 202: true, 204: true, 207: true,
+	301: true, 302: true, 303: true, 304: true, 307: true, 308: true,
+	400: true, 401: true, 403: true, 404: true, 405: true, 406: true, 408: true, 409: true, 410: true, 411: true,
+	412: true, 413: true, 414: true, 415: true, 416: true, 422: true, 423: true, 424: true, 429: true, 431: true,
+	500: true, 501: true, 502: true, 503: true, 504: true, 507: true,
+}
+
+// statusLabel is the status as a metric label: the code when it is one of
+// knownStatuses, else its class ("2xx"…"5xx"), else "other".
+func statusLabel(code int) string {
+	switch {
+	case knownStatuses[code]:
+		return strconv.Itoa(code)
+	case code >= 100 && code < 600:
+		return strconv.Itoa(code/100) + "xx"
+	}
+	return "other"
 }
 
 // statusWriter remembers the status code written.
@@ -242,10 +297,56 @@ func bearer(r *http.Request) string {
 	return strings.TrimSpace(tok)
 }
 
-func (s *Server) authenticate(r *http.Request) (*account.Principal, error) {
+// authenticate returns the principal of the request's API token. A client
+// address that failed too often is refused before its token is looked at
+// (429); a wrong token is counted against its address and logged.
+func (s *Server) authenticate(r *http.Request, route string) (*account.Principal, error) {
 	tok := bearer(r)
 	if tok == "" {
+		// Nothing presented, nothing guessed: not counted.
 		return nil, failure.New(failure.Unauthenticated, "send an API token as Authorization: Bearer TOKEN")
 	}
-	return s.Accounts.Authenticate(r.Context(), tok)
+	client, err := s.allowAttempt(r, route)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.Accounts.Authenticate(r.Context(), tok)
+	if err != nil && failure.KindOf(err) == failure.Unauthenticated {
+		s.authFailed(r, client, route, err, authlimit.SecretHint(tok))
+	}
+	return p, err
+}
+
+// allowAttempt returns the request's client address, or a throttled error
+// when that address failed to authenticate too often.
+func (s *Server) allowAttempt(r *http.Request, route string) (netip.Addr, error) {
+	client := s.AuthLimit.Client(r)
+	if wait := s.AuthLimit.Wait(client); wait > 0 {
+		s.Log.Debug("authentication refused: too many failures", "request_id", requestID(r.Context()), "client", client.String(), "route", route)
+		return client, &throttled{wait: wait}
+	}
+	return client, nil
+}
+
+// authFailed counts a failed authentication against the client's address
+// and logs it at WARN: the address, the route, why, and at most a hint of
+// the secret presented (authlimit.SecretHint), never the secret.
+func (s *Server) authFailed(r *http.Request, client netip.Addr, route string, why error, hint string) {
+	s.AuthLimit.Fail(client)
+	attrs := []any{"request_id", requestID(r.Context()), "client", client.String(), "route", route}
+	if fe, ok := failure.As(why); ok {
+		attrs = append(attrs, "reason", fe.Detail)
+	}
+	if hint != "" {
+		attrs = append(attrs, "token", hint)
+	}
+	s.Log.Warn("authentication failed", attrs...)
+}
+
+// throttled answers a client address that failed to authenticate too
+// often: 429 with Retry-After (RFC 6585 §4).
+type throttled struct{ wait time.Duration }
+
+func (e *throttled) Error() string {
+	return "too many failed authentications from this address; retry in " + authlimit.RetryAfter(e.wait) + " s"
 }

@@ -89,6 +89,7 @@ func newHarness(t *testing.T, engine string) *harness {
 	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box, Calendars: cals,
 		Composer: booking.InviteComposer{Now: time.Now}, Log: log, Now: time.Now}
 	h.apps.Notify = h.booking.NotifyAdmins
+	accounts.Departures = h.booking
 	h.booking.Register(h.queue)
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -159,6 +160,12 @@ func (h *harness) do(method, path, token string, body any) (int, map[string]any)
 
 func (h *harness) doRaw(method, path, token string, body any) (int, []byte, http.Header) {
 	h.t.Helper()
+	return h.doRawWith(method, path, token, body, nil)
+}
+
+// doRawWith is doRaw with extra request headers.
+func (h *harness) doRawWith(method, path, token string, body any, headers map[string]string) (int, []byte, http.Header) {
+	h.t.Helper()
 	var rd io.Reader
 	var reqBody []byte
 	if body != nil {
@@ -180,6 +187,9 @@ func (h *harness) doRaw(method, path, token string, body any) (int, []byte, http
 	req.Header.Set("Accept", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

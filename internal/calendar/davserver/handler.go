@@ -34,6 +34,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"path"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ import (
 	"github.com/emersion/go-webdav/caldav"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/authlimit"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
@@ -64,6 +66,10 @@ type Handler struct {
 	// Prefix is the mount point, "/dav" by default.
 	Prefix string
 	Log    *slog.Logger
+	// Limit counts failed sign-ins per client address and refuses an
+	// address that failed too often (429, before any check); nil: no
+	// limit. Share the web API's, so both count together.
+	Limit *authlimit.Limiter
 
 	dav *caldav.Handler
 }
@@ -190,7 +196,27 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*request
 	}
 	user, pass, ok := r.BasicAuth()
 	if !ok {
+		// Nothing presented (clients ask first without credentials):
+		// not a failure.
 		return deny("sign in with your e-mail address and a Convene API token")
+	}
+	var client netip.Addr
+	if h.Limit != nil {
+		client = h.Limit.Client(r)
+		if wait := h.Limit.Wait(client); wait > 0 {
+			w.Header().Set("Retry-After", authlimit.RetryAfter(wait))
+			http.Error(w, "too many failed sign-ins from your address; try again later", http.StatusTooManyRequests)
+			return nil, false
+		}
+	}
+	failed := func(msg string) (*request, bool) {
+		// The address, what failed and a hint of the token at most;
+		// never the password.
+		if h.Limit != nil {
+			h.Limit.Fail(client)
+		}
+		h.Log.Warn("caldav: authentication failed", "client", client.String(), "reason", msg, "token", authlimit.SecretHint(pass))
+		return deny(msg)
 	}
 	p, err := h.Auth.Authenticate(r.Context(), pass)
 	if err != nil {
@@ -199,10 +225,10 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request) (*request
 			http.Error(w, "cannot check the credentials now", http.StatusServiceUnavailable)
 			return nil, false
 		}
-		return deny("the API token is unknown or revoked")
+		return failed("the API token is unknown, revoked or its user disabled")
 	}
 	if !strings.EqualFold(strings.TrimSpace(user), p.Email) {
-		return deny("the API token is not the token of this address")
+		return failed("the API token is not the token of this address")
 	}
 	st := h.Calendars.Store()
 	u, err := st.User(r.Context(), p.AccountID, p.UserID)
