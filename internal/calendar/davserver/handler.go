@@ -52,10 +52,6 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, secret string) (*account.Principal, error)
 }
 
-// maxRequestBody bounds PROPFIND and REPORT bodies (a multiget of a few
-// thousand hrefs fits).
-const maxRequestBody = 4 << 20
-
 // Handler serves CalDAV. Mount it at Prefix; it expects paths that still
 // carry the prefix or have had exactly it stripped.
 type Handler struct {
@@ -64,6 +60,8 @@ type Handler struct {
 	// Prefix is the mount point, "/dav" by default.
 	Prefix string
 	Log    *slog.Logger
+	// Limits bound each REPORT; zero values take the defaults.
+	Limits ReportLimits
 
 	dav *caldav.Handler
 }
@@ -75,6 +73,7 @@ func New(cals *calendar.Service, auth Authenticator, prefix string, log *slog.Lo
 	}
 	prefix = "/" + strings.Trim(prefix, "/")
 	h := &Handler{Calendars: cals, Auth: auth, Prefix: prefix, Log: log}
+	h.Limits.defaults()
 	h.dav = &caldav.Handler{Backend: &backend{h: h}, Prefix: prefix}
 	return h
 }
@@ -175,6 +174,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "PROPPATCH":
 		h.proppatch(w, r, rq)
 		return
+	case http.MethodOptions:
+	default:
+		// MKCOL, MKCALENDAR, MOVE, COPY…: go-webdav decodes what XML
+		// they carry, bounded here first.
+		body, ok := readXMLBody(w, r, r.Method)
+		if !ok {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	h.dav.ServeHTTP(w, r)
 }

@@ -23,9 +23,8 @@ var extraProps = []xml.Name{nameGetCTag, nameSyncToken, nameSupportedReports, na
 // request names one of extraProps, it rewrites go-webdav's multistatus to
 // add them.
 func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(body) > maxRequestBody {
-		http.Error(w, "the PROPFIND body is unreadable or too large", http.StatusBadRequest)
+	body, ok := readXMLBody(w, r, "PROPFIND")
+	if !ok {
 		return
 	}
 	var wanted []xml.Name
@@ -135,9 +134,8 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) 
 // an order): a multistatus that refuses each property with 403, since the
 // calendar's properties are Convene's. Clients take the refusal and go on.
 func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, rq *request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(body) > maxRequestBody {
-		http.Error(w, "the PROPPATCH body is unreadable or too large", http.StatusBadRequest)
+	body, ok := readXMLBody(w, r, "PROPPATCH")
+	if !ok {
 		return
 	}
 	var pu struct {
