@@ -136,6 +136,9 @@ type Calendars interface {
 	CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error)
 	// CalendarObjectCounts counts the objects of some calendars.
 	CalendarObjectCounts(ctx context.Context, accountID string, calendarIDs []string) (map[string]int, error)
+	// CalendarUsage returns the objects of a calendar and the bytes of
+	// their data (a user's quota, counted on their built-in calendar).
+	CalendarUsage(ctx context.Context, accountID, calendarID string) (CalendarUsage, error)
 	// CalendarObjects lists a calendar's objects by name, with their data
 	// when withData.
 	CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error)
@@ -382,6 +385,20 @@ func (db *DB) CalendarObjectCounts(ctx context.Context, accountID string, calend
 	return out, db.wrap(rows.Err(), "count calendar objects")
 }
 
+// CalendarUsage is what a calendar holds: its objects and their bytes.
+type CalendarUsage struct {
+	Objects int
+	Bytes   int64
+}
+
+// CalendarUsage implements Calendars.
+func (db *DB) CalendarUsage(ctx context.Context, accountID, calendarID string) (CalendarUsage, error) {
+	var u CalendarUsage
+	err := db.r().QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID).Scan(&u.Objects, &u.Bytes)
+	return u, db.wrap(err, "calendar usage %s", calendarID)
+}
+
 // CalendarObjects implements Calendars.
 func (db *DB) CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error) {
 	cols := objectColumns
@@ -511,13 +528,13 @@ func (db *DB) BusyObjectsInRange(ctx context.Context, accountID string, calendar
 // PutCalendarObject implements Calendars.
 func (db *DB) PutCalendarObject(ctx context.Context, o *CalendarObject) error {
 	return db.InTx(ctx, func(tx *DB) error {
-		_, err := tx.w().ExecContext(ctx, `INSERT INTO calendar_objects (`+objectColumns+`, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		_, err := tx.w().ExecContext(ctx, `INSERT INTO calendar_objects (`+objectColumns+`, data, size)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (calendar_id, name) DO UPDATE SET uid = $4, origin = $5, etag = $6, remote_etag = $7,
-				start_ms = $8, end_ms = $9, busy = $10, seq = $11, modified_ms = $12, data = $13
+				start_ms = $8, end_ms = $9, busy = $10, seq = $11, modified_ms = $12, data = $13, size = $14
 			WHERE calendar_objects.account_id = $1`,
 			o.AccountID, o.CalendarID, o.Name, o.UID, o.Origin, o.ETag, o.RemoteETag, o.Start.UnixMilli(), o.End.UnixMilli(),
-			o.Busy, o.Seq, ms(o.Modified), string(o.Data))
+			o.Busy, o.Seq, ms(o.Modified), string(o.Data), len(o.Data))
 		if err != nil {
 			return tx.wrap(err, "put calendar object %s", o.Name)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -313,6 +314,59 @@ func TestCalendarSourcesDueAndClaim(t *testing.T) {
 		}
 		if err := db.DeleteCalendar(ctx, "acc_a", "cal_src"); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// CalendarUsage counts a calendar's objects and the bytes of their data,
+// through replacements and deletions, in the caller's account only.
+func TestCalendarUsage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedAccount(t, db, "acc_b")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedUser(t, db, "acc_b", "usr_b", "b@b.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		seedCalendar(t, db, "acc_b", "usr_b", "cal_b", store.CalendarBuiltin)
+		put := func(o *store.CalendarObject) {
+			t.Helper()
+			if err := db.PutCalendarObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		usage := func(account, cal string) store.CalendarUsage {
+			t.Helper()
+			u, err := db.CalendarUsage(ctx, account, cal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		if u := usage("acc_a", "cal_a"); u != (store.CalendarUsage{}) {
+			t.Errorf("empty calendar: %+v", u)
+		}
+		a, b := object("acc_a", "cal_a", "a", 1, t0, time.Hour, store.BusyExact), object("acc_a", "cal_a", "b", 1, t0, time.Hour, store.BusyExact)
+		b.Data = []byte("BEGIN:VCALENDAR\r\nX-NAME:é\r\nEND:VCALENDAR\r\n") // bytes, not characters
+		put(a)
+		put(b)
+		put(object("acc_b", "cal_b", "z", 1, t0, time.Hour, store.BusyExact))
+		if u := usage("acc_a", "cal_a"); u.Objects != 2 || u.Bytes != int64(len(a.Data)+len(b.Data)) {
+			t.Errorf("two objects: %+v, want 2 and %d bytes", u, len(a.Data)+len(b.Data))
+		}
+		a.Data = append(a.Data, strings.Repeat("x", 100)...)
+		put(a)
+		if u := usage("acc_a", "cal_a"); u.Objects != 2 || u.Bytes != int64(len(a.Data)+len(b.Data)) {
+			t.Errorf("after a replacement: %+v", u)
+		}
+		if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_a", "a", 2); err != nil {
+			t.Fatal(err)
+		}
+		if u := usage("acc_a", "cal_a"); u.Objects != 1 || u.Bytes != int64(len(b.Data)) {
+			t.Errorf("after a deletion: %+v", u)
+		}
+		if u := usage("acc_b", "cal_a"); u != (store.CalendarUsage{}) {
+			t.Errorf("another account's view of the calendar: %+v", u)
 		}
 	})
 }

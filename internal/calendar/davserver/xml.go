@@ -33,6 +33,8 @@ var (
 	nameUserAddressSet   = xml.Name{Space: nsCalDAV, Local: "calendar-user-address-set"}
 	namePrincipalURL     = xml.Name{Space: nsDAV, Local: "principal-URL"}
 	nameOwner            = xml.Name{Space: nsDAV, Local: "owner"}
+	nameQuotaAvailable   = xml.Name{Space: nsDAV, Local: "quota-available-bytes"}
+	nameQuotaUsed        = xml.Name{Space: nsDAV, Local: "quota-used-bytes"}
 )
 
 // anyElem is an XML element kept as it was: its name (namespace resolved),
