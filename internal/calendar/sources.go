@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/calendar/davclient"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -38,7 +39,8 @@ type CalendarView struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
 	Name string `json:"name"`
-	// URL of a source, without credentials.
+	// URL of a source, without credentials and with its secret-looking
+	// parts redacted (package redact).
 	URL      string `json:"url,omitempty"`
 	Username string `json:"username,omitempty"`
 	// CalDAVPath is where CalDAV clients find the built-in calendar.
@@ -63,7 +65,9 @@ func timePtr(t time.Time) *time.Time {
 }
 
 func (s *Service) view(u *store.User, c *store.Calendar, events int) CalendarView {
-	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: c.URL, Username: c.Username, Events: events,
+	// A source's URL may be its only credential (Google's secret
+	// address): shown redacted, even to its owner.
+	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: redact.URL(c.URL), Username: c.Username, Events: events,
 		Status: "ok", LastSync: timePtr(c.LastSync), FailurePolicy: FailurePolicy}
 	if c.Kind == store.CalendarBuiltin {
 		v.CalDAVPath = strings.TrimSuffix(s.opts.DAVPath, "/") + "/" + u.Email + "/calendars/default/"
@@ -72,7 +76,7 @@ func (s *Service) view(u *store.User, c *store.Calendar, events int) CalendarVie
 	}
 	v.NextSync = timePtr(c.NextSync)
 	if why, since := s.untrusted(c, s.now()); why != "" {
-		v.Problem, v.ProblemSince = why, timePtr(since)
+		v.Problem, v.ProblemSince = redact.Text(why), timePtr(since)
 		switch {
 		case c.Problem != "":
 			v.Status = "failing"
@@ -329,12 +333,14 @@ func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 	return nil
 }
 
-// describeSyncError says what went wrong in words for the user and admin.
+// describeSyncError says what went wrong in words for the user and admin,
+// without the secrets of the source's URL (the message of a *url.Error
+// holds the whole URL).
 func describeSyncError(err error, timeout time.Duration) string {
 	var se *statusError
 	var de *davclient.StatusError
 	var dnsErr *net.DNSError
-	msg := err.Error()
+	msg := redact.Text(err.Error())
 	code := 0
 	switch {
 	case errors.As(err, &se):
@@ -344,7 +350,7 @@ func describeSyncError(err error, timeout time.Duration) string {
 	}
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
-		msg = "refused: " + err.Error()
+		msg = "refused: " + msg
 	case errors.Is(err, context.DeadlineExceeded):
 		msg = fmt.Sprintf("the sync did not finish within %s", timeout)
 	case code == 401 || code == 403:

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/convene/convene/internal/calendar/davclient"
+	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -135,7 +136,7 @@ func (s *Service) syncICS(ctx context.Context, c *store.Calendar, u *store.User,
 	}
 	resp, err := s.limited().Do(req)
 	if err != nil {
-		return fmt.Errorf("fetch the feed: %w", err)
+		return fmt.Errorf("fetch the feed: %w", redact.Error(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
