@@ -78,7 +78,12 @@ type Options struct {
 	// StaleAfter: a source not synced for this long counts as failing
 	// (default 3 × SyncInterval).
 	StaleAfter time.Duration
-	Limits     Limits
+	// SyncWorkers bounds the syncs the worker runs at once, over all
+	// accounts, and SyncPerAccount those of one account (defaults
+	// DefaultSyncWorkers, DefaultSyncPerAccount): one account's slow
+	// sources cannot hold every worker.
+	SyncWorkers, SyncPerAccount int
+	Limits                      Limits
 	// Transport, when set, replaces the guarded HTTP transport (tests).
 	Transport http.RoundTripper
 	// DAVPath is where the CalDAV server is mounted (default "/dav/").
@@ -116,6 +121,13 @@ func New(st store.Store, box *seal.Box, opts Options) *Service {
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 3 * opts.SyncInterval
 	}
+	if opts.SyncWorkers <= 0 {
+		opts.SyncWorkers = DefaultSyncWorkers
+	}
+	if opts.SyncPerAccount <= 0 {
+		opts.SyncPerAccount = DefaultSyncPerAccount
+	}
+	opts.SyncPerAccount = min(opts.SyncPerAccount, opts.SyncWorkers)
 	if opts.DAVPath == "" {
 		opts.DAVPath = "/dav/"
 	}

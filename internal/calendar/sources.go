@@ -297,7 +297,10 @@ func (s *Service) DeleteSource(ctx context.Context, p account.Principal, email, 
 // Sync syncs one source now and records the outcome: on success its events
 // are current and its problem cleared; on failure the problem is stored
 // (and so counts as busy time, FailurePolicy) and the next try is sooner.
-// The error is only about recording the outcome.
+// A sync cut short because ctx ended (shutdown, a client that left) is
+// not the source's failure: nothing is recorded, and the claim made before
+// it brings the source back later. The error is only about recording the
+// outcome.
 func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 	start := s.now()
 	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.SyncTimeout)
@@ -312,23 +315,30 @@ func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 		}()
 		return s.syncSource(sctx, c)
 	}()
+	if err != nil && ctx.Err() != nil {
+		s.log.Debug("calendar source sync interrupted", "source", c.ID, "err", ctx.Err())
+		return nil
+	}
 	now := s.now().UTC()
 	c.LastAttempt, c.Updated = now, now
 	if err == nil {
 		c.Problem, c.ProblemSince, c.LastSync, c.NextSync = "", time.Time{}, now, now.Add(s.opts.SyncInterval)
-		s.log.Debug("calendar source synced", "source", c.ID, "took", s.now().Sub(start))
 	} else {
 		if c.Problem == "" {
 			c.ProblemSince = now
 		}
 		c.Problem = describeSyncError(err, s.opts.Limits.SyncTimeout)
 		c.NextSync = now.Add(s.opts.RetryInterval)
-		s.log.Warn("calendar source failing; its user counts as busy", "account", c.AccountID, "user", c.UserID,
-			"source", c.ID, "host", hostOf(c.URL), "problem", c.Problem)
 	}
 	// The outcome is saved even when the request that asked for it ends.
 	if err := s.store.SaveCalendarSync(context.WithoutCancel(ctx), c); err != nil {
 		return fmt.Errorf("calendar: record sync of %s: %w", c.ID, err)
+	}
+	if err == nil {
+		s.log.Debug("calendar source synced", "account", c.AccountID, "source", c.ID, "took", s.now().Sub(start))
+	} else {
+		s.log.Warn("calendar source failing; its user counts as busy", "account", c.AccountID, "user", c.UserID,
+			"source", c.ID, "host", hostOf(c.URL), "problem", c.Problem)
 	}
 	return nil
 }

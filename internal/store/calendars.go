@@ -116,8 +116,10 @@ type Calendars interface {
 	// problem, times.
 	SaveCalendarSync(ctx context.Context, c *Calendar) error
 	DeleteCalendar(ctx context.Context, accountID, id string) error
-	// DueCalendars lists sources of any account whose next sync is due.
-	DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error)
+	// DueCalendars lists sources of any account whose next sync is due,
+	// the most overdue first, at most perAccount of each account (its
+	// most overdue ones): one account's many sources cannot fill the list.
+	DueCalendars(ctx context.Context, now time.Time, perAccount, limit int) ([]Calendar, error)
 	// ClaimCalendarSync moves a due source's next sync to until and
 	// reports whether this caller got it (no other node did first).
 	ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error)
@@ -268,9 +270,11 @@ func (db *DB) DeleteCalendar(ctx context.Context, accountID, id string) error {
 }
 
 // DueCalendars implements Calendars.
-func (db *DB) DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error) {
-	return db.queryCalendars(ctx, "list due calendars", `SELECT `+calendarColumns+` FROM calendars
-		WHERE kind <> 'builtin' AND next_sync_ms <= $1 ORDER BY next_sync_ms LIMIT $2`, ms(now), limit)
+func (db *DB) DueCalendars(ctx context.Context, now time.Time, perAccount, limit int) ([]Calendar, error) {
+	return db.queryCalendars(ctx, "list due calendars", `SELECT `+calendarColumns+` FROM (
+			SELECT `+calendarColumns+`, row_number() OVER (PARTITION BY account_id ORDER BY next_sync_ms, id) AS nth
+			FROM calendars WHERE kind <> 'builtin' AND next_sync_ms <= $1
+		) due WHERE nth <= $2 ORDER BY next_sync_ms, id LIMIT $3`, ms(now), perAccount, limit)
 }
 
 // ClaimCalendarSync implements Calendars.
