@@ -265,14 +265,15 @@ type propValue struct {
 	write func(io.Writer) error
 }
 
-// escaper writes text into the answer, escaped for XML.
-type escaper struct{ buf *bytes.Buffer }
+// escaper writes text into the answer, escaped for XML, and sends the
+// answer on as it grows: one long calendar-data is not held whole either.
+type escaper struct{ m *msWriter }
 
 func (e escaper) Write(p []byte) (int, error) {
-	if err := xml.EscapeText(e.buf, p); err != nil {
+	if err := xml.EscapeText(&e.m.buf, p); err != nil {
 		return 0, err
 	}
-	return len(p), nil
+	return len(p), e.m.flush(flushAt)
 }
 
 // response writes one DAV:response with the found properties (200) and
@@ -286,7 +287,7 @@ func (m *msWriter) response(path string, found []propValue, missing []xml.Name) 
 			end := m.open(v.name, false)
 			switch {
 			case v.write != nil:
-				if err := v.write(escaper{&m.buf}); err != nil {
+				if err := v.write(escaper{m}); err != nil {
 					return err
 				}
 			case v.text != nil:
