@@ -411,7 +411,7 @@ func (s *Service) remoteObject(name string, data []byte, remoteETag, owner strin
 				}
 			}
 		}
-		s.log.Warn("calendar source: unreadable event kept as busy", "source_object", name, "err", err)
+		s.log.Warn("calendar source: unreadable event kept as busy", "source_object", redact.Path(name), "err", err)
 		return o
 	}
 	o.UID, o.Start, o.End, o.Busy = a.uid, a.start, a.end, a.busy

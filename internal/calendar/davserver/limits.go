@@ -106,6 +106,20 @@ func (b *budget) expand(cal *ical.Calendar, uid string, from, to time.Time, opts
 	return insts, capped, nil
 }
 
+// overlaps reports whether cal has an instance in [from, to) (RFC 4791
+// §9.9): one instance is enough, and is not counted.
+func (b *budget) overlaps(cal *ical.Calendar, from, to time.Time, opts recur.Options) (bool, error) {
+	if err := b.ctx.Err(); err != nil {
+		return false, err
+	}
+	opts.MaxInstances = 1
+	insts, err := recur.ExpandCalendar(cal, from, to, opts)
+	if err != nil && !errors.Is(err, recur.ErrCapped) {
+		return false, err
+	}
+	return len(insts) > 0, nil
+}
+
 // spend counts n bytes of generated calendar data.
 func (b *budget) spend(n int64) error {
 	b.bytes -= n

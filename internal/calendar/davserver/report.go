@@ -267,7 +267,7 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *requ
 			return err
 		}
 		o := &objs[i]
-		ok, err := h.matches(o, pl, loc)
+		ok, err := h.matches(b, o, pl, loc)
 		if err != nil {
 			return err
 		}
@@ -373,7 +373,7 @@ func toCompFilter(c *compFilterXML, dropTR bool) caldav.CompFilter {
 }
 
 // matches applies the parts of the plan the store's range query did not.
-func (h *Handler) matches(o *store.CalendarObject, pl queryPlan, loc *time.Location) (bool, error) {
+func (h *Handler) matches(b *budget, o *store.CalendarObject, pl queryPlan, loc *time.Location) (bool, error) {
 	needExpand := pl.ranged && o.Busy != store.BusyExact // only single events have exact bounds
 	if !needExpand && pl.rest == nil {
 		return true, nil
@@ -385,12 +385,9 @@ func (h *Handler) matches(o *store.CalendarObject, pl queryPlan, loc *time.Locat
 	if needExpand {
 		// RFC 4791 §9.9: a recurring component matches when any instance
 		// overlaps the range; floating times are the user's.
-		insts, err := recur.ExpandCalendar(cal, pl.from, pl.to, recur.Options{Floating: loc, KeepCancelled: true, MaxInstances: 1})
-		if err != nil && !errors.Is(err, recur.ErrCapped) {
+		hit, err := b.overlaps(cal, pl.from, pl.to, recur.Options{Floating: loc, KeepCancelled: true})
+		if err != nil || !hit {
 			return false, err
-		}
-		if len(insts) == 0 {
-			return false, nil
 		}
 	}
 	if pl.rest != nil {
