@@ -112,6 +112,7 @@ func TestSyncWorkerKeepsOneAccountFromStarvingOthers(t *testing.T) {
 		f.addFeed(slow, fmt.Sprintf("src_slow%02d", i), fmt.Sprintf("%s/slow/%02d", srv.URL, i), f.now.Add(-time.Hour))
 	}
 	f.addFeed(fast, "src_fast", srv.URL+"/fast", f.now)
+	began := time.Now()
 	stop := f.svc.StartWorker(context.Background(), time.Hour)
 	defer stop()
 	for range 2 {
@@ -126,6 +127,7 @@ func TestSyncWorkerKeepsOneAccountFromStarvingOthers(t *testing.T) {
 	if ev := events.next(t, "the other account's feed"); ev != "synced src_fast" {
 		t.Fatalf("first sync event %q, want the other account's feed", ev)
 	}
+	t.Logf("the other account's feed was synced %s after the worker started, %d feeds of the slow account hanging", time.Since(began), nSlow)
 	if c, err := f.db.Calendar(context.Background(), fast.AccountID, "src_fast"); err != nil || c.LastSync.IsZero() || c.Problem != "" {
 		t.Fatalf("the fast feed: %+v %v", c, err)
 	}
