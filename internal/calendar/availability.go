@@ -11,6 +11,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -50,9 +51,47 @@ type Slot struct {
 // AvailabilityResult is the answer: the best slots first, and the
 // calendars Convene could not vouch for (counted busy by FailurePolicy).
 type AvailabilityResult struct {
-	Slots    []Slot          `json:"slots"`
-	TimeZone string          `json:"timezone"`
-	Problems []SourceProblem `json:"problems"`
+	Slots    []Slot            `json:"slots"`
+	TimeZone string            `json:"timezone"`
+	Problems []AttendeeProblem `json:"problems"`
+}
+
+// AttendeeProblem is an attendee whose availability is uncertain, as the
+// caller may see it: the calendar's owner and the account's admins see
+// which calendar failed and why (URLs redacted); anyone else sees only
+// that the attendee counts as busy, and when.
+type AttendeeProblem struct {
+	Email      string    `json:"attendee"`
+	CalendarID string    `json:"calendar_id,omitempty"`
+	Kind       string    `json:"kind,omitempty"`
+	Host       string    `json:"host,omitempty"`
+	Problem    string    `json:"problem"`
+	Since      time.Time `json:"since,omitzero"`
+	BusyFrom   time.Time `json:"busy_from"`
+	BusyTo     time.Time `json:"busy_to"`
+}
+
+// uncertain is what a problem says to those who may not see its source.
+const uncertain = "Convene cannot read all of this attendee's calendars now, so they count as busy in this time"
+
+// problemsFor returns the problems as p may see them.
+func problemsFor(p account.Principal, problems []SourceProblem) []AttendeeProblem {
+	out := []AttendeeProblem{}
+	vague := map[string]int{} // attendee → index in out
+	for _, sp := range problems {
+		if sp.UserID == p.UserID || p.IsAdmin() {
+			out = append(out, AttendeeProblem{Email: sp.Email, CalendarID: sp.CalendarID, Kind: sp.Kind, Host: sp.Host,
+				Problem: redact.Text(sp.Problem), Since: sp.Since, BusyFrom: sp.BusyFrom, BusyTo: sp.BusyTo})
+			continue
+		}
+		if i, ok := vague[sp.Email]; ok {
+			out[i].BusyFrom, out[i].BusyTo = minTime(out[i].BusyFrom, sp.BusyFrom), maxTime(out[i].BusyTo, sp.BusyTo)
+			continue
+		}
+		vague[sp.Email] = len(out)
+		out = append(out, AttendeeProblem{Email: sp.Email, Problem: uncertain, BusyFrom: sp.BusyFrom, BusyTo: sp.BusyTo})
+	}
+	return out
 }
 
 // Availability searches the slots at which every attendee is free: busy
@@ -156,10 +195,7 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 		}
 		return nil, fmt.Errorf("calendar: availability: %w", err)
 	}
-	out := &AvailabilityResult{Slots: make([]Slot, 0, len(slots)), TimeZone: loc.String(), Problems: problems}
-	if out.Problems == nil {
-		out.Problems = []SourceProblem{}
-	}
+	out := &AvailabilityResult{Slots: make([]Slot, 0, len(slots)), TimeZone: loc.String(), Problems: problemsFor(p, problems)}
 	for _, sl := range slots {
 		out.Slots = append(out.Slots, Slot{Start: sl.Start.In(loc), End: sl.End.In(loc), Score: sl.Score})
 	}

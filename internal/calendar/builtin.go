@@ -83,6 +83,9 @@ func (s *Service) Import(ctx context.Context, p account.Principal, email string,
 		return nil, failure.New(failure.Malformed, "the body is not iCalendar (RFC 5545): %s", reason(err))
 	}
 	objs, skipped := splitCalendars(cals, u.Email, s.opts.Limits.MaxObjects)
+	if err := s.checkImport(objs); err != nil {
+		return nil, err
+	}
 	return s.importObjects(ctx, u, objs, skipped)
 }
 
@@ -100,6 +103,10 @@ func (s *Service) importObjects(ctx context.Context, u *store.User, objs []parse
 		}
 		res.CalendarID = cal.ID
 		seq, err := tx.BumpCalendarSeq(ctx, u.AccountID, cal.ID)
+		if err != nil {
+			return err
+		}
+		before, err := tx.CalendarUsage(ctx, u.AccountID, cal.ID)
 		if err != nil {
 			return err
 		}
@@ -156,6 +163,9 @@ func (s *Service) importObjects(ctx context.Context, u *store.User, objs []parse
 		}
 		if res.Added+res.Changed+res.Removed == 0 {
 			return errUnchanged
+		}
+		if err := s.checkUsage(ctx, tx, u.AccountID, cal.ID, before); err != nil {
+			return err
 		}
 		return s.pruneLog(ctx, tx, u.AccountID, cal.ID, seq)
 	})
@@ -443,11 +453,11 @@ func (c Conditions) check(cur *store.CalendarObject) error {
 // (so the ETag answered is the octets stored), cal its parse. It reports
 // whether the resource was created.
 func (s *Service) PutClientObject(ctx context.Context, u *store.User, name string, data []byte, cal *ical.Calendar, cond Conditions) (*store.CalendarObject, bool, error) {
-	if int64(len(data)) > s.opts.Limits.MaxBytes {
-		return nil, false, invalidf("the object is over %d bytes", s.opts.Limits.MaxBytes)
-	}
 	a, err := analyze(cal, u.Email)
 	if err != nil {
+		return nil, false, err
+	}
+	if err := s.checkObjectSize(a.uid, len(data)); err != nil {
 		return nil, false, err
 	}
 	o := &store.CalendarObject{AccountID: u.AccountID, Name: name, UID: a.uid, Origin: store.OriginClient,
@@ -484,6 +494,9 @@ func (s *Service) PutClientObject(ctx context.Context, u *store.User, name strin
 		if cur != nil && cur.ETag == o.ETag && cur.UID == o.UID {
 			*o = *cur
 			return errUnchanged
+		}
+		if err := s.checkPut(ctx, tx, u.AccountID, c.ID, cur, len(data)); err != nil {
+			return err
 		}
 		o.Seq, o.Modified = seq, s.now().UTC()
 		if err := tx.PutCalendarObject(ctx, o); err != nil {

@@ -28,6 +28,16 @@
 // booking code (Busy, WriteEvent, DeleteEvent, DeleteOccurrence) take the
 // account and user IDs and trust their caller, which has already decided.
 //
+// # Limits and secrets
+//
+// A user's built-in calendar holds at most Limits.MaxUserObjects events and
+// Limits.MaxUserBytes bytes, each event at most Limits.MaxObjectBytes
+// (quota.go); meetings Convene books are written past them. The sync worker
+// runs Options.SyncWorkers syncs at once, Options.SyncPerAccount of one
+// account, the accounts taking turns (worker.go). A source's URL may be its
+// only credential: it is shown and logged only through package redact, and
+// only its owner and the account's admins learn which source failed.
+//
 // This package is part of the core: it must never import internal/web or
 // another front end; the HTTP handlers and the CalDAV server call into it.
 package calendar

@@ -20,6 +20,7 @@ type fixture struct {
 	t     testing.TB
 	db    *store.DB
 	svc   *Service
+	box   *seal.Box
 	now   time.Time
 	users map[string]*store.User
 }
@@ -33,7 +34,7 @@ func newFixture(t testing.TB, engine string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, db: db, now: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), users: map[string]*store.User{}}
+	f := &fixture{t: t, db: db, box: box, now: time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC), users: map[string]*store.User{}}
 	f.svc = New(db, box, Options{Now: func() time.Time { return f.now }, AllowPrivate: true})
 	ctx := context.Background()
 	if err := db.CreateAccount(ctx, &store.Account{ID: "acc_1", Name: "Acme", Language: "en", Created: f.now}); err != nil {

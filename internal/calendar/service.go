@@ -27,6 +27,16 @@ type Limits struct {
 	MaxBytes int64
 	// MaxObjects bounds the events of one calendar (default 20,000).
 	MaxObjects int
+	// MaxObjectBytes bounds one event (calendar object) a user stores in
+	// their built-in calendar, by CalDAV or import (default
+	// DefaultMaxObjectBytes, 1 MiB; CALDAV:max-resource-size).
+	MaxObjectBytes int64
+	// MaxUserObjects and MaxUserBytes are a user's quota: what their
+	// built-in calendar may hold (defaults DefaultMaxUserObjects, 10,000
+	// events, and DefaultMaxUserBytes, 50 MiB). Meetings Convene books
+	// count, but are written even past it.
+	MaxUserObjects int
+	MaxUserBytes   int64
 	// SyncTimeout bounds one sync of one source (default 60 s).
 	SyncTimeout time.Duration
 }
@@ -40,6 +50,15 @@ func (l *Limits) defaults() {
 	}
 	if l.SyncTimeout <= 0 {
 		l.SyncTimeout = 60 * time.Second
+	}
+	if l.MaxObjectBytes <= 0 {
+		l.MaxObjectBytes = DefaultMaxObjectBytes
+	}
+	if l.MaxUserObjects <= 0 {
+		l.MaxUserObjects = DefaultMaxUserObjects
+	}
+	if l.MaxUserBytes <= 0 {
+		l.MaxUserBytes = DefaultMaxUserBytes
 	}
 }
 
@@ -59,7 +78,12 @@ type Options struct {
 	// StaleAfter: a source not synced for this long counts as failing
 	// (default 3 × SyncInterval).
 	StaleAfter time.Duration
-	Limits     Limits
+	// SyncWorkers bounds the syncs the worker runs at once, over all
+	// accounts, and SyncPerAccount those of one account (defaults
+	// DefaultSyncWorkers, DefaultSyncPerAccount): one account's slow
+	// sources cannot hold every worker.
+	SyncWorkers, SyncPerAccount int
+	Limits                      Limits
 	// Transport, when set, replaces the guarded HTTP transport (tests).
 	Transport http.RoundTripper
 	// DAVPath is where the CalDAV server is mounted (default "/dav/").
@@ -97,6 +121,13 @@ func New(st store.Store, box *seal.Box, opts Options) *Service {
 	if opts.StaleAfter <= 0 {
 		opts.StaleAfter = 3 * opts.SyncInterval
 	}
+	if opts.SyncWorkers <= 0 {
+		opts.SyncWorkers = DefaultSyncWorkers
+	}
+	if opts.SyncPerAccount <= 0 {
+		opts.SyncPerAccount = DefaultSyncPerAccount
+	}
+	opts.SyncPerAccount = min(opts.SyncPerAccount, opts.SyncWorkers)
 	if opts.DAVPath == "" {
 		opts.DAVPath = "/dav/"
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/calendar/davclient"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -38,7 +39,8 @@ type CalendarView struct {
 	ID   string `json:"id"`
 	Kind string `json:"kind"`
 	Name string `json:"name"`
-	// URL of a source, without credentials.
+	// URL of a source, without credentials and with its secret-looking
+	// parts redacted (package redact).
 	URL      string `json:"url,omitempty"`
 	Username string `json:"username,omitempty"`
 	// CalDAVPath is where CalDAV clients find the built-in calendar.
@@ -63,7 +65,9 @@ func timePtr(t time.Time) *time.Time {
 }
 
 func (s *Service) view(u *store.User, c *store.Calendar, events int) CalendarView {
-	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: c.URL, Username: c.Username, Events: events,
+	// A source's URL may be its only credential (Google's secret
+	// address): shown redacted, even to its owner.
+	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: redact.URL(c.URL), Username: c.Username, Events: events,
 		Status: "ok", LastSync: timePtr(c.LastSync), FailurePolicy: FailurePolicy}
 	if c.Kind == store.CalendarBuiltin {
 		v.CalDAVPath = strings.TrimSuffix(s.opts.DAVPath, "/") + "/" + u.Email + "/calendars/default/"
@@ -72,7 +76,7 @@ func (s *Service) view(u *store.User, c *store.Calendar, events int) CalendarVie
 	}
 	v.NextSync = timePtr(c.NextSync)
 	if why, since := s.untrusted(c, s.now()); why != "" {
-		v.Problem, v.ProblemSince = why, timePtr(since)
+		v.Problem, v.ProblemSince = redact.Text(why), timePtr(since)
 		switch {
 		case c.Problem != "":
 			v.Status = "failing"
@@ -293,7 +297,10 @@ func (s *Service) DeleteSource(ctx context.Context, p account.Principal, email, 
 // Sync syncs one source now and records the outcome: on success its events
 // are current and its problem cleared; on failure the problem is stored
 // (and so counts as busy time, FailurePolicy) and the next try is sooner.
-// The error is only about recording the outcome.
+// A sync cut short because ctx ended (shutdown, a client that left) is
+// not the source's failure: nothing is recorded, and the claim made before
+// it brings the source back later. The error is only about recording the
+// outcome.
 func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 	start := s.now()
 	sctx, cancel := context.WithTimeout(ctx, s.opts.Limits.SyncTimeout)
@@ -308,33 +315,42 @@ func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 		}()
 		return s.syncSource(sctx, c)
 	}()
+	if err != nil && ctx.Err() != nil {
+		s.log.Debug("calendar source sync interrupted", "source", c.ID, "err", ctx.Err())
+		return nil
+	}
 	now := s.now().UTC()
 	c.LastAttempt, c.Updated = now, now
 	if err == nil {
 		c.Problem, c.ProblemSince, c.LastSync, c.NextSync = "", time.Time{}, now, now.Add(s.opts.SyncInterval)
-		s.log.Debug("calendar source synced", "source", c.ID, "took", s.now().Sub(start))
 	} else {
 		if c.Problem == "" {
 			c.ProblemSince = now
 		}
 		c.Problem = describeSyncError(err, s.opts.Limits.SyncTimeout)
 		c.NextSync = now.Add(s.opts.RetryInterval)
-		s.log.Warn("calendar source failing; its user counts as busy", "account", c.AccountID, "user", c.UserID,
-			"source", c.ID, "host", hostOf(c.URL), "problem", c.Problem)
 	}
 	// The outcome is saved even when the request that asked for it ends.
 	if err := s.store.SaveCalendarSync(context.WithoutCancel(ctx), c); err != nil {
 		return fmt.Errorf("calendar: record sync of %s: %w", c.ID, err)
 	}
+	if err == nil {
+		s.log.Debug("calendar source synced", "account", c.AccountID, "source", c.ID, "took", s.now().Sub(start))
+	} else {
+		s.log.Warn("calendar source failing; its user counts as busy", "account", c.AccountID, "user", c.UserID,
+			"source", c.ID, "host", hostOf(c.URL), "problem", c.Problem)
+	}
 	return nil
 }
 
-// describeSyncError says what went wrong in words for the user and admin.
+// describeSyncError says what went wrong in words for the user and admin,
+// without the secrets of the source's URL (the message of a *url.Error
+// holds the whole URL).
 func describeSyncError(err error, timeout time.Duration) string {
 	var se *statusError
 	var de *davclient.StatusError
 	var dnsErr *net.DNSError
-	msg := err.Error()
+	msg := redact.Text(err.Error())
 	code := 0
 	switch {
 	case errors.As(err, &se):
@@ -344,7 +360,7 @@ func describeSyncError(err error, timeout time.Duration) string {
 	}
 	switch {
 	case errors.Is(err, ErrBlockedAddress):
-		msg = "refused: " + err.Error()
+		msg = "refused: " + msg
 	case errors.Is(err, context.DeadlineExceeded):
 		msg = fmt.Sprintf("the sync did not finish within %s", timeout)
 	case code == 401 || code == 403:

@@ -278,6 +278,7 @@ func TestPrivateAddressesRefused(t *testing.T) {
 
 func TestSyncWorker(t *testing.T) {
 	f := newFixture(t, "sqlite")
+	events := f.withEvents(Options{})
 	ann := f.user("ann@acme.test", "UTC", store.RoleMember)
 	fd := &feed{}
 	fd.set(ics(vevent("w1", "DTSTART:20260302T140000Z", "DTEND:20260302T150000Z")), 200)
@@ -293,20 +294,18 @@ func TestSyncWorker(t *testing.T) {
 	if n := f.svc.SyncDue(ctx); n != 0 {
 		t.Errorf("synced %d sources before they were due", n)
 	}
+	if ev := events.next(t, "the first sync"); ev != "synced "+v.ID {
+		t.Fatalf("event %q", ev)
+	}
 	f.now = f.now.Add(16 * time.Minute)
-	stop := f.svc.StartWorker(ctx, 10*time.Millisecond)
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		vs := mustCalendars(t, f, ann)
-		if vs[1].Events == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the worker did not sync: %+v", vs)
-		}
-		time.Sleep(20 * time.Millisecond)
+	stop := f.svc.StartWorker(ctx, time.Hour)
+	if ev := events.next(t, "the worker's sync"); ev != "synced "+v.ID {
+		t.Fatalf("event %q", ev)
 	}
 	stop()
+	if vs := mustCalendars(t, f, ann); vs[1].Events != 2 {
+		t.Fatalf("the worker did not sync: %+v", vs)
+	}
 	// A source not synced for longer than StaleAfter counts as busy.
 	f.now = f.now.Add(2 * time.Hour)
 	_, problems, _ := f.svc.Busy(ctx, "acc_1", []string{ann.ID}, mustTime("2026-03-02T00:00:00Z"), mustTime("2026-03-03T00:00:00Z"))

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/convene/convene/internal/calendar/davclient"
+	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -135,7 +136,7 @@ func (s *Service) syncICS(ctx context.Context, c *store.Calendar, u *store.User,
 	}
 	resp, err := s.limited().Do(req)
 	if err != nil {
-		return fmt.Errorf("fetch the feed: %w", err)
+		return fmt.Errorf("fetch the feed: %w", redact.Error(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusNotModified {
@@ -410,7 +411,7 @@ func (s *Service) remoteObject(name string, data []byte, remoteETag, owner strin
 				}
 			}
 		}
-		s.log.Warn("calendar source: unreadable event kept as busy", "source_object", name, "err", err)
+		s.log.Warn("calendar source: unreadable event kept as busy", "source_object", redact.Path(name), "err", err)
 		return o
 	}
 	o.UID, o.Start, o.End, o.Busy = a.uid, a.start, a.end, a.busy

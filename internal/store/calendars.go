@@ -116,8 +116,10 @@ type Calendars interface {
 	// problem, times.
 	SaveCalendarSync(ctx context.Context, c *Calendar) error
 	DeleteCalendar(ctx context.Context, accountID, id string) error
-	// DueCalendars lists sources of any account whose next sync is due.
-	DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error)
+	// DueCalendars lists sources of any account whose next sync is due,
+	// the most overdue first, at most perAccount of each account (its
+	// most overdue ones): one account's many sources cannot fill the list.
+	DueCalendars(ctx context.Context, now time.Time, perAccount, limit int) ([]Calendar, error)
 	// ClaimCalendarSync moves a due source's next sync to until and
 	// reports whether this caller got it (no other node did first).
 	ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error)
@@ -136,6 +138,9 @@ type Calendars interface {
 	CalendarObjectByUID(ctx context.Context, accountID, calendarID, uid string) (*CalendarObject, error)
 	// CalendarObjectCounts counts the objects of some calendars.
 	CalendarObjectCounts(ctx context.Context, accountID string, calendarIDs []string) (map[string]int, error)
+	// CalendarUsage returns the objects of a calendar and the bytes of
+	// their data (a user's quota, counted on their built-in calendar).
+	CalendarUsage(ctx context.Context, accountID, calendarID string) (CalendarUsage, error)
 	// CalendarObjects lists a calendar's objects by name, with their data
 	// when withData.
 	CalendarObjects(ctx context.Context, accountID, calendarID string, withData bool) ([]CalendarObject, error)
@@ -265,9 +270,11 @@ func (db *DB) DeleteCalendar(ctx context.Context, accountID, id string) error {
 }
 
 // DueCalendars implements Calendars.
-func (db *DB) DueCalendars(ctx context.Context, now time.Time, limit int) ([]Calendar, error) {
-	return db.queryCalendars(ctx, "list due calendars", `SELECT `+calendarColumns+` FROM calendars
-		WHERE kind <> 'builtin' AND next_sync_ms <= $1 ORDER BY next_sync_ms LIMIT $2`, ms(now), limit)
+func (db *DB) DueCalendars(ctx context.Context, now time.Time, perAccount, limit int) ([]Calendar, error) {
+	return db.queryCalendars(ctx, "list due calendars", `SELECT `+calendarColumns+` FROM (
+			SELECT `+calendarColumns+`, row_number() OVER (PARTITION BY account_id ORDER BY next_sync_ms, id) AS nth
+			FROM calendars WHERE kind <> 'builtin' AND next_sync_ms <= $1
+		) due WHERE nth <= $2 ORDER BY next_sync_ms, id LIMIT $3`, ms(now), perAccount, limit)
 }
 
 // ClaimCalendarSync implements Calendars.
@@ -380,6 +387,20 @@ func (db *DB) CalendarObjectCounts(ctx context.Context, accountID string, calend
 		out[id] = n
 	}
 	return out, db.wrap(rows.Err(), "count calendar objects")
+}
+
+// CalendarUsage is what a calendar holds: its objects and their bytes.
+type CalendarUsage struct {
+	Objects int
+	Bytes   int64
+}
+
+// CalendarUsage implements Calendars.
+func (db *DB) CalendarUsage(ctx context.Context, accountID, calendarID string) (CalendarUsage, error) {
+	var u CalendarUsage
+	err := db.r().QueryRowContext(ctx, `SELECT count(*), coalesce(sum(size), 0) FROM calendar_objects
+		WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID).Scan(&u.Objects, &u.Bytes)
+	return u, db.wrap(err, "calendar usage %s", calendarID)
 }
 
 // CalendarObjects implements Calendars.
@@ -511,13 +532,13 @@ func (db *DB) BusyObjectsInRange(ctx context.Context, accountID string, calendar
 // PutCalendarObject implements Calendars.
 func (db *DB) PutCalendarObject(ctx context.Context, o *CalendarObject) error {
 	return db.InTx(ctx, func(tx *DB) error {
-		_, err := tx.w().ExecContext(ctx, `INSERT INTO calendar_objects (`+objectColumns+`, data)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		_, err := tx.w().ExecContext(ctx, `INSERT INTO calendar_objects (`+objectColumns+`, data, size)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 			ON CONFLICT (calendar_id, name) DO UPDATE SET uid = $4, origin = $5, etag = $6, remote_etag = $7,
-				start_ms = $8, end_ms = $9, busy = $10, seq = $11, modified_ms = $12, data = $13
+				start_ms = $8, end_ms = $9, busy = $10, seq = $11, modified_ms = $12, data = $13, size = $14
 			WHERE calendar_objects.account_id = $1`,
 			o.AccountID, o.CalendarID, o.Name, o.UID, o.Origin, o.ETag, o.RemoteETag, o.Start.UnixMilli(), o.End.UnixMilli(),
-			o.Busy, o.Seq, ms(o.Modified), string(o.Data))
+			o.Busy, o.Seq, ms(o.Modified), string(o.Data), len(o.Data))
 		if err != nil {
 			return tx.wrap(err, "put calendar object %s", o.Name)
 		}

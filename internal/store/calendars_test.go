@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -284,7 +285,7 @@ func TestCalendarSourcesDueAndClaim(t *testing.T) {
 		seedCalendar(t, db, "acc_a", "usr_a", "cal_builtin", store.CalendarBuiltin)
 		src := seedCalendar(t, db, "acc_a", "usr_a", "cal_src", store.CalendarICS)
 		seedCalendar(t, db, "acc_a", "usr_c", "cal_src2", store.CalendarCalDAV)
-		due, err := db.DueCalendars(ctx, t0, 10)
+		due, err := db.DueCalendars(ctx, t0, 10, 10)
 		if err != nil || fmt.Sprint(len(due)) != "2" {
 			t.Fatalf("due: %d %v", len(due), err)
 		}
@@ -313,6 +314,102 @@ func TestCalendarSourcesDueAndClaim(t *testing.T) {
 		}
 		if err := db.DeleteCalendar(ctx, "acc_a", "cal_src"); err != nil {
 			t.Error(err)
+		}
+	})
+}
+
+// CalendarUsage counts a calendar's objects and the bytes of their data,
+// through replacements and deletions, in the caller's account only.
+func TestCalendarUsage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedAccount(t, db, "acc_b")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedUser(t, db, "acc_b", "usr_b", "b@b.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		seedCalendar(t, db, "acc_b", "usr_b", "cal_b", store.CalendarBuiltin)
+		put := func(o *store.CalendarObject) {
+			t.Helper()
+			if err := db.PutCalendarObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		usage := func(account, cal string) store.CalendarUsage {
+			t.Helper()
+			u, err := db.CalendarUsage(ctx, account, cal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u
+		}
+		if u := usage("acc_a", "cal_a"); u != (store.CalendarUsage{}) {
+			t.Errorf("empty calendar: %+v", u)
+		}
+		a, b := object("acc_a", "cal_a", "a", 1, t0, time.Hour, store.BusyExact), object("acc_a", "cal_a", "b", 1, t0, time.Hour, store.BusyExact)
+		b.Data = []byte("BEGIN:VCALENDAR\r\nX-NAME:é\r\nEND:VCALENDAR\r\n") // bytes, not characters
+		put(a)
+		put(b)
+		put(object("acc_b", "cal_b", "z", 1, t0, time.Hour, store.BusyExact))
+		if u := usage("acc_a", "cal_a"); u.Objects != 2 || u.Bytes != int64(len(a.Data)+len(b.Data)) {
+			t.Errorf("two objects: %+v, want 2 and %d bytes", u, len(a.Data)+len(b.Data))
+		}
+		a.Data = append(a.Data, strings.Repeat("x", 100)...)
+		put(a)
+		if u := usage("acc_a", "cal_a"); u.Objects != 2 || u.Bytes != int64(len(a.Data)+len(b.Data)) {
+			t.Errorf("after a replacement: %+v", u)
+		}
+		if err := db.DeleteCalendarObject(ctx, "acc_a", "cal_a", "a", 2); err != nil {
+			t.Fatal(err)
+		}
+		if u := usage("acc_a", "cal_a"); u.Objects != 1 || u.Bytes != int64(len(b.Data)) {
+			t.Errorf("after a deletion: %+v", u)
+		}
+		if u := usage("acc_b", "cal_a"); u != (store.CalendarUsage{}) {
+			t.Errorf("another account's view of the calendar: %+v", u)
+		}
+	})
+}
+
+// DueCalendars lists at most perAccount sources of each account, the most
+// overdue of each, so that one account's many due sources leave room for
+// the others'.
+func TestDueCalendarsPerAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedAccount(t, db, "acc_b")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedUser(t, db, "acc_b", "usr_b", "b@b.test")
+		for i := range 10 {
+			c := seedCalendar(t, db, "acc_a", "usr_a", fmt.Sprintf("a%02d", i), store.CalendarICS)
+			c.NextSync, c.Updated = t0.Add(-time.Duration(20-i)*time.Minute), t0 // a00 the most overdue
+			if err := db.SaveCalendarSync(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		b := seedCalendar(t, db, "acc_b", "usr_b", "b00", store.CalendarICS)
+		b.NextSync, b.Updated = t0.Add(-time.Minute), t0 // the least overdue of all
+		if err := db.SaveCalendarSync(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		ids := func(cs []store.Calendar) string {
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.ID)
+			}
+			return strings.Join(out, " ")
+		}
+		due, err := db.DueCalendars(ctx, t0, 2, 5)
+		if err != nil || ids(due) != "a00 a01 b00" {
+			t.Errorf("two per account: %s %v, want a00 a01 b00", ids(due), err)
+		}
+		due, err = db.DueCalendars(ctx, t0, 100, 3)
+		if err != nil || ids(due) != "a00 a01 a02" {
+			t.Errorf("the limit: %s %v", ids(due), err)
+		}
+		if due, _ := db.DueCalendars(ctx, t0.Add(-15*time.Minute), 100, 100); ids(due) != "a00 a01 a02 a03 a04 a05" {
+			t.Errorf("due 15 minutes ago: %s", ids(due))
 		}
 	})
 }

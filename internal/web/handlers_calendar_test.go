@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/convene/convene/internal/calendar"
 )
 
 // putICS sends an iCalendar body as text/calendar, checked against the
@@ -130,4 +133,35 @@ func TestCalendarRoutes(t *testing.T) {
 	h.expect("DELETE", "/api/v1/users/"+a.memberEmail+"/calendars/"+id, a.member, nil, 204)
 	h.expect("DELETE", "/api/v1/users/"+a.memberEmail+"/calendars/"+id, a.member, nil, 404)
 	h.expect("POST", "/api/v1/users/"+a.memberEmail+"/calendars", a.member, map[string]any{"kind": "outlook", "url": "x"}, 422)
+}
+
+// The import takes the calendar limits (1 MiB per event, 10,000 events
+// per user) and refuses past them with a problem document saying which.
+func TestImportLimitsProblem(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	a := h.setupTenant("Acme", "acme.test", true)
+	event := func(uid, extra string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20300304T100000Z\r\nDTEND:20300304T110000Z\r\n" + extra + "END:VEVENT\r\n"
+	}
+	wrap := func(events string) string {
+		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n" + events + "END:VCALENDAR\r\n"
+	}
+	path := "/api/v1/users/" + a.memberEmail + "/calendar"
+	status, out := h.putICS(path, a.member, wrap(event("small", "")+event("big", "DESCRIPTION:"+strings.Repeat("x", 1<<20)+"\r\n")))
+	if d, _ := out["detail"].(string); status != 413 || !strings.Contains(d, `event "big" is 1.0 MiB, over the limit of 1 MiB per event`) || out["limit"] != "max_event_bytes" {
+		t.Errorf("an event over 1 MiB: %d %v", status, out)
+	}
+	var many strings.Builder
+	for i := range calendar.DefaultMaxUserObjects + 1 {
+		many.WriteString(event("e"+strconv.Itoa(i), ""))
+	}
+	status, out = h.putICS(path, a.member, wrap(many.String()))
+	if d, _ := out["detail"].(string); status != 413 || !strings.Contains(d, "10001 events, over the limit of 10000 per user") || out["limit"] != "max_user_events" {
+		t.Errorf("10,001 events: %d %v", status, out)
+	}
+	// Nothing of either was stored.
+	list := h.expect("GET", "/api/v1/users/"+a.memberEmail+"/calendars", a.member, nil, 200)
+	if n := list["calendars"].([]any)[0].(map[string]any)["events"]; n != float64(0) {
+		t.Errorf("the refused imports left %v events", n)
+	}
 }

@@ -95,6 +95,11 @@ func (s *Server) Handler() http.Handler {
 	for prefix, h := range s.Mounts {
 		p := "/" + strings.Trim(prefix, "/")
 		mux.Handle(p+"/", s.observe(p+"/", http.StripPrefix(p, h)))
+		// The mount answers its own path too, as its root: the mux would
+		// otherwise redirect it to p+"/" first, and /.well-known/caldav
+		// would take two redirects where RFC 6764 §5 wants one, to the
+		// context path itself.
+		mux.Handle(p, s.observe(p+"/", mountRoot(h)))
 	}
 	unmatched := s.observe("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, _ := mux.Handler(r)
@@ -117,6 +122,16 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})))
+}
+
+// mountRoot serves the path of a mount, without its slash, as the mount's
+// root.
+func mountRoot(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r2 := r.Clone(r.Context())
+		r2.URL.Path, r2.URL.RawPath = "/", ""
+		h.ServeHTTP(w, r2)
+	})
 }
 
 // captureWriter records what the mux's fallback handler would answer.

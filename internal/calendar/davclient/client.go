@@ -28,6 +28,8 @@ import (
 
 	"github.com/emersion/go-webdav"
 	"github.com/emersion/go-webdav/caldav"
+
+	"github.com/convene/convene/internal/redact"
 )
 
 // ErrInvalidSyncToken: the server no longer knows the sync token (RFC 6578
@@ -304,7 +306,7 @@ func (c *Client) do(ctx context.Context, method, p, depth, body string, out *mul
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("davclient: %s %s: %w", method, p, err)
+		return fmt.Errorf("davclient: %s %s: %w", method, redact.Path(p), redact.Error(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusMultiStatus {

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-webdav/caldav"
 
 	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -57,7 +58,7 @@ func (b *backend) calendarOf(rq *request) caldav.Calendar {
 		Path:                  b.h.calendarPath(rq.user),
 		Name:                  "Convene",
 		Description:           "Meetings booked by Convene and imported events of " + rq.user.Email,
-		MaxResourceSize:       16 << 20,
+		MaxResourceSize:       b.h.Calendars.Limits().MaxObjectBytes,
 		SupportedComponentSet: []string{ical.CompEvent},
 	}
 }
@@ -174,6 +175,14 @@ func (b *backend) PutCalendarObject(ctx context.Context, p string, cal *ical.Cal
 	switch {
 	case errors.Is(err, calendar.ErrPrecondition):
 		return nil, webdav.NewHTTPError(http.StatusPreconditionFailed, err)
+	case errors.Is(err, calendar.ErrObjectTooLarge):
+		// RFC 4791 §5.3.2.1: CALDAV:max-resource-size.
+		rq.refusal = &refusal{http.StatusForbidden, xmlName(nsCalDAV, "max-resource-size"), detailOf(err)}
+		return nil, webdav.NewHTTPError(http.StatusForbidden, err)
+	case errors.Is(err, calendar.ErrQuotaExceeded):
+		// RFC 4331 §6: DAV:quota-not-exceeded, 507 Insufficient Storage.
+		rq.refusal = &refusal{http.StatusInsufficientStorage, xmlName(nsDAV, "quota-not-exceeded"), detailOf(err)}
+		return nil, webdav.NewHTTPError(http.StatusInsufficientStorage, err)
 	case errors.Is(err, calendar.ErrUIDConflict):
 		// RFC 4791 §5.3.2.1: CALDAV:no-uid-conflict.
 		return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)
@@ -208,4 +217,12 @@ func (b *backend) DeleteCalendarObject(ctx context.Context, p string) error {
 		return webdav.NewHTTPError(http.StatusNotFound, err)
 	}
 	return err
+}
+
+// detailOf returns what a failure says to the client.
+func detailOf(err error) string {
+	if fe, ok := failure.As(err); ok {
+		return fe.Detail
+	}
+	return err.Error()
 }

@@ -21,15 +21,25 @@ func FuzzDAVRequests(f *testing.F) {
 		`<d:propfind xmlns:d="DAV:"><d:allprop/></d:propfind>`,
 		`<C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range/></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`,
 		"", "<", "<x:y xmlns:x='z'/>",
+		// Issue 8: nesting past the bound, and an expansion past the limits.
+		`<C:calendar-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:filter>` + strings.Repeat(`<C:comp-filter name="VCALENDAR">`, 70) + strings.Repeat(`</C:comp-filter>`, 70) + `</C:filter></C:calendar-query>`,
+		fill(weekQuery, `<C:calendar-data><C:expand start="20260301T000000Z" end="20990320T000000Z"/></C:calendar-data>`, ""),
+		`<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav"><C:time-range start="20260301T000000Z" end="20990101T000000Z"/></C:free-busy-query>`,
+		`<d:propfind xmlns:d="DAV:"><d:prop><d:quota-used-bytes/><d:quota-available-bytes/></d:prop></d:propfind>`,
+		`<d:propertyupdate xmlns:d="DAV:"><d:set><d:prop><d:x>` + strings.Repeat("<d:y>", 80) + `</d:x></d:prop></d:set></d:propertyupdate>`,
 	} {
 		f.Add("REPORT", s)
 		f.Add("PROPFIND", s)
+		f.Add("PROPPATCH", s)
 	}
 	e := newDAVEnv(f, "sqlite")
 	e.expect("PUT", calPath+"a.ics", "ann@acme.test", calHdr, event("a", "20260302T090000Z", "20260302T100000Z", "RRULE:FREQ=DAILY;COUNT=3"), http.StatusCreated)
+	e.expect("PUT", calPath+"s.ics", "ann@acme.test", calHdr, event("s", "20260302T090000Z", "20260302T090001Z", "RRULE:FREQ=MINUTELY"), http.StatusCreated)
 	h := New(e.cals, accountsOf(e), "/dav", nil)
+	// Small limits, so that random queries reach them.
+	h.Limits = ReportLimits{MaxInstances: 300, MaxInstancesPerObject: 200, MaxExpandedBytes: 64 << 10}
 	f.Fuzz(func(t *testing.T, method, body string) {
-		if method != "REPORT" && method != "PROPFIND" {
+		if method != "REPORT" && method != "PROPFIND" && method != "PROPPATCH" {
 			return
 		}
 		for _, target := range []string{calPath, "/dav/ann@acme.test/", "/dav/"} {

@@ -30,7 +30,9 @@ package davserver
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -54,10 +56,6 @@ type Authenticator interface {
 	Authenticate(ctx context.Context, secret string) (*account.Principal, error)
 }
 
-// maxRequestBody bounds PROPFIND and REPORT bodies (a multiget of a few
-// thousand hrefs fits).
-const maxRequestBody = 4 << 20
-
 // Handler serves CalDAV. Mount it at Prefix; it expects paths that still
 // carry the prefix or have had exactly it stripped.
 type Handler struct {
@@ -70,6 +68,8 @@ type Handler struct {
 	// address that failed too often (429, before any check); nil: no
 	// limit. Share the web API's, so both count together.
 	Limit *authlimit.Limiter
+	// Limits bound each REPORT; zero values take the defaults.
+	Limits ReportLimits
 
 	dav *caldav.Handler
 }
@@ -81,6 +81,7 @@ func New(cals *calendar.Service, auth Authenticator, prefix string, log *slog.Lo
 	}
 	prefix = "/" + strings.Trim(prefix, "/")
 	h := &Handler{Calendars: cals, Auth: auth, Prefix: prefix, Log: log}
+	h.Limits.defaults()
 	h.dav = &caldav.Handler{Backend: &backend{h: h}, Prefix: prefix}
 	return h
 }
@@ -105,6 +106,18 @@ type request struct {
 	// wantData: a PROPFIND asks for calendar-data (or allprop), so the
 	// objects it lists need their data.
 	wantData bool
+	// refusal is the answer to a PUT the backend refused with a condition
+	// of its own.
+	refusal *refusal
+	// usage is the user's quota, when a PROPFIND asks for it.
+	usage *calendar.Usage
+}
+
+// refusal is an answer with a DAV:error naming a condition (RFC 4918 §16).
+type refusal struct {
+	code   int
+	cond   xml.Name
+	detail string
 }
 
 type requestKey struct{}
@@ -156,13 +169,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case http.MethodPut:
-		body, err := io.ReadAll(io.LimitReader(r.Body, 16<<20+1))
+		max := h.Calendars.Limits().MaxObjectBytes
+		body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 		if err != nil {
 			http.Error(w, "cannot read the body", http.StatusBadRequest)
 			return
 		}
-		if len(body) > 16<<20 {
-			writeError(w, http.StatusForbidden, xmlName(nsCalDAV, "max-resource-size"), "the object is over 16 MiB")
+		if int64(len(body)) > max {
+			// RFC 4791 §5.3.2.1; the limit is the calendar's
+			// CALDAV:max-resource-size (§5.2.5).
+			writeError(w, http.StatusForbidden, xmlName(nsCalDAV, "max-resource-size"),
+				fmt.Sprintf("the object is over %d bytes, the calendar's max-resource-size", max))
 			return
 		}
 		// Decode once here: go-ical panics on some malformed lines, and
@@ -173,6 +190,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		rq.raw = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		// go-webdav answers the PUT; a refusal of the backend with a
+		// condition go-webdav cannot write replaces its answer.
+		rec := &recorder{header: http.Header{}, code: http.StatusOK}
+		h.dav.ServeHTTP(rec, r)
+		if f := rq.refusal; f != nil {
+			writeError(w, f.code, f.cond, f.detail)
+			return
+		}
+		rec.replay(w)
+		return
 	case http.MethodDelete:
 		rq.ifMatch = r.Header.Get("If-Match")
 	case "PROPFIND":
@@ -181,6 +208,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "PROPPATCH":
 		h.proppatch(w, r, rq)
 		return
+	case http.MethodOptions:
+	default:
+		// MKCOL, MKCALENDAR, MOVE, COPY…: go-webdav decodes what XML
+		// they carry, bounded here first.
+		body, ok := readXMLBody(w, r, r.Method)
+		if !ok {
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	h.dav.ServeHTTP(w, r)
 }

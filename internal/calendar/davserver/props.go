@@ -16,16 +16,19 @@ import (
 // tag, which DAVx5 and Thunderbird poll), DAV:sync-token (RFC 6578 §4),
 // DAV:supported-report-set (RFC 3253 §3.1.5, where clients look for
 // sync-collection), CALDAV:calendar-user-address-set (RFC 6638 §2.4.1),
-// DAV:principal-URL (RFC 3744 §4.2) and DAV:owner (RFC 3744 §5.1).
-var extraProps = []xml.Name{nameGetCTag, nameSyncToken, nameSupportedReports, nameUserAddressSet, namePrincipalURL, nameOwner}
+// DAV:principal-URL (RFC 3744 §4.2), DAV:owner (RFC 3744 §5.1), and the
+// user's quota on the calendar and its home, DAV:quota-available-bytes
+// and DAV:quota-used-bytes (RFC 4331 §3, §4; named only, never in
+// allprop).
+var extraProps = []xml.Name{nameGetCTag, nameSyncToken, nameSupportedReports, nameUserAddressSet, namePrincipalURL, nameOwner,
+	nameQuotaAvailable, nameQuotaUsed}
 
 // propfind reads the PROPFIND body, then lets go-webdav answer; when the
 // request names one of extraProps, it rewrites go-webdav's multistatus to
 // add them.
 func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(body) > maxRequestBody {
-		http.Error(w, "the PROPFIND body is unreadable or too large", http.StatusBadRequest)
+	body, ok := readXMLBody(w, r, "PROPFIND")
+	if !ok {
 		return
 	}
 	var wanted []xml.Name
@@ -37,13 +40,16 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) 
 			http.Error(w, "the PROPFIND body is not a DAV:propfind: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		switch {
-		case pf.AllProp != nil:
-			rq.wantData = true
-		case pf.Prop != nil:
+		if pf.Prop != nil {
 			wanted = pf.Prop.names()
-			rq.wantData = slices.Contains(wanted, nameCalendarData)
 		}
+		// The objects are listed without their data only when the
+		// request surely does not want it: go-webdav reads allprop and
+		// calendar-data more leniently than the names here, and encodes
+		// the data of what it lists (a nil one panicked, found by
+		// FuzzDAVRequests).
+		rq.wantData = pf.Prop == nil || pf.AllProp != nil || slices.Contains(wanted, nameCalendarData) ||
+			bytes.Contains(body, []byte("allprop")) || bytes.Contains(body, []byte("calendar-data"))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var extras []xml.Name
@@ -55,6 +61,15 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) 
 	if len(extras) == 0 {
 		h.dav.ServeHTTP(w, r)
 		return
+	}
+	if slices.Contains(extras, nameQuotaAvailable) || slices.Contains(extras, nameQuotaUsed) {
+		use, err := h.Calendars.Usage(r.Context(), rq.user)
+		if err != nil {
+			h.Log.Warn("caldav: quota", "err", err)
+			http.Error(w, "cannot read the quota", http.StatusServiceUnavailable)
+			return
+		}
+		rq.usage = &use
 	}
 	rec := &recorder{header: http.Header{}, code: http.StatusOK}
 	h.dav.ServeHTTP(rec, r)
@@ -135,9 +150,8 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, rq *request) 
 // an order): a multistatus that refuses each property with 403, since the
 // calendar's properties are Convene's. Clients take the refusal and go on.
 func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, rq *request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(body) > maxRequestBody {
-		http.Error(w, "the PROPPATCH body is unreadable or too large", http.StatusBadRequest)
+	body, ok := readXMLBody(w, r, "PROPPATCH")
+	if !ok {
 		return
 	}
 	var pu struct {
@@ -211,6 +225,16 @@ func (h *Handler) extraValues(rq *request, hrefs []string, extras []xml.Name) ma
 	}
 	href := func(s string) string {
 		return "<D:href>" + esc((&url.URL{Path: s}).EscapedPath()) + "</D:href>"
+	}
+	if u := rq.usage; u != nil && (strings.EqualFold(p, h.calendarPath(rq.user)) || strings.EqualFold(p, h.homePath(rq.user))) {
+		for _, n := range extras {
+			switch n {
+			case nameQuotaUsed:
+				out[n] = strconv.FormatInt(u.Bytes, 10)
+			case nameQuotaAvailable:
+				out[n] = strconv.FormatInt(max(u.MaxBytes-u.Bytes, 0), 10)
+			}
+		}
 	}
 	switch {
 	case strings.EqualFold(p, h.calendarPath(rq.user)):

@@ -29,9 +29,8 @@ import (
 // returns; here time ranges go through the stored bounds and
 // internal/recur, and the stored octets go out as they are.
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, rq *request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxRequestBody+1))
-	if err != nil || len(body) > maxRequestBody {
-		http.Error(w, "the REPORT body is unreadable or too large", http.StatusBadRequest)
+	body, ok := readXMLBody(w, r, "REPORT")
+	if !ok {
 		return
 	}
 	name, err := rootName(body)
@@ -39,26 +38,33 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, rq *request) {
 		http.Error(w, "the REPORT body is not XML: "+err.Error(), http.StatusBadRequest)
 		return
 	}
+	b := newBudget(r.Context(), h.Limits)
+	decode := func(v any) error {
+		if err := xml.Unmarshal(body, v); err != nil {
+			return badf("the REPORT body is not a valid %s: %v", name.Local, err)
+		}
+		return nil
+	}
 	switch name {
 	case xmlName(nsCalDAV, "calendar-query"):
 		var q calendarQueryXML
-		if err = xml.Unmarshal(body, &q); err == nil {
-			err = h.calendarQuery(w, r, rq, &q)
+		if err = decode(&q); err == nil {
+			err = h.calendarQuery(w, r, rq, b, &q)
 		}
 	case xmlName(nsCalDAV, "calendar-multiget"):
 		var q multigetXML
-		if err = xml.Unmarshal(body, &q); err == nil {
-			err = h.multiget(w, r, rq, &q)
+		if err = decode(&q); err == nil {
+			err = h.multiget(w, r, rq, b, &q)
 		}
 	case xmlName(nsDAV, "sync-collection"):
 		var q syncCollectionXML
-		if err = xml.Unmarshal(body, &q); err == nil {
-			err = h.syncCollection(w, r, rq, &q)
+		if err = decode(&q); err == nil {
+			err = h.syncCollection(w, r, rq, b, &q)
 		}
 	case xmlName(nsCalDAV, "free-busy-query"):
 		var q freeBusyQueryXML
-		if err = xml.Unmarshal(body, &q); err == nil {
-			err = h.freeBusy(w, r, rq, &q)
+		if err = decode(&q); err == nil {
+			err = h.freeBusy(w, r, rq, b, &q)
 		}
 	default:
 		// RFC 3253 §3.6: DAV:supported-report.
@@ -67,18 +73,21 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, rq *request) {
 		return
 	}
 	var be *badRequest
+	var ol *overLimit
 	switch {
 	case err == nil:
 	case errors.As(err, &be):
 		http.Error(w, be.msg, http.StatusBadRequest)
+	case errors.As(err, &ol):
+		// RFC 4791 §7.8 and §7.10: DAV:number-of-matches-within-limits.
+		h.Log.Info("caldav: report refused over a limit", "report", name.Local, "user", rq.user.ID, "why", ol.msg)
+		writeError(w, http.StatusForbidden, xmlName(nsDAV, "number-of-matches-within-limits"), ol.msg)
 	case errors.Is(err, errNotCalendar):
 		writeError(w, http.StatusForbidden, xmlName(nsDAV, "supported-report"), "this REPORT applies to "+h.calendarPath(rq.user))
+	case r.Context().Err() != nil:
+		// The client left: nobody reads an answer.
+		h.Log.Debug("caldav: report abandoned by the client", "report", name.Local, "err", err)
 	default:
-		var se *xml.SyntaxError
-		if errors.As(err, &se) {
-			http.Error(w, "the REPORT body is not valid XML: "+err.Error(), http.StatusBadRequest)
-			return
-		}
 		h.Log.Warn("caldav: report", "report", name.Local, "err", err)
 		http.Error(w, "the report failed", http.StatusInternalServerError)
 	}
@@ -116,8 +125,15 @@ func newPropRequest(p *propXML, allprop *struct{}) (propRequest, error) {
 	return pr, nil
 }
 
-// objectProps returns the requested properties of o.
-func (h *Handler) objectProps(rq *request, o *store.CalendarObject, pr propRequest) ([]propValue, []xml.Name, error) {
+// expands reports whether the answer holds expanded calendar data.
+func (pr propRequest) expands() bool {
+	return pr.expand && (pr.allprop || slices.Contains(pr.names, nameCalendarData))
+}
+
+// objectProps returns the requested properties of o. Expanded calendar
+// data is written when the answer is, by the value's write function,
+// with the instances counted against b.
+func (h *Handler) objectProps(rq *request, o *store.CalendarObject, pr propRequest, b *budget) ([]propValue, []xml.Name) {
 	names := pr.names
 	if pr.allprop {
 		names = []xml.Name{nameGetETag, nameGetContentType, nameGetContentLength, nameGetLastModified, nameResourceType, nameCalendarData}
@@ -137,23 +153,89 @@ func (h *Handler) objectProps(rq *request, o *store.CalendarObject, pr propReque
 		case nameResourceType:
 			found = append(found, propValue{name: n, raw: ""})
 		case nameCalendarData:
-			data := o.Data
 			if pr.expand {
-				var err error
-				if data, err = h.expanded(rq, o, pr.expandFrom, pr.expandTo); err != nil {
-					return nil, nil, err
-				}
+				found = append(found, propValue{name: n, write: func(w io.Writer) error {
+					return h.writeExpanded(w, rq, o, pr.expandFrom, pr.expandTo, b)
+				}})
+				continue
 			}
-			found = append(found, propValue{name: n, text: data})
+			found = append(found, propValue{name: n, text: o.Data})
 		default:
 			missing = append(missing, n)
 		}
 	}
-	return found, missing, nil
+	return found, missing
+}
+
+// item is one response of a multistatus REPORT: an object's properties,
+// or a status alone (obj nil).
+type item struct {
+	href string
+	obj  *store.CalendarObject
+	code int
+}
+
+// flushAt is the size at which a REPORT's answer goes out.
+const flushAt = 64 << 10
+
+// writeReport answers a multistatus of items. When it expands, it first
+// measures the expansion against the budget, without keeping it, so that
+// a REPORT over a limit is refused before any of it is written; the
+// answer then goes out response by response, never whole in memory.
+func (h *Handler) writeReport(w http.ResponseWriter, rq *request, b *budget, pr propRequest, items []item, tail func(*msWriter)) error {
+	if pr.expands() {
+		for _, it := range items {
+			if it.obj == nil {
+				continue
+			}
+			c := &counter{max: max(b.bytes, 0)}
+			err := h.writeExpanded(c, rq, it.obj, pr.expandFrom, pr.expandTo, b)
+			if err != nil && !errors.Is(err, errCounterFull) {
+				return err
+			}
+			if err := b.spend(c.n); err != nil {
+				return err
+			}
+		}
+	}
+	// The second pass spends the same again: a budget of its own.
+	again := newBudget(b.ctx, b.lim)
+	out := newMultistatus()
+	out.stream = w
+	fail := func(err error) error {
+		if out.started {
+			// Part of a 207 is out: cut the connection, so that the
+			// client sees a broken answer rather than a short one.
+			h.Log.Warn("caldav: report cut short", "user", rq.user.ID, "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	}
+	for _, it := range items {
+		if err := b.ctx.Err(); err != nil {
+			return fail(err)
+		}
+		if it.obj == nil {
+			out.status(it.href, it.code)
+			continue
+		}
+		found, missing := h.objectProps(rq, it.obj, pr, again)
+		if err := out.response(it.href, found, missing); err != nil {
+			return fail(err)
+		}
+		if err := out.flush(flushAt); err != nil {
+			return fail(err)
+		}
+	}
+	if tail != nil {
+		tail(out)
+	}
+	out.finish(w)
+	return nil
 }
 
 // calendarQuery answers CALDAV:calendar-query (RFC 4791 §7.8).
-func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *request, q *calendarQueryXML) error {
+func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *request, b *budget, q *calendarQueryXML) error {
 	if !h.isCalendarPath(rq.user, r.URL.Path) {
 		return errNotCalendar
 	}
@@ -165,10 +247,8 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *requ
 	if err != nil {
 		return err
 	}
-	out := newMultistatus()
 	if pl.none {
-		out.finish(w)
-		return nil
+		return h.writeReport(w, rq, b, pr, nil, nil)
 	}
 	st := h.Calendars.Store()
 	var objs []store.CalendarObject
@@ -181,23 +261,21 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, rq *requ
 		return err
 	}
 	loc := zoneOf(rq.user)
+	items := make([]item, 0, len(objs))
 	for i := range objs {
+		if err := r.Context().Err(); err != nil {
+			return err
+		}
 		o := &objs[i]
-		ok, err := h.matches(o, pl, loc)
+		ok, err := h.matches(b, o, pl, loc)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
+		if ok {
+			items = append(items, item{href: h.calendarPath(rq.user) + o.Name, obj: o})
 		}
-		found, missing, err := h.objectProps(rq, o, pr)
-		if err != nil {
-			return err
-		}
-		out.response(h.calendarPath(rq.user)+o.Name, found, missing)
 	}
-	out.finish(w)
-	return nil
+	return h.writeReport(w, rq, b, pr, items, nil)
 }
 
 // queryPlan is a calendar-query filter split into what the stored bounds
@@ -295,7 +373,7 @@ func toCompFilter(c *compFilterXML, dropTR bool) caldav.CompFilter {
 }
 
 // matches applies the parts of the plan the store's range query did not.
-func (h *Handler) matches(o *store.CalendarObject, pl queryPlan, loc *time.Location) (bool, error) {
+func (h *Handler) matches(b *budget, o *store.CalendarObject, pl queryPlan, loc *time.Location) (bool, error) {
 	needExpand := pl.ranged && o.Busy != store.BusyExact // only single events have exact bounds
 	if !needExpand && pl.rest == nil {
 		return true, nil
@@ -307,12 +385,9 @@ func (h *Handler) matches(o *store.CalendarObject, pl queryPlan, loc *time.Locat
 	if needExpand {
 		// RFC 4791 §9.9: a recurring component matches when any instance
 		// overlaps the range; floating times are the user's.
-		insts, err := recur.ExpandCalendar(cal, pl.from, pl.to, recur.Options{Floating: loc, KeepCancelled: true, MaxInstances: 1})
-		if err != nil && !errors.Is(err, recur.ErrCapped) {
+		hit, err := b.overlaps(cal, pl.from, pl.to, recur.Options{Floating: loc, KeepCancelled: true})
+		if err != nil || !hit {
 			return false, err
-		}
-		if len(insts) == 0 {
-			return false, nil
 		}
 	}
 	if pl.rest != nil {
@@ -321,22 +396,29 @@ func (h *Handler) matches(o *store.CalendarObject, pl queryPlan, loc *time.Locat
 	return true, nil
 }
 
-// expanded returns o with its recurrence expanded in [from, to) (RFC 4791
-// §9.6.5): one VEVENT per instance, without RRULE, RDATE and EXDATE, with
-// DTSTART, DTEND and RECURRENCE-ID in UTC (dates stay dates, floating
-// times stay floating).
-func (h *Handler) expanded(rq *request, o *store.CalendarObject, from, to time.Time) ([]byte, error) {
+// writeExpanded writes o with its recurrence expanded in [from, to)
+// (RFC 4791 §9.6.5): one VEVENT per instance, without RRULE, RDATE and
+// EXDATE, with DTSTART, DTEND and RECURRENCE-ID in UTC (dates stay dates,
+// floating times stay floating). The instances are counted against b; an
+// object without any in the range goes out as stored. Each instance is
+// encoded as it is made, so that no copy of the whole expansion is held.
+func (h *Handler) writeExpanded(w io.Writer, rq *request, o *store.CalendarObject, from, to time.Time, b *budget) error {
 	cal, err := h.Calendars.Parsed(o.ETag, o.Data)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	insts, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: zoneOf(rq.user), KeepCancelled: true})
-	if err != nil && !errors.Is(err, recur.ErrCapped) {
-		return nil, err
+	insts, _, err := b.expand(cal, o.UID, from, to, recur.Options{Floating: zoneOf(rq.user), KeepCancelled: true}, false)
+	if err != nil {
+		return err
 	}
-	out := ical.NewCalendar()
-	out.Props.SetText(ical.PropProductID, "-//Convene//Convene Calendar//EN")
-	out.Props.SetText(ical.PropVersion, "2.0")
+	if len(insts) == 0 {
+		_, err := w.Write(o.Data)
+		return err
+	}
+	if _, err := io.WriteString(w, "BEGIN:VCALENDAR\r\nPRODID:-//Convene//Convene Calendar//EN\r\nVERSION:2.0\r\n"); err != nil {
+		return err
+	}
+	enc := ical.NewEncoder(w)
 	for _, in := range insts {
 		src := in.Component
 		recurring := src.Props.Get(ical.PropRecurrenceID) != nil || src.Props.Get(ical.PropRecurrenceRule) != nil ||
@@ -348,7 +430,7 @@ func (h *Handler) expanded(rq *request, o *store.CalendarObject, from, to time.T
 				ical.PropRecurrenceID, ical.PropDateTimeStart, ical.PropDateTimeEnd, ical.PropDuration:
 				continue
 			}
-			c.Props[name] = slices.Clone(props)
+			c.Props[name] = props // read only: the encoder does not change them
 		}
 		c.Children = src.Children
 		c.Props.Set(timeProp(ical.PropDateTimeStart, in.Start, in.AllDay, in.Floating))
@@ -356,16 +438,14 @@ func (h *Handler) expanded(rq *request, o *store.CalendarObject, from, to time.T
 		if recurring {
 			c.Props.Set(timeProp(ical.PropRecurrenceID, in.RecurrenceID, in.AllDay, in.Floating))
 		}
-		out.Children = append(out.Children, c)
+		// A lone VEVENT: go-ical's Encode writes the component it is
+		// given, here without a VCALENDAR around it.
+		if err := enc.Encode(&ical.Calendar{Component: c}); err != nil {
+			return err
+		}
 	}
-	if len(out.Children) == 0 {
-		return o.Data, nil
-	}
-	var b bytes.Buffer
-	if err := ical.NewEncoder(&b).Encode(out); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
+	_, err = io.WriteString(w, "END:VCALENDAR\r\n")
+	return err
 }
 
 // timeProp writes an instant as a DATE (all-day), a floating DATE-TIME
@@ -385,7 +465,7 @@ func timeProp(name string, t time.Time, allDay, floating bool) *ical.Prop {
 }
 
 // multiget answers CALDAV:calendar-multiget (RFC 4791 §7.9).
-func (h *Handler) multiget(w http.ResponseWriter, r *http.Request, rq *request, q *multigetXML) error {
+func (h *Handler) multiget(w http.ResponseWriter, r *http.Request, rq *request, b *budget, q *multigetXML) error {
 	pr, err := newPropRequest(q.Prop, q.AllProp)
 	if err != nil {
 		return err
@@ -413,21 +493,15 @@ func (h *Handler) multiget(w http.ResponseWriter, r *http.Request, rq *request, 
 	for i := range objs {
 		byName[objs[i].Name] = &objs[i]
 	}
-	out := newMultistatus()
+	items := make([]item, 0, len(refs))
 	for _, rf := range refs {
-		o := byName[rf.name]
-		if o == nil {
-			out.status(rf.href, http.StatusNotFound)
-			continue
+		if o := byName[rf.name]; o != nil {
+			items = append(items, item{href: h.calendarPath(rq.user) + o.Name, obj: o})
+		} else {
+			items = append(items, item{href: rf.href, code: http.StatusNotFound})
 		}
-		found, missing, err := h.objectProps(rq, o, pr)
-		if err != nil {
-			return err
-		}
-		out.response(h.calendarPath(rq.user)+o.Name, found, missing)
 	}
-	out.finish(w)
-	return nil
+	return h.writeReport(w, rq, b, pr, items, nil)
 }
 
 // syncTokenPrefix makes sync tokens URIs (RFC 6578 §3.2); the number after
@@ -442,7 +516,7 @@ func syncToken(seq int64) string { return syncTokenPrefix + strconv.FormatInt(se
 // token that is not this server's, is ahead of it, or older than the
 // pruned log gets 403 DAV:valid-sync-token, upon which clients sync from
 // scratch (§3.2).
-func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, rq *request, q *syncCollectionXML) error {
+func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, rq *request, b *budget, q *syncCollectionXML) error {
 	if !h.isCalendarPath(rq.user, r.URL.Path) {
 		return errNotCalendar
 	}
@@ -508,35 +582,32 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, rq *req
 	for i := range objs {
 		byName[objs[i].Name] = &objs[i]
 	}
-	out := newMultistatus()
 	base := h.calendarPath(rq.user)
+	items := make([]item, 0, len(changes))
 	for _, c := range changes {
 		o := byName[c.Name]
 		if c.Deleted || o == nil {
 			if !initial {
-				out.status(base+c.Name, http.StatusNotFound)
+				items = append(items, item{href: base + c.Name, code: http.StatusNotFound})
 			}
 			continue
 		}
-		found, missing, err := h.objectProps(rq, o, pr)
-		if err != nil {
-			return err
+		items = append(items, item{href: base + o.Name, obj: o})
+	}
+	return h.writeReport(w, rq, b, pr, items, func(out *msWriter) {
+		if truncated {
+			// RFC 6578 §3.6: the rest is for the next request.
+			out.statusError(base, http.StatusInsufficientStorage, xmlName(nsDAV, "number-of-matches-within-limits"))
 		}
-		out.response(base+o.Name, found, missing)
-	}
-	if truncated {
-		out.status(base, http.StatusInsufficientStorage)
-	}
-	out.syncToken(syncToken(token))
-	out.finish(w)
-	return nil
+		out.syncToken(syncToken(token))
+	})
 }
 
 // freeBusy answers CALDAV:free-busy-query (RFC 4791 §7.10), which
 // go-webdav does not know: a VFREEBUSY of the calendar's busy time in the
 // range, BUSY and BUSY-TENTATIVE periods in UTC; transparent, cancelled
 // and declined events are free.
-func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, q *freeBusyQueryXML) error {
+func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, b *budget, q *freeBusyQueryXML) error {
 	if !h.isCalendarPath(rq.user, r.URL.Path) {
 		return errNotCalendar
 	}
@@ -562,9 +633,15 @@ func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, 
 		if err != nil {
 			return err
 		}
-		insts, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: loc})
-		if err != nil && !errors.Is(err, recur.ErrCapped) {
+		insts, capped, err := b.expand(cal, o.UID, from, to, recur.Options{Floating: loc}, true)
+		if err != nil {
 			return err
+		}
+		if capped {
+			// More instances than an object may expand to: a rule firing
+			// every few seconds. What was expanded is busy, and so is the
+			// rest of the range.
+			busy = append(busy, availability.Interval{Start: maxT(insts[len(insts)-1].Start, from), End: to})
 		}
 		for _, in := range insts {
 			if in.Transparent || calendar.DeclinedBy(in.Component, rq.user.Email) {
@@ -598,13 +675,13 @@ func (h *Handler) freeBusy(w http.ResponseWriter, r *http.Request, rq *request, 
 	out.Props.SetText(ical.PropProductID, "-//Convene//Convene Calendar//EN")
 	out.Props.SetText(ical.PropVersion, "2.0")
 	out.Children = []*ical.Component{fb}
-	var b bytes.Buffer
-	if err := ical.NewEncoder(&b).Encode(out); err != nil {
+	var buf bytes.Buffer
+	if err := ical.NewEncoder(&buf).Encode(out); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	w.Write(b.Bytes())
+	w.Write(buf.Bytes())
 	return nil
 }
 

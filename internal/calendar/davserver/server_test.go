@@ -31,13 +31,19 @@ type davEnv struct {
 
 func newDAVEnv(t testing.TB, engine string) *davEnv {
 	t.Helper()
+	return newDAVEnvWith(t, engine, calendar.Limits{})
+}
+
+// newDAVEnvWith is newDAVEnv with the calendar limits lim.
+func newDAVEnvWith(t testing.TB, engine string, lim calendar.Limits) *davEnv {
+	t.Helper()
 	db := storetest.Open(t, engine)
 	key := make([]byte, 32)
 	rand.Read(key)
 	box, _ := seal.New(key)
 	now := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
 	e := &davEnv{t: t, db: db, tokens: map[string]string{}, users: map[string]*store.User{}}
-	e.cals = calendar.New(db, box, calendar.Options{Now: func() time.Time { return now }})
+	e.cals = calendar.New(db, box, calendar.Options{Now: func() time.Time { return now }, Limits: lim})
 	ctx := context.Background()
 	for _, acc := range []string{"acc_1", "acc_2"} {
 		if err := db.CreateAccount(ctx, &store.Account{ID: acc, Name: acc, Language: "en", Created: now}); err != nil {

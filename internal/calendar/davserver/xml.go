@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -32,6 +33,8 @@ var (
 	nameUserAddressSet   = xml.Name{Space: nsCalDAV, Local: "calendar-user-address-set"}
 	namePrincipalURL     = xml.Name{Space: nsDAV, Local: "principal-URL"}
 	nameOwner            = xml.Name{Space: nsDAV, Local: "owner"}
+	nameQuotaAvailable   = xml.Name{Space: nsDAV, Local: "quota-available-bytes"}
+	nameQuotaUsed        = xml.Name{Space: nsDAV, Local: "quota-used-bytes"}
 )
 
 // anyElem is an XML element kept as it was: its name (namespace resolved),
@@ -191,9 +194,15 @@ func rootName(body []byte) (xml.Name, error) {
 
 // msWriter writes a DAV:multistatus (RFC 4918 §13) straight into a
 // buffer: the REPORT answers are written without building a tree, as the
-// stored calendar data goes out as it is.
+// stored calendar data goes out as it is. With stream set, flush sends
+// what the buffer holds as it grows, so that a long answer is never whole
+// in memory.
 type msWriter struct {
 	buf bytes.Buffer
+	// stream, when set, receives the answer as it is written; started
+	// reports that its status is sent.
+	stream  http.ResponseWriter
+	started bool
 }
 
 func newMultistatus() *msWriter {
@@ -247,25 +256,43 @@ func statusLine(code int) string {
 }
 
 // propValue is one property value to write: raw XML content (already
-// escaped) or text to escape.
+// escaped), text to escape, or text that write produces (escaped on the
+// way).
 type propValue struct {
-	name xml.Name
-	raw  string
-	text []byte
+	name  xml.Name
+	raw   string
+	text  []byte
+	write func(io.Writer) error
+}
+
+// escaper writes text into the answer, escaped for XML, and sends the
+// answer on as it grows: one long calendar-data is not held whole either.
+type escaper struct{ m *msWriter }
+
+func (e escaper) Write(p []byte) (int, error) {
+	if err := xml.EscapeText(&e.m.buf, p); err != nil {
+		return 0, err
+	}
+	return len(p), e.m.flush(flushAt)
 }
 
 // response writes one DAV:response with the found properties (200) and
-// the missing ones (404).
-func (m *msWriter) response(path string, found []propValue, missing []xml.Name) {
+// the missing ones (404); the error is a write function's.
+func (m *msWriter) response(path string, found []propValue, missing []xml.Name) error {
 	m.buf.WriteString("<D:response>")
 	m.href(path)
 	if len(found) > 0 || len(missing) == 0 {
 		m.buf.WriteString("<D:propstat><D:prop>")
 		for _, v := range found {
 			end := m.open(v.name, false)
-			if v.text != nil {
+			switch {
+			case v.write != nil:
+				if err := v.write(escaper{m}); err != nil {
+					return err
+				}
+			case v.text != nil:
 				xml.EscapeText(&m.buf, v.text)
-			} else {
+			default:
 				m.buf.WriteString(v.raw)
 			}
 			m.buf.WriteString(end)
@@ -280,6 +307,7 @@ func (m *msWriter) response(path string, found []propValue, missing []xml.Name) 
 		m.buf.WriteString("</D:prop><D:status>" + statusLine(http.StatusNotFound) + "</D:status></D:propstat>")
 	}
 	m.buf.WriteString("</D:response>")
+	return nil
 }
 
 // status writes a DAV:response with only a status (a removed member of a
@@ -290,6 +318,17 @@ func (m *msWriter) status(path string, code int) {
 	m.buf.WriteString("<D:status>" + statusLine(code) + "</D:status></D:response>")
 }
 
+// statusError writes a DAV:response with a status and the condition
+// that explains it (RFC 6578 §3.6: 507 and
+// DAV:number-of-matches-within-limits for a truncated answer).
+func (m *msWriter) statusError(path string, code int, cond xml.Name) {
+	m.buf.WriteString("<D:response>")
+	m.href(path)
+	m.buf.WriteString("<D:status>" + statusLine(code) + "</D:status><D:error>")
+	m.open(cond, true)
+	m.buf.WriteString("</D:error></D:response>")
+}
+
 // syncToken writes the DAV:sync-token of a sync-collection answer.
 func (m *msWriter) syncToken(tok string) {
 	m.buf.WriteString("<D:sync-token>")
@@ -297,10 +336,29 @@ func (m *msWriter) syncToken(tok string) {
 	m.buf.WriteString("</D:sync-token>")
 }
 
-func (m *msWriter) finish(w http.ResponseWriter) {
-	m.buf.WriteString("</D:multistatus>\n")
+// flush sends the buffer to the stream once it holds at least n bytes.
+func (m *msWriter) flush(n int) error {
+	if m.stream == nil || m.buf.Len() < n {
+		return nil
+	}
+	m.start(m.stream)
+	_, err := m.stream.Write(m.buf.Bytes())
+	m.buf.Reset()
+	return err
+}
+
+func (m *msWriter) start(w http.ResponseWriter) {
+	if m.started {
+		return
+	}
+	m.started = true
 	w.Header().Set("Content-Type", `application/xml; charset="utf-8"`)
 	w.WriteHeader(http.StatusMultiStatus)
+}
+
+func (m *msWriter) finish(w http.ResponseWriter) {
+	m.buf.WriteString("</D:multistatus>\n")
+	m.start(w)
 	w.Write(m.buf.Bytes())
 }
 
