@@ -29,6 +29,17 @@ type Limits struct {
 	MaxObjects int
 	// SyncTimeout bounds one sync of one source (default 60 s).
 	SyncTimeout time.Duration
+	// BusyInstances and BusySteps are the budget of one busy-time query
+	// (GET /api/v1/availability, the search of a booking), shared by all
+	// its attendees' calendars: the event instances it may expand and the
+	// expansion work it may do (defaults recur.DefaultBudgetInstances and
+	// recur.DefaultBudgetSteps). Past it the query fails with an Invalid
+	// failure wrapping ErrTooDense.
+	BusyInstances, BusySteps int
+	// EventInstances caps the instances of one event in a query's window
+	// (default 30,000: one every 5 minutes for 92 days); past it the rest
+	// of the window counts as busy, and the event is reported.
+	EventInstances int
 }
 
 func (l *Limits) defaults() {
@@ -40,6 +51,9 @@ func (l *Limits) defaults() {
 	}
 	if l.SyncTimeout <= 0 {
 		l.SyncTimeout = 60 * time.Second
+	}
+	if l.EventInstances <= 0 {
+		l.EventInstances = 30_000
 	}
 }
 
