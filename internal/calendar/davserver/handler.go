@@ -165,6 +165,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, xmlName(nsCalDAV, "valid-calendar-data"), err.Error())
 			return
 		}
+		// Outlook starts its files with a byte order mark, which go-webdav's
+		// decoder would refuse: the object is stored without it.
+		body = calendar.TrimBOM(body)
 		rq.raw = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	case http.MethodDelete:
