@@ -295,6 +295,7 @@ type event struct {
 	comp    *ical.Component
 	start   Value
 	end     func(time.Time) time.Time // the end of an instance starting at t
+	exact   bool                      // every instance lasts the same exact time
 	summary string
 	status  string
 	transp  bool
@@ -352,6 +353,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// apply to all the members of the generated recurrence set".
 		d := max(v.Time.Sub(ev.start.Time), 0)
 		ev.end = func(t time.Time) time.Time { return t.Add(d) }
+		ev.exact = true
 	case dp != nil:
 		d, err := ParseDuration(strings.TrimSpace(dp.Value))
 		if err != nil {
@@ -363,6 +365,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// RFC 5545 §3.8.5.3: with DURATION "the same nominal duration
 		// will apply", so P1D is 23 or 25 hours across a DST change.
 		ev.end = d.AddTo
+		ev.exact = d.Days == 0
 	case ev.start.Date:
 		// RFC 5545 §3.6.1: an all-day event without DTEND lasts the day.
 		ev.end = Duration{Days: 1}.AddTo
@@ -370,6 +373,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// RFC 5545 §3.6.1: a timed event without DTEND ends when it
 		// starts.
 		ev.end = func(t time.Time) time.Time { return t }
+		ev.exact = true
 	}
 	return ev, nil
 }
@@ -549,8 +553,13 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 	// before from may still last into it, and THISANDFUTURE overrides may
 	// move instances by any amount.
 	lo, hi := x.from, x.to
-	// Two days more for nominal durations that grow across a DST change.
-	lo = lo.Add(-max(ev.end(ev.start.Time).Sub(ev.start.Time), 0) - 48*time.Hour)
+	lo = lo.Add(-max(ev.end(ev.start.Time).Sub(ev.start.Time), 0))
+	if !ev.exact {
+		// Two days more for nominal durations that grow across a DST
+		// change. Exact durations need none: a SECONDLY rule would walk
+		// 172,800 instances for nothing.
+		lo = lo.Add(-48 * time.Hour)
+	}
 	for _, f := range future {
 		shift := f.start.Time.Sub(f.rid.Time)
 		if shift > 0 {

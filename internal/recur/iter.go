@@ -73,10 +73,28 @@ func (it *Iterator) Seek(t time.Time) {
 		return
 	}
 	it.from = u
-	// Any wall time that maps to t or later is at least t's wall time
-	// minus the largest offset change.
-	_, off := t.In(it.loc).Zone()
-	it.e.seek(u + int64(off) - maxOffset)
+	// A wall time that maps to u or later reads at least u plus the
+	// smallest offset of the zone around u (also in a gap, which moves a
+	// wall time forward by the offset before it).
+	it.e.seek(u + minOffsetNear(it.loc, u))
+}
+
+// minOffsetNear returns the smallest UTC offset of loc between maxOffset
+// before and after u. Farther instants do not matter: their wall times
+// differ from u by more than any offset.
+func minOffsetNear(loc *time.Location, u int64) int64 {
+	t := time.Unix(u-maxOffset, 0).In(loc)
+	_, lo := t.Zone()
+	for range 16 { // a zone changes its offset a few times a day at most
+		_, next := t.ZoneBounds()
+		if next.IsZero() || next.Unix() > u+maxOffset {
+			break
+		}
+		t = next
+		_, off := t.Zone()
+		lo = min(lo, off)
+	}
+	return int64(lo)
 }
 
 // Next returns the next instance, or false at the end.
