@@ -80,22 +80,19 @@ func (s *Service) Import(ctx context.Context, p account.Principal, email string,
 		return nil, failure.New(failure.Malformed, "the body is not iCalendar (RFC 5545): %s", reason(err))
 	}
 	// Reading the events is bounded by the request's context and a
-	// budget of expansion work (see importSteps).
-	budget := recur.NewBudget(ctx, math.MaxInt, importSteps)
+	// budget of expansion work (Limits.ImportSteps).
+	budget := recur.NewBudget(ctx, math.MaxInt, s.opts.Limits.ImportSteps)
 	objs, skipped, err := splitCalendarsWith(budget, cals, u.Email, s.opts.Limits.MaxObjects)
 	if err != nil {
 		if errors.Is(err, recur.ErrBudget) {
-			return nil, failure.New(failure.Invalid, "the calendar's recurrences take more work to read than one import may spend (%d steps); import it in parts, or remove the events that repeat every few seconds or minutes", importSteps).
+			return nil, (&failure.Error{Kind: failure.Invalid, Title: "Calendar too dense",
+				Detail: fmt.Sprintf("the calendar's recurrences take more work to read than one import may spend (%d steps); import it in parts, or remove the events that repeat every few seconds or minutes", s.opts.Limits.ImportSteps)}).
 				Wrap(fmt.Errorf("%w: %w", ErrTooDense, err))
 		}
 		return nil, failure.New(failure.Unavailable, "the request ended while the calendar was read; try again").Wrap(err)
 	}
 	return s.importObjects(ctx, u, objs, skipped)
 }
-
-// importSteps bounds the recurrence expansion work of one import (finding
-// where each event's instances lie): about a second.
-const importSteps = 50_000_000
 
 func (s *Service) importObjects(ctx context.Context, u *store.User, objs []parsedObject, skipped []Skipped) (*ImportResult, error) {
 	res := &ImportResult{Skipped: skipped}

@@ -40,6 +40,10 @@ type Limits struct {
 	// (default 30,000: one every 5 minutes for 92 days); past it the rest
 	// of the window counts as busy, and the event is reported.
 	EventInstances int
+	// ImportSteps bounds the recurrence expansion work of one import or
+	// feed body (finding where each event's instances lie; default
+	// 50,000,000 steps, about a second): past it the import fails.
+	ImportSteps int
 }
 
 func (l *Limits) defaults() {
@@ -54,6 +58,9 @@ func (l *Limits) defaults() {
 	}
 	if l.EventInstances <= 0 {
 		l.EventInstances = 30_000
+	}
+	if l.ImportSteps <= 0 {
+		l.ImportSteps = 50_000_000
 	}
 }
 
