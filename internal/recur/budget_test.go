@@ -356,7 +356,7 @@ func TestDenseCalendarsStayBounded(t *testing.T) {
 	rng := rand.New(rand.NewPCG(2026, 8))
 	const maxInst, maxSteps = 20_000, 2_000_000
 	var budgetErrs, results int
-	for i := range 40 {
+	for i := range 30 {
 		events, hours := 1+rng.IntN(400), 1+rng.IntN(92*24)
 		if i%2 == 0 {
 			events, hours = 1+rng.IntN(4), 1+rng.IntN(48)
@@ -390,7 +390,10 @@ func TestDenseCalendarsStayBounded(t *testing.T) {
 		if alloc > 32<<20 {
 			t.Errorf("calendar %d: %d MB allocated", i, alloc>>20)
 		}
-		if elapsed > 5*time.Second {
+		// A few milliseconds, a second under the race detector; the
+		// deadline leaves room for a loaded machine. Unbounded, one such
+		// calendar takes minutes.
+		if elapsed > 20*time.Second {
 			t.Errorf("calendar %d: %v", i, elapsed)
 		}
 	}

@@ -685,7 +685,7 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 		if excluded(m.t) {
 			continue
 		}
-		if slices.ContainsFunc(exits, func(ex *exclusion) bool { return ex.has(m.t) }) {
+		if len(exits) > 0 && slices.ContainsFunc(exits, func(ex *exclusion) bool { return ex.has(m.t) }) {
 			continue
 		}
 		rid := m.t
