@@ -31,9 +31,10 @@ import (
 // America/New_York (daylight time from the first Sunday of April), and
 // Outlook writes its Windows zones as one rule starting in 1601, so that
 // following them puts March meetings, or every meeting before the last
-// rule change, an hour off. RFC 5545 §3.6.5 allows it: the TZID of a
-// well-known zone names that zone, and "the most recent" rules of the
-// database are the better copy.
+// rule change, an hour off. The standards leave room for it: RFC 5545
+// §3.2.19 suggests the TZ database's names for TZIDs, and RFC 7809 lets
+// CalDAV peers leave out the VTIMEZONE of such a standard name
+// altogether, since the name says which zone it is.
 //
 // Locations are built once per TZID. A Zones is safe for concurrent use.
 type Zones struct {
@@ -138,9 +139,11 @@ func loadLocation(tzid string) (*time.Location, error) {
 
 // windowsZones.xml is CLDR's table of Windows time zone names
 // (common/supplemental/windowsZones.xml, Unicode license), as Debian's
-// unicode-cldr-core package ships it. Its "001" rows give the IANA zone of
-// each Windows name; the comment before each group is the Outlook display
-// name of that zone.
+// unicode-cldr-core package ships it (CLDR 41; the table's typeVersion is
+// 2021a). Its "001" rows give the IANA zone of each Windows name; the
+// comment before each group is the Outlook display name of that zone.
+// Windows names resolve through it before any VTIMEZONE of the calendar
+// (see Zones).
 //
 //go:embed windowszones.xml
 var windowsZonesXML []byte
