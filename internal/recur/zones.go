@@ -139,8 +139,8 @@ func loadLocation(tzid string) (*time.Location, error) {
 
 // windowsZones.xml is CLDR's table of Windows time zone names
 // (common/supplemental/windowsZones.xml, Unicode license), as Debian's
-// unicode-cldr-core package ships it (CLDR 41; the table's typeVersion is
-// 2021a). Its "001" rows give the IANA zone of each Windows name; the
+// unicode-cldr-core package ships it (the table's typeVersion is 2021a,
+// its otherVersion 7e11800). Its "001" rows give the IANA zone of each Windows name; the
 // comment before each group is the Outlook display name of that zone.
 // Windows names resolve through it before any VTIMEZONE of the calendar
 // (see Zones).
