@@ -143,8 +143,8 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 		p.instances += after - before
 		if berr := budget.Err(); berr != nil {
 			counts := make([]attendeeCount, 0, len(people))
-			for _, p := range people {
-				counts = append(counts, attendeeCount{p.u.Email, p.instances})
+			for _, other := range people {
+				counts = append(counts, attendeeCount{other.u.Email, other.instances})
 			}
 			return nil, nil, s.budgetFailure(berr, q, counts)
 		}
@@ -162,7 +162,7 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 			from := maxTime(complete, q.From)
 			p.raw = append(p.raw, availability.Interval{Start: from, End: q.To})
 			problems = append(problems, SourceProblem{UserID: p.u.ID, Email: p.u.Email, CalendarID: o.CalendarID,
-				Problem: fmt.Sprintf("event %s repeats more than %d times in the window; from %s on it counts as busy",
+				Problem: fmt.Sprintf("event %s repeats more than %d times in the window, or its rule takes too long to expand; from %s on it counts as busy",
 					o.UID, s.opts.Limits.EventInstances, from.UTC().Format(time.RFC3339)),
 				Since: o.Modified, BusyFrom: from, BusyTo: q.To})
 		}
