@@ -18,7 +18,7 @@ func init() {
 	register(command{name: "ical", summary: "iCalendar tools: expand prints the instances of a calendar", run: runICal})
 }
 
-const icalUsage = `Usage: convene ical expand --from RFC3339 --to RFC3339 [--timezone TZ] < calendar.ics
+const icalUsage = `Usage: convene ical expand --from RFC3339 --to RFC3339 [--timezone TZ] [--max-instances N] < calendar.ics
 
 Reads an iCalendar file on standard input and prints every event instance
 that overlaps [from, to), one JSON object per line, sorted by start:
@@ -26,8 +26,12 @@ that overlaps [from, to), one JSON object per line, sorted by start:
 Timed events print start and end in RFC 3339 with the event's own UTC offset;
 all-day events print dates ("2026-03-01"), the end date exclusive.
 Recurrences (RRULE, RDATE, EXDATE), overridden and cancelled instances and
-the calendar's VTIMEZONEs are applied. Exit status: 1 for a calendar that
-cannot be read (instances found before the error are printed), 2 for bad flags.
+the calendar's VTIMEZONEs are applied (a TZID the time zone database knows,
+IANA or Windows, follows the database). The expansion is bounded: past
+--max-instances instances in or near the window (or the work that many
+take), or on an interrupt, it stops, prints nothing and says why.
+Exit status: 1 for a calendar that cannot be read (instances found before
+the error are printed) or an expansion stopped by its bound, 2 for bad flags.
 `
 
 func runICal(ctx context.Context, args []string, env environment) int {
@@ -45,6 +49,7 @@ func runICal(ctx context.Context, args []string, env environment) int {
 	fromFlag := fs.String("from", "", "start of the window, RFC 3339 (required)")
 	toFlag := fs.String("to", "", "end of the window, RFC 3339, exclusive (required)")
 	tzFlag := fs.String("timezone", "UTC", "IANA zone of floating times and all-day events")
+	maxFlag := fs.Int("max-instances", recur.DefaultMaxInstances, "the most instances to expand in or near the window")
 	if err := fs.Parse(args[1:]); err != nil {
 		return flagExit(err)
 	}
@@ -70,19 +75,29 @@ func runICal(ctx context.Context, args []string, env environment) int {
 	if err != nil {
 		return bad("--timezone: %v", err)
 	}
+	if *maxFlag < 1 {
+		return bad("--max-instances: want at least 1, got %d", *maxFlag)
+	}
 
 	cals, err := recur.DecodeCalendars(bufio.NewReader(env.stdin))
 	if err != nil {
 		fmt.Fprintf(env.stderr, "convene ical expand: bad calendar: %v\n", err)
 		return 1
 	}
+	// One budget for the whole run, bound to the interrupt signals.
+	budget := recur.NewBudget(ctx, *maxFlag, 0)
 	var all []recur.Instance
 	var errs []error
 	for _, cal := range cals {
-		if ctx.Err() != nil {
+		got, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: floating, MaxInstances: *maxFlag, Budget: budget})
+		if berr := budget.Err(); berr != nil {
+			if errors.Is(berr, recur.ErrBudget) {
+				fmt.Fprintf(env.stderr, "convene ical expand: stopped: %v in or near the window; narrow --from/--to or raise --max-instances\n", berr)
+			} else {
+				fmt.Fprintf(env.stderr, "convene ical expand: interrupted\n")
+			}
 			return 1
 		}
-		got, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: floating})
 		all = append(all, got...)
 		if err != nil {
 			errs = append(errs, err)

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -82,7 +83,18 @@ func (s *Service) Import(ctx context.Context, p account.Principal, email string,
 	if err != nil {
 		return nil, failure.New(failure.Malformed, "the body is not iCalendar (RFC 5545): %s", reason(err))
 	}
-	objs, skipped := splitCalendars(cals, u.Email, s.opts.Limits.MaxObjects)
+	// Reading the events is bounded by the request's context and a
+	// budget of expansion work (Limits.ImportSteps).
+	budget := recur.NewBudget(ctx, math.MaxInt, s.opts.Limits.ImportSteps)
+	objs, skipped, err := splitCalendarsWith(budget, cals, u.Email, s.opts.Limits.MaxObjects)
+	if err != nil {
+		if errors.Is(err, recur.ErrBudget) {
+			return nil, (&failure.Error{Kind: failure.Invalid, Title: "Calendar too dense",
+				Detail: fmt.Sprintf("the calendar's recurrences take more work to read than one import may spend (%d steps); import it in parts, or remove the events that repeat every few seconds or minutes", s.opts.Limits.ImportSteps)}).
+				Wrap(fmt.Errorf("%w: %w", ErrTooDense, err))
+		}
+		return nil, failure.New(failure.Unavailable, "the request ended while the calendar was read; try again").Wrap(err)
+	}
 	if err := s.checkImport(objs); err != nil {
 		return nil, err
 	}

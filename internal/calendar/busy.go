@@ -1,16 +1,19 @@
 package calendar
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-ical"
 
 	"github.com/convene/convene/internal/availability"
+	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
 )
@@ -49,7 +52,18 @@ type BusyQuery struct {
 	// IgnoreUIDs are events that do not count (the meeting being
 	// rescheduled).
 	IgnoreUIDs []string
+	// Budget bounds the recurrence expansion of the query; nil: a budget
+	// of Limits.BusyInstances and Limits.BusySteps bound to the query's
+	// context.
+	Budget *recur.Budget
 }
+
+// ErrTooDense is wrapped by the failure of a busy-time query whose
+// calendars hold more event instances in its window than one query may
+// expand (Limits.BusyInstances), or take more work to expand
+// (Limits.BusySteps). The failure is Invalid (HTTP 422) and names the
+// attendees whose calendars are the densest.
+var ErrTooDense = errors.New("calendar: too many event instances in the window")
 
 // Busy returns each user's busy time in [from, to) from all their
 // calendars (the built-in one and every synced source): recurring events
@@ -59,6 +73,13 @@ type BusyQuery struct {
 // cannot vouch for, which is listed in the SourceProblems. The map has an
 // entry for every user asked about. An unknown user ID is an error that
 // wraps store.ErrNotFound.
+//
+// The work is bounded: instances are only expanded near the window, at
+// most Limits.EventInstances per event (the rest of the window then counts
+// as busy, and the event is listed in the problems), and all of the
+// query's expansions share one budget (BusyQuery.Budget) bound to ctx:
+// past it the query fails with ErrTooDense, and once ctx ends it stops
+// with ctx's error.
 func (s *Service) Busy(ctx context.Context, accountID string, userIDs []string, from, to time.Time) (map[string]*availability.Busy, []SourceProblem, error) {
 	return s.BusyFor(ctx, BusyQuery{AccountID: accountID, UserIDs: userIDs, From: from, To: to})
 }
@@ -68,10 +89,15 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 	if !q.To.After(q.From) {
 		return nil, nil, fmt.Errorf("calendar: busy: empty window %s to %s", q.From, q.To)
 	}
+	budget := q.Budget
+	if budget == nil {
+		budget = recur.NewBudget(ctx, s.opts.Limits.BusyInstances, s.opts.Limits.BusySteps)
+	}
 	type person struct {
-		u   *store.User
-		loc *time.Location
-		raw []availability.Interval
+		u         *store.User
+		loc       *time.Location
+		raw       []availability.Interval
+		instances int64 // charged to the budget
 	}
 	people := map[string]*person{}
 	ids := slices.Compact(slices.Sorted(slices.Values(q.UserIDs)))
@@ -111,7 +137,17 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 			p.raw = append(p.raw, availability.Interval{Start: o.Start, End: o.End})
 			continue
 		}
-		ivs, err := s.expandBusy(o.ETag, o.Data, p.u.Email, p.loc, q.From, q.To)
+		before, _ := budget.Used()
+		ivs, complete, err := s.expandBusy(budget, o.ETag, o.Data, p.u.Email, p.loc, q.From, q.To)
+		after, _ := budget.Used()
+		p.instances += after - before
+		if berr := budget.Err(); berr != nil {
+			counts := make([]attendeeCount, 0, len(people))
+			for _, other := range people {
+				counts = append(counts, attendeeCount{other.u.Email, other.instances})
+			}
+			return nil, nil, s.budgetFailure(berr, q, counts)
+		}
 		if err != nil {
 			// The policy: what cannot be read counts as busy.
 			p.raw = append(p.raw, availability.Interval{Start: q.From, End: q.To})
@@ -120,6 +156,16 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 			continue
 		}
 		p.raw = append(p.raw, ivs...)
+		if complete.Before(q.To) {
+			// The policy again: past the cap, the event's time is
+			// unknown, so it is busy.
+			from := maxTime(complete, q.From)
+			p.raw = append(p.raw, availability.Interval{Start: from, End: q.To})
+			problems = append(problems, SourceProblem{UserID: p.u.ID, Email: p.u.Email, CalendarID: o.CalendarID,
+				Problem: fmt.Sprintf("event %s repeats more than %d times in the window, or its rule takes too long to expand; from %s on it counts as busy",
+					o.UID, s.opts.Limits.EventInstances, from.UTC().Format(time.RFC3339)),
+				Since: o.Modified, BusyFrom: from, BusyTo: q.To})
+		}
 	}
 	out := make(map[string]*availability.Busy, len(people))
 	for id, p := range people {
@@ -145,15 +191,25 @@ func (s *Service) untrusted(c *store.Calendar, now time.Time) (string, time.Time
 }
 
 // expandBusy returns the busy intervals in [from, to), for owner whose
-// zone is loc, of the object with etag and data.
-func (s *Service) expandBusy(etag string, data []byte, owner string, loc *time.Location, from, to time.Time) ([]availability.Interval, error) {
+// zone is loc, of the object with etag and data, and the instant up to
+// which they are complete: to, or earlier when the event has more than
+// Limits.EventInstances instances in the window (or its rule more than
+// the iteration cap before it). The expansion is charged to budget; when
+// budget runs out the result is meaningless (the caller checks
+// budget.Err()).
+func (s *Service) expandBusy(budget *recur.Budget, etag string, data []byte, owner string, loc *time.Location, from, to time.Time) ([]availability.Interval, time.Time, error) {
 	cal, err := s.cache.parse(etag, data)
 	if err != nil {
-		return nil, err
+		return nil, to, err
 	}
-	insts, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: loc})
-	if err != nil && !errors.Is(err, recur.ErrCapped) {
-		return nil, err
+	insts, err := recur.ExpandCalendar(cal, from, to, recur.Options{Floating: loc, MaxInstances: s.opts.Limits.EventInstances, Budget: budget})
+	var ce *recur.ComponentError
+	if errors.As(err, &ce) || err != nil && !errors.Is(err, recur.ErrCapped) {
+		return nil, to, err
+	}
+	complete := to
+	if t, ok := recur.CompleteUntil(err); ok && t.Before(to) {
+		complete = t
 	}
 	out := make([]availability.Interval, 0, len(insts))
 	for _, in := range insts {
@@ -162,14 +218,49 @@ func (s *Service) expandBusy(etag string, data []byte, owner string, loc *time.L
 		}
 		out = append(out, availability.Interval{Start: in.Start, End: in.End})
 	}
-	if err != nil {
-		// More instances than the cap in the window: a rule firing every
-		// minute. What was expanded is busy, and so is the rest.
-		if n := len(insts); n > 0 {
-			out = append(out, availability.Interval{Start: insts[n-1].Start, End: to})
+	return out, complete, nil
+}
+
+// budgetFailure turns the error of a spent budget into the failure of a
+// busy-time query: the context's end, or ErrTooDense naming the attendees
+// whose calendars took most of the budget.
+func (s *Service) budgetFailure(err error, q BusyQuery, counts []attendeeCount) error {
+	if !errors.Is(err, recur.ErrBudget) {
+		// The request was cancelled (the client left) or timed out.
+		return failure.New(failure.Unavailable, "the request ended while its calendars were read; try again").
+			Wrap(fmt.Errorf("calendar: busy: %w", err))
+	}
+	slices.SortFunc(counts, func(a, b attendeeCount) int { return cmp.Or(cmp.Compare(b.n, a.n), strings.Compare(a.email, b.email)) })
+	var total int64
+	for _, c := range counts {
+		total += c.n
+	}
+	// The densest calendars: the attendees who took a quarter of the
+	// budget or more, at least the first.
+	var dense []string
+	for i, c := range counts {
+		if i == 0 || c.n*4 >= total {
+			dense = append(dense, c.email)
 		}
 	}
-	return out, nil
+	var be *recur.BudgetError
+	what := err.Error()
+	if errors.As(err, &be) && be.Resource == "instances" {
+		what = fmt.Sprintf("more than %d event instances", be.Limit)
+	} else if be != nil {
+		what = fmt.Sprintf("more than %d steps of recurrence expansion", be.Limit)
+	}
+	s.log.Info("busy-time query over budget", "account", q.AccountID, "attendees", dense, "from", q.From, "to", q.To, "err", err)
+	return (&failure.Error{Kind: failure.Invalid, Title: "Calendars too dense for this window",
+		Detail: fmt.Sprintf("the calendars of %s hold %s between %s and %s, more than one request may expand: ask for a shorter window, or remove the events that repeat every few seconds or minutes",
+			strings.Join(dense, ", "), what, q.From.UTC().Format(time.RFC3339), q.To.UTC().Format(time.RFC3339))}).
+		With("dense_attendees", dense).Wrap(fmt.Errorf("%w: %w", ErrTooDense, err))
+}
+
+// attendeeCount is the number of instances one attendee's calendars took.
+type attendeeCount struct {
+	email string
+	n     int64
 }
 
 // Parsed returns the parse of a stored object's data, shared through a

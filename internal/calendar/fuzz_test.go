@@ -2,6 +2,9 @@ package calendar
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +68,74 @@ func FuzzImportICS(f *testing.F) {
 					t.Fatalf("instance %s-%s outside bounds %s-%s", in.Start, in.End, o.a.start, o.a.end)
 				}
 			}
+		}
+	})
+}
+
+// FuzzImportThenBusy drives arbitrary bodies through what an import and
+// an availability query do with them, without the database: decode,
+// split into objects (the density rule and the import's step budget
+// applied), then the busy-time expansion of every object kept, over a
+// quarter, under one query budget. Whatever the body, the query's
+// instances stay within its budget, its intervals within the window, and
+// it returns within a deadline. Run it with
+//
+//	go test -run '^$' -fuzz FuzzImportThenBusy ./internal/calendar
+func FuzzImportThenBusy(f *testing.F) {
+	for _, s := range []string{
+		denseEvents(3),
+		ics(vevent("d", "DTSTART:20260101T000000Z", "DTEND:20260101T000001Z", "RRULE:FREQ=SECONDLY;INTERVAL=7")),
+		ics(vevent("c", "DTSTART:20250101T000000Z", "DURATION:PT1M", "RRULE:FREQ=MINUTELY;INTERVAL=5;COUNT=100000000")),
+		ics(vevent("w", "DTSTART;TZID=W. Europe Standard Time:20260302T090000", "DURATION:PT1H", "RRULE:FREQ=WEEKLY;BYDAY=MO,TH", "EXDATE;TZID=W. Europe Standard Time:20260305T090000,20260312T090000")),
+		"\uFEFF" + ics(vevent("bom", "DTSTART:20260310T090000Z", "DURATION:PT1H")),
+	} {
+		f.Add([]byte(s))
+	}
+	if data, err := os.ReadFile("../recur/testdata/exports/outlook.ics"); err == nil {
+		f.Add(data)
+	}
+	svc := New(nil, nil, Options{Limits: Limits{EventInstances: 500}})
+	from, to := mustTime("2026-03-01T00:00:00Z"), mustTime("2026-06-01T00:00:00Z")
+	loc, _ := time.LoadLocation("Europe/Paris")
+	const maxInst, maxSteps = 5000, 500_000
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		start := time.Now()
+		cals, err := decodeAll(data)
+		if err != nil {
+			return
+		}
+		objs, _, err := splitCalendarsWith(recur.NewBudget(context.Background(), 0, 5_000_000), cals, "ann@acme.test", 50)
+		if err != nil {
+			if !errors.Is(err, recur.ErrBudget) {
+				t.Fatalf("split: %v", err)
+			}
+			return
+		}
+		b := recur.NewBudget(context.Background(), maxInst, maxSteps)
+		var held int
+		for _, o := range objs {
+			ivs, _, err := svc.expandBusy(b, etagOf(o.data), o.data, "ann@acme.test", loc, from, to)
+			if b.Err() != nil {
+				break
+			}
+			if err != nil {
+				continue // counted busy by the policy
+			}
+			held += len(ivs)
+			for _, iv := range ivs {
+				if !iv.End.After(from) && !iv.Start.Equal(from) || !iv.Start.Before(to) {
+					t.Fatalf("interval %v-%v outside the window", iv.Start, iv.End)
+				}
+			}
+		}
+		if n, _ := b.Used(); n > maxInst+256 || held > maxInst+256 {
+			t.Fatalf("%d instances charged, %d intervals held; budget %d", n, held, maxInst)
+		}
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("took %v", d)
 		}
 	})
 }

@@ -1,7 +1,6 @@
 package calendar
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,8 +29,26 @@ const floatSlack = 14 * time.Hour
 
 // boundsInstances caps the expansion that finds where a bounded recurrence
 // ends; a longer one is treated as endless (its bounds only select which
-// objects a query looks at, so wider is safe).
-const boundsInstances = 5000
+// objects a query looks at, so wider is safe). boundsIterations caps the
+// work of each of its rules the same way.
+const (
+	boundsInstances  = 5000
+	boundsIterations = 100_000
+)
+
+// MaxDailyInstances is the most instances an event may have in any 24
+// hours (one every 5 minutes): a denser one is refused when stored (an
+// import skips it, a CalDAV PUT fails, a feed reports it and its user
+// counts as busy). Every read of busy time is bounded anyway (a budget per
+// query, a cap per event); this keeps out of the store what would only
+// ever exhaust them, as "FREQ=SECONDLY;INTERVAL=7" does, and what no
+// calendar program writes for a meeting.
+const MaxDailyInstances = 288
+
+// ErrTooDenseEvent is wrapped (with ErrInvalidObject) by the error about
+// an event that has more than MaxDailyInstances instances in 24 hours. It
+// is what RFC 4791 §5.3.2.1 calls CALDAV:max-instances.
+var ErrTooDenseEvent = errors.New("the event repeats too often")
 
 // ErrInvalidObject is wrapped by every error about calendar data Convene
 // cannot store.
@@ -54,6 +71,12 @@ type analysis struct {
 // calendar of owner (an e-mail address: the owner's own PARTSTAT=DECLINED
 // frees an event).
 func analyze(cal *ical.Calendar, owner string) (*analysis, error) {
+	return analyzeWith(cal, owner, nil)
+}
+
+// analyzeWith is analyze with its expansion charged to budget (nil: no
+// budget). When budget runs out, the error is budget's.
+func analyzeWith(cal *ical.Calendar, owner string, budget *recur.Budget) (*analysis, error) {
 	if cal == nil || cal.Component == nil || cal.Name != ical.CompCalendar {
 		return nil, invalidf("not a VCALENDAR")
 	}
@@ -108,16 +131,25 @@ func analyze(cal *ical.Calendar, owner string) (*analysis, error) {
 			}
 		}
 	}
+	for _, c := range events {
+		if err := denseRule(zones, c, uid); err != nil {
+			return nil, err
+		}
+	}
 	open := endless(events)
-	to := farFuture
+	to, most := farFuture, boundsInstances
 	if open {
-		// Enough to read every component and see a few instances; the
-		// object's bounds run to farFuture anyway.
-		to = first.AddDate(1, 1, 0)
+		// Enough to read every component and see a few instances (two
+		// days' worth at the densest); the object's bounds run to
+		// farFuture anyway.
+		to, most = first.AddDate(1, 1, 0), 2*MaxDailyInstances+2
 	}
 	insts, err := recur.ExpandCalendar(cal, first.AddDate(0, 0, -1), to, recur.Options{
-		MaxInstances: boundsInstances, KeepCancelled: true,
+		MaxInstances: most, MaxIterations: boundsIterations, KeepCancelled: true, Budget: budget,
 	})
+	if berr := budget.Err(); berr != nil {
+		return nil, berr
+	}
 	var ce *recur.ComponentError
 	if errors.As(err, &ce) {
 		return nil, invalidf("event %q: %v", uid, ce.Err)
@@ -125,6 +157,13 @@ func analyze(cal *ical.Calendar, owner string) (*analysis, error) {
 	capped := errors.Is(err, recur.ErrCapped)
 	if err != nil && !capped {
 		return nil, invalidf("event %q: %v", uid, err)
+	}
+	// The instances are sorted by start: any MaxDailyInstances+1 of them
+	// within 24 hours make the event too dense.
+	for i := MaxDailyInstances; i < len(insts); i++ {
+		if insts[i].Start.Sub(insts[i-MaxDailyInstances].Start) < 24*time.Hour {
+			return nil, tooDense(uid, insts[i-MaxDailyInstances].Start)
+		}
 	}
 	recurring, floating := false, false
 	allFree := true
@@ -177,6 +216,48 @@ func analyze(cal *ical.Calendar, owner string) (*analysis, error) {
 		a.start, a.end = insts[0].Start.UTC(), insts[0].End.UTC()
 	}
 	return a, nil
+}
+
+// denseRule refuses an event whose RRULE yields more than
+// MaxDailyInstances instances in the 24 hours after its first one: a
+// quick look (a few hundred steps, nothing allocated) that turns away
+// "FREQ=SECONDLY" before the expansion of analyze spends thousands of
+// instances on it. Rules dense only later are caught by analyze's check of
+// the instances.
+func denseRule(zones *recur.Zones, c *ical.Component, uid string) error {
+	sp := c.Props.Get(ical.PropDateTimeStart)
+	if sp == nil {
+		return nil
+	}
+	start, err := zones.Value(sp, time.UTC)
+	if err != nil {
+		return nil // analyze's expansion reports it
+	}
+	for _, p := range c.Props.Values(ical.PropRecurrenceRule) {
+		r, err := recur.ParseRule(p.Value)
+		if err != nil {
+			continue
+		}
+		it := r.Iterator(start.Time, 20*MaxDailyInstances)
+		var firstAt time.Time
+		for n := 0; n <= MaxDailyInstances; n++ {
+			t, ok := it.Next()
+			if !ok {
+				break
+			}
+			if n == 0 {
+				firstAt = t
+			} else if n == MaxDailyInstances && t.Sub(firstAt) < 24*time.Hour {
+				return tooDense(uid, firstAt)
+			}
+		}
+	}
+	return nil
+}
+
+func tooDense(uid string, from time.Time) error {
+	return fmt.Errorf("%w: %w: event %q has more than %d instances in the 24 hours from %s; Convene keeps events that repeat at most every 5 minutes",
+		ErrInvalidObject, ErrTooDenseEvent, uid, MaxDailyInstances, from.UTC().Format(time.RFC3339))
 }
 
 // endless reports whether any RRULE of the events has neither COUNT nor
@@ -296,49 +377,25 @@ func (f *foldWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// maxDepth bounds the nesting of components: go-ical decodes recursively,
-// and real calendars nest three deep (VCALENDAR, VEVENT, VALARM).
-const maxDepth = 8
-
-// decodeAll decodes every VCALENDAR of an iCalendar stream, refusing
-// nesting deeper than maxDepth before go-ical's recursive decoder sees it.
+// decodeAll decodes every VCALENDAR of an iCalendar stream with
+// recur.Decode, the one decoder of the project (a leading byte order mark
+// skipped, nesting bounded, go-ical's panics turned into errors).
 func decodeAll(data []byte) ([]*ical.Calendar, error) {
-	if err := checkDepth(data); err != nil {
-		return nil, err
-	}
-	dec := ical.NewDecoder(bytes.NewReader(data))
-	var cals []*ical.Calendar
-	for {
-		cal, err := safeDecode(dec)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrInvalidObject, err)
-		}
-		cals = append(cals, cal)
-	}
-	if len(cals) == 0 {
-		return nil, invalidf("no VCALENDAR in the data")
+	cals, err := recur.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidObject, strings.TrimPrefix(err.Error(), recur.ErrMalformed.Error()+": "))
 	}
 	return cals, nil
 }
 
-// safeDecode runs go-ical's decoder, which panics on some malformed
-// content lines ("0;0=" indexes an empty parameter value), and turns a
-// panic into an error: an import body or a feed must not crash Convene.
-func safeDecode(dec *ical.Decoder) (cal *ical.Calendar, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			cal, err = nil, invalidf("unreadable content line (%v)", v)
-		}
-	}()
-	return dec.Decode()
-}
-
 // Decode parses iCalendar data holding exactly one VCALENDAR, safely (see
-// safeDecode): for the CalDAV server, before go-webdav decodes a PUT body.
+// decodeAll): for the CalDAV server, before go-webdav decodes a PUT body.
 func Decode(data []byte) (*ical.Calendar, error) { return decodeOne(data) }
+
+// TrimBOM returns data without the UTF-8 byte order mark some programs
+// write at its start (Outlook): for the CalDAV server, whose library
+// decodes a PUT body itself.
+func TrimBOM(data []byte) []byte { return bytes.TrimPrefix(data, []byte("\uFEFF")) }
 
 // decodeOne decodes exactly one VCALENDAR.
 func decodeOne(data []byte) (*ical.Calendar, error) {
@@ -350,33 +407,4 @@ func decodeOne(data []byte) (*ical.Calendar, error) {
 		return nil, invalidf("want one VCALENDAR, got %d", len(cals))
 	}
 	return cals[0], nil
-}
-
-func checkDepth(data []byte) error {
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 4096), len(data)+1)
-	depth := 0
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) < 4 {
-			continue
-		}
-		switch {
-		case hasPrefixFold(line, "BEGIN:"), hasPrefixFold(line, "BEGIN;"):
-			depth++
-			if depth > maxDepth {
-				return invalidf("components nest deeper than %d", maxDepth)
-			}
-		case hasPrefixFold(line, "END:"), hasPrefixFold(line, "END;"):
-			depth--
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalidObject, err)
-	}
-	return nil
-}
-
-func hasPrefixFold(b []byte, prefix string) bool {
-	return len(b) >= len(prefix) && strings.EqualFold(string(b[:len(prefix)]), prefix)
 }

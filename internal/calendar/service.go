@@ -39,6 +39,21 @@ type Limits struct {
 	MaxUserBytes   int64
 	// SyncTimeout bounds one sync of one source (default 60 s).
 	SyncTimeout time.Duration
+	// BusyInstances and BusySteps are the budget of one busy-time query
+	// (GET /api/v1/availability, the search of a booking), shared by all
+	// its attendees' calendars: the event instances it may expand and the
+	// expansion work it may do (defaults recur.DefaultBudgetInstances and
+	// recur.DefaultBudgetSteps). Past it the query fails with an Invalid
+	// failure wrapping ErrTooDense.
+	BusyInstances, BusySteps int
+	// EventInstances caps the instances of one event in a query's window
+	// (default 30,000: one every 5 minutes for 92 days); past it the rest
+	// of the window counts as busy, and the event is reported.
+	EventInstances int
+	// ImportSteps bounds the recurrence expansion work of one import or
+	// feed body (finding where each event's instances lie; default
+	// 50,000,000 steps, about a second): past it the import fails.
+	ImportSteps int
 }
 
 func (l *Limits) defaults() {
@@ -59,6 +74,12 @@ func (l *Limits) defaults() {
 	}
 	if l.MaxUserBytes <= 0 {
 		l.MaxUserBytes = DefaultMaxUserBytes
+	}
+	if l.EventInstances <= 0 {
+		l.EventInstances = 30_000
+	}
+	if l.ImportSteps <= 0 {
+		l.ImportSteps = 50_000_000
 	}
 }
 

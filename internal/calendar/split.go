@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/convene/convene/internal/recur"
 )
 
 // prodID names Convene in the calendars it writes (RFC 5545 §3.7.3).
@@ -34,6 +36,14 @@ type parsedObject struct {
 // components (VTODO, VJOURNAL…) are counted there too. At most maxObjects
 // objects are made.
 func splitCalendars(cals []*ical.Calendar, owner string, maxObjects int) ([]parsedObject, []Skipped) {
+	objs, skipped, _ := splitCalendarsWith(nil, cals, owner, maxObjects)
+	return objs, skipped
+}
+
+// splitCalendarsWith is splitCalendars with the analysis of the objects
+// charged to budget (nil: none); when budget runs out it stops and returns
+// budget's error.
+func splitCalendarsWith(budget *recur.Budget, cals []*ical.Calendar, owner string, maxObjects int) ([]parsedObject, []Skipped, error) {
 	type group struct {
 		events []*ical.Component
 		zones  map[string]*ical.Component
@@ -116,7 +126,10 @@ func splitCalendars(cals []*ical.Calendar, owner string, maxObjects int) ([]pars
 			skipped = append(skipped, Skipped{UID: uid, Reason: reason(err)})
 			continue
 		}
-		a, err := analyze(cal, owner)
+		a, err := analyzeWith(cal, owner, budget)
+		if berr := budget.Err(); berr != nil {
+			return nil, nil, berr
+		}
 		if err != nil {
 			skipped = append(skipped, Skipped{UID: uid, Reason: reason(err)})
 			continue
@@ -131,7 +144,7 @@ func splitCalendars(cals []*ical.Calendar, owner string, maxObjects int) ([]pars
 	for _, n := range names {
 		skipped = append(skipped, Skipped{Reason: fmt.Sprintf("%d %s component(s) left out: only events (VEVENT) are kept", others[n], n)})
 	}
-	return out, skipped
+	return out, skipped, nil
 }
 
 // reason is the text of an error for a Skipped entry.

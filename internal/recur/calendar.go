@@ -27,6 +27,12 @@ type Options struct {
 	// cancelled event, or an override that cancels one instance). By
 	// default they are left out: they are not busy time.
 	KeepCancelled bool
+	// Budget, when not nil, is the request's budget, shared by all its
+	// expansions: every instance ExpandCalendar holds and every step of
+	// its rules is charged to it, and when it runs out (or its context
+	// ends) the expansion stops with an error wrapping ErrBudget (or the
+	// context's error).
+	Budget *Budget
 }
 
 // DefaultMaxInstances is the instance cap of ExpandCalendar when
@@ -61,6 +67,54 @@ type Instance struct {
 	Component *ical.Component
 }
 
+// CapError reports an expansion that stopped at a cap (Options.MaxInstances
+// or Options.MaxIterations) rather than at the end of the window: every
+// instance that starts before Complete is in the result, later ones may be
+// missing. It wraps ErrCapped.
+type CapError struct {
+	// UID is the event whose rule was capped; empty for the cap on the
+	// instances of the whole calendar.
+	UID string
+	// Complete is the instant up to which the result is complete.
+	Complete time.Time
+	// Reason says which cap stopped the expansion.
+	Reason string
+}
+
+func (e *CapError) Error() string {
+	if e.UID == "" {
+		return fmt.Sprintf("%v: %s", ErrCapped, e.Reason)
+	}
+	return fmt.Sprintf("recur: event %q: %s: %v", e.UID, e.Reason, ErrCapped)
+}
+
+// Unwrap returns ErrCapped.
+func (e *CapError) Unwrap() error { return ErrCapped }
+
+// CompleteUntil returns, for an error of ExpandCalendar, the instant up to
+// which its result is complete: the earliest Complete of the *CapError it
+// holds. ok is false when no cap stopped the expansion.
+func CompleteUntil(err error) (t time.Time, ok bool) {
+	var walk func(error)
+	walk = func(err error) {
+		switch e := err.(type) {
+		case nil:
+		case *CapError:
+			if !ok || e.Complete.Before(t) {
+				t, ok = e.Complete, true
+			}
+		case interface{ Unwrap() []error }:
+			for _, x := range e.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(e.Unwrap())
+		}
+	}
+	walk(err)
+	return t, ok
+}
+
 // ComponentError reports an event that ExpandCalendar skipped because it
 // could not read it; the other events are expanded all the same.
 type ComponentError struct {
@@ -81,8 +135,16 @@ func (e *ComponentError) Unwrap() error { return e.Err }
 // (RFC 5545 §3.8.4.4), and with RANGE=THISANDFUTURE every later one too.
 //
 // The error, when not nil, joins a *ComponentError for each event that
-// could not be read and an error wrapping ErrCapped when a cap stopped the
-// expansion; the instances that could be computed are returned with it.
+// could not be read and a *CapError (wrapping ErrCapped) when a cap stopped
+// the expansion; the instances that could be computed are returned with it
+// (CompleteUntil says up to when they are complete). When Options.Budget
+// runs out or its context ends, the error also holds the budget's error
+// (test it first: errors.Is(err, ErrBudget), or the context's error), and
+// the instances returned are not a usable answer.
+//
+// Only instances near the window are ever materialized: rules jump to the
+// window (Iterator.Seek), also with COUNT when each of their periods yields
+// the same number of instances.
 func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Instance, error) {
 	if cal == nil || cal.Component == nil {
 		return nil, errors.New("recur: no calendar")
@@ -93,7 +155,10 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 	if opts.MaxInstances <= 0 {
 		opts.MaxInstances = DefaultMaxInstances
 	}
-	x := expander{zones: NewZones(cal), from: from, to: to, opts: opts}
+	x := expander{zones: NewZones(cal), from: from, to: to, cut: to, opts: opts}
+	if err := opts.Budget.Err(); err != nil {
+		return nil, err
+	}
 	type group struct {
 		masters   []*ical.Component
 		overrides []*ical.Component
@@ -124,6 +189,9 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 		}
 	}
 	for _, key := range order {
+		if x.stop != nil {
+			break
+		}
 		g := groups[key]
 		uid := key
 		if strings.HasPrefix(key, "\x00") {
@@ -131,13 +199,27 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 		}
 		x.expandGroup(uid, g.masters, g.overrides)
 		if len(x.out) > 4*opts.MaxInstances {
-			// Enough: sorting keeps the earliest MaxInstances.
-			break
+			x.trim()
 		}
 	}
-	out := x.out
-	// The order is total (start, UID, recurrence id): no need for a
-	// stable sort, which costs twice as much on this large struct.
+	x.settle()
+	if x.stop != nil {
+		return x.out, errors.Join(append(x.errs, x.stop)...)
+	}
+	if len(x.out) > opts.MaxInstances {
+		x.trim()
+	}
+	sortInstances(x.out)
+	if x.cut.Before(to) {
+		x.errs = append(x.errs, &CapError{Complete: x.cut, Reason: fmt.Sprintf("more than %d instances in the window", opts.MaxInstances)})
+	}
+	return x.out, errors.Join(x.errs...)
+}
+
+// sortInstances sorts by start, UID and recurrence id. The order is total:
+// no need for a stable sort, which costs twice as much on this large
+// struct.
+func sortInstances(out []Instance) {
 	slices.SortFunc(out, func(a, b Instance) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
@@ -147,19 +229,65 @@ func ExpandCalendar(cal *ical.Calendar, from, to time.Time, opts Options) ([]Ins
 		}
 		return a.RecurrenceID.Compare(b.RecurrenceID)
 	})
-	if len(out) > opts.MaxInstances {
-		out = out[:opts.MaxInstances]
-		x.errs = append(x.errs, fmt.Errorf("%w: more than %d instances in the window", ErrCapped, opts.MaxInstances))
+}
+
+// trim keeps the earliest MaxInstances instances and moves the cut to the
+// start of the first one dropped: later events are only expanded up to
+// it, so that the instances held never grow past a few times the cap
+// however many events the calendar has.
+func (x *expander) trim() {
+	sortInstances(x.out)
+	if len(x.out) <= x.opts.MaxInstances {
+		return
 	}
-	return out, errors.Join(x.errs...)
+	// Everything that starts before the first instance dropped is kept:
+	// the result is complete up to it.
+	n := x.opts.MaxInstances
+	c := x.out[n].Start
+	clear(x.out[n:])
+	x.out = x.out[:n]
+	if c.Before(x.cut) {
+		x.cut = c
+	}
+}
+
+// charge counts n instances held; every chargeBatch of them are charged to
+// the budget, which may stop the expansion.
+func (x *expander) charge(n int) bool {
+	if x.opts.Budget == nil {
+		return true
+	}
+	x.pending += n
+	if x.pending >= chargeBatch {
+		x.settle()
+	}
+	return x.stop == nil
+}
+
+// chargeBatch is how many instances the expansion holds before charging
+// them to its budget.
+const chargeBatch = 256
+
+func (x *expander) settle() {
+	if x.pending > 0 {
+		if err := x.opts.Budget.spendInstances(x.pending); err != nil && x.stop == nil {
+			x.stop = err
+		}
+		x.pending = 0
+	}
 }
 
 type expander struct {
 	zones    *Zones
 	from, to time.Time
-	opts     Options
-	out      []Instance
-	errs     []error
+	// cut is where the instances kept stop: to, or earlier once more than
+	// MaxInstances were found (see trim).
+	cut     time.Time
+	opts    Options
+	out     []Instance
+	errs    []error
+	pending int   // instances not yet charged to the budget
+	stop    error // the budget's error, which ends the expansion
 }
 
 // event is what an expansion needs to know of one VEVENT.
@@ -167,6 +295,7 @@ type event struct {
 	comp    *ical.Component
 	start   Value
 	end     func(time.Time) time.Time // the end of an instance starting at t
+	exact   bool                      // every instance lasts the same exact time
 	summary string
 	status  string
 	transp  bool
@@ -224,6 +353,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// apply to all the members of the generated recurrence set".
 		d := max(v.Time.Sub(ev.start.Time), 0)
 		ev.end = func(t time.Time) time.Time { return t.Add(d) }
+		ev.exact = true
 	case dp != nil:
 		d, err := ParseDuration(strings.TrimSpace(dp.Value))
 		if err != nil {
@@ -235,6 +365,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// RFC 5545 §3.8.5.3: with DURATION "the same nominal duration
 		// will apply", so P1D is 23 or 25 hours across a DST change.
 		ev.end = d.AddTo
+		ev.exact = d.Days == 0
 	case ev.start.Date:
 		// RFC 5545 §3.6.1: an all-day event without DTEND lasts the day.
 		ev.end = Duration{Days: 1}.AddTo
@@ -242,6 +373,7 @@ func (x *expander) parseEvent(c *ical.Component, floatLoc *time.Location) (*even
 		// RFC 5545 §3.6.1: a timed event without DTEND ends when it
 		// starts.
 		ev.end = func(t time.Time) time.Time { return t }
+		ev.exact = true
 	}
 	return ev, nil
 }
@@ -260,7 +392,7 @@ func (x *expander) keep(inst Instance) {
 	if inst.Status == "CANCELLED" && !x.opts.KeepCancelled {
 		return
 	}
-	if !overlaps(inst.Start, inst.End, x.from, x.to) {
+	if !overlaps(inst.Start, inst.End, x.from, x.to) || !inst.Start.Before(x.cut) {
 		return
 	}
 	x.out = append(x.out, inst)
@@ -322,6 +454,9 @@ func (x *expander) expandGroup(uid string, masters, overrides []*ical.Component)
 		if err := x.expandSeries(uid, c, exact, future); err != nil {
 			x.fail(uid, err)
 		}
+		if x.stop != nil {
+			return
+		}
 	}
 	// Each override is an instance of its own, wherever it moved to
 	// (also when its series is missing, as CalDAV servers send to
@@ -335,6 +470,9 @@ func (x *expander) expandGroup(uid string, masters, overrides []*ical.Component)
 		}
 		seen[key] = true
 		x.keep(x.instance(uid, ov, ov.rid.Time, ov.start.Time, ov.end(ov.start.Time)))
+		if !x.charge(1) {
+			return
+		}
 	}
 }
 
@@ -415,8 +553,13 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 	// before from may still last into it, and THISANDFUTURE overrides may
 	// move instances by any amount.
 	lo, hi := x.from, x.to
-	// Two days more for nominal durations that grow across a DST change.
-	lo = lo.Add(-max(ev.end(ev.start.Time).Sub(ev.start.Time), 0) - 48*time.Hour)
+	lo = lo.Add(-max(ev.end(ev.start.Time).Sub(ev.start.Time), 0))
+	if !ev.exact {
+		// Two days more for nominal durations that grow across a DST
+		// change. Exact durations need none: a SECONDLY rule would walk
+		// 172,800 instances for nothing.
+		lo = lo.Add(-48 * time.Hour)
+	}
 	for _, f := range future {
 		shift := f.start.Time.Sub(f.rid.Time)
 		if shift > 0 {
@@ -427,6 +570,14 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 		if d := f.end(f.start.Time).Sub(f.start.Time); d > 0 {
 			lo = lo.Add(-d)
 		}
+	}
+
+	// Instances starting at or after the cut are dropped anyway (the
+	// calendar has more than MaxInstances before it); with a
+	// THISANDFUTURE override moving instances earlier, hi is already
+	// wider than to.
+	if len(future) == 0 && x.cut.Before(hi) {
+		hi = x.cut
 	}
 
 	// RFC 5545 §3.8.5.3: the recurrence set is DTSTART, the RRULE and
@@ -442,7 +593,14 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 		// it (a DTSTART "not synchronized with the recurrence rule").
 		if r.Count > 0 {
 			probe := r.Iterator(ev.start.Time, x.opts.MaxIterations)
-			if first, ok := probe.Next(); !ok || !first.Equal(ev.start.Time) {
+			probe.UseBudget(x.opts.Budget)
+			first, ok := probe.Next()
+			probe.Settle()
+			if err := probe.Err(); err != nil && !errors.Is(err, ErrCapped) {
+				x.stop = err
+				return nil
+			}
+			if !ok || !first.Equal(ev.start.Time) {
 				r.Count--
 				if r.Count == 0 {
 					continue
@@ -450,23 +608,40 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 			}
 		}
 		it := r.Iterator(ev.start.Time, x.opts.MaxIterations)
+		it.UseBudget(x.opts.Budget)
 		it.Seek(lo)
 		n := 0
+		complete := lo // every instance before it is in set
 		for {
 			t, ok := it.Next()
 			if !ok || !t.Before(hi) {
 				break
 			}
-			set = append(set, setMember{t: t})
-			n++
-			if n > x.opts.MaxInstances {
+			if n == x.opts.MaxInstances {
 				// More than the cap in the window: ExpandCalendar
-				// truncates and reports it.
+				// keeps the earliest and reports it.
+				x.errs = append(x.errs, &CapError{UID: uid, Complete: t,
+					Reason: fmt.Sprintf("RRULE %s: more than %d instances in the window", r, x.opts.MaxInstances)})
+				break
+			}
+			set = append(set, setMember{t: t})
+			complete = t
+			n++
+			if !x.charge(1) {
 				break
 			}
 		}
+		it.Settle()
 		if err := it.Err(); err != nil {
-			x.errs = append(x.errs, fmt.Errorf("recur: event %q: RRULE %s: %w", uid, r, err))
+			if !errors.Is(err, ErrCapped) {
+				x.stop = err
+				return nil
+			}
+			// Nothing is known after the last instance found.
+			x.errs = append(x.errs, &CapError{UID: uid, Complete: complete, Reason: fmt.Sprintf("RRULE %s: %v", r, err)})
+		}
+		if x.stop != nil {
+			return nil
 		}
 	}
 	for _, v := range rdates {
@@ -475,20 +650,32 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 			// A DATE RDATE in a timed series: that day at DTSTART's time.
 			t = At(time.Unix(floorDiv(v.civil(), secondsPerDay)*secondsPerDay+ev.start.civil()%secondsPerDay, 0).UTC(), loc)
 		}
+		if !t.Before(hi) || t.Before(lo) && (v.End.IsZero() || !v.End.After(x.from)) {
+			continue // far from the window
+		}
 		set = append(set, setMember{t: t.In(loc), end: v.End})
-	}
-	for _, r := range exrules {
-		it := r.Iterator(ev.start.Time, x.opts.MaxIterations)
-		it.Seek(lo)
-		for {
-			t, ok := it.Next()
-			if !ok || !t.Before(hi) {
-				break
-			}
-			exInst[t.Unix()] = true
+		if !x.charge(1) {
+			return nil
 		}
 	}
 	slices.SortStableFunc(set, func(a, b setMember) int { return a.t.Compare(b.t) })
+	// EXRULE instances are walked beside the sorted set rather than
+	// collected: a rule excluding every second costs no memory.
+	exits := make([]*exclusion, 0, len(exrules))
+	for _, r := range exrules {
+		it := r.Iterator(ev.start.Time, x.opts.MaxIterations)
+		it.UseBudget(x.opts.Budget)
+		it.Seek(lo)
+		exits = append(exits, &exclusion{it: it})
+	}
+	defer func() {
+		for _, ex := range exits {
+			ex.it.Settle()
+			if err := ex.it.Err(); err != nil && !errors.Is(err, ErrCapped) && x.stop == nil {
+				x.stop = err
+			}
+		}
+	}()
 	var prev time.Time
 	for i, m := range set {
 		if i > 0 && m.t.Equal(prev) {
@@ -496,6 +683,9 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 		}
 		prev = m.t
 		if excluded(m.t) {
+			continue
+		}
+		if len(exits) > 0 && slices.ContainsFunc(exits, func(ex *exclusion) bool { return ex.has(m.t) }) {
 			continue
 		}
 		rid := m.t
@@ -518,11 +708,30 @@ func (x *expander) expandSeries(uid string, c *ical.Component, exact map[int64]*
 			break
 		}
 		x.keep(inst)
-		if len(x.out) > x.opts.MaxInstances {
-			return nil
+		if len(x.out) > 4*x.opts.MaxInstances {
+			x.trim()
 		}
 	}
 	return nil
+}
+
+// exclusion walks the instances of an EXRULE in order, for membership
+// tests in increasing time.
+type exclusion struct {
+	it   *Iterator
+	next time.Time
+	have bool
+	end  bool
+}
+
+// has reports whether t is an instance of the rule; calls must come with
+// increasing t.
+func (ex *exclusion) has(t time.Time) bool {
+	for !ex.end && (!ex.have || ex.next.Before(t)) {
+		ex.next, ex.have = ex.it.Next()
+		ex.end = !ex.have
+	}
+	return ex.have && ex.next.Equal(t)
 }
 
 // shiftWall moves t by the wall clock distance between from and to (in t's

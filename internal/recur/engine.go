@@ -65,6 +65,10 @@ type engine struct {
 	outPos  int
 	emitted int
 	iter    int
+	checkAt int // iter at which tick looks at maxIter and the budget
+	spent   int // iter already charged to the budget
+	budget  *Budget
+	stopErr error // why the budget stopped the iteration
 	done    bool
 	capped  bool
 	days    []int64
@@ -102,6 +106,7 @@ func newEngine(r *Rule, start int64, maxIter int) *engine {
 	if e.maxIter <= 0 {
 		e.maxIter = defaultMaxIterations
 	}
+	e.checkAt = e.maxIter + 1
 	if e.freq < Secondly || e.freq > Yearly {
 		e.done = true
 		return e
@@ -437,11 +442,20 @@ func (e *engine) dayOK(d int64) bool {
 
 // seek moves the iteration forward to the period containing civil time c,
 // skipping the periods before it arithmetically: the cost of reaching a
-// window does not grow with its distance from DTSTART. It does nothing for
-// rules with COUNT, whose instances must be counted from DTSTART.
+// window does not grow with its distance from DTSTART. A rule with COUNT
+// must count its instances from DTSTART: seek skips it only when every
+// period yields the same number of instances (see perPeriod), and
+// otherwise leaves it to walk there, within its iteration cap and budget.
 func (e *engine) seek(c int64) {
-	if e.count > 0 || e.done || c <= e.start {
+	if e.done || c <= e.start {
 		return
+	}
+	var first, each int64
+	if e.count > 0 {
+		var ok bool
+		if first, each, ok = e.perPeriod(); !ok {
+			return
+		}
 	}
 	c = min(c, civilMax)
 	var k int64
@@ -460,10 +474,82 @@ func (e *engine) seek(c int64) {
 		k = floorDiv(c-e.base, e.step)
 	}
 	if k > e.k {
+		if e.count > 0 {
+			// Periods 0 to k-1 yield first + (k-1)·each instances.
+			n := first
+			if k > 1 {
+				if each > 0 && k-1 > (int64(e.count)-n)/each {
+					n = int64(e.count) // saturate: COUNT is used up
+				} else {
+					n += (k - 1) * each
+				}
+			}
+			if n >= int64(e.count) {
+				e.done = true
+				e.out = e.out[:0]
+				e.outPos = 0
+				return
+			}
+			e.emitted = int(n)
+		}
 		e.k = k
 		e.out = e.out[:0]
 		e.outPos = 0
 	}
+}
+
+// perPeriod reports whether every period of the rule after the first
+// yields the same number of instances, each, and how many the first one
+// yields from DTSTART on, first: so that seek can count the instances of a
+// COUNT rule it skips. It holds for rules without BYSETPOS whose only day
+// filter is a plain BYDAY on WEEKLY and that have no BYHOUR, BYMINUTE or
+// BYSECOND limit on a finer frequency: SECONDLY, MINUTELY, HOURLY and
+// DAILY rules as people write them, and WEEKLY ones with BYDAY.
+func (e *engine) perPeriod() (first, each int64, ok bool) {
+	if e.setPos != nil || e.hourMask != 0 || e.minuteMask != 0 || e.secondMask != 0 {
+		return 0, 0, false
+	}
+	nt := int64(len(e.tods))
+	switch e.freq {
+	case Secondly, Minutely, Hourly:
+		if e.dayFilter {
+			return 0, 0, false
+		}
+		for _, t := range e.tods {
+			if e.base+t >= e.start {
+				first++
+			}
+		}
+		return first, nt, true
+	case Daily:
+		if e.dayFilter {
+			return 0, 0, false
+		}
+		for _, t := range e.tods {
+			if e.base*secondsPerDay+t >= e.start {
+				first++
+			}
+		}
+		return first, nt, true
+	case Weekly:
+		if e.byMonth != 0 || e.mdFilter || e.byYearDay != nil || e.wnFilter || len(e.nwdays) > 0 {
+			return 0, 0, false
+		}
+		days := int64(0)
+		for d := e.base; d < e.base+7; d++ {
+			if e.wdFilter && e.wdays&(1<<weekdayOf(d)) == 0 {
+				continue
+			}
+			days++
+			for _, t := range e.tods {
+				if d*secondsPerDay+t >= e.start {
+					first++
+				}
+			}
+		}
+		return first, days * nt, true
+	}
+	return 0, 0, false
 }
 
 // next returns the next instance in civil seconds.
@@ -485,15 +571,59 @@ func (e *engine) next() (int64, bool) {
 	return c, true
 }
 
-// tick counts n units of work and stops the iteration at the cap.
+// tick counts n units of work and stops the iteration at the cap, or when
+// the budget runs out (looked at every budgetStride units).
 func (e *engine) tick(n int) bool {
 	e.iter += n
+	if e.iter < e.checkAt {
+		return true
+	}
+	return e.check()
+}
+
+func (e *engine) check() bool {
 	if e.iter > e.maxIter {
 		e.capped = true
 		e.done = true
 		return false
 	}
+	if e.budget != nil {
+		err := e.budget.spendSteps(e.iter - e.spent)
+		e.spent = e.iter
+		if err != nil {
+			e.stopErr = err
+			e.done = true
+			return false
+		}
+	}
+	e.setCheck()
 	return true
+}
+
+// setCheck sets the next iteration count at which tick calls check.
+func (e *engine) setCheck() {
+	e.checkAt = e.maxIter + 1
+	if e.budget != nil {
+		e.checkAt = min(e.checkAt, e.iter+budgetStride)
+	}
+}
+
+// useBudget makes the engine charge its work to b.
+func (e *engine) useBudget(b *Budget) {
+	e.budget = b
+	e.setCheck()
+	if err := b.Err(); err != nil {
+		e.stopErr = err
+		e.done = true
+	}
+}
+
+// settle charges the work not yet charged to the budget.
+func (e *engine) settle() {
+	if e.budget != nil && e.iter > e.spent {
+		e.budget.spendSteps(e.iter - e.spent)
+		e.spent = e.iter
+	}
 }
 
 // fillCoarse produces the instances of the next YEARLY, MONTHLY, WEEKLY or
@@ -677,6 +807,11 @@ func (e *engine) emit(bases []int64, unit int64) {
 	}
 	nt := int64(len(e.tods))
 	if e.setPos == nil {
+		if nt > 1 && !e.tick(len(bases)*int(nt)) {
+			// Each time of day of each day is an instance, or a
+			// candidate walked over before the window.
+			return
+		}
 		for _, b := range bases {
 			for _, t := range e.tods {
 				if !e.push(b*unit + t) {

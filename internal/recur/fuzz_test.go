@@ -2,7 +2,10 @@ package recur
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +103,68 @@ END:VCALENDAR
 			if i > 0 && in.Start.Before(got[i-1].Start) {
 				t.Fatalf("instances out of order at %d", i)
 			}
+		}
+	})
+}
+
+// FuzzExpandBudget decodes arbitrary bytes as calendars (a byte order
+// mark, bare LF, any case) and expands them over a quarter with a small
+// budget, as a busy-time query would: whatever the input, the expansion
+// returns within a deadline, holds no more instances than the budget
+// allows, and either fails with the budget's error or gives sorted
+// instances inside the window and the caps. Run it with
+//
+//	go test -run '^$' -fuzz FuzzExpandBudget ./internal/recur
+func FuzzExpandBudget(f *testing.F) {
+	f.Add([]byte("\uFEFFBEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:d\r\nDTSTART:20260101T000000Z\r\nDURATION:PT1S\r\nRRULE:FREQ=SECONDLY;INTERVAL=7\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte(denseCalendar(50, "20250101T000000Z", "FREQ=MINUTELY;COUNT=100000000")))
+	f.Add([]byte(denseCalendar(20, "20260101T000000Z", "FREQ=SECONDLY;BYSETPOS=2")))
+	f.Add([]byte("begin:vcalendar\nbegin:vevent\nuid:x\ndtstart;tzid=Europe/Paris:20260301T090000\nrrule:freq=hourly;byminute=0,1,2,3,4,5\nexrule:freq=minutely;interval=2\nend:vevent\nend:vcalendar\n"))
+	for _, name := range []string{"outlook.ics", "google.ics", "nextcloud.ics"} {
+		if data, err := os.ReadFile(filepath.Join("testdata", "exports", name)); err == nil {
+			f.Add(data)
+		}
+	}
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	const maxInst, maxSteps, perCal = 3000, 300_000, 500
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 1<<16 {
+			return
+		}
+		cals, err := Decode(data)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("decode error %v does not wrap ErrMalformed", err)
+			}
+			return
+		}
+		b := NewBudget(context.Background(), maxInst, maxSteps)
+		start := time.Now()
+		for _, cal := range cals {
+			got, err := ExpandCalendar(cal, from, to, Options{Budget: b, MaxInstances: perCal, MaxIterations: 100_000})
+			if n, _ := b.Used(); n > maxInst+chargeBatch {
+				t.Fatalf("%d instances held, budget %d", n, maxInst)
+			}
+			if errors.Is(err, ErrBudget) {
+				break
+			}
+			if len(got) > perCal {
+				t.Fatalf("%d instances, cap %d", len(got), perCal)
+			}
+			for i, in := range got {
+				if in.End.Before(in.Start) || !overlaps(in.Start, in.End, from, to) {
+					t.Fatalf("instance %d: %v-%v", i, in.Start, in.End)
+				}
+				if i > 0 && in.Start.Before(got[i-1].Start) {
+					t.Fatalf("instances out of order at %d", i)
+				}
+			}
+		}
+		// 300,000 steps take a few milliseconds (ten times more under the
+		// race detector), parsing 64 KiB some more.
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("expansion took %v", d)
 		}
 	})
 }

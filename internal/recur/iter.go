@@ -37,8 +37,9 @@ type Iterator struct {
 // As in python-dateutil, only instances that match the rule are yielded:
 // dtstart itself is not when it does not match (RFC 5545 §3.8.5.3 leaves
 // that "undefined"; ExpandCalendar adds DTSTART as RFC 5545 says it should).
-// At most maxIterations periods and candidate days are examined (0: one
-// million); past that the iteration stops and Err reports ErrCapped.
+// At most maxIterations units of work are spent (0: one million): periods,
+// candidate days, and the candidate times of periods that have several;
+// past that the iteration stops and Err reports ErrCapped.
 func (r Rule) Iterator(dtstart time.Time, maxIterations int) *Iterator {
 	loc := dtstart.Location()
 	it := &Iterator{
@@ -72,10 +73,28 @@ func (it *Iterator) Seek(t time.Time) {
 		return
 	}
 	it.from = u
-	// Any wall time that maps to t or later is at least t's wall time
-	// minus the largest offset change.
-	_, off := t.In(it.loc).Zone()
-	it.e.seek(u + int64(off) - maxOffset)
+	// A wall time that maps to u or later reads at least u plus the
+	// smallest offset of the zone around u (also in a gap, which moves a
+	// wall time forward by the offset before it).
+	it.e.seek(u + minOffsetNear(it.loc, u))
+}
+
+// minOffsetNear returns the smallest UTC offset of loc between maxOffset
+// before and after u. Farther instants do not matter: their wall times
+// differ from u by more than any offset.
+func minOffsetNear(loc *time.Location, u int64) int64 {
+	t := time.Unix(u-maxOffset, 0).In(loc)
+	_, lo := t.Zone()
+	for range 16 { // a zone changes its offset a few times a day at most
+		_, next := t.ZoneBounds()
+		if next.IsZero() || next.Unix() > u+maxOffset {
+			break
+		}
+		t = next
+		_, off := t.Zone()
+		lo = min(lo, off)
+	}
+	return int64(lo)
 }
 
 // Next returns the next instance, or false at the end.
@@ -87,9 +106,26 @@ func (it *Iterator) Next() (time.Time, bool) {
 	return time.Unix(u, 0).In(it.loc), true
 }
 
+// UseBudget makes the iterator charge its work to b (see Budget): once b
+// is spent or its context done, the iteration stops and Err returns b's
+// error. Call Settle when done with the iterator to charge the last steps.
+func (it *Iterator) UseBudget(b *Budget) {
+	if b != nil {
+		it.e.useBudget(b)
+	}
+}
+
+// Settle charges the work not yet charged to the iterator's budget (work
+// is charged every few thousand steps).
+func (it *Iterator) Settle() { it.e.settle() }
+
 // Err returns an error wrapping ErrCapped when the iteration stopped at its
-// iteration cap rather than at the end of the rule.
+// iteration cap rather than at the end of the rule, or the budget's error
+// (wrapping ErrBudget or the context's error) when its budget stopped it.
 func (it *Iterator) Err() error {
+	if it.e.stopErr != nil {
+		return it.e.stopErr
+	}
 	if it.e.capped {
 		return fmt.Errorf("%w: gave up after %d iterations", ErrCapped, it.e.maxIter)
 	}

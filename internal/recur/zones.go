@@ -17,12 +17,26 @@ import (
 )
 
 // Zones resolves the TZID parameters of one calendar into locations (RFC
-// 5545 §3.2.19): first the calendar's own VTIMEZONE with that TZID (§3.6.5),
-// then the name as an IANA zone, then as a Windows zone name or an Outlook
-// display name ("(UTC+01:00) Amsterdam, Berlin, ..."), mapped to IANA
-// through CLDR's windowsZones table, then a vendor prefix stripped
-// ("/mozilla.org/20050126_1/Europe/Berlin"). Locations are built once per
-// TZID. A Zones is safe for concurrent use.
+// 5545 §3.2.19). A name the time zone database knows wins over the
+// calendar's own definition: first the name as an IANA zone, then as a
+// Windows zone name or an Outlook display name ("(UTC+01:00) Amsterdam,
+// Berlin, ..."), mapped to IANA through CLDR's windowsZones table, then
+// behind a vendor prefix ("/mozilla.org/20050126_1/Europe/Berlin"); only a
+// name none of those know is read from the calendar's VTIMEZONE with that
+// TZID (§3.6.5).
+//
+// That is what Google Calendar, Apple Calendar and Outlook do, and for a
+// reason: a VTIMEZONE is a copy of the rules its writer knew. Exports
+// written before 2007 still carry the old US rules under
+// America/New_York (daylight time from the first Sunday of April), and
+// Outlook writes its Windows zones as one rule starting in 1601, so that
+// following them puts March meetings, or every meeting before the last
+// rule change, an hour off. The standards leave room for it: RFC 5545
+// §3.2.19 suggests the TZ database's names for TZIDs, and RFC 7809 lets
+// CalDAV peers leave out the VTIMEZONE of such a standard name
+// altogether, since the name says which zone it is.
+//
+// Locations are built once per TZID. A Zones is safe for concurrent use.
 type Zones struct {
 	mu   sync.Mutex
 	defs map[string]*ical.Component
@@ -59,18 +73,9 @@ func (z *Zones) Location(tzid string) (*time.Location, error) {
 	if err, ok := z.errs[tzid]; ok {
 		return nil, err
 	}
-	var l *time.Location
-	var err error
-	if def, ok := z.defs[tzid]; ok {
+	l, err := LoadLocation(tzid)
+	if def, ok := z.defs[tzid]; ok && err != nil {
 		l, err = LocationFromVTimezone(def)
-		if err != nil {
-			// A broken definition: the name may still be known.
-			if l2, err2 := LoadLocation(tzid); err2 == nil {
-				l, err = l2, nil
-			}
-		}
-	} else {
-		l, err = LoadLocation(tzid)
 	}
 	if err != nil {
 		z.errs[tzid] = err
@@ -134,9 +139,11 @@ func loadLocation(tzid string) (*time.Location, error) {
 
 // windowsZones.xml is CLDR's table of Windows time zone names
 // (common/supplemental/windowsZones.xml, Unicode license), as Debian's
-// unicode-cldr-core package ships it. Its "001" rows give the IANA zone of
-// each Windows name; the comment before each group is the Outlook display
-// name of that zone.
+// unicode-cldr-core package ships it (the table's typeVersion is 2021a,
+// its otherVersion 7e11800). Its "001" rows give the IANA zone of each Windows name; the
+// comment before each group is the Outlook display name of that zone.
+// Windows names resolve through it before any VTIMEZONE of the calendar
+// (see Zones).
 //
 //go:embed windowszones.xml
 var windowsZonesXML []byte

@@ -183,7 +183,7 @@ func TestLocationFromVTimezone(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.tzid, func(t *testing.T) {
 			cal := decodeCal(t, "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:test\n"+c.vtz+"\nEND:VCALENDAR")
-			loc, err := NewZones(cal).Location(c.tzid)
+			loc, err := LocationFromVTimezone(cal.Children[0])
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,5 +226,70 @@ func TestLoadLocationNames(t *testing.T) {
 		if _, err := LoadLocation(bad); err == nil {
 			t.Errorf("%q: no error", bad)
 		}
+	}
+}
+
+// vtzNewYork1990s is America/New_York as exports written before 2007
+// carry it: daylight time from the first Sunday of April to the last
+// Sunday of October, which the US left in 2007.
+const vtzNewYork1990s = `BEGIN:VTIMEZONE
+TZID:America/New_York
+BEGIN:DAYLIGHT
+DTSTART:19870405T020000
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+TZNAME:EDT
+RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:19671029T020000
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+TZNAME:EST
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+END:STANDARD
+END:VTIMEZONE`
+
+// TestZonesPreferTZData checks which definition of a TZID wins: the time
+// zone database for the names it knows (IANA, Windows through CLDR,
+// vendor prefixes), whatever the calendar's VTIMEZONE says; the
+// VTIMEZONE only for names it does not know.
+func TestZonesPreferTZData(t *testing.T) {
+	// A Windows name whose definition is wrong on purpose: a fixed +03:00.
+	wrongWindows := `BEGIN:VTIMEZONE
+TZID:W. Europe Standard Time
+BEGIN:STANDARD
+DTSTART:16010101T000000
+TZOFFSETFROM:+0300
+TZOFFSETTO:+0300
+END:STANDARD
+END:VTIMEZONE`
+	custom := strings.ReplaceAll(vtzWindows, "W. Europe Standard Time", "Customized Time Zone")
+	broken := "BEGIN:VTIMEZONE\nTZID:Europe/Paris\nEND:VTIMEZONE"
+	cal := decodeCal(t, "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:test\n"+vtzNewYork1990s+"\n"+wrongWindows+"\n"+custom+"\n"+broken+"\nEND:VCALENDAR")
+	z := NewZones(cal)
+	cases := []struct {
+		tzid, like string
+	}{
+		{"America/New_York", "America/New_York"},
+		{"W. Europe Standard Time", "Europe/Berlin"},
+		{"Europe/Paris", "Europe/Paris"},
+		// Not a name tzdata or CLDR know: the calendar's definition.
+		{"Customized Time Zone", "Europe/Berlin"},
+	}
+	for _, c := range cases {
+		loc, err := z.Location(c.tzid)
+		if err != nil {
+			t.Errorf("%s: %v", c.tzid, err)
+			continue
+		}
+		sameOffsets(t, loc, mustLoad(t, c.like), 2010, 2030)
+	}
+	// The case of the report: a meeting on March 20, 2026 at 09:00 in
+	// New York is at 13:00 UTC (daylight time since March 8), not 14:00
+	// as the 1990s rules in the export would have it.
+	loc, _ := z.Location("America/New_York")
+	if got := At(time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC), loc).UTC(); !got.Equal(time.Date(2026, 3, 20, 13, 0, 0, 0, time.UTC)) {
+		t.Errorf("09:00 New York on March 20, 2026 is %v UTC, want 13:00", got)
 	}
 }

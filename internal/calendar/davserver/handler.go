@@ -188,6 +188,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, xmlName(nsCalDAV, "valid-calendar-data"), err.Error())
 			return
 		}
+		// Outlook starts its files with a byte order mark, which go-webdav's
+		// decoder would refuse: the object is stored without it.
+		body = calendar.TrimBOM(body)
 		rq.raw = body
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		// go-webdav answers the PUT; a refusal of the backend with a
