@@ -183,6 +183,11 @@ func (b *backend) PutCalendarObject(ctx context.Context, p string, cal *ical.Cal
 		// RFC 4331 §6: DAV:quota-not-exceeded, 507 Insufficient Storage.
 		rq.refusal = &refusal{http.StatusInsufficientStorage, xmlName(nsDAV, "quota-not-exceeded"), detailOf(err)}
 		return nil, webdav.NewHTTPError(http.StatusInsufficientStorage, err)
+	case errors.Is(err, calendar.ErrTooDenseEvent):
+		// RFC 4791 §5.3.2.1: CALDAV:max-instances; the event repeats more
+		// often than a stored event may (calendar.MaxDailyInstances).
+		rq.refusal = &refusal{http.StatusForbidden, xmlName(nsCalDAV, "max-instances"), detailOf(err)}
+		return nil, webdav.NewHTTPError(http.StatusForbidden, err)
 	case errors.Is(err, calendar.ErrUIDConflict):
 		// RFC 4791 §5.3.2.1: CALDAV:no-uid-conflict.
 		return nil, caldav.NewPreconditionError(caldav.PreconditionNoUIDConflict)

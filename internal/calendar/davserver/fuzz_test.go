@@ -34,7 +34,7 @@ func FuzzDAVRequests(f *testing.F) {
 	}
 	e := newDAVEnv(f, "sqlite")
 	e.expect("PUT", calPath+"a.ics", "ann@acme.test", calHdr, event("a", "20260302T090000Z", "20260302T100000Z", "RRULE:FREQ=DAILY;COUNT=3"), http.StatusCreated)
-	e.expect("PUT", calPath+"s.ics", "ann@acme.test", calHdr, event("s", "20260302T090000Z", "20260302T090001Z", "RRULE:FREQ=MINUTELY"), http.StatusCreated)
+	e.expect("PUT", calPath+"s.ics", "ann@acme.test", calHdr, event("s", "20260302T090000Z", "20260302T090001Z", "RRULE:FREQ=MINUTELY;INTERVAL=5"), http.StatusCreated)
 	h := New(e.cals, accountsOf(e), "/dav", nil)
 	// Small limits, so that random queries reach them.
 	h.Limits = ReportLimits{MaxInstances: 300, MaxInstancesPerObject: 200, MaxExpandedBytes: 64 << 10}
