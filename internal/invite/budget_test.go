@@ -227,9 +227,15 @@ func TestSavedTemplatesStayWithinBudget(t *testing.T) {
 // in the output, in text or HTML.
 func TestTicks(t *testing.T) {
 	data := samples(Branding{})[0]
-	ex := compileUnchecked(t, "{{range .Attendees}}{{end}}{{$x := .Subject}}{{if .IsCancel}}{{end}}")
-	if _, steps, err := runSteps(context.Background(), ex, data); err != nil || steps != 1+3+1+1 {
-		t.Errorf("%d steps, %v", steps, err)
+	for p := partSubject; p <= partHTML; p++ {
+		ex, probs := compile(p, "{{range .Attendees}}{{end}}{{$x := .Subject}}{{if .IsCancel}}{{end}}")
+		if probs != nil {
+			t.Fatal(probs)
+		}
+		// range, 3 iterations, declaration, if
+		if _, steps, err := runSteps(context.Background(), ex, data); err != nil || steps != 1+3+1+1 {
+			t.Errorf("%s: %d steps, %v", partFields[p], steps, err)
+		}
 	}
 	for _, lang := range Languages {
 		def := DefaultTemplates(lang)

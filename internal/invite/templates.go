@@ -149,6 +149,7 @@ const (
 	maxSubjectRunes    = 255
 	maxBrandName       = 100
 	maxFooter          = 2000
+	maxProblems        = 10 // reported per template
 )
 
 //go:embed defaults
@@ -230,7 +231,12 @@ func compile(p part, src string) (executor, []Problem) {
 	field := partFields[p]
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
-		probs = append(probs, Problem{Field: field, Line: line, Message: fmt.Sprintf(format, args...)})
+		// Each problem once, and the first few: a nested range at every
+		// level of thirty says nothing more than the first.
+		pr := Problem{Field: field, Line: line, Message: fmt.Sprintf(format, args...)}
+		if len(probs) < maxProblems && !slices.Contains(probs, pr) {
+			probs = append(probs, pr)
+		}
 	}
 	if len(src) > partLimits[p] {
 		add(0, "%d bytes, at most %d", len(src), partLimits[p])

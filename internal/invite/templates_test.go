@@ -245,6 +245,7 @@ func TestHTMLSanitizer(t *testing.T) {
 		"srcset":                     `<img src="https://acme.test/a.png" srcset="javascript:alert(1) 1x" alt="x">`,
 		"style url":                  `<div style="background:url(javascript:alert(1))">x</div>`,
 		"style background-image":     `<div style="background-image: url('https://evil.test/track.png')">x</div>`,
+		"style background url":       `<div style="background: url('https://evil.test/track.png')">x</div>`,
 		"style expression":           `<div style="width: expression(alert(1))">x</div>`,
 		"style escaped url":          `<div style="background: u\72 l(https://evil.test/x)">x</div>`,
 		"event handler":              `<img src="https://acme.test/a.png" onerror="alert(1)" alt="x">`,
