@@ -25,6 +25,12 @@ import (
 // default for the recipient's language. One set serves requests, updates
 // and cancellations: templates tell them apart with .IsUpdate and
 // .IsCancel, and the languages with .Lang.
+//
+// Templates are budgeted (budget.go): they may call only and, or, not,
+// eq, ne, lt, le, gt, ge, len and index; range only over the data's lists
+// and not inside another range; nest at most ten deep; define, block,
+// template and assignment are refused. The HTML may hold only what the
+// sanitizer keeps (sanitize.go).
 type Templates struct {
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
