@@ -24,10 +24,12 @@ const (
 	// the static cost of a saved template (steps plus operands, worst case)
 	// is at most this, so a saved template never reaches it.
 	maxSteps = 200_000
-	// maxRenderTime caps the time of one rendered part.
-	maxRenderTime = time.Second
-	// maxValidateTime caps the renders of ValidateTemplates together.
-	maxValidateTime = 2 * time.Second
+	// maxRenderTime caps the time of one rendered part: about fifty times
+	// what maxSteps take.
+	maxRenderTime = raceSlowdown * time.Second
+	// maxValidateTime caps ValidateTemplates (its renders and the
+	// sanitizer's checks): a hundred times what the defaults take.
+	maxValidateTime = raceSlowdown * 2 * time.Second
 	// maxNesting caps how deeply if, with and range (and parenthesized
 	// pipelines) nest; "else if" chains count once.
 	maxNesting = 10
@@ -93,12 +95,13 @@ func run(ctx context.Context, ex executor, data *TemplateData) (string, error) {
 
 // runSteps is run that also says how many steps the execution took.
 func runSteps(ctx context.Context, ex executor, data *TemplateData) (string, int, error) {
-	return execute(ctx, ex, data, maxSteps)
+	return execute(ctx, ex, data, maxSteps, maxRenderTime, errRenderTime)
 }
 
-// execute runs ex with at most steps steps.
-func execute(ctx context.Context, ex executor, data *TemplateData, steps int) (string, int, error) {
-	ctx, cancel := context.WithTimeoutCause(ctx, maxRenderTime, errRenderTime)
+// execute runs ex with at most steps steps, for at most d, after which
+// the writer fails with cause.
+func execute(ctx context.Context, ex executor, data *TemplateData, steps int, d time.Duration, cause error) (string, int, error) {
+	ctx, cancel := context.WithTimeoutCause(ctx, d, cause)
 	defer cancel()
 	w := &limitWriter{ctx: ctx, max: maxOutput, steps: steps}
 	err := ex.Execute(w, data)
