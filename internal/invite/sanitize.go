@@ -118,10 +118,19 @@ type htmlToken struct {
 
 func htmlTokens(s string) []htmlToken {
 	var out []htmlToken
+	var text, textRaw strings.Builder // text not yet in out: the tokens between two tags
+	flush := func() {
+		if textRaw.Len() > 0 {
+			out = append(out, htmlToken{"text:" + text.String(), textRaw.String()})
+			text.Reset()
+			textRaw.Reset()
+		}
+	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
+			flush()
 			return out
 		}
 		raw := string(z.Raw())
@@ -130,14 +139,12 @@ func htmlTokens(s string) []htmlToken {
 		case html.CommentToken, html.DoctypeToken:
 			continue
 		case html.TextToken:
-			if n := len(out); n > 0 && strings.HasPrefix(out[n-1].canon, "text:") {
-				out[n-1].canon += t.Data
-				out[n-1].raw += raw
-				continue
-			}
-			out = append(out, htmlToken{"text:" + t.Data, raw})
+			text.WriteString(t.Data)
+			textRaw.WriteString(raw)
 			continue
-		case html.EndTagToken:
+		}
+		flush()
+		if tt == html.EndTagToken {
 			out = append(out, htmlToken{"</" + t.Data + ">", raw})
 			continue
 		}

@@ -788,6 +788,14 @@ func ValidateTemplates(ctx context.Context, t Templates, b Branding) error {
 				probs = append(probs, Problem{Field: partFields[p], Message: "renders an empty subject"})
 			}
 		}
+		// The checks between renders count against maxValidateTime too.
+		if parent.Err() != nil {
+			return fmt.Errorf("invite: validate templates: %w", context.Cause(parent))
+		}
+		if ctx.Err() != nil {
+			probs = append(probs, Problem{Field: "invitation", Message: context.Cause(ctx).Error()})
+			return &ValidationError{Problems: probs}
+		}
 	}
 	if len(probs) > 0 {
 		return &ValidationError{Problems: probs}

@@ -7,6 +7,7 @@ import (
 	htmltemplate "html/template"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDefaultTemplates renders every sample with the defaults: each kind
@@ -283,6 +284,12 @@ func TestHTMLSanitizer(t *testing.T) {
 		if !strings.Contains(r.HTML, `<a href="https://zoom.example/j/81234567890?pwd=sample">`) {
 			t.Errorf("%s: the join link is gone: %s", name, r.HTML)
 		}
+	}
+	// The check is linear: text split by a great many comments.
+	split := strings.Repeat("x<!---->", 200_000)
+	var c string
+	if took := within(t, 30*time.Second, "htmlChange", func() { c = htmlChange(split) }); c != "" || took > 2*time.Second*raceSlowdown {
+		t.Errorf("comments: %q after %v", c, took)
 	}
 	// What e-mail needs is kept as it is.
 	ok := `<table role="presentation" width="100%" cellpadding="0" cellspacing="0" style="background:#f4f5f7;border-collapse:collapse">` +
