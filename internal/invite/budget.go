@@ -60,7 +60,7 @@ var (
 	errTooLong      = &BudgetError{What: "output", Limit: fmt.Sprintf("%d bytes", maxOutput)}
 	errTooManySteps = &BudgetError{What: "steps", Limit: fmt.Sprint(maxSteps)}
 	errRenderTime   = &BudgetError{What: "time", Limit: maxRenderTime.String()}
-	errValidateTime = &BudgetError{What: "time", Limit: maxValidateTime.String() + " (all sample invitations)"}
+	errValidateTime = &BudgetError{What: "time", Limit: maxValidateTime.String() + " (rendering and checking all the sample invitations)"}
 )
 
 // limitWriter is where a template writes: it fails past max bytes or

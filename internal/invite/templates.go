@@ -775,7 +775,8 @@ func ValidateTemplates(ctx context.Context, t Templates, b Branding) error {
 			// source: it sees what a mail client sees, entities decoded
 			// and tags split over actions ("<scr{{if true}}{{end}}ipt>")
 			// joined.
-			if p == partHTML && !seen["html-unsafe"] {
+			if p == partHTML && !seen["html-unsafe"] && !seen["html:"+out] {
+				seen["html:"+out] = true // an HTML already checked (samples alike) is not checked again
 				if raw := htmlChange(out); raw != "" {
 					seen["html-unsafe"] = true
 					probs = append(probs, Problem{Field: partFields[p], Line: sourceLine(srcs[p], raw), Message: fmt.Sprintf(
