@@ -30,6 +30,10 @@ const (
 	// maxValidateTime caps ValidateTemplates (its renders and the
 	// sanitizer's checks): a hundred times what the defaults take.
 	maxValidateTime = raceSlowdown * 2 * time.Second
+	// maxSampleHTML caps the HTML of a sample invitation when templates
+	// are saved: Gmail clips messages past 102 KB, and the sanitizer's
+	// check of every sample stays well within maxValidateTime.
+	maxSampleHTML = 100 << 10
 	// maxNesting caps how deeply if, with and range (and parenthesized
 	// pipelines) nest; "else if" chains count once.
 	maxNesting = 10
@@ -40,10 +44,11 @@ const (
 )
 
 // BudgetError says that a template's rendering went past its budget: What
-// is "output", "steps" or "time".
+// is "output", "steps" or "time"; Doing says what took the time.
 type BudgetError struct {
 	What  string
 	Limit string
+	Doing string
 }
 
 func (e *BudgetError) Error() string {
@@ -53,14 +58,14 @@ func (e *BudgetError) Error() string {
 	case "steps":
 		return "more than " + e.Limit + " rendering steps"
 	}
-	return "rendering took longer than " + e.Limit
+	return e.Doing + " took longer than " + e.Limit
 }
 
 var (
 	errTooLong      = &BudgetError{What: "output", Limit: fmt.Sprintf("%d bytes", maxOutput)}
 	errTooManySteps = &BudgetError{What: "steps", Limit: fmt.Sprint(maxSteps)}
-	errRenderTime   = &BudgetError{What: "time", Limit: maxRenderTime.String()}
-	errValidateTime = &BudgetError{What: "time", Limit: maxValidateTime.String() + " (rendering and checking all the sample invitations)"}
+	errRenderTime   = &BudgetError{What: "time", Limit: maxRenderTime.String(), Doing: "rendering"}
+	errValidateTime = &BudgetError{What: "time", Limit: maxValidateTime.String(), Doing: "rendering and checking the sample invitations"}
 )
 
 // limitWriter is where a template writes: it fails past max bytes or

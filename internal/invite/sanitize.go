@@ -94,8 +94,9 @@ func sanitizeHTML(s string) string {
 // sanitizer removes or changes, as written in s, or "" when it keeps s as
 // it is (comments and the doctype aside, which it drops without harm).
 func htmlChange(s string) string {
-	before := htmlTokens(s)
-	after := htmlTokens(htmlPolicy.Sanitize(s))
+	styles := map[string]string{} // e-mail HTML repeats its styles
+	before := htmlTokens(s, styles)
+	after := htmlTokens(htmlPolicy.Sanitize(s), styles)
 	for i, t := range before {
 		if i >= len(after) || after[i].canon != t.canon {
 			// A removed tag joins the texts around it: the text before
@@ -116,7 +117,7 @@ type htmlToken struct {
 	canon, raw string
 }
 
-func htmlTokens(s string) []htmlToken {
+func htmlTokens(s string, styles map[string]string) []htmlToken {
 	var out []htmlToken
 	var text, textRaw strings.Builder // text not yet in out: the tokens between two tags
 	flush := func() {
@@ -153,7 +154,12 @@ func htmlTokens(s string) []htmlToken {
 		for _, a := range t.Attr {
 			v := a.Val
 			if a.Key == "style" {
-				v = styleCanon(v)
+				c, ok := styles[v]
+				if !ok {
+					c = styleCanon(v)
+					styles[v] = c
+				}
+				v = c
 			}
 			if (a.Key == "href" || a.Key == "src") && strings.TrimSpace(v) == "" {
 				continue // dropped by the sanitizer, and no link either way

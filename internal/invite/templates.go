@@ -775,7 +775,12 @@ func ValidateTemplates(ctx context.Context, t Templates, b Branding) error {
 			// source: it sees what a mail client sees, entities decoded
 			// and tags split over actions ("<scr{{if true}}{{end}}ipt>")
 			// joined.
-			if p == partHTML && !seen["html-unsafe"] && !seen["html:"+out] {
+			if p == partHTML && len(out) > maxSampleHTML && !seen["html-size"] {
+				seen["html-size"] = true
+				probs = append(probs, Problem{Field: partFields[p], Message: fmt.Sprintf(
+					"renders %d bytes of HTML for a sample invitation, at most %d (mail clients clip longer messages)", len(out), maxSampleHTML)})
+			}
+			if p == partHTML && len(out) <= maxSampleHTML && !seen["html-unsafe"] && !seen["html:"+out] {
 				seen["html:"+out] = true // an HTML already checked (samples alike) is not checked again
 				if raw := htmlChange(out); raw != "" {
 					seen["html-unsafe"] = true

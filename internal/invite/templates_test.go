@@ -152,6 +152,7 @@ func TestValidateTemplates(t *testing.T) {
 		{"no join link in html", Templates{HTML: "<p>{{.Subject}}</p>"}, Branding{}, "invitation.html", 0, ".JoinURL"},
 		{"empty subject", Templates{Subject: "{{if .IsCancel}}x{{end}}"}, Branding{}, "invitation.subject", 0, "empty subject"},
 		{"too big", Templates{Subject: strings.Repeat("a", MaxSubjectTemplate+1)}, Branding{}, "invitation.subject", 0, "at most"},
+		{"HTML too big for mail", Templates{HTML: join + "{{range .Attendees}}" + strings.Repeat("<p>lorem ipsum</p>", 2000) + "{{end}}"}, Branding{}, "invitation.html", 0, "mail clients clip"},
 		{"not utf-8", Templates{Text: "\xff\xfe" + join}, Branding{}, "invitation.text", 0, "UTF-8"},
 		{"output bomb", Templates{HTML: join + "{{range .Attendees}}{{range $.Attendees}}{{range $.Attendees}}{{range $.Attendees}}{{range $.Attendees}}{{range $.Attendees}}{{range $.Attendees}}" +
 			strings.Repeat("x", 1000) + "{{end}}{{end}}{{end}}{{end}}{{end}}{{end}}{{end}}"}, Branding{}, "invitation.html", 1, "inside another {{range}}"},
