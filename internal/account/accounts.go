@@ -14,6 +14,16 @@ func (s *Service) Account(ctx context.Context, p Principal) (*store.Account, err
 	return s.Store.Account(ctx, p.AccountID)
 }
 
+// AccountForAdmin returns the principal's account to one of its admins, for
+// what only admins may do with it (previewing invitation templates with
+// its branding): a member gets Forbidden.
+func (s *Service) AccountForAdmin(ctx context.Context, p Principal) (*store.Account, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	return s.Store.Account(ctx, p.AccountID)
+}
+
 // AccountPatch changes account settings; nil fields stay as they are.
 // Invitation templates and branding are checked by the invite package
 // before they reach here.

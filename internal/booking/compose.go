@@ -32,7 +32,7 @@ func (c InviteComposer) Compose(ctx context.Context, l Letter) (*Composed, error
 	if err := decodeOptional(l.Account.Branding, &acct.Branding); err != nil {
 		return nil, fmt.Errorf("booking: branding of %s: %w", l.Account.ID, err)
 	}
-	m, err := (&invite.Composer{Now: c.Now}).Compose(invite.MailRequest{
+	m, err := (&invite.Composer{Now: c.Now}).Compose(ctx, invite.MailRequest{
 		Method: l.Method, Meeting: l.Meeting, Previous: l.Previous, Account: acct,
 		To:         invite.Recipient{Name: l.Recipient.Name, Email: l.Recipient.Email, Language: l.Language, TimeZone: l.TimeZone},
 		Reason:     l.Reason,

@@ -317,6 +317,11 @@ func (s *Service) storeMails(ctx context.Context, m *store.Meeting, ps []pending
 	mails := make([]*store.Mail, 0, len(ps))
 	for _, p := range ps {
 		c, err := s.Composer.Compose(ctx, p.letter)
+		if err != nil && ctx.Err() != nil {
+			// The job was stopped (shutdown, its timeout), not the mail
+			// refused: it is written again on the next attempt.
+			return fmt.Errorf("booking: write mail %s: %w", p.key, err)
+		}
 		if err != nil {
 			s.Log.Error("mail cannot be written", "meeting", m.ID, "key", p.key, "err", err)
 			return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", p.key, err))

@@ -1,6 +1,9 @@
 package invite
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 // BenchmarkCompose composes one invitation mail (calendar with VTIMEZONE,
 // default templates, MIME).
@@ -9,7 +12,7 @@ func BenchmarkCompose(b *testing.B) {
 	c := composer()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Compose(req); err != nil {
+		if _, err := c.Compose(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -23,7 +26,7 @@ func BenchmarkComposeCustom(b *testing.B) {
 	c := composer()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := c.Compose(req); err != nil {
+		if _, err := c.Compose(context.Background(), req); err != nil {
 			b.Fatal(err)
 		}
 	}

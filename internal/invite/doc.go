@@ -12,7 +12,8 @@
 //     in the recipient's language and time zone: Composer.Compose;
 //   - the attendee's answer in an iTIP REPLY: ParseReply;
 //   - checks and previews of an account's custom templates for the HTTP
-//     API: ValidateTemplates and Preview.
+//     API: ValidateTemplates and Preview (admins only, which the caller
+//     checks).
 //
 // Every DTSTART written with a TZID comes with a VTIMEZONE generated from
 // Go's time zone data for the span of the meeting or series (vtimezone.go),
@@ -26,7 +27,14 @@
 // written, CANCEL keeps the UID, SEQUENCE must rise on every change, and an
 // update that lost its join URL is refused.
 //
+// Custom templates are held to a budget (budget.go): checked on their
+// parse tree when saved (size, nesting, functions, what may be ranged over,
+// worst-case cost), and held to it while they run (steps, output, time and
+// the caller's context). Their HTML goes through an allow-list sanitizer
+// (sanitize.go), not string checks.
+//
 // This package takes plain values: it must never import store, web, booking,
 // apps or a video provider package. It depends on the standard library,
-// emersion/go-ical, emersion/go-message and internal/recur.
+// emersion/go-ical, emersion/go-message, microcosm-cc/bluemonday (with its
+// CSS parser, aymerick/douceur), golang.org/x/net/html and internal/recur.
 package invite

@@ -1,6 +1,7 @@
 package invite_test
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -23,7 +24,7 @@ func ExampleComposer_Compose() {
 		Video:     &invite.Video{Provider: "Zoom", JoinURL: "https://zoom.example/j/123"},
 	}
 	c := &invite.Composer{Now: func() time.Time { return time.Date(2026, 2, 20, 9, 0, 0, 0, time.UTC) }}
-	mail, err := c.Compose(invite.MailRequest{
+	mail, err := c.Compose(context.Background(), invite.MailRequest{
 		Method:  invite.MethodRequest,
 		Meeting: m,
 		Account: invite.Account{Name: "Acme", AssistantAddress: "assistant@acme.test", Language: "en"},

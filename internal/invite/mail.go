@@ -2,6 +2,7 @@ package invite
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/base32"
 	"encoding/hex"
@@ -98,8 +99,10 @@ type Composer struct {
 // organizer. The Message-ID depends only on the meeting (UID, SEQUENCE,
 // occurrence), the method and the recipient, so a retried send carries the
 // same one. No Auto-Submitted header: an invitation is a personal message,
-// and auto-submitted mail is filtered or answered differently.
-func (c *Composer) Compose(req MailRequest) (*Mail, error) {
+// and auto-submitted mail is filtered or answered differently. The
+// account's templates render within their budget (budget.go); when ctx
+// ends, Compose stops and returns its cause.
+func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) {
 	if c == nil || c.Now == nil {
 		return nil, invalid("composer", "no clock")
 	}
@@ -149,7 +152,7 @@ func (c *Composer) Compose(req MailRequest) (*Mail, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, warnings, err := render(req.Account.Templates, data)
+	out, warnings, err := render(ctx, req.Account.Templates, data)
 	if err != nil {
 		return nil, err
 	}

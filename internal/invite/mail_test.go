@@ -2,6 +2,7 @@ package invite
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -79,7 +80,7 @@ func mailCases() []mailCase {
 func TestMailGolden(t *testing.T) {
 	for _, c := range mailCases() {
 		t.Run(c.name, func(t *testing.T) {
-			m, err := composer().Compose(c.req(t))
+			m, err := composer().Compose(context.Background(), c.req(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +145,7 @@ func TestMailStructure(t *testing.T) {
 	files := map[string][]byte{}
 	for _, c := range mailCases() {
 		req := c.req(t)
-		m, err := composer().Compose(req)
+		m, err := composer().Compose(context.Background(), req)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
@@ -247,7 +248,7 @@ func TestMailPython(t *testing.T) {
 	reqs := map[string]MailRequest{}
 	for _, c := range mailCases() {
 		req := c.req(t)
-		m, err := composer().Compose(req)
+		m, err := composer().Compose(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,11 +308,11 @@ func TestMailPython(t *testing.T) {
 // sequence, the method and the occurrence.
 func TestMailDeterministic(t *testing.T) {
 	for _, c := range mailCases() {
-		a, err := composer().Compose(c.req(t))
+		a, err := composer().Compose(context.Background(), c.req(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := composer().Compose(c.req(t))
+		b, _ := composer().Compose(context.Background(), c.req(t))
 		if !bytes.Equal(a.Raw, b.Raw) {
 			t.Errorf("%s: two compositions differ", c.name)
 		}
@@ -361,7 +362,7 @@ func TestMailSequence(t *testing.T) {
 	last := -1
 	var files = map[string][]byte{}
 	for i, req := range steps {
-		m, err := c.Compose(req)
+		m, err := c.Compose(context.Background(), req)
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
@@ -409,22 +410,22 @@ func TestMailSequence(t *testing.T) {
 		{"bad recipient zone", MailRequest{Method: MethodRequest, Meeting: parisMeeting(t), Account: acme, To: Recipient{Email: "bob@example.org", TimeZone: "Moon/Base"}}, "to.time_zone"},
 	}
 	for _, tt := range tests {
-		_, err := c.Compose(tt.req)
+		_, err := c.Compose(context.Background(), tt.req)
 		var e *Error
 		if !errors.As(err, &e) || e.Field != tt.want {
 			t.Errorf("%s: %v, want an error about %s", tt.name, err, tt.want)
 		}
 	}
 	// Lost links: an update that dropped the join URL is refused.
-	_, err := c.Compose(MailRequest{Method: MethodRequest, Meeting: noLink, Previous: higher, Account: acme, To: to})
+	_, err := c.Compose(context.Background(), MailRequest{Method: MethodRequest, Meeting: noLink, Previous: higher, Account: acme, To: to})
 	if !errors.Is(err, ErrLostJoinURL) {
 		t.Errorf("lost link: %v", err)
 	}
 	// A cancellation may drop it.
-	if _, err := c.Compose(MailRequest{Method: MethodCancel, Meeting: noLink, Previous: higher, Account: acme, To: to}); err != nil {
+	if _, err := c.Compose(context.Background(), MailRequest{Method: MethodCancel, Meeting: noLink, Previous: higher, Account: acme, To: to}); err != nil {
 		t.Errorf("cancel without link: %v", err)
 	}
-	if _, err := (&Composer{}).Compose(steps[0]); err == nil {
+	if _, err := (&Composer{}).Compose(context.Background(), steps[0]); err == nil {
 		t.Error("a Composer without clock composed")
 	}
 }
@@ -444,7 +445,7 @@ func TestMailRecipientZone(t *testing.T) {
 	}
 	files := map[string][]byte{}
 	for _, tt := range tests {
-		ml, err := composer().Compose(MailRequest{Method: MethodRequest, Meeting: m, Account: acme, To: tt.to})
+		ml, err := composer().Compose(context.Background(), MailRequest{Method: MethodRequest, Meeting: m, Account: acme, To: tt.to})
 		if err != nil {
 			t.Fatal(err)
 		}

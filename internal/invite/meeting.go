@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Method is an iTIP method (RFC 5546 §1.4), written both as the iCalendar
@@ -271,11 +273,25 @@ func mailbox(s string) (string, error) {
 }
 
 func checkURL(s string) error {
-	if strings.ContainsAny(s, "\r\n\t \"<>") {
+	// No space, control character, quote or angle bracket anywhere: mail
+	// clients and browsers drop some of them inside a scheme
+	// ("java\tscript:"), and the others would end an attribute.
+	if strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("\"'<>\\`", r)
+	}) >= 0 {
 		return fmt.Errorf("invalid URL %q", s)
 	}
+	// The scheme in lower case, as written: "HTTPS://" is refused rather
+	// than folded, since nothing needs it.
 	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
 		return fmt.Errorf("URL %q is not http or https", s)
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("invalid URL %q: %w", s, err)
+	}
+	if u.Host == "" {
+		return fmt.Errorf("URL %q has no host", s)
 	}
 	return nil
 }

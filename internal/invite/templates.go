@@ -1,10 +1,9 @@
 package invite
 
 import (
-	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
-	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
@@ -26,6 +25,12 @@ import (
 // default for the recipient's language. One set serves requests, updates
 // and cancellations: templates tell them apart with .IsUpdate and
 // .IsCancel, and the languages with .Lang.
+//
+// Templates are budgeted (budget.go): they may call only and, or, not,
+// eq, ne, lt, le, gt, ge, len and index; range only over the data's lists
+// and not inside another range; nest at most ten deep; define, block,
+// template and assignment are refused. The HTML may hold only what the
+// sanitizer keeps (sanitize.go).
 type Templates struct {
 	Subject string `json:"subject"`
 	Text    string `json:"text"`
@@ -141,15 +146,16 @@ type BrandingData struct {
 	FooterLines []string
 }
 
-// Limits of custom templates and their output.
+// Limits of custom templates (the budget of their rendering is in
+// budget.go).
 const (
 	MaxSubjectTemplate = 1 << 10
 	MaxTextTemplate    = 64 << 10
 	MaxHTMLTemplate    = 128 << 10
-	maxOutput          = 512 << 10
 	maxSubjectRunes    = 255
 	maxBrandName       = 100
 	maxFooter          = 2000
+	maxProblems        = 10 // reported per template
 )
 
 //go:embed defaults
@@ -189,23 +195,19 @@ func (e *ValidationError) Error() string {
 	return "invite: " + strings.Join(parts, "; ")
 }
 
-// funcs replace text/template's printf, whose width and precision
-// ("%999999999d") would let a template allocate without bound.
-var funcs = map[string]any{
-	"printf": func(format string, args ...any) (string, error) {
-		for _, m := range printfWidth.FindAllString(format, -1) {
-			if n, _ := strconv.Atoi(strings.TrimLeft(m, "%.-+# 0")); n > 200 {
-				return "", fmt.Errorf("printf width or precision %d, at most 200", n)
-			}
-		}
-		if strings.Contains(format, "*") {
-			return "", errors.New("printf: * width is not allowed")
-		}
-		return fmt.Sprintf(format, args...), nil
-	},
+// allowedFuncs are the functions templates may call: tests, and lookups
+// that return one of their arguments, a part of one or a length. Nothing
+// that builds text: with print, printf or html a template could double a
+// value on every line ("{{$x := print $x $x}}") without writing anything,
+// and call could run any function value. Every value a template handles is
+// then the data's own or its literal text, and every step costs little.
+var allowedFuncs = map[string]bool{
+	"and": true, "or": true, "not": true,
+	"eq": true, "ne": true, "lt": true, "le": true, "gt": true, "ge": true,
+	"len": true, "index": true,
 }
 
-var printfWidth = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?`)
+const allowedFuncList = "and, or, not, eq, ne, lt, le, gt, ge, len, index"
 
 // part is one of the three templates of an invitation.
 type part int
@@ -226,13 +228,21 @@ type executor interface {
 }
 
 // compile parses one template and checks it statically: size, UTF-8, no
-// nested template definitions, range only over the data's lists, fields
-// that exist, no script in HTML.
+// template definitions or calls, only allowedFuncs, no assignment, range
+// only over the data's lists and never inside another range, fields that
+// exist, nesting at most maxNesting deep, and a worst-case cost within
+// maxSteps. It then adds the ticks that let the budget stop an execution
+// (addTicks).
 func compile(p part, src string) (executor, []Problem) {
 	field := partFields[p]
 	var probs []Problem
 	add := func(line int, format string, args ...any) {
-		probs = append(probs, Problem{Field: field, Line: line, Message: fmt.Sprintf(format, args...)})
+		// Each problem once, and the first few: a nested range at every
+		// level of thirty says nothing more than the first.
+		pr := Problem{Field: field, Line: line, Message: fmt.Sprintf(format, args...)}
+		if len(probs) < maxProblems && !slices.Contains(probs, pr) {
+			probs = append(probs, pr)
+		}
 	}
 	if len(src) > partLimits[p] {
 		add(0, "%d bytes, at most %d", len(src), partLimits[p])
@@ -247,7 +257,7 @@ func compile(p part, src string) (executor, []Problem) {
 	var exec executor
 	var nTemplates int
 	if p == partHTML {
-		t, err := htmltemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		t, err := htmltemplate.New(name).Option("missingkey=error").Parse(src)
 		if err != nil {
 			line, msg := templateErrorLine(err)
 			add(line, "%s", msg)
@@ -255,7 +265,7 @@ func compile(p part, src string) (executor, []Problem) {
 		}
 		tree, exec, nTemplates = t.Tree, t, len(t.Templates())
 	} else {
-		t, err := texttemplate.New(name).Funcs(funcs).Option("missingkey=error").Parse(src)
+		t, err := texttemplate.New(name).Option("missingkey=error").Parse(src)
 		if err != nil {
 			line, msg := templateErrorLine(err)
 			add(line, "%s", msg)
@@ -269,11 +279,15 @@ func compile(p part, src string) (executor, []Problem) {
 	if tree == nil || tree.Root == nil {
 		return exec, probs
 	}
-	c := &checker{tree: tree, add: add, html: p == partHTML}
-	c.walk(tree.Root, dataType, map[string]reflect.Type{"$": dataType})
+	c := &checker{tree: tree, add: add}
+	cost := c.walk(tree.Root, dataType, map[string]reflect.Type{"$": dataType}, 1, 0)
+	if len(probs) == 0 && cost > maxSteps {
+		add(0, "could take up to %d steps to render an invitation with %d attendees, at most %d: put less inside {{range}}", cost, maxListLen, maxSteps)
+	}
 	if len(probs) > 0 {
 		return nil, probs
 	}
+	addTicks(tree.Root)
 	return exec, nil
 }
 
@@ -293,14 +307,15 @@ func templateErrorLine(err error) (int, string) {
 
 // checker walks a template's parse tree with the type of dot, so that a
 // misspelt field is reported even in a branch the sample data does not
-// take.
+// take, and adds up the template's cost: the most steps (writes and ticks,
+// see addTicks) and operands it could execute when every list of the data
+// has maxListLen items.
 type checker struct {
-	tree *parse.Tree
-	add  func(line int, format string, args ...any)
-	html bool
+	tree    *parse.Tree
+	add     func(line int, format string, args ...any)
+	inRange bool
+	deep    bool // the nesting problem was reported
 }
-
-var scriptRE = regexp.MustCompile(`(?i)<\s*(script|iframe|frame|object|embed|form|base)\b|\bon[a-z]+\s*=|javascript:|http-equiv`)
 
 func (c *checker) line(n parse.Node) int {
 	loc, _ := c.tree.ErrorContext(n)
@@ -312,53 +327,67 @@ func (c *checker) line(n parse.Node) int {
 	return 0
 }
 
-// walk checks node with dot of type dot (nil: unknown) and the variables
-// in scope.
-func (c *checker) walk(node parse.Node, dot reflect.Type, vars map[string]reflect.Type) {
+// enter returns the nesting depth inside n, reporting (once) a depth past
+// maxNesting.
+func (c *checker) enter(n parse.Node, depth int) int {
+	depth++
+	if depth > maxNesting && !c.deep {
+		c.deep = true
+		c.add(c.line(n), "actions nested %d deep, at most %d", depth, maxNesting)
+	}
+	return depth
+}
+
+// walk checks node, run mult times at nesting depth, with dot of type dot
+// (nil: unknown) and the variables in scope, and returns its cost.
+func (c *checker) walk(node parse.Node, dot reflect.Type, vars map[string]reflect.Type, mult int64, depth int) int64 {
 	switch n := node.(type) {
 	case *parse.ListNode:
 		if n == nil {
-			return
+			return 0
 		}
+		var cost int64
 		for _, ch := range n.Nodes {
-			c.walk(ch, dot, vars)
+			cost += c.walk(ch, dot, vars, mult, depth)
 		}
+		return cost
 	case *parse.TextNode:
-		if c.html {
-			if loc := scriptRE.FindIndex(n.Text); loc != nil {
-				line := c.line(n) + bytes.Count(n.Text[:loc[0]], []byte("\n"))
-				c.add(line, "%q is not allowed in an invitation (no scripts, frames, forms or event handlers)", n.Text[loc[0]:loc[1]])
-			}
-		}
+		return mult // one write
 	case *parse.ActionNode:
-		t := c.pipe(n.Pipe, dot, vars)
+		t, ops := c.pipe(n.Pipe, dot, vars, depth)
 		for _, v := range n.Pipe.Decl {
 			vars[v.Ident[0]] = t
 		}
+		return mult * (2 + ops) // tick and write
 	case *parse.IfNode:
-		c.pipe(n.Pipe, dot, vars)
-		c.walk(n.List, dot, scope(vars))
-		c.walk(n.ElseList, dot, scope(vars))
+		depth = c.enter(n, depth)
+		_, ops := c.pipe(n.Pipe, dot, vars, depth)
+		return mult*(1+ops) + c.walk(n.List, dot, scope(vars), mult, depth) + c.walkElse(n.ElseList, dot, vars, mult, depth)
 	case *parse.WithNode:
-		t := c.pipe(n.Pipe, dot, vars)
+		depth = c.enter(n, depth)
+		t, ops := c.pipe(n.Pipe, dot, vars, depth)
 		inner := scope(vars)
 		for _, v := range n.Pipe.Decl {
 			inner[v.Ident[0]] = t
 		}
-		c.walk(n.List, t, inner)
-		c.walk(n.ElseList, dot, scope(vars))
+		return mult*(1+ops) + c.walk(n.List, t, inner, mult, depth) + c.walkElse(n.ElseList, dot, vars, mult, depth)
 	case *parse.RangeNode:
-		// Only the data's own lists: a number or a function call could
-		// loop for as long as it likes without writing anything.
+		depth = c.enter(n, depth)
+		if c.inRange {
+			c.add(c.line(n), "{{range}} inside another {{range}} is not allowed: it would repeat the inner list for every item of the outer one")
+		}
+		// Only the data's own lists: a number, a function call or a
+		// variable of unknown content could loop for as long as it likes
+		// without writing anything.
 		var elem reflect.Type
-		if len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 || !isReference(n.Pipe.Cmds[0].Args[0]) {
-			c.add(c.line(n), "range over %s: only over a list of the invitation data (.Attendees, .Changes)", n.Pipe)
-		} else if t := c.pipe(n.Pipe, dot, vars); t != nil {
-			if t.Kind() != reflect.Slice {
-				c.add(c.line(n), "range over %s, which is not a list", n.Pipe)
-			} else {
-				elem = t.Elem()
-			}
+		t, ops := c.pipe(n.Pipe, dot, vars, depth)
+		switch {
+		case len(n.Pipe.Cmds) != 1 || len(n.Pipe.Cmds[0].Args) != 1 || !isReference(n.Pipe.Cmds[0].Args[0]) || t == nil:
+			c.add(c.line(n), "range over %s: only over a list of the invitation data (.Attendees, .Changes, .DescriptionLines…)", rangeList(n.Pipe))
+		case t.Kind() != reflect.Slice:
+			c.add(c.line(n), "range over %s, which is not a list", rangeList(n.Pipe))
+		default:
+			elem = t.Elem()
 		}
 		inner := scope(vars)
 		switch len(n.Pipe.Decl) {
@@ -368,12 +397,38 @@ func (c *checker) walk(node parse.Node, dot reflect.Type, vars map[string]reflec
 			inner[n.Pipe.Decl[0].Ident[0]] = reflect.TypeFor[int]()
 			inner[n.Pipe.Decl[1].Ident[0]] = elem
 		}
-		c.walk(n.List, elem, inner)
-		c.walk(n.ElseList, dot, scope(vars))
+		each := min(mult*maxListLen, 1<<40) // saturates when ranges nest (refused above)
+		wasIn := c.inRange
+		c.inRange = true
+		body := c.walk(n.List, elem, inner, each, depth)
+		c.inRange = wasIn
+		return mult*(1+ops) + each + body + c.walk(n.ElseList, dot, scope(vars), mult, depth)
 	case *parse.TemplateNode:
 		c.add(c.line(n), "{{template %q}} is not allowed: write one template", n.Name)
 	case *parse.BreakNode, *parse.ContinueNode, *parse.CommentNode:
 	}
+	return 0
+}
+
+// walkElse walks an else branch: an "else if" or "else with" chain counts
+// as one level of nesting, like the if it continues.
+func (c *checker) walkElse(list *parse.ListNode, dot reflect.Type, vars map[string]reflect.Type, mult int64, depth int) int64 {
+	if list != nil && len(list.Nodes) == 1 {
+		switch list.Nodes[0].(type) {
+		case *parse.IfNode, *parse.WithNode:
+			depth--
+		}
+	}
+	return c.walk(list, dot, scope(vars), mult, depth)
+}
+
+// rangeList is the list part of a range's pipeline, for messages.
+func rangeList(p *parse.PipeNode) string {
+	s := p.String()
+	if _, after, ok := strings.Cut(s, ":= "); ok {
+		return after
+	}
+	return s
 }
 
 func scope(vars map[string]reflect.Type) map[string]reflect.Type {
@@ -392,49 +447,62 @@ func isReference(n parse.Node) bool {
 	return false
 }
 
-// pipe checks a pipeline and returns its type when it is a plain
-// reference to data (nil otherwise).
-func (c *checker) pipe(p *parse.PipeNode, dot reflect.Type, vars map[string]reflect.Type) reflect.Type {
+// pipe checks a pipeline at nesting depth and returns its type when it is
+// a plain reference to data (nil otherwise) and its number of operands.
+func (c *checker) pipe(p *parse.PipeNode, dot reflect.Type, vars map[string]reflect.Type, depth int) (reflect.Type, int64) {
 	if p == nil {
-		return nil
+		return nil, 0
+	}
+	if p.IsAssign {
+		// A variable assigned in a branch would change type behind the
+		// checker's back ({{$l = 1000000000}} then {{range $l}}).
+		c.add(c.line(p), "%s: assigning to a variable is not allowed; declare a new one with :=", p)
 	}
 	var last reflect.Type
+	var ops int64
 	for _, cmd := range p.Cmds {
 		last = nil
 		for i, arg := range cmd.Args {
-			t := c.arg(arg, dot, vars)
+			t, n := c.arg(arg, dot, vars, depth)
+			ops += n
 			if i == 0 && len(cmd.Args) == 1 {
 				last = t
 			}
 		}
 	}
-	return last
+	return last, ops
 }
 
-func (c *checker) arg(n parse.Node, dot reflect.Type, vars map[string]reflect.Type) reflect.Type {
+func (c *checker) arg(n parse.Node, dot reflect.Type, vars map[string]reflect.Type, depth int) (reflect.Type, int64) {
 	switch n := n.(type) {
 	case *parse.FieldNode:
-		return c.fields(n, dot, n.Ident)
+		return c.fields(n, dot, n.Ident), 1
 	case *parse.VariableNode:
 		t, ok := vars[n.Ident[0]]
 		if !ok {
-			return nil // text/template reports undefined variables itself
+			return nil, 1 // text/template reports undefined variables itself
 		}
-		return c.fields(n, t, n.Ident[1:])
+		return c.fields(n, t, n.Ident[1:]), 1
 	case *parse.ChainNode:
 		var t reflect.Type
+		var ops int64
 		if pn, ok := n.Node.(*parse.PipeNode); ok {
-			t = c.pipe(pn, dot, vars)
+			t, ops = c.pipe(pn, dot, vars, c.enter(pn, depth))
 		} else {
-			t = c.arg(n.Node, dot, vars)
+			t, ops = c.arg(n.Node, dot, vars, depth)
 		}
-		return c.fields(n, t, n.Field)
+		return c.fields(n, t, n.Field), ops + 1
 	case *parse.PipeNode:
-		return c.pipe(n, dot, vars)
+		t, ops := c.pipe(n, dot, vars, c.enter(n, depth))
+		return t, ops + 1
 	case *parse.DotNode:
-		return dot
+		return dot, 1
+	case *parse.IdentifierNode:
+		if !allowedFuncs[n.Ident] {
+			c.add(c.line(n), "the function %s is not available in invitation templates (only %s): the data are already written out, put text around them instead", n.Ident, allowedFuncList)
+		}
 	}
-	return nil
+	return nil, 1
 }
 
 // fields follows a chain of field names from t, reporting unknown ones.
@@ -485,30 +553,6 @@ func suggest(t reflect.Type, name string) string {
 	return "; the fields here are " + strings.Join(names, ", ")
 }
 
-// limitWriter fails once more than n bytes are written: a template that
-// repeats itself stops there.
-type limitWriter struct {
-	buf bytes.Buffer
-	n   int
-}
-
-var errTooLong = fmt.Errorf("output longer than %d bytes", maxOutput)
-
-func (w *limitWriter) Write(p []byte) (int, error) {
-	if w.buf.Len()+len(p) > w.n {
-		return 0, errTooLong
-	}
-	return w.buf.Write(p)
-}
-
-func run(ex executor, data *TemplateData) (string, error) {
-	w := &limitWriter{n: maxOutput}
-	if err := ex.Execute(w, data); err != nil {
-		return "", err
-	}
-	return w.buf.String(), nil
-}
-
 // defaults holds the parsed default templates, per language and part.
 var defaults = func() map[string][3]executor {
 	out := map[string][3]executor{}
@@ -543,10 +587,11 @@ func DefaultTemplates(lang string) Templates {
 
 // render renders the invitation for data: the account's template for each
 // part it has, the language's default for the others. A custom template
-// that fails (it passed ValidateTemplates when it was saved) is replaced by
-// the default, and the failure returned in warnings: the invitation still
-// goes out.
-func render(custom Templates, data *TemplateData) (Rendered, []string, error) {
+// that fails or goes past its budget (it passed ValidateTemplates when it
+// was saved, with the sample data) is replaced by the default, and the
+// failure returned in warnings: the invitation still goes out. When ctx
+// ends, render stops and returns its cause.
+func render(ctx context.Context, custom Templates, data *TemplateData) (Rendered, []string, error) {
 	srcs := [3]string{custom.Subject, custom.Text, custom.HTML}
 	var out [3]string
 	var warnings []string
@@ -555,18 +600,27 @@ func render(custom Templates, data *TemplateData) (Rendered, []string, error) {
 		if strings.TrimSpace(srcs[p]) != "" {
 			ex, probs := compileCached(p, srcs[p])
 			if len(probs) == 0 {
-				s, err := run(ex, data)
+				s, err := run(ctx, ex, data)
 				if err == nil {
+					if p == partHTML {
+						s = sanitizeHTML(s)
+					}
 					out[p] = s
 					continue
+				}
+				if ctx.Err() != nil {
+					return Rendered{}, warnings, fmt.Errorf("invite: render %s: %w", partFields[p], context.Cause(ctx))
 				}
 				line, msg := templateErrorLine(err)
 				probs = []Problem{{Field: partFields[p], Line: line, Message: msg}}
 			}
 			warnings = append(warnings, (&ValidationError{Problems: probs}).Error()+" (the default template was used)")
 		}
-		s, err := run(def, data)
+		s, err := run(ctx, def, data)
 		if err != nil {
+			if ctx.Err() != nil {
+				err = context.Cause(ctx)
+			}
 			return Rendered{}, warnings, fmt.Errorf("invite: default %s template: %w", partFiles[p], err)
 		}
 		out[p] = s
@@ -658,13 +712,15 @@ func checkBranding(b Branding) []Problem {
 
 // ValidateTemplates checks an account's templates and branding before they
 // are saved: it parses each template (errors with their line), checks every
-// field name against TemplateData, refuses nested templates, unbounded
-// loops and scripts, then renders each template for sample meetings (new,
-// updated and cancelled, in each language, with and without video) and
-// checks that the text and HTML show the join link of new and updated
-// meetings (shared/LESSONS.md, Lost links). It returns nil or a
-// *ValidationError.
-func ValidateTemplates(t Templates, b Branding) error {
+// field name against TemplateData, refuses nested templates, functions
+// that build text, unbounded or nested loops, deep nesting and a worst-case
+// cost past the budget (compile), then renders each template for sample
+// meetings (new, updated and cancelled, in each language, with and without
+// video) within the budget and checks that the text and HTML show the
+// join link of new and updated meetings (shared/LESSONS.md, Lost links)
+// and that the HTML sanitizer keeps the HTML as it is (sanitize.go). It
+// returns nil, a *ValidationError, or the cause of ctx's end.
+func ValidateTemplates(ctx context.Context, t Templates, b Branding) error {
 	probs := checkBranding(b)
 	srcs := [3]string{t.Subject, t.Text, t.HTML}
 	var exes [3]executor
@@ -679,19 +735,28 @@ func ValidateTemplates(t Templates, b Branding) error {
 	if len(probs) > 0 {
 		return &ValidationError{Problems: probs}
 	}
+	parent := ctx
+	ctx, cancel := context.WithTimeoutCause(ctx, maxValidateTime, errValidateTime)
+	defer cancel()
 	seen := map[string]bool{}
 	for _, sample := range samples(b) {
 		for p := partSubject; p <= partHTML; p++ {
 			if exes[p] == nil {
 				continue
 			}
-			out, err := run(exes[p], sample)
+			out, err := run(ctx, exes[p], sample)
 			if err != nil {
+				if parent.Err() != nil {
+					return fmt.Errorf("invite: validate templates: %w", context.Cause(parent))
+				}
 				line, msg := templateErrorLine(err)
 				key := fmt.Sprint(p, line, msg)
 				if !seen[key] {
 					seen[key] = true
 					probs = append(probs, Problem{Field: partFields[p], Line: line, Message: msg})
+				}
+				if ctx.Err() != nil {
+					return &ValidationError{Problems: probs}
 				}
 				continue
 			}
@@ -706,16 +771,36 @@ func ValidateTemplates(t Templates, b Branding) error {
 					probs = append(probs, Problem{Field: partFields[p], Message: "the join link (.JoinURL) is missing from new or updated invitations; attendees would have no way in"})
 				}
 			}
-			// The same check on the output: a tag split over two text
-			// nodes ("<scr{{if true}}{{end}}ipt>") passes the parse-tree check.
-			if m := scriptRE.FindString(out); p == partHTML && m != "" && !seen["script-out"] {
-				seen["script-out"] = true
-				probs = append(probs, Problem{Field: partFields[p], Message: fmt.Sprintf("renders %q, which is not allowed in an invitation", m)})
+			// The sanitizer on the output, not string checks on the
+			// source: it sees what a mail client sees, entities decoded
+			// and tags split over actions ("<scr{{if true}}{{end}}ipt>")
+			// joined.
+			if p == partHTML && len(out) > maxSampleHTML && !seen["html-size"] {
+				seen["html-size"] = true
+				probs = append(probs, Problem{Field: partFields[p], Message: fmt.Sprintf(
+					"renders %d bytes of HTML for a sample invitation, at most %d (mail clients clip longer messages)", len(out), maxSampleHTML)})
+			}
+			if p == partHTML && len(out) <= maxSampleHTML && !seen["html-unsafe"] && !seen["html:"+out] {
+				seen["html:"+out] = true // an HTML already checked (samples alike) is not checked again
+				if raw := htmlChange(out); raw != "" {
+					seen["html-unsafe"] = true
+					probs = append(probs, Problem{Field: partFields[p], Line: sourceLine(srcs[p], raw), Message: fmt.Sprintf(
+						"%s is not allowed in an invitation: links and images must be http(s) URLs (mailto: and tel: for links), and there may be no script, style element, event handler, frame, form, object, meta refresh or url() in styles",
+						shorten(raw, 120))})
+				}
 			}
 			if p == partSubject && subjectLine(out) == "" && !seen["subject-empty"] {
 				seen["subject-empty"] = true
 				probs = append(probs, Problem{Field: partFields[p], Message: "renders an empty subject"})
 			}
+		}
+		// The checks between renders count against maxValidateTime too.
+		if parent.Err() != nil {
+			return fmt.Errorf("invite: validate templates: %w", context.Cause(parent))
+		}
+		if ctx.Err() != nil {
+			probs = append(probs, Problem{Field: "invitation", Message: context.Cause(ctx).Error()})
+			return &ValidationError{Problems: probs}
 		}
 	}
 	if len(probs) > 0 {
@@ -724,18 +809,48 @@ func ValidateTemplates(t Templates, b Branding) error {
 	return nil
 }
 
+// sourceLine is the line of src where raw (a piece of its output) is
+// written, 0 when it is not there as such.
+func sourceLine(src, raw string) int {
+	i := strings.Index(src, raw)
+	if i < 0 || raw == "" {
+		return 0
+	}
+	return 1 + strings.Count(src[:i], "\n")
+}
+
+// shorten quotes s, cut to n bytes at a rune boundary.
+func shorten(s string, n int) string {
+	if len(s) > n {
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		s = s[:n] + "…"
+	}
+	return strconv.Quote(s)
+}
+
 // Preview renders the sample meeting with an account's templates and
 // branding, for the preview endpoint: kind "request", "update" or
-// "cancel", in lang. Invalid templates give a *ValidationError.
-func Preview(t Templates, b Branding, kind Kind, lang string) (Rendered, error) {
-	if err := ValidateTemplates(t, b); err != nil {
+// "cancel", in lang. Invalid templates, or templates past their budget,
+// give a *ValidationError; the end of ctx stops it.
+func Preview(ctx context.Context, t Templates, b Branding, kind Kind, lang string) (Rendered, error) {
+	if err := ValidateTemplates(ctx, t, b); err != nil {
 		return Rendered{}, err
 	}
 	lang = pickLang(lang)
 	for _, s := range samples(b) {
 		if s.Kind == string(kind) && s.Lang == lang && s.JoinURL != "" {
-			r, _, err := render(t, s)
-			return r, err
+			r, warnings, err := render(ctx, t, s)
+			if err != nil {
+				return Rendered{}, err
+			}
+			if len(warnings) > 0 {
+				// The custom template failed where validation passed:
+				// show the failure, not the default in its place.
+				return Rendered{}, &ValidationError{Problems: []Problem{{Field: "invitation", Message: strings.Join(warnings, "; ")}}}
+			}
+			return r, nil
 		}
 	}
 	return Rendered{}, &ValidationError{Problems: []Problem{{Field: "kind", Message: fmt.Sprintf("%q is not request, update or cancel", kind)}}}
@@ -860,6 +975,10 @@ func templateData(req *MailRequest, kind Kind) (*TemplateData, error) {
 			d.Occurrence = "Only the meeting of " + date
 		}
 	}
+	if len(m.Attendees) > maxListLen {
+		// validate refuses it too; templates are budgeted for this many.
+		return nil, invalid("attendees", "%d attendees, at most %d", len(m.Attendees), maxListLen)
+	}
 	for _, a := range m.Attendees {
 		d.Attendees = append(d.Attendees, PersonData{Name: cleanLine(a.Name), Email: a.Email, Optional: a.Role == RoleOptional})
 	}
@@ -952,10 +1071,16 @@ func personLabel(p Person) string {
 	return p.Email
 }
 
-// lines splits a cleaned text into its lines; nil for an empty text.
+// lines splits a cleaned text into its lines; nil for an empty text. Past
+// maxListLen lines the rest is joined into the last one, so that a range
+// over them stays within the budget compile counted on.
 func lines(s string) []string {
 	if s == "" {
 		return nil
 	}
-	return strings.Split(s, "\n")
+	out := strings.SplitN(s, "\n", maxListLen)
+	if len(out) == maxListLen {
+		out[maxListLen-1] = strings.ReplaceAll(out[maxListLen-1], "\n", " ")
+	}
+	return out
 }

@@ -319,7 +319,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		if in.Branding != nil {
 			b = *in.Branding
 		}
-		if err := invite.ValidateTemplates(t, b); err != nil {
+		if err := invite.ValidateTemplates(r.Context(), t, b); err != nil {
 			return lookFailure(err)
 		}
 		if in.Invitation != nil {
@@ -373,8 +373,15 @@ func lookFailure(err error) error {
 }
 
 // previewInvitation renders an invitation for a sample meeting with the
-// templates and branding given, or the account's.
+// templates and branding given, or the account's. Admins only, like the
+// templates it previews: rendering is budgeted (invite/budget.go), but a
+// member has no business spending it.
 func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	cur, err := s.Accounts.AccountForAdmin(r.Context(), p)
+	if err != nil {
+		return err
+	}
 	var in struct {
 		Kind       string            `json:"kind"`
 		Language   string            `json:"language"`
@@ -382,11 +389,6 @@ func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error
 		Branding   *invite.Branding  `json:"branding"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
-		return err
-	}
-	p := principal(r)
-	cur, err := s.Accounts.Account(r.Context(), p)
-	if err != nil {
 		return err
 	}
 	t, b, err := accountLook(cur.Templates, cur.Branding)
@@ -414,11 +416,11 @@ func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error
 	if !account.ValidLanguage(lang) {
 		return failure.Field("language", "%q is not en or fr", lang)
 	}
-	if err := invite.ValidateTemplates(t, b); err != nil {
-		return lookFailure(err)
-	}
-	out, err := invite.Preview(t, b, kind, lang)
+	out, err := invite.Preview(r.Context(), t, b, kind, lang)
 	if err != nil {
+		if r.Context().Err() != nil {
+			return failure.New(failure.Unavailable, "the request ended before the preview was rendered").Wrap(err)
+		}
 		return lookFailure(err)
 	}
 	writeJSON(w, http.StatusOK, out)

@@ -164,7 +164,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	h.mailsOf(a.accountID, id, 4)
 	h.do("GET", "/api/v1/outbox?meeting="+id, a.owner, nil)
 	h.do("GET", "/api/v1/availability?attendees=member@acme.test&duration=30&from=2030-08-05T00:00:00Z&to=2030-08-08T00:00:00Z", a.member, nil)
-	h.do("POST", "/api/v1/account/invitation/preview", a.member, map[string]any{"kind": "cancel", "language": "fr"})
+	h.do("POST", "/api/v1/account/invitation/preview", a.owner, map[string]any{"kind": "cancel", "language": "fr"})
 	h.do("PATCH", "/api/v1/account", a.owner, map[string]any{"branding": map[string]string{"name": "Acme", "accent_color": "#112233"}})
 	h.do("DELETE", "/api/v1/meetings/"+id, a.member, nil)
 }

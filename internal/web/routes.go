@@ -53,7 +53,7 @@ func (s *Server) foundationRoutes() []route {
 			resp: map[int]string{200: "Account"}, handle: s.getAccount},
 		{method: "PATCH", path: "/api/v1/account", auth: authToken, admin: true, summary: "Change account settings",
 			request: "AccountPatch", resp: map[int]string{200: "Account"}, handle: s.patchAccount},
-		{method: "POST", path: "/api/v1/account/invitation/preview", auth: authToken, summary: "Render an invitation for a sample meeting with the given (or the account's) templates and branding",
+		{method: "POST", path: "/api/v1/account/invitation/preview", auth: authToken, admin: true, summary: "Render an invitation for a sample meeting with the given (or the account's) templates and branding",
 			request: "InvitationPreviewRequest", resp: map[int]string{200: "InvitationPreview"}, handle: s.previewInvitation},
 
 		{method: "GET", path: "/api/v1/users/me", auth: authToken, summary: "The caller's user",
