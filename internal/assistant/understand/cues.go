@@ -164,6 +164,9 @@ func (p *parser) detectLanguage() Language {
 			if t.text == "h" && p.tok(i-1).kind == tkNum && t.glued {
 				fr += 2
 			}
+			if t.text == "end" && t.hyph && p.w(i-1, "week") {
+				fr += 2 // "week-end" is the French spelling
+			}
 		}
 	}
 	switch {

@@ -272,20 +272,20 @@ func (p *parser) numericDate(i int) int {
 func (p *parser) monthDay(i int) (m, d, y int, hasYear bool, wd int, j int, ok bool) {
 	k := i
 	wd = -1
+	if p.wAny(k, "the", "le", "l", "on") {
+		k++
+	}
 	if w, okw := p.weekdayAt(k); okw {
 		kk := k + 1
 		if p.punct(kk, ',') {
 			kk++
 		}
 		kk = p.skipWords(kk, "the", "le")
-		if _, _, isDay, _ := p.dayNumber(kk); isDay {
+		if _, _, _, isDay := p.dayNumber(kk); isDay {
 			wd, k = w, kk
 		} else if _, _, okm, _ := p.monthAt(kk); okm {
 			wd, k = w, kk
 		}
-	}
-	if p.wAny(k, "the", "le", "l") && wd < 0 {
-		k++
 	}
 	// DAY [of|de] MONTH
 	if dn, kk, _, okd := p.dayNumber(k); okd {
@@ -302,7 +302,7 @@ func (p *parser) monthDay(i int) (m, d, y int, hasYear bool, wd int, j int, ok b
 	}
 	// MONTH DAY
 	if mm, kk, okm, _ := p.monthAt(k); okm {
-		if dn, k2, _, okd := p.dayNumber(kk); okd && !p.notADay(kk) && !(p.tok(kk).kind == tkNum && p.punct(k2, ':')) {
+		if dn, k2, _, okd := p.dayNumber(kk); okd && (!p.notADay(kk) || p.punct(kk+1, '-')) && !(p.tok(kk).kind == tkNum && p.punct(k2, ':')) {
 			m, d, j = mm, dn, k2
 			jj := j
 			if p.punct(jj, ',') {
@@ -782,7 +782,7 @@ func (p *parser) weekSpan(i int) int {
 		return i
 	}
 	switch {
-	case p.wAny(kk, "prochain", "prochaine", "suivante", "suivant") && !p.tok(kk).nl:
+	case p.wAny(kk, "prochain", "prochaine", "suivante", "suivant"):
 		mod, kk = "next", kk+1
 	case p.wAny(kk, "derniere", "dernier", "passee", "passe"):
 		mod, kk = "last", kk+1

@@ -254,7 +254,9 @@ func init() {
 	words(cApprox, nil, "around", "about", "approximately", "approx", "roughly", "vers", "environ", "circa", "ish")
 	words(cAfter, nil, "after", "apres", "past")
 	words(cBefore, nil, "before", "avant", "till", "by")
-	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "lasting")
+	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "dure", "durera", "lasting", "over", "runs")
+	// Words that start a recogniser and need a lexeme to be looked at.
+	words(0, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple")
 	words(cFrom, nil, "from", "between", "de", "du", "des", "entre", "d")
 	words(cTo, nil, "to", "till", "until", "til", "through", "thru", "a", "au", "and", "et", "jusqu")
 	words(cUntil, nil, "until", "till", "til", "through", "jusqu", "jusque")
@@ -339,7 +341,7 @@ func init() {
 	words(0, en(1), "the", "and", "to", "of", "is", "are", "you", "we", "can", "at", "for", "with", "it", "i", "be", "would", "could",
 		"let", "s", "me", "my", "in", "your", "free", "how", "about", "what", "will", "have", "do", "on", "this", "next", "that", "if",
 		"meet", "works", "work", "call", "hi", "hello", "thanks", "please", "week", "morning", "afternoon", "evening", "every", "from",
-		"an", "or", "our", "us", "time", "meeting", "weekend", "days", "hours", "minutes", "day", "hour", "quick", "sounds", "good",
+		"an", "or", "our", "us", "time", "meeting", "weekend", "days", "hours", "day", "hour", "quick", "sounds", "good",
 		"by", "best", "regards", "dear", "tomorrow", "today", "tonight", "when", "any", "some", "there", "should", "shall", "am", "pm",
 		"noon", "midnight", "o", "clock", "half", "quarter", "past", "after", "before", "around", "just", "not", "no", "yes", "up")
 	words(0, fr(1), "le", "la", "les", "de", "des", "du", "et", "un", "une", "est", "je", "tu", "vous", "nous", "pour", "avec", "en",

@@ -259,30 +259,66 @@ func (p *parser) choose() (*reading, float64) {
 		return nil, 0.3
 	}
 	best := rs[bi]
-	// Complete a day with a time or a time with a day nearby.
-	if best.rrule == "" && (!best.timed || !best.dated) {
+	// Complete the best reading with a neighbour that gives what it lacks:
+	// a clock time for a day or a part of a day, a day for a time, a
+	// recurrence said in the same sentence.
+	used := map[int]bool{bi: true}
+	cur := []int{bi}
+	for round := 0; round < 3; round++ {
+		merged := false
 		for k := range rs {
 			o := &rs[k]
-			if k == bi || !o.eligible && !(o.score >= 0 && !o.dated && o.timed) || o.rrule != "" || o.invalid {
+			if used[k] || o.invalid || o.durOnly || !o.dated && !o.timed && !o.hasRec {
 				continue
 			}
-			if o.sent < best.sent-1 || o.sent > best.sent+1 || p.paraOf(o.i) != p.paraOf(best.i) {
+			if p.ctx.Mail && !o.eligible && !(o.score >= 0 && !o.dated) {
 				continue
 			}
-			if !best.timed && o.timed && !o.dated || !best.dated && o.dated && !o.timed {
-				idx = ibuf[:0]
-				lo, hi := gs[bi], gs[k]
-				for x := lo[0]; x < lo[1]; x++ {
+			near := o.sent >= best.sent-1 && o.sent <= best.sent+1 && p.paraOf(o.i) == p.paraOf(best.i)
+			want := false
+			switch {
+			case o.hasRec && !best.hasRec && o.sent == best.sent:
+				want = true
+			case best.hasRec && !o.hasRec && o.sent == best.sent && (!best.clock && o.clock || !o.hasRecAnchor(p)):
+				want = !o.dated || !best.clock && o.clock
+			case (!best.clock && o.clock || !best.timed && o.timed) && !o.dated && near:
+				want = true
+			case !best.dated && o.dated && !o.timed && near && !best.hasRec:
+				want = true
+			}
+			if !want {
+				continue
+			}
+			idx = ibuf[:0]
+			all := append(cur, k)
+			sortInts(all)
+			for _, gi := range all {
+				for x := gs[gi][0]; x < gs[gi][1]; x++ {
 					idx = append(idx, x)
 				}
-				for x := hi[0]; x < hi[1]; x++ {
-					idx = append(idx, x)
-				}
-				m := p.compose(idx)
-				if !m.invalid && (m.dated || m.timed) {
-					m.score, m.sent, m.eligible = best.score, best.sent, true
-					best = m
-				}
+			}
+			m := p.compose(idx)
+			if !m.invalid && (m.dated || m.timed) {
+				m.score, m.sent, m.eligible = best.score, best.sent, true
+				best = m
+				used[k] = true
+				cur = all
+				merged = true
+				break
+			}
+		}
+		if !merged {
+			break
+		}
+	}
+	// A range of times with a shorter length stated in the sentence is a
+	// window to search in (R8, R9).
+	if best.isRange && best.win == nil {
+		for k := range p.atoms {
+			a := &p.atoms[k]
+			if a.kind == aDuration && int(p.sents[a.i]) == best.sent && a.dur < best.dur {
+				best.win = &Window{From: best.start, To: best.end}
+				best.start, best.end, best.dur = time.Time{}, time.Time{}, a.dur
 				break
 			}
 		}
@@ -302,6 +338,17 @@ func (p *parser) choose() (*reading, float64) {
 	b := best
 	return &b, conf
 }
+
+func sortInts(a []int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && a[j] < a[j-1]; j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// hasRecAnchor is a placeholder for readings that anchor a series.
+func (r *reading) hasRecAnchor(p *parser) bool { return r.dated }
 
 // paraOf returns the paragraph number of token i.
 func (p *parser) paraOf(i int) int {

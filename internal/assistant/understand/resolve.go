@@ -23,6 +23,9 @@ type reading struct {
 	dated    bool // says which day
 	timed    bool // says which time of day
 	durOnly  bool // only a length
+	clock    bool // says a clock time (not only a part of the day)
+	isRange  bool // a range of times: a window if a shorter length is stated
+	hasRec   bool // has a recurrence
 	score    float64
 	eligible bool
 }
@@ -229,13 +232,10 @@ func (p *parser) compose(idx []int) reading {
 	switch {
 	case ela != nil:
 		r.start = ela.inst.In(loc)
-		r.dated, r.timed = true, true
+		r.dated, r.timed, r.clock = true, true, true
 	case rng != nil:
 		m1, alt1, amb1 := resolveClock(rng.tm, force)
-		m2, _, _ := resolveClock(rng.tm2, force)
-		if rng.tm2.noon {
-			m2 = 12 * 60
-		}
+		m2 := rangeEnd(rng.tm2, m1, force)
 		if rng.tm.midnight {
 			m1 = 0
 		}
@@ -250,18 +250,15 @@ func (p *parser) compose(idx []int) reading {
 		}
 		r.start = atWall(d, m1)
 		e := d
-		if m2 <= m1 {
-			e++
+		if m2 <= m1 || m2 >= 24*60 {
+			e++ // R9: an end not after the start is on the next day
 		}
-		r.end = atWall(e, m2%(24*60)+(m2/(24*60))*0)
-		if m2 == 24*60 {
-			r.end = atWall(d+1, 0)
-		}
+		r.end = atWall(e, m2%(24*60))
 		r.dur = int(r.end.Sub(r.start) / time.Minute)
 		if amb1 {
 			addAmb("R7", "a bare hour: the business-hours rule", Request{Start: p.wallAlt(d, alt1, loc)})
 		}
-		r.dated, r.timed = hasDay, true
+		r.dated, r.timed, r.clock, r.isRange = hasDay, true, true, true
 		if dur != nil && dur.dur < r.dur {
 			r.win = &Window{From: r.start, To: r.end}
 			r.start, r.end, r.dur = time.Time{}, time.Time{}, dur.dur
@@ -275,7 +272,7 @@ func (p *parser) compose(idx []int) reading {
 		} else {
 			r.start = atWall(p.today+1, 0)
 		}
-		r.dated, r.timed = true, true
+		r.dated, r.timed, r.clock = true, true, true
 	case tm != nil:
 		m, alt, amb := resolveClock(tm.tm, force)
 		if !hasDay {
@@ -292,7 +289,7 @@ func (p *parser) compose(idx []int) reading {
 			}
 			addAmb("R7", why, Request{Start: p.wallAlt(d, alt, loc)})
 		}
-		r.dated, r.timed = hasDay, true
+		r.dated, r.timed, r.clock = hasDay, true, true
 	case same != nil && hasDay:
 		r.start = atWall(d, p.nowSec/60)
 		r.start = r.start.Add(time.Duration(p.nowSec%60) * time.Second)
@@ -301,7 +298,7 @@ func (p *parser) compose(idx []int) reading {
 				addAmb("R6", "across a DST change: the same elapsed hours", Request{Start: el.In(loc)})
 			}
 		}
-		r.dated, r.timed = true, true
+		r.dated, r.timed, r.clock = true, true, true
 	case bnd != nil:
 		m, _, _ := resolveClock(bnd.tm, force)
 		if !hasDay {
@@ -372,6 +369,30 @@ func (p *parser) compose(idx []int) reading {
 		r.end = r.start.Add(time.Duration(r.dur) * time.Minute)
 	}
 	return r
+}
+
+// rangeEnd resolves the end of a range of times (R9): a written meridiem or
+// 24-hour time as is; a bare hour takes whichever of its AM and PM readings
+// comes first after the start ("de 23h à 1h" ends at 01:00, "from 11 to 1"
+// at 13:00).
+func rangeEnd(c clk, start int, force int8) int {
+	if c.noon {
+		return 12 * 60
+	}
+	if c.midnight {
+		return 24 * 60
+	}
+	m, _, _ := resolveClock(c, force)
+	if c.mer != 0 || c.zero || c.h == 0 || c.h > 12 || c.force != 0 || force != 0 {
+		return m
+	}
+	am := (c.h%12)*60 + c.m
+	pm := am + 12*60
+	after := func(x int) int { return ((x-start)%(24*60) + 24*60) % (24 * 60) }
+	if after(am) > 0 && (after(am) < after(pm) || after(pm) == 0) {
+		return am
+	}
+	return pm
 }
 
 // wallAt returns the instant of a wall time without recording ambiguity.
@@ -462,16 +483,13 @@ func (p *parser) composeRecurrence(r *reading, ra *atom, tm, rng, prt, date, spa
 	r.amb = r.amb[:0]
 	switch {
 	case rng != nil:
-		m2, _, _ := resolveClock(rng.tm2, force)
-		if rng.tm2.noon {
-			m2 = 12 * 60
-		}
+		m2 := rangeEnd(rng.tm2, mins, force)
 		r.start = p.wallAt(d, mins, loc)
 		e := d
-		if m2 <= mins {
+		if m2 <= mins || m2 >= 24*60 {
 			e++
 		}
-		r.end = p.wallAt(e, m2, loc)
+		r.end = p.wallAt(e, m2%(24*60), loc)
 		r.dur = int(r.end.Sub(r.start) / time.Minute)
 		r.win = nil
 	case mins >= 0:
@@ -486,7 +504,7 @@ func (p *parser) composeRecurrence(r *reading, ra *atom, tm, rng, prt, date, spa
 		r.win = &Window{From: p.wallAt(d, 0, loc), To: p.wallAt(d+1, 0, loc)}
 		r.start = time.Time{}
 	}
-	r.dated, r.timed = true, mins >= 0
+	r.dated, r.timed, r.clock, r.hasRec = true, mins >= 0 || prt != nil, mins >= 0, true
 	if rec.freq == "" {
 		return
 	}
