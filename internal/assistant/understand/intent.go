@@ -10,7 +10,7 @@ import "time"
 func (p *parser) intent(res *Result) (Intent, int) {
 	var (
 		cancel, reschedule, shorten, lengthen, noneWork, decline, accept, instead bool
-		ord                                                                      = -1
+		ord                                                                       = -1
 	)
 	for i := range p.toks {
 		t := &p.toks[i]

@@ -60,7 +60,7 @@ type lexeme struct {
 	zone string
 	hol  holiday
 	vid  string // video provider
-	en   int8 // language evidence
+	en   int8   // language evidence
 	fr   int8
 	abbr bool // an abbreviation ("mon", "mar", "sept") needing company
 }

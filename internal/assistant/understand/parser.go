@@ -9,13 +9,13 @@ import (
 // parser holds the state of one Parse call; parsers are pooled, so a call
 // allocates little beyond its result.
 type parser struct {
-	ctx    Context
-	text   string
-	loc    *time.Location
-	now    time.Time
-	today  day
-	nowSec int
-	lang   Language
+	ctx     Context
+	text    string
+	loc     *time.Location
+	now     time.Time
+	today   day
+	nowSec  int
+	lang    Language
 	america bool // the zone is in the Americas: EN a/b is month/day (R12)
 
 	fold  []byte
@@ -35,19 +35,19 @@ var parserPool = sync.Pool{New: func() any { return new(parser) }}
 type akind uint8
 
 const (
-	aDate      akind = iota + 1 // a calendar day (d), perhaps invalid
-	aSpan                       // days [d, d2)
-	aTime                       // a clock time (tm)
-	aRange                      // clock times tm to tm2
-	aPart                       // a part of the day
-	aDuration                   // dur minutes
-	aElapsed                    // an instant: now + elapsed time
-	aSameTime                   // now's wall-clock time
-	aBound                      // after/before tm or a part
-	aRecur                      // recurrence (rec)
-	aUntil                      // the last day of a series (d)
-	aPeriod                     // how long a series runs: dur units of unit(part)
-	aCount                      // how many meetings a series has: dur
+	aDate     akind = iota + 1 // a calendar day (d), perhaps invalid
+	aSpan                      // days [d, d2)
+	aTime                      // a clock time (tm)
+	aRange                     // clock times tm to tm2
+	aPart                      // a part of the day
+	aDuration                  // dur minutes
+	aElapsed                   // an instant: now + elapsed time
+	aSameTime                  // now's wall-clock time
+	aBound                     // after/before tm or a part
+	aRecur                     // recurrence (rec)
+	aUntil                     // the last day of a series (d)
+	aPeriod                    // how long a series runs: dur units of unit(part)
+	aCount                     // how many meetings a series has: dur
 )
 
 // clk is a clock time as written, before the business-hours rule (R7).
@@ -65,29 +65,29 @@ type clk struct {
 
 // atom is one recognised piece of a date expression over tokens [i, j).
 type atom struct {
-	kind     akind
-	i, j     int
-	d, d2    day
-	invalid  bool // an impossible date (R14)
-	tm, tm2  clk
-	part     part
-	dur      int
-	inst     time.Time
-	zone     string
-	bound    int8 // +1 after, -1 before
-	rec      int  // index in parser.recs
-	wds      uint8
-	week     bool // the span is one Monday-start week
-	relWeek  bool // the span is relative ("next week"): a weekday picks a day in it
-	holiday  bool
-	hasYear  bool
-	alt      day // alternative day (R3, R4, R5), when altRule != ""
-	altRule  string
-	altWhy   string
-	dayOnly  bool // a weekday or day that may take the week of a span
-	wd       int8 // the weekday named, -1 if none
-	spec     int8 // how specific: used to rank candidates
-	fromNow  bool // "a week from now": the wall clock of now (R6)
+	kind    akind
+	i, j    int
+	d, d2   day
+	invalid bool // an impossible date (R14)
+	tm, tm2 clk
+	part    part
+	dur     int
+	inst    time.Time
+	zone    string
+	bound   int8 // +1 after, -1 before
+	rec     int  // index in parser.recs
+	wds     uint8
+	week    bool // the span is one Monday-start week
+	relWeek bool // the span is relative ("next week"): a weekday picks a day in it
+	holiday bool
+	hasYear bool
+	alt     day // alternative day (R3, R4, R5), when altRule != ""
+	altRule string
+	altWhy  string
+	dayOnly bool // a weekday or day that may take the week of a span
+	wd      int8 // the weekday named, -1 if none
+	spec    int8 // how specific: used to rank candidates
+	fromNow bool // "a week from now": the wall clock of now (R6)
 }
 
 func (p *parser) reset(text string, ctx Context) {

@@ -37,9 +37,9 @@ type token struct {
 	hyph  bool // a hyphen or apostrophe joined this word to the previous one
 }
 
-func (t *token) is(s string) bool  { return t.text == s }
-func (t *token) isNum() bool       { return t.kind == tkNum }
-func (t *token) isWord() bool      { return t.kind == tkWord }
+func (t *token) is(s string) bool    { return t.text == s }
+func (t *token) isNum() bool         { return t.kind == tkNum }
+func (t *token) isWord() bool        { return t.kind == tkWord }
 func (t *token) isPunct(c byte) bool { return t.kind == tkPunct && t.text[0] == c }
 
 // sentenceEnd reports whether the token ends a sentence.
