@@ -53,23 +53,8 @@ func (r *reading) past(now time.Time) bool {
 	return false
 }
 
-func (p *parser) sentReq(s int) bool {
-	for i := range p.toks {
-		if int(p.sents[i]) == s && p.toks[i].lex.has(cReq) {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *parser) sentQuestion(s int) bool {
-	for i := range p.toks {
-		if int(p.sents[i]) == s && p.toks[i].kind == tkPunct && p.toks[i].text == "?" {
-			return true
-		}
-	}
-	return false
-}
+func (p *parser) sentReq(s int) bool      { return s >= 0 && s < len(p.sreq) && p.sreq[s] }
+func (p *parser) sentQuestion(s int) bool { return s >= 0 && s < len(p.sq) && p.sq[s] }
 
 // clauseDistract returns the most negative cue of the clause around token i
 // (0 when none): a clause ends at a sentence end, a comma, a colon, or

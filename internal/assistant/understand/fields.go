@@ -73,12 +73,15 @@ func (p *parser) phrase(k int) string {
 		k++
 	}
 	start := k
-	atomAt := map[int]bool{}
-	for a := range p.atoms {
-		for x := p.atoms[a].i; x < p.atoms[a].j; x++ {
-			atomAt[x] = true
+	if len(p.inAtom) != len(p.toks) {
+		p.inAtom = append(p.inAtom[:0], make([]bool, len(p.toks))...)
+		for a := range p.atoms {
+			for x := p.atoms[a].i; x < p.atoms[a].j && x < len(p.toks); x++ {
+				p.inAtom[x] = true
+			}
 		}
 	}
+	atomAt := p.inAtom
 	end := k
 	for ; end < len(p.toks) && end < k+12; end++ {
 		t := &p.toks[end]

@@ -46,7 +46,14 @@ const (
 	cCount                       // times, sessions, séances
 	cEarly                       // early, début
 	cLate                        // late, fin
+	cStart                       // starts a recogniser though in no other category ("same", "new", "twice")
 )
+
+// startCats are the categories of words a recogniser may start with; a word
+// in none of them is passed over at once.
+const startCats = cWeekday | cWeekdayAbbr | cMonth | cMonthAbbr | cNumWord | cOrdinal | cUnit | cPart | cRelDay | cNext | cThis |
+	cLast | cZone | cGlue | cHoliday | cRecur | cNoon | cMidnight | cQuarter | cHalf | cApprox | cWeekend | cWeek | cDuring |
+	cFrom | cTo | cUntil | cEarly | cLate | cStart | cAfter | cBefore
 
 // lexeme is what the grammar knows of a folded word.
 type lexeme struct {
@@ -256,7 +263,8 @@ func init() {
 	words(cBefore, nil, "before", "avant", "till", "by")
 	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "dure", "durera", "lasting", "over", "runs")
 	// Words that start a recogniser and need a lexeme to be looked at.
-	words(0, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple")
+	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas",
+		"fin", "mi", "mid", "end", "un", "une", "heure", "dans", "in", "a", "the", "le", "la", "l", "du", "on", "quart", "demi")
 	words(cFrom, nil, "from", "between", "de", "du", "des", "entre", "d")
 	words(cTo, nil, "to", "till", "until", "til", "through", "thru", "a", "au", "and", "et", "jusqu")
 	words(cUntil, nil, "until", "till", "til", "through", "jusqu", "jusque")

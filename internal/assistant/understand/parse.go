@@ -69,13 +69,25 @@ func (p *parser) parse() Result {
 // ; (a full stop only when a space follows, not in "9.30" or "a.m."), and at
 // a blank line.
 func (p *parser) sentences() {
-	s := int32(0)
+	s, para := int32(0), int32(0)
 	for i := range p.toks {
 		t := &p.toks[i]
 		if t.para && i > 0 {
 			s++
+			para++
 		}
 		p.sents = append(p.sents, s)
+		p.paras = append(p.paras, para)
+		for int(s) >= len(p.sreq) {
+			p.sreq = append(p.sreq, false)
+			p.sq = append(p.sq, false)
+		}
+		if t.kind == tkWord && t.lex.has(cReq) {
+			p.sreq[s] = true
+		}
+		if t.kind == tkPunct && t.text == "?" {
+			p.sq[s] = true
+		}
 		if t.kind == tkPunct {
 			switch t.text[0] {
 			case '?', '!', ';':
@@ -108,8 +120,8 @@ func (p *parser) recognize(i int) int {
 	if t.kind == tkPunct {
 		return i
 	}
-	if t.kind == tkWord && t.lex == nil && t.text != "the" {
-		return i // no recogniser starts with an unknown word
+	if t.kind == tkWord && (t.lex == nil || t.lex.cat&startCats == 0) {
+		return i // no recogniser starts with this word
 	}
 	for _, f := range recognizers {
 		if j := f(p, i); j > i {
@@ -220,15 +232,15 @@ func (p *parser) joined(a, b *atom) bool {
 // completed by a neighbour that gives what it lacks (a time for a day, a day
 // for a time), and a confidence.
 func (p *parser) choose() (*reading, float64) {
-	var gbuf [16][2]int
-	gs := p.groups(gbuf[:0])
+	gs := p.groups(p.gbuf[:0])
+	p.gbuf = gs
 	if len(gs) == 0 {
 		return nil, 0.3
 	}
-	var rbuf [16]reading
-	rs := rbuf[:0]
+	rs := p.reads[:0]
+	defer func() { p.reads = rs[:0] }()
 	var idx []int
-	var ibuf [16]int
+	ibuf := p.ibuf[:0]
 	for _, g := range gs {
 		idx = ibuf[:0]
 		for k := g[0]; k < g[1]; k++ {
@@ -262,13 +274,14 @@ func (p *parser) choose() (*reading, float64) {
 	// Complete the best reading with a neighbour that gives what it lacks:
 	// a clock time for a day or a part of a day, a day for a time, a
 	// recurrence said in the same sentence.
-	used := map[int]bool{bi: true}
-	cur := []int{bi}
+	used := uint64(1) << (bi & 63)
+	cur := append(p.cur[:0], bi)
+	defer func() { p.cur = cur[:0] }()
 	for round := 0; round < 3; round++ {
 		merged := false
 		for k := range rs {
 			o := &rs[k]
-			if used[k] || o.invalid || o.durOnly || !o.dated && !o.timed && !o.hasRec {
+			if used&(1<<(k&63)) != 0 || o.invalid || o.durOnly || !o.dated && !o.timed && !o.hasRec {
 				continue
 			}
 			if p.ctx.Mail && !o.eligible && !(o.score >= 0 && !o.dated) {
@@ -301,7 +314,7 @@ func (p *parser) choose() (*reading, float64) {
 			if !m.invalid && (m.dated || m.timed) {
 				m.score, m.sent, m.eligible = best.score, best.sent, true
 				best = m
-				used[k] = true
+				used |= 1 << (k & 63)
 				cur = all
 				merged = true
 				break
@@ -352,13 +365,10 @@ func (r *reading) hasRecAnchor(p *parser) bool { return r.dated }
 
 // paraOf returns the paragraph number of token i.
 func (p *parser) paraOf(i int) int {
-	n := 0
-	for k := 1; k <= i && k < len(p.toks); k++ {
-		if p.toks[k].para {
-			n++
-		}
+	if i < 0 || i >= len(p.paras) {
+		return -1
 	}
-	return n
+	return int(p.paras[i])
 }
 
 // looseDuration returns a meeting length stated outside the chosen group:

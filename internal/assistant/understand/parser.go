@@ -18,15 +18,23 @@ type parser struct {
 	lang    Language
 	america bool // the zone is in the Americas: EN a/b is month/day (R12)
 
-	fold  []byte
-	toks  []token
-	spans [][2]int32
-	skips [][2]int
-	addrs []string
-	atoms []atom
-	recs  []recurrence
-	sents []int32 // sentence index of each token
-	nt    token   // the token past the end
+	fold   []byte
+	toks   []token
+	spans  [][2]int32
+	skips  [][2]int
+	addrs  []string
+	atoms  []atom
+	recs   []recurrence
+	sents  []int32 // sentence index of each token
+	paras  []int32 // paragraph index of each token
+	sreq   []bool  // per sentence: has a request cue
+	sq     []bool  // per sentence: is a question
+	inAtom []bool  // per token: inside an atom (for the subject)
+	nt     token   // the token past the end
+	reads  []reading
+	gbuf   [][2]int
+	ibuf   []int
+	cur    []int
 }
 
 var parserPool = sync.Pool{New: func() any { return new(parser) }}
@@ -106,6 +114,10 @@ func (p *parser) reset(text string, ctx Context) {
 	p.atoms = p.atoms[:0]
 	p.recs = p.recs[:0]
 	p.sents = p.sents[:0]
+	p.paras = p.paras[:0]
+	p.sreq = p.sreq[:0]
+	p.sq = p.sq[:0]
+	p.inAtom = p.inAtom[:0]
 }
 
 // tok returns token i, or an empty token past either end.

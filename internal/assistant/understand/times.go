@@ -481,12 +481,8 @@ func (p *parser) duration(i int) (int, int, bool) {
 	}
 	// "une vingtaine de minutes": approximate (R10)
 	if p.wAny(k, "une", "a") {
-		for w, n := range approx {
-			if p.w(k+1, w) && p.wAny(k+2, "de", "d") && p.has(k+3, cUnit) {
-				if u := p.lx(k + 3).unit; u == uMinute {
-					return n, k + 4, true
-				}
-			}
+		if n, ok := approx[p.tok(k+1).text]; ok && p.wAny(k+2, "de", "d") && p.has(k+3, cUnit) && p.lx(k+3).unit == uMinute {
+			return n, k + 4, true
 		}
 	}
 	// N unit, N.N unit, "an hour", "1h30"
