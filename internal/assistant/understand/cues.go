@@ -65,11 +65,11 @@ func (p *parser) clauseDistract(i int) int {
 	}
 	s := p.sents[i]
 	lo := i
-	for lo > 0 && p.sents[lo-1] == s && !p.clauseEdge(lo-1) {
+	for lo > 0 && lo > i-maxClause && p.sents[lo-1] == s && !p.clauseEdge(lo-1) {
 		lo--
 	}
 	hi := i
-	for hi+1 < len(p.toks) && p.sents[hi+1] == s && !p.clauseEdge(hi+1) {
+	for hi+1 < len(p.toks) && hi < i+maxClause && p.sents[hi+1] == s && !p.clauseEdge(hi+1) {
 		hi++
 	}
 	worst := 0
@@ -127,6 +127,10 @@ func (p *parser) clauseDistract(i int) int {
 	}
 	return worst
 }
+
+// maxClause bounds how far a clause is read on each side of a date, so that
+// the cues of one long unpunctuated text cost constant work per date.
+const maxClause = 40
 
 func (p *parser) clauseEdge(k int) bool {
 	t := &p.toks[k]

@@ -192,11 +192,22 @@ func (p *parser) clockAtom(i int) int {
 	return j
 }
 
+// maxGroups bounds the date expressions of one text that are weighed
+// against each other; an e-mail has a few dozen at most, and the rest of a
+// longer text is not read for dates.
+const maxGroups = 256
+
 // groups splits the atoms into groups: atoms of one sentence separated only
 // by glue words ("at", "on", "le", "à", "the", commas).
 func (p *parser) groups(out [][2]int) [][2]int {
 	start := 0
+	for k := range p.atoms {
+		p.atoms[k].idx = k
+	}
 	for k := 1; k <= len(p.atoms); k++ {
+		if len(out) >= maxGroups {
+			break
+		}
 		if k < len(p.atoms) && p.joined(&p.atoms[k-1], &p.atoms[k]) {
 			continue
 		}

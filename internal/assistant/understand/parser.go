@@ -96,6 +96,7 @@ type atom struct {
 	wd      int8 // the weekday named, -1 if none
 	spec    int8 // how specific: used to rank candidates
 	fromNow bool // "a week from now": the wall clock of now (R6)
+	idx     int  // index in parser.atoms (set by groups)
 }
 
 func (p *parser) reset(text string, ctx Context) {
@@ -175,12 +176,16 @@ func (p *parser) upper(i int) bool {
 }
 
 // skipArticles skips "the", "le", "la", "l'", "on", "a" ... before a date.
+// At most maxSkip words are skipped, so that a run of them ("the the the
+// ...") costs constant work at each position.
 func (p *parser) skipWords(i int, ws ...string) int {
-	for p.wAny(i, ws...) {
+	for n := 0; n < maxSkip && p.wAny(i, ws...); n++ {
 		i++
 	}
 	return i
 }
+
+const maxSkip = 3
 
 // number reads a number at i: digits, or number words including French
 // compounds ("vingt-cinq", "soixante-dix", "quatre-vingt-dix", "septante-cinq",

@@ -428,7 +428,8 @@ func (p *parser) composeRecurrence(r *reading, ra *atom, tm, rng, prt, date, spa
 	// Ends and counts in the same sentence.
 	sent := p.sents[ra.i]
 	anchor, hasAnchor := day(0), false
-	for k := range p.atoms {
+	// the atoms of the sentence, within maxRecurScope atoms of the series
+	for k := max(0, ra.idx-maxRecurScope); k < len(p.atoms) && k <= ra.idx+maxRecurScope; k++ {
 		a := &p.atoms[k]
 		if a.i >= len(p.sents) || p.sents[a.i] != sent {
 			continue
@@ -510,6 +511,10 @@ func (p *parser) composeRecurrence(r *reading, ra *atom, tm, rng, prt, date, spa
 	}
 	r.rrule = rec.rrule(d, mins >= 0, loc)
 }
+
+// maxRecurScope bounds the atoms around a series searched for its start,
+// end and count.
+const maxRecurScope = 32
 
 // startLead reports whether the atom at token i is introduced as the start
 // of a series: "starting", "beginning", "from", "à partir du", "dès".
