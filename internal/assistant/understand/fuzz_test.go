@@ -90,6 +90,7 @@ func TestBoundedWork(t *testing.T) {
 		"the ", "le 1er ", "every Monday at 3 ", "Monday ", "12:30 ", "1 ", "a@b.c ", "http://x ", "10-11 ", "du 3 au 5 mars ",
 		"as discussed on Monday, can we meet Friday at 3pm? ", "à 3h, ", "quatre-vingt-dix ", "é", "\n", "?", "option 2 ",
 		"tous les lundis jusqu'en juin pendant 6 semaines ", "halloween ", "Monday, Tuesday and Wednesday ",
+		"Monday x ", "at 3 x ", "every Friday x ", "demain zz ",
 	} {
 		small := strings.Repeat(unit, 8<<10/len(unit))
 		big := strings.Repeat(unit, (MaxInput+4096)/len(unit))
