@@ -263,7 +263,7 @@ func init() {
 	words(cBefore, nil, "before", "avant", "till", "by")
 	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "dure", "durera", "lasting", "over", "runs")
 	// Words that start a recogniser and need a lexeme to be looked at.
-	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas",
+	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas", "aujourd", "during", "current", "following",
 		"fin", "mi", "mid", "end", "un", "une", "heure", "dans", "in", "a", "the", "le", "la", "l", "du", "on", "quart", "demi")
 	words(cFrom, nil, "from", "between", "de", "du", "des", "entre", "d")
 	words(cTo, nil, "to", "till", "until", "til", "through", "thru", "a", "au", "and", "et", "jusqu")

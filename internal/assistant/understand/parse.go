@@ -120,7 +120,7 @@ func (p *parser) recognize(i int) int {
 	if t.kind == tkPunct {
 		return i
 	}
-	if t.kind == tkWord && (t.lex == nil || t.lex.cat&startCats == 0) {
+	if t.kind == tkWord && (t.lex == nil || t.lex.cat&startCats == 0) && !p.noGate {
 		return i // no recogniser starts with this word
 	}
 	for _, f := range recognizers {

@@ -17,6 +17,7 @@ type parser struct {
 	nowSec  int
 	lang    Language
 	america bool // the zone is in the Americas: EN a/b is month/day (R12)
+	noGate  bool // run every recogniser at every word (TestStartGate)
 
 	fold   []byte
 	toks   []token
