@@ -532,3 +532,33 @@ func TestStartGate(t *testing.T) {
 		}
 	}
 }
+
+// TestHeldOut scores the cases written after the parser (testdata/heldout),
+// which it was not tuned on: a measure of how it does on new phrasings.
+func TestHeldOut(t *testing.T) {
+	cases, err := compileCorpus("testdata/heldout")
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := 0
+	for i := range cases {
+		c := &cases[i]
+		got, want := fieldsOf(c.run(t)), fieldsOf(c.Expected)
+		var diffs []string
+		for _, f := range contractFields {
+			if got[f] != want[f] {
+				diffs = append(diffs, fmt.Sprintf("%s: got %s want %s", f, got[f], want[f]))
+			}
+		}
+		if len(diffs) == 0 {
+			exact++
+		} else {
+			t.Logf("%s %q\n    %s", c.ID, strings.SplitN(c.Plain, "\n", 2)[0], strings.Join(diffs, "\n    "))
+		}
+	}
+	score := 100 * float64(exact) / float64(len(cases))
+	t.Logf("held out: %d/%d exact (%.1f %%)", exact, len(cases), score)
+	if score < 80 {
+		t.Errorf("held-out score %.1f %% is below 80 %%", score)
+	}
+}
