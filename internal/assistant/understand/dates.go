@@ -906,6 +906,8 @@ func (p *parser) holidayAt(i int) int {
 		}
 		if p.w(j, "day") {
 			j++
+		} else if p.w(j, "eve") {
+			h, j = hNewYearEve, j+1
 		}
 	case t.text == "jour" && p.w(i+1, "de") && p.w(i+2, "l") && p.w(i+3, "an"):
 		h, j = hNewYear, i+4
@@ -923,6 +925,12 @@ func (p *parser) holidayAt(i int) int {
 		}
 	case t.text == "memorial" && p.w(i+1, "day"):
 		h, j = hMemorialDay, i+2
+	case t.text == "christmas" && p.w(i+1, "eve"):
+		h, j = hChristmasEve, i+2
+	case t.text == "veille" && p.w(i+1, "de") && p.w(i+2, "noel"):
+		h, j = hChristmasEve, i+3
+	case t.text == "saint" && p.w(i+1, "sylvestre"):
+		h, j = hNewYearEve, i+2
 	case t.text == "christmas":
 		h = hChristmas
 		if p.w(j, "day") {
@@ -956,6 +964,10 @@ func (p *parser) holidayAt(i int) int {
 			return mkday(y, 11, 1)
 		case hChristmas:
 			return mkday(y, 12, 25)
+		case hChristmasEve:
+			return mkday(y, 12, 24)
+		case hNewYearEve:
+			return mkday(y, 12, 31)
 		case hEaster:
 			return easter(y)
 		case hAscension:
@@ -1011,11 +1023,11 @@ func (p *parser) relative(i int) int {
 		return p.relAppend(i, j, 14, uDay, false)
 	}
 	n, kk, ok := p.number(k)
+	if !ok && p.w(k, "a") && p.w(k+1, "couple") && p.w(k+2, "of") {
+		n, kk, ok = 2, k+3, true // "in a couple of days"
+	}
 	if !ok && p.wAny(k, "a", "an", "one", "un", "une") {
 		n, kk, ok = 1, k+1, true
-	}
-	if !ok && p.w(k, "couple") && p.w(k+1, "of") {
-		n, kk, ok = 2, k+2, true
 	}
 	if !ok || !p.has(kk, cUnit) || n > 1000 {
 		return i

@@ -221,6 +221,12 @@ func (p *parser) video() string {
 			if p.w(i-1, "de") {
 				v = "none"
 			}
+		case "office", "offices", "premises", "bureau", "bureaux", "locaux":
+			// "at our office", "come by our offices", "à nos bureaux", "dans nos locaux"
+			if p.wAny(i-1, "our", "nos", "notre") || p.wAny(i-2, "our") && p.tok(i-1).kind == tkWord ||
+				p.w(i-1, "the") && p.wAny(i-2, "at", "to") || p.w(i-1, "au") && p.w(i-2, "passer") {
+				v = "none"
+			}
 		}
 		if v == "" {
 			continue

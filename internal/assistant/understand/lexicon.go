@@ -127,6 +127,8 @@ const (
 	hChristmas
 	hEaster
 	hAscension
+	hChristmasEve
+	hNewYearEve
 )
 
 var lexicon = map[string]*lexeme{}
@@ -244,7 +246,7 @@ func init() {
 		pMorning:   {"morning", "mornings", "matin", "matinee", "matins"},
 		pAfternoon: {"afternoon", "afternoons", "arvo", "aprem", "apm"},
 		pEvening:   {"evening", "evenings", "soir", "soiree", "soirs"},
-		pLunch:     {"lunch", "lunchtime", "dejeuner", "diner"},
+		pLunch:     {"lunch", "lunchtime", "dejeuner", "dejeune", "diner"},
 		pNight:     {"night", "nuit"},
 	} {
 		p := p
@@ -263,7 +265,7 @@ func init() {
 	words(cBefore, nil, "before", "avant", "till", "by")
 	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "dure", "durera", "lasting", "over", "runs")
 	// Words that start a recogniser and need a lexeme to be looked at.
-	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas", "aujourd", "during", "current", "following",
+	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas", "veille", "saint", "aujourd", "during", "current", "following",
 		"fin", "mi", "mid", "end", "un", "une", "heure", "dans", "in", "a", "the", "le", "la", "l", "du", "on", "quart", "demi")
 	words(cFrom, nil, "from", "between", "de", "du", "des", "entre", "d")
 	words(cTo, nil, "to", "till", "until", "til", "through", "thru", "a", "au", "and", "et", "jusqu")
@@ -302,7 +304,7 @@ func init() {
 		v := v
 		add(w, cVideo, func(l *lexeme) { l.vid = v })
 	}
-	words(cInPerson, nil, "person", "presentiel", "personne", "face", "visu", "onsite", "office", "bureau", "bureaux", "locaux")
+	words(cInPerson, nil, "person", "presentiel", "personne", "face", "visu", "onsite", "office", "offices", "bureau", "bureaux", "locaux")
 
 	words(cSubject, nil, "about", "regarding", "re", "concerning", "discuss", "sujet", "propos", "concernant", "parler", "discuter")
 

@@ -35,7 +35,7 @@ func (p *parser) partAt(i int) (part, int) {
 		pt, j = pLunch, k+3
 	case t.text == "dejeuner" && p.w(k-1, "petit"):
 		return pNone, i // breakfast
-	case t.text == "diner" || t.text == "dejeuner":
+	case t.text == "diner" || t.text == "dejeuner" || t.text == "dejeune" && p.wAny(k-1, "on", "dejeune", "je", "tu", "nous", "vous"):
 		pt = pLunch
 		if t.text == "diner" && !p.america {
 			pt = pEvening // dîner in France is the evening meal

@@ -318,7 +318,9 @@ func (p *parser) compose(idx []int) reading {
 		}
 		r.win = &Window{From: atWall(d, lo), To: p.wallEnd(d, hi, loc)}
 		r.dated, r.timed = hasDay, true
-	case prt != nil:
+	case prt != nil && (hasDay || span == nil || span.d2-span.d <= 1):
+		// (a part of the day over a span of days cannot be one window:
+		// the span stays, below)
 		b := partBounds[prt.part]
 		if !hasDay {
 			d = p.today
