@@ -115,11 +115,16 @@ func TestMailRule15(t *testing.T) {
 		{"Thanks for the call yesterday.", ""},
 		{"The deadline is Friday.", ""},
 		{"Lundi ça ne marche pas.", ""},
+		{"We met last Friday.", ""},
+		{"On s'est vus mardi dernier.", ""},
 	} {
 		res := Parse(c.text, Context{Now: now, Zone: loc, Mail: true})
 		got := ""
-		if !res.Request.Start.IsZero() {
+		switch {
+		case !res.Request.Start.IsZero():
 			got = res.Request.Start.Format(time.RFC3339)
+		case res.Request.Window != nil:
+			got = "window " + res.Request.Window.From.Format(time.RFC3339)
 		}
 		if got != c.start {
 			t.Errorf("mail %q: start %q, want %q", c.text, got, c.start)
@@ -128,5 +133,20 @@ func TestMailRule15(t *testing.T) {
 	// Outside an e-mail, a past date is still read (the caller decides).
 	if res := Parse("Thanks for the call yesterday.", Context{Now: now, Zone: loc}); res.Request.Window == nil {
 		t.Error("a line lost its only date")
+	}
+}
+
+// TestMaxMessage checks that ParseEmail reads at most MaxMessage bytes.
+func TestMaxMessage(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Paris")
+	now, _ := time.Parse(time.RFC3339, "2026-03-16T09:00:00+01:00")
+	head := "Subject: Big\r\nFrom: a@x.example\r\n\r\n"
+	pad := strings.Repeat("blah blah blah blah blah blah blah blah blah blah\r\n", MaxMessage/50+10)
+	res, err := ParseEmail(strings.NewReader(head+pad+"Can we meet Friday at 3pm?\r\n"), Context{Now: now, Zone: loc}, EmailOptions{NewText: func(s string) string { return s[len(s)-200:] }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Request.HasTime() {
+		t.Errorf("a date past MaxMessage was read: %+v", res.Request)
 	}
 }
