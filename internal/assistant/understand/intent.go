@@ -117,7 +117,29 @@ func (p *parser) intent(res *Result) (Intent, int) {
 	if accept && !req.HasTime() {
 		return IntentAccept, -1
 	}
+	if p.asksToMeet() {
+		return IntentNew, -1 // a request without a time: the assistant searches its default horizon
+	}
 	return IntentNone, -1
+}
+
+// asksToMeet reports whether the text asks for a meeting in so many words
+// ("find a time", "set up a call", "organiser une réunion", "se voir").
+func (p *parser) asksToMeet() bool {
+	for i := range p.toks {
+		switch p.toks[i].text {
+		case "meet", "meeting", "schedule", "book", "call", "sync", "reunion", "rdv", "organiser", "organise", "planifier",
+			"caler", "appel", "visio", "kickoff":
+			return !p.negBefore(i)
+		case "rendez":
+			return p.w(i+1, "vous")
+		case "voir", "voie":
+			return p.w(i-1, "se") || p.w(i-1, "nous")
+		case "find", "trouver":
+			return p.wAny(i+1, "a", "un", "some", "time", "moment", "creneau") || p.wAny(i+2, "time", "moment", "creneau")
+		}
+	}
+	return false
 }
 
 // negBefore reports whether a negation comes just before token i ("can't

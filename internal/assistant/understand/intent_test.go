@@ -27,7 +27,10 @@ func TestIntents(t *testing.T) {
 	}{
 		{"Can we meet Thursday at 2pm?", false, IntentNew, -1, 0, ""},
 		{"On se voit jeudi à 14h ?", false, IntentNew, -1, 0, ""},
-		{"Can we find a time to talk about the roadmap?", false, IntentNone, -1, 0, ""},
+		{"Can we find a time to talk about the roadmap?", false, IntentNew, -1, 0, ""},
+		{"On pourrait organiser une réunion avec l'équipe ?", false, IntentNew, -1, 0, ""},
+		{"Thanks, talk soon!", false, IntentNone, -1, 0, ""},
+		{"The report is attached.", false, IntentNone, -1, 0, ""},
 		{"Please cancel the meeting.", false, IntentCancel, -1, 0, ""},
 		{"Let's call it off, sorry.", false, IntentCancel, -1, 0, ""},
 		{"Merci d'annuler la réunion de jeudi.", false, IntentCancel, -1, 0, ""},
