@@ -504,8 +504,6 @@ func decodeForChrono(raw string) (string, string, error) {
 	return subject, strings.ReplaceAll(string(b), "\r\n", "\n"), nil
 }
 
-var _ = reflect.DeepEqual
-
 // TestStartGate checks that passing over words with no start category (the
 // speed-up in recognize) loses nothing: every corpus text, and every text
 // of the other tests, reads the same with every recogniser run at every

@@ -1063,7 +1063,7 @@ func (p *parser) relAppend(i, j, n int, u unit, fromNow bool) int {
 	case uYear:
 		a.d = p.today.addMonths(12 * n)
 	default:
-		return p.tokIndex(i)
+		return i
 	}
 	p.atoms = append(p.atoms, a)
 	if fromNow {
@@ -1071,8 +1071,6 @@ func (p *parser) relAppend(i, j, n int, u unit, fromNow bool) int {
 	}
 	return j
 }
-
-func (p *parser) tokIndex(i int) int { return i }
 
 // sameTime reads "same time", "this time", "à la même heure", "même heure".
 func (p *parser) sameTime(i int) int {

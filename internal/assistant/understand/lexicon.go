@@ -365,7 +365,4 @@ func init() {
 	lexicon["on"].fr = 1
 }
 
-// lookup returns the lexeme of a folded word, or nil.
-func lookup(w string) *lexeme { return lexicon[w] }
-
 func (l *lexeme) has(c cat) bool { return l != nil && l.cat&c != 0 }

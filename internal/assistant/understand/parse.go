@@ -1,7 +1,6 @@
 package understand
 
 import (
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -40,7 +39,7 @@ func (p *parser) parse() Result {
 	req.Zone = p.loc
 
 	best, conf := p.choose()
-	if best != nil && !best.invalid && (best.dated || best.timed || best.start.IsZero() == false) {
+	if best != nil && !best.invalid && (best.dated || best.timed || !best.start.IsZero()) {
 		req.Start, req.End, req.Window, req.Duration, req.RRule = best.start, best.end, best.win, best.dur, best.rrule
 		req.Zone = best.loc
 		res.Ambiguities = best.amb
@@ -303,7 +302,7 @@ func (p *parser) choose() (*reading, float64) {
 			switch {
 			case o.hasRec && !best.hasRec && o.sent == best.sent:
 				want = true
-			case best.hasRec && !o.hasRec && o.sent == best.sent && (!best.clock && o.clock || !o.hasRecAnchor(p)):
+			case best.hasRec && !o.hasRec && o.sent == best.sent:
 				want = !o.dated || !best.clock && o.clock
 			case (!best.clock && o.clock || !best.timed && o.timed) && !o.dated && near:
 				want = true
@@ -371,9 +370,6 @@ func sortInts(a []int) {
 	}
 }
 
-// hasRecAnchor is a placeholder for readings that anchor a series.
-func (r *reading) hasRecAnchor(p *parser) bool { return r.dated }
-
 // paraOf returns the paragraph number of token i.
 func (p *parser) paraOf(i int) int {
 	if i < 0 || i >= len(p.paras) {
@@ -414,6 +410,3 @@ func (p *parser) looseDuration(best *reading) int {
 	}
 	return found
 }
-
-// lower returns the lower-case ASCII form of a short string.
-func lower(s string) string { return strings.ToLower(s) }

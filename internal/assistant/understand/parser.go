@@ -85,7 +85,6 @@ type atom struct {
 	zone    string
 	bound   int8 // +1 after, -1 before
 	rec     int  // index in parser.recs
-	wds     uint8
 	week    bool // the span is one Monday-start week
 	relWeek bool // the span is relative ("next week"): a weekday picks a day in it
 	holiday bool

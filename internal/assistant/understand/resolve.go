@@ -256,7 +256,7 @@ func (p *parser) compose(idx []int) reading {
 		r.end = atWall(e, m2%(24*60))
 		r.dur = int(r.end.Sub(r.start) / time.Minute)
 		if amb1 {
-			addAmb("R7", "a bare hour: the business-hours rule", Request{Start: p.wallAlt(d, alt1, loc)})
+			addAmb("R7", "a bare hour: the business-hours rule", Request{Start: p.wallAt(d, alt1, loc)})
 		}
 		r.dated, r.timed, r.clock, r.isRange = hasDay, true, true, true
 		if dur != nil && dur.dur < r.dur {
@@ -287,7 +287,7 @@ func (p *parser) compose(idx []int) reading {
 			if tm.tm.frH {
 				why = "French \"à 3h\": colloquial 15:00, 03:00 the alternative"
 			}
-			addAmb("R7", why, Request{Start: p.wallAlt(d, alt, loc)})
+			addAmb("R7", why, Request{Start: p.wallAt(d, alt, loc)})
 		}
 		r.dated, r.timed, r.clock = hasDay, true, true
 	case same != nil && hasDay:
@@ -399,13 +399,6 @@ func rangeEnd(c clk, start int, force int8) int {
 
 // wallAt returns the instant of a wall time without recording ambiguity.
 func (p *parser) wallAt(d day, min int, loc *time.Location) time.Time {
-	t, _ := at(d, min*60, loc)
-	return t
-}
-
-// wallAlt returns the alternative reading at minutes min of day d, moved to
-// the next day when it is no longer ahead of now and no day was given.
-func (p *parser) wallAlt(d day, min int, loc *time.Location) time.Time {
 	t, _ := at(d, min*60, loc)
 	return t
 }

@@ -37,16 +37,6 @@ type token struct {
 	hyph  bool // a hyphen or apostrophe joined this word to the previous one
 }
 
-func (t *token) is(s string) bool    { return t.text == s }
-func (t *token) isNum() bool         { return t.kind == tkNum }
-func (t *token) isWord() bool        { return t.kind == tkWord }
-func (t *token) isPunct(c byte) bool { return t.kind == tkPunct && t.text[0] == c }
-
-// sentenceEnd reports whether the token ends a sentence.
-func (t *token) sentenceEnd() bool {
-	return t.kind == tkPunct && (t.text[0] == '.' || t.text[0] == '?' || t.text[0] == '!' || t.text[0] == ';')
-}
-
 // foldRune maps a rune to its folded ASCII form: lower case, accents
 // removed. It returns "" for runes that separate words and a one-character
 // punctuation string for the punctuation the grammar reads.
