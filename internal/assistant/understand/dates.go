@@ -351,7 +351,8 @@ func (p *parser) dateRange(i int) int {
 	// weekday to weekday
 	if w1, ok := p.weekdayAt(k); ok && !p.has(k+1, cNext|cLast) {
 		s := k + 1
-		if !(p.wAny(s, "to", "through", "till", "until", "au", "a", "thru") || p.punct(s, '-') || p.tok(s).hyph && p.has(s, cWeekday|cWeekdayAbbr)) || !lead && !p.punct(s, '-') && !p.tok(s).hyph {
+		and := lead && (p.w(i, "between") || p.w(i, "entre")) && p.wAny(s, "and", "et")
+		if !(and || p.wAny(s, "to", "through", "till", "until", "au", "a", "thru") || p.punct(s, '-') || p.tok(s).hyph && p.has(s, cWeekday|cWeekdayAbbr)) || !lead && !p.punct(s, '-') && !p.tok(s).hyph {
 			return i
 		}
 		if !p.tok(s).hyph {
@@ -554,14 +555,19 @@ func (p *parser) weekdayExpr(i int) int {
 	this := func(wd int) day { return today + day((wd-tw+7)%7) }
 
 	// "a week on Friday", "a week from Friday"
-	if p.wAny(i, "a", "one") && p.w(i+1, "week") && p.wAny(i+2, "on", "from") {
-		if wd, ok := p.weekdayAt(i + 3); ok {
-			d := coming(wd) + 7
-			if p.w(i+2, "from") {
+	if p.wAny(i, "a", "one") && p.w(i+1, "week") {
+		k := i + 2
+		from := p.w(k, "from")
+		if from || p.w(k, "on") {
+			k++
+		}
+		if wd, ok := p.weekdayAt(k); ok {
+			d := coming(wd) + 7 // "a week on Friday", "a week Thursday"
+			if from {
 				d = this(wd) + 7
 			}
-			p.atoms = append(p.atoms, atom{kind: aDate, i: i, j: i + 4, d: d, wd: -1, spec: 2})
-			return i + 4
+			p.atoms = append(p.atoms, atom{kind: aDate, i: i, j: k + 1, d: d, wd: -1, spec: 2})
+			return k + 1
 		}
 		return i
 	}
@@ -727,6 +733,20 @@ func (p *parser) weekSpan(i int) int {
 	case p.w(k, "en") && p.wAny(k+1, "debut"):
 		early = true
 		k += 2
+	case p.w(k, "later") && p.wAny(k+1, "this", "in") && p.wAny(k+2, "week", "the"):
+		// "later this week", "later in the week": tomorrow to Sunday
+		j := k + 3
+		if p.w(k+2, "the") {
+			j++
+		}
+		end := p.today.monday() + 7
+		if p.today+1 >= end {
+			return i
+		}
+		p.atoms = append(p.atoms, atom{kind: aSpan, i: i, j: j, d: p.today + 1, d2: end, wd: -1, spec: 1})
+		return j
+	case (p.wAny(k, "end", "fin") || p.w(k, "en") && p.w(k+1, "fin")) && p.monthEnd(k) > k:
+		return p.monthEnd(k)
 	case p.wAny(k, "late", "end") || p.w(k, "en") && p.w(k+1, "fin") || p.w(k, "fin"):
 		late = true
 		if p.w(k, "en") {
@@ -848,6 +868,28 @@ func (p *parser) weekSpan(i int) int {
 	}
 	p.atoms = append(p.atoms, a)
 	return kk
+}
+
+// monthEnd reads "the end of the month", "fin du mois", "en fin de mois":
+// days 21 to the end of this month (or of the next, past the 21st... the
+// rest of this month, from today, when today is already late in it).
+func (p *parser) monthEnd(i int) int {
+	k := i
+	if p.w(k, "en") {
+		k++
+	}
+	k++ // end, fin
+	k = p.skipWords(k, "of", "the", "du", "de", "this", "ce")
+	if !p.wAny(k, "month", "mois") || p.w(k+1, "prochain") || p.w(k+1, "next") {
+		return i
+	}
+	y, m, d := p.today.date()
+	from, to := mkday(y, m, 21), mkday(y, m, daysIn(y, m))+1
+	if d > 21 {
+		from = p.today
+	}
+	p.atoms = append(p.atoms, atom{kind: aSpan, i: i, j: k + 1, d: from, d2: to, wd: -1, spec: 1})
+	return k + 1
 }
 
 // monthSpan reads a month alone after a word that makes it a time: "in
@@ -995,7 +1037,7 @@ func (p *parser) holidayAt(i int) int {
 func (p *parser) relative(i int) int {
 	k := i
 	fromNow := false
-	if !p.wAny(k, "in", "dans", "within") {
+	if !p.wAny(k, "in", "dans", "within", "over") {
 		// "N units from now", "a week from now"
 		n, kk, ok := p.number(k)
 		if !ok && p.wAny(k, "a", "an", "one") {
@@ -1009,6 +1051,39 @@ func (p *parser) relative(i int) int {
 		return p.relAppend(i, kk+3, n, u, fromNow)
 	}
 	k++
+	// "in the next two weeks", "dans les 15 prochains jours": from today
+	if p.wAny(k, "the", "les") && (p.w(k+1, "next") || p.wAny(k+2, "prochains", "prochaines")) {
+		kk := k + 2
+		if p.w(k+1, "next") {
+			kk = k + 2
+		} else {
+			kk = k + 1
+		}
+		n, ku, ok := p.number(kk)
+		if !ok {
+			n, ku = 1, kk
+		}
+		if p.wAny(ku, "prochains", "prochaines") {
+			ku++
+		}
+		if p.has(ku, cUnit) && n >= 1 && n <= 366 {
+			days := 0
+			switch p.lx(ku).unit {
+			case uDay:
+				days = n
+			case uWeek:
+				days = 7 * n
+			case uFortnight:
+				days = 14 * n
+			case uMonth:
+				days = int(p.today.addMonths(n) - p.today)
+			}
+			if days > 0 {
+				p.atoms = append(p.atoms, atom{kind: aSpan, i: i, j: ku + 1, d: p.today, d2: p.today + day(days), wd: -1, spec: 1})
+				return ku + 1
+			}
+		}
+	}
 	// lengths first: "in half an hour", "dans une demi-heure", "in an hour and a half", "dans 90 minutes"
 	if m, j, ok := p.duration(k); ok {
 		p.atoms = append(p.atoms, atom{kind: aElapsed, i: i, j: j, inst: p.now.Add(time.Duration(m) * time.Minute), wd: -1, spec: 3})

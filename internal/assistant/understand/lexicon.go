@@ -256,7 +256,7 @@ func init() {
 	words(cNext, nil, "next", "coming", "prochain", "prochaine", "prochains", "prochaines", "suivant", "suivante")
 	words(cThis, nil, "this", "ce", "cet", "cette", "ces")
 	words(cLast, nil, "last", "past", "previous", "dernier", "derniere", "derniers", "precedent")
-	words(cNoon, nil, "noon", "midday", "midi")
+	words(cNoon, nil, "noon", "midday", "midi", "noonish")
 	words(cMidnight, nil, "midnight", "minuit")
 	words(cQuarter, nil, "quarter", "quart")
 	words(cHalf, nil, "half", "demi", "demie", "halfway")
@@ -265,7 +265,7 @@ func init() {
 	words(cBefore, nil, "before", "avant", "till", "by")
 	words(cDuring, nil, "for", "pendant", "pour", "durant", "duree", "dure", "durera", "lasting", "over", "runs")
 	// Words that start a recogniser and need a lexeme to be looked at.
-	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas", "veille", "saint", "aujourd", "during", "current", "following",
+	words(cStart, nil, "same", "meme", "new", "nouvel", "twice", "jour", "within", "couple", "whit", "memorial", "christmas", "veille", "saint", "aujourd", "later", "first", "thing", "over", "during", "current", "following",
 		"fin", "mi", "mid", "end", "un", "une", "heure", "dans", "in", "a", "the", "le", "la", "l", "du", "on", "quart", "demi")
 	words(cFrom, nil, "from", "between", "de", "du", "des", "entre", "d")
 	words(cTo, nil, "to", "till", "until", "til", "through", "thru", "a", "au", "and", "et", "jusqu")

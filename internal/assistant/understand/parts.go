@@ -26,6 +26,9 @@ func (p *parser) partAt(i int) (part, int) {
 	if t.kind != tkWord {
 		return pNone, i
 	}
+	if t.text == "first" && p.w(k+1, "thing") {
+		return pMorning, k + 2 // "first thing Monday"
+	}
 	pt := pNone
 	j := k + 1
 	switch {

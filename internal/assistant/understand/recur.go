@@ -68,6 +68,21 @@ func (p *parser) recurrenceAt(i int) int {
 	case t.text == "every" || t.text == "each" || t.text == "chaque" || (t.text == "tous" || t.text == "toutes") && p.wAny(i+1, "les"):
 		k++
 		k = p.skipWords(k, "les", "the")
+		if l := p.lx(k); l.has(cOrdinal) || p.tok(k).kind == tkNum && p.ordSuffix(k+1) {
+			// "every 2nd Tuesday of the month", "every last Friday of the month"
+			n, kk := 0, k+1
+			if l.has(cOrdinal) {
+				n = int(l.ord)
+			} else {
+				n, kk = int(p.tok(k).num), k+2
+			}
+			if wd, ok := p.weekdayAt(kk); ok && n != 0 && n <= 5 && p.wAny(kk+1, "of", "in") && p.wAny(kk+2, "the", "each", "every") && p.w(kk+3, "month") {
+				r.freq, r.days, r.setpos = "MONTHLY", 1<<wd, n
+				p.recs = append(p.recs, r)
+				p.atoms = append(p.atoms, atom{kind: aRecur, i: i, j: kk + 4, rec: len(p.recs) - 1, wd: -1, spec: 1})
+				return kk + 4
+			}
+		}
 		if p.wAny(k, "other", "second") {
 			r.interval, k = 2, k+1
 		} else if n, kk, ok := p.number(k); ok && n > 1 && n < 100 && p.has(kk, cUnit) {

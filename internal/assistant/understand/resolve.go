@@ -37,9 +37,21 @@ func loadZone(name string) *time.Location {
 	if v, ok := zoneCache.Load(name); ok {
 		return v.(*time.Location)
 	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil
+	var loc *time.Location
+	if len(name) == len("UTC+05:30") && name[:3] == "UTC" && (name[3] == '+' || name[3] == '-') {
+		h := int(name[4]-'0')*10 + int(name[5]-'0')
+		m := int(name[7]-'0')*10 + int(name[8]-'0')
+		off := (h*60 + m) * 60
+		if name[3] == '-' {
+			off = -off
+		}
+		loc = time.FixedZone(name, off)
+	} else {
+		l, err := time.LoadLocation(name)
+		if err != nil {
+			return nil
+		}
+		loc = l
 	}
 	zoneCache.Store(name, loc)
 	return loc

@@ -1,5 +1,10 @@
 package understand
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // This file reads clock times, ranges of times, durations and the zones
 // named after a time (R1, R7, R9, R10).
 
@@ -311,6 +316,32 @@ func (p *parser) zoneAt(i int) (string, int) {
 		}
 		return z, j
 	}
+	if (t.text == "utc" || t.text == "gmt") && (p.punct(k+1, '+') || p.punct(k+1, '-')) && p.tok(k+1).glued && p.tok(k+2).kind == tkNum && p.tok(k+2).glued {
+		// "UTC+2", "GMT-5", "UTC+05:30", "UTC+0530"
+		sign := 1
+		if p.punct(k+1, '-') {
+			sign = -1
+		}
+		n := p.tok(k + 2)
+		h, m, j := int(n.num), 0, k+3
+		if n.ndig == 4 {
+			h, m = int(n.num)/100, int(n.num)%100
+		} else if p.punct(j, ':') && p.tok(j+1).kind == tkNum && p.tok(j+1).ndig == 2 {
+			m, j = int(p.tok(j+1).num), j+2
+		}
+		if h > 14 || m >= 60 {
+			return "", i
+		}
+		if m == 0 {
+			if h == 0 {
+				return end("UTC", j)
+			}
+			// IANA's Etc zones count the other way: UTC+2 is Etc/GMT-2.
+			name := "Etc/GMT" + map[int]string{1: "-", -1: "+"}[sign] + strconv.Itoa(h)
+			return end(name, j)
+		}
+		return end(fixedZoneName(sign, h, m), j)
+	}
 	if t.lex.has(cZone) {
 		switch t.text {
 		case "et", "est", "ist", "pt", "ct", "mt", "cst", "mst", "edt", "pst", "pdt", "cdt", "mdt", "bst", "sgt", "hkt", "jst":
@@ -360,6 +391,16 @@ func (p *parser) city(i int) (string, int) {
 		return z, i + 1
 	}
 	return "", i
+}
+
+// fixedZoneName names a fixed offset that no IANA zone has ("UTC+05:30");
+// loadZone turns the name back into a fixed zone.
+func fixedZoneName(sign, h, m int) string {
+	c := "+"
+	if sign < 0 {
+		c = "-"
+	}
+	return fmt.Sprintf("UTC%s%02d:%02d", c, h, m)
 }
 
 var cities = map[string]string{
