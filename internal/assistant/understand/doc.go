@@ -44,8 +44,10 @@
 //     (R9); lengths including French number words and "septante" (R10);
 //   - DST: a time in a gap moves forward, a repeated time takes its first
 //     occurrence (R11); zones named in the text: PT, ET, CET, JST, IST, UTC,
-//     "Z", "London time", "heure de Montréal" (R1); holidays with the
-//     Easter computus (R13);
+//     "Z", "UTC+2", "London time", "heure de Montréal" (R1); holidays with
+//     the Easter computus (R13), plus Christmas (Eve), New Year's Eve and
+//     Ascension; "later this week", "in the next two weeks", "dans les 15
+//     prochains jours", "end of the month", "fin du mois";
 //   - recurrences: "every other Tuesday", "tous les lundis", "every
 //     weekday", "twice a week on Mon and Thu", "monthly on the first
 //     Monday", "le dernier vendredi de chaque mois", "until June", "for 6
@@ -76,11 +78,14 @@
 // # What it does not understand yet
 //
 // Relative references to other events ("after the board meeting", "the day
-// before the launch"); several proposed slots returned together (the first
-// is primary, the others are not listed); "the week after" relative to a
-// date in the text; holidays beyond rule 13's list and a few more
-// (Christmas, Ascension); spelled-out years and dates ("the twentieth of
-// March"); time zones given as UTC offsets ("UTC+2"); exclusions in
-// recurrences ("except holidays"); names that are not introduced by
-// "with"/"avec"; languages other than English and French.
+// before the launch": only the date said is read); several proposed slots
+// ("Tuesday at 2 or Wednesday at 10": the first is the answer, the others
+// are not returned); a part of the day over several days ("between Monday
+// and Wednesday afternoon" gives the three days); quarters and fiscal
+// periods ("in Q2"); spelled-out ordinals as dates ("the twentieth of
+// March"); holidays beyond those above (Thanksgiving, Labour Day, Whit
+// Sunday...); "ASAP" and "end of day" as times; exclusions in recurrences
+// ("except holidays"); names not introduced by "with", "avec" or "invite";
+// HTML-only e-mails (ParseEmail wants a text/plain part: internal/mail
+// turns HTML into text first); languages other than English and French.
 package understand
