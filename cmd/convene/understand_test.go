@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := environment{stdin: strings.NewReader(stdin), stdout: &out, stderr: &errOut, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := dispatch(context.Background(), args, env)
+	return code, out.String(), errOut.String()
+}
+
+// TestUnderstandCommand runs `convene understand` as DESIGN.md §4 says:
+// one JSON line per request, unknown fields null.
+func TestUnderstandCommand(t *testing.T) {
+	in := "Thursday at 14:30 for an hour\n\njeudi après-midi, de préférence après 15h\nThanks!\n"
+	code, out, errOut := runCmd(t, in, "understand", "--now", "2026-03-17T10:00:00+01:00", "--timezone", "Europe/Paris")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := []string{
+		`{"subject":null,"start_time":"2026-03-19T14:30:00+01:00","end_time":"2026-03-19T15:30:00+01:00","window":null,"duration":60,"timezone":"Europe/Paris","attendees":null,"video_provider":null,"recurrence":null,"language":"en"}`,
+		`{"subject":null,"start_time":null,"end_time":null,"window":{"from":"2026-03-19T15:00:00+01:00","to":"2026-03-19T18:00:00+01:00"},"duration":null,"timezone":"Europe/Paris","attendees":null,"video_provider":null,"recurrence":null,"language":"fr"}`,
+		`{"subject":null,"start_time":null,"end_time":null,"window":null,"duration":null,"timezone":"Europe/Paris","attendees":null,"video_provider":null,"recurrence":null,"language":"en"}`,
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("%d lines, want %d (the blank line is skipped):\n%s", len(lines), len(want), out)
+	}
+	for i := range want {
+		if lines[i] != want[i] {
+			t.Errorf("line %d:\n got %s\nwant %s", i+1, lines[i], want[i])
+		}
+	}
+
+	msg := "Subject: Re: Q2 planning\r\nFrom: Alice <alice@acme.example>\r\n\r\nAs discussed on Monday, could we meet on Thursday at 2pm on Zoom with bob@acme.example?\r\n\r\nBest,\r\nAlice\r\n"
+	code, out, errOut = runCmd(t, msg, "understand", "--email", "--now", "2026-03-16T09:12:00+01:00", "--timezone", "Europe/Paris")
+	if code != 0 {
+		t.Fatalf("--email: exit %d: %s", code, errOut)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not one JSON object: %q", out)
+	}
+	if got["subject"] != "Q2 planning" || got["start_time"] != "2026-03-19T14:00:00+01:00" || got["video_provider"] != "zoom" {
+		t.Errorf("--email: %s", out)
+	}
+	if a, _ := got["attendees"].([]any); len(a) != 1 || a[0] != "bob@acme.example" {
+		t.Errorf("--email attendees: %v", got["attendees"])
+	}
+
+	// Errors: bad flags exit 2, unreadable input exit 1, --help exits 0.
+	for _, args := range [][]string{
+		{"understand", "--now", "tomorrow"},
+		{"understand", "--timezone", "Mars/Olympus"},
+		{"understand", "--language", "de"},
+		{"understand", "extra"},
+	} {
+		if code, _, errOut := runCmd(t, "", args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d %q, want 2 and a message", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runCmd(t, "no headers here", "understand", "--email", "--timezone", "UTC"); code != 1 || errOut == "" {
+		t.Errorf("bad e-mail: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, strings.Repeat("x", 200<<10), "understand", "--timezone", "UTC"); code != 1 || !strings.Contains(errOut, "--email") {
+		t.Errorf("overlong line: exit %d %q", code, errOut)
+	}
+	if code, out, _ := runCmd(t, "", "understand", "--help"); code != 0 || !strings.Contains(out, "--now RFC3339 --timezone TZ") {
+		t.Errorf("--help: exit %d %q", code, out)
+	}
+	if code, out, _ := runCmd(t, "", "--help"); code != 0 || !strings.Contains(out, "understand") {
+		t.Errorf("convene --help does not list understand: %q", out)
+	}
+}
