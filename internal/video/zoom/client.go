@@ -59,7 +59,11 @@ type RetryPolicy struct {
 	MaxDelay  time.Duration // largest back-off ceiling; default 15s
 	MaxWait   time.Duration // longest rate-limit pause waited out in process; default 10s
 	Timeout   time.Duration // time limit of one HTTP request; default 30s
-	Settle    time.Duration // wait after a timed-out create before looking for its meeting; default 5s
+	// Settle is how long Zoom is given, past Timeout, to finish a create
+	// it received: a create sent at t is looked for, before any other is
+	// sent, only after t + Timeout + Settle (CreateWindow); default
+	// Timeout/6, at least 1s (5s with the default Timeout).
+	Settle    time.Duration
 	ClockSkew time.Duration // tolerated difference between this clock and Zoom's created_at; default 2m
 }
 
@@ -76,7 +80,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	def(&p.MaxDelay, 15*time.Second)
 	def(&p.MaxWait, 10*time.Second)
 	def(&p.Timeout, 30*time.Second)
-	def(&p.Settle, 5*time.Second)
+	def(&p.Settle, max(time.Second, p.Timeout/6))
 	def(&p.ClockSkew, 2*time.Minute)
 	return p
 }
