@@ -134,11 +134,17 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 	ref := video.CreateRef{Key: "meeting/" + m.ID, Exclude: s.belongsElsewhere(ctx, m),
 		// Each create request is recorded before it leaves: if this
 		// process dies before the answer, the next attempt knows that a
-		// meeting may still appear, and until when.
-		Posted: m.VideoPosted,
+		// meeting may still appear, and until when. Those Zoom refused
+		// made nothing and are no longer waited for.
 		Posting: func(ctx context.Context, at time.Time) error {
 			return s.Store.RecordVideoPost(ctx, m.AccountID, m.ID, at)
 		},
+		Refused: func(ctx context.Context) error {
+			return s.Store.RecordVideoRefused(ctx, m.AccountID, m.ID)
+		},
+	}
+	if m.VideoPosts > 0 {
+		ref.Posted = m.VideoPosted
 	}
 	if job.Attempt > 1 || m.VideoPosts > 0 {
 		// An earlier attempt may have created it and lost the answer.

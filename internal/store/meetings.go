@@ -49,8 +49,10 @@ type Meeting struct {
 	Attendees     []Attendee
 
 	// VideoPosted is when the last create request for the video meeting
-	// was sent, VideoPosts how many were sent (RecordVideoPost). They are
-	// read with the meeting and written only by RecordVideoPost.
+	// was sent (zero: none), VideoPosts how many of the requests sent may
+	// have made a meeting (RecordVideoPost, RecordVideoRefused): with none,
+	// nothing is in flight. They are read with the meeting and written
+	// only by those two.
 	VideoPosted time.Time
 	VideoPosts  int
 }
@@ -116,6 +118,10 @@ type Meetings interface {
 	// meeting is sent at at: VideoPosted becomes at, VideoPosts grows by
 	// one.
 	RecordVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error
+	// RecordVideoRefused notes that the provider refused a create request
+	// RecordVideoPost recorded: it made nothing, so VideoPosts shrinks by
+	// one (VideoPosted stays: an earlier request may still be open).
+	RecordVideoRefused(ctx context.Context, accountID, meetingID string) error
 	SetAttendees(ctx context.Context, accountID, meetingID string, as []Attendee) error
 	SetResponse(ctx context.Context, accountID, meetingID, email, response string) error
 
@@ -269,6 +275,13 @@ func (db *DB) RecordVideoPost(ctx context.Context, accountID, meetingID string, 
 	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posted_ms = $3, video_posts = video_posts + 1
 		WHERE account_id = $1 AND id = $2`, accountID, meetingID, ms(at))
 	return db.mustAffect(res, err, "record video create of %s", meetingID)
+}
+
+// RecordVideoRefused implements Meetings.
+func (db *DB) RecordVideoRefused(ctx context.Context, accountID, meetingID string) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posts = video_posts - 1
+		WHERE account_id = $1 AND id = $2 AND video_posts > 0`, accountID, meetingID)
+	return db.mustAffect(res, err, "record refused video create of %s", meetingID)
 }
 
 func (db *DB) attendees(ctx context.Context, q querier, accountID, meetingID string) ([]Attendee, error) {

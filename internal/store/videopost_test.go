@@ -11,8 +11,8 @@ import (
 )
 
 // RecordVideoPost keeps the time of the last create request and counts
-// them; UpdateMeeting never overwrites them; another account cannot touch
-// them.
+// them, RecordVideoRefused uncounts refused ones; UpdateMeeting never
+// overwrites them; another account cannot touch them.
 func TestRecordVideoPost(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -42,6 +42,18 @@ func TestRecordVideoPost(t *testing.T) {
 			t.Errorf("after two posts: %v %d %q", m.VideoPosted, m.VideoPosts, m.Subject)
 		}
 		if err := db.RecordVideoPost(ctx, "b", "m1", second); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another account's meeting: %v", err)
+		}
+		// A refused request made nothing: one fewer that may have made a
+		// meeting; the time of the last one stays; never below zero.
+		for range 3 {
+			db.RecordVideoRefused(ctx, "a", "m1")
+		}
+		m, _ = db.Meeting(ctx, "a", "m1")
+		if !m.VideoPosted.Equal(second) || m.VideoPosts != 0 {
+			t.Errorf("after refusals: %v %d", m.VideoPosted, m.VideoPosts)
+		}
+		if err := db.RecordVideoRefused(ctx, "b", "m1"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("another account's meeting: %v", err)
 		}
 	})

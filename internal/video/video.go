@@ -206,6 +206,12 @@ type CreateRef struct {
 	// the next attempt's Posted, even if this process dies before the
 	// answer). An error stops the create before anything is sent.
 	Posting func(ctx context.Context, at time.Time) error
+
+	// Refused, if not nil, is called when the provider itself refused a
+	// create request (an error answer of its own): it made nothing and is
+	// no longer in flight. A caller that knows no other request is open
+	// passes a zero Posted next time.
+	Refused func(ctx context.Context) error
 }
 
 // Duplicates is implemented by providers whose create requests can take

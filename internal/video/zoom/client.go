@@ -186,6 +186,10 @@ type request struct {
 	out        any        // decodes a success answer; nil: ignore it
 	idempotent bool       // repeat after 5xx, time-outs and connection failures
 	host       string     // organizer whose daily create/update limit this request counts against
+	// beforeSend, if not nil, runs before each time the request is sent
+	// (a repeat after a refresh or a rate limit included); an error stops
+	// it there.
+	beforeSend func(ctx context.Context) error
 }
 
 // answer is Zoom's HTTP answer.
@@ -228,6 +232,11 @@ func (c *Client) do(ctx context.Context, r request) error {
 	// uncertain: an earlier attempt of this request may have taken effect.
 	uncertain := false
 	for attempt := 1; ; attempt++ {
+		if r.beforeSend != nil {
+			if err := r.beforeSend(ctx); err != nil {
+				return &video.Error{Provider: "zoom", Uncertain: uncertain, Err: err}
+			}
+		}
 		a, err := c.roundTrip(ctx, r.method, u, payload, token, p.Timeout)
 		if err != nil {
 			e := &video.Error{Provider: "zoom", Uncertain: r.method != http.MethodGet, Err: fmt.Errorf("%w: %w", video.ErrUnavailable, err)}

@@ -65,15 +65,28 @@ func (c *Client) CreateOnce(ctx context.Context, host string, spec video.Spec, r
 	}
 
 	p := c.Retry.withDefaults()
+	var posted time.Time // when the request was last sent
+	send := func(ctx context.Context) error {
+		posted = c.now()
+		if ref.Posting == nil {
+			return nil
+		}
+		if err := ref.Posting(ctx, posted); err != nil {
+			return fmt.Errorf("record the request: %w", err)
+		}
+		return nil
+	}
 	for attempt := 1; ; attempt++ {
-		posted := c.now()
-		if ref.Posting != nil {
-			if err := ref.Posting(ctx, posted); err != nil {
-				return nil, fmt.Errorf("%s: record the request: %w", op, err)
+		var w wireMeeting
+		err := c.do(ctx, request{method: http.MethodPost, path: path + "/meetings", body: body, out: &w, host: host, beforeSend: send})
+		if e, ok := errors.AsType[*video.Error](err); ok && refusedByZoom(e) && ref.Refused != nil {
+			// Zoom said no itself: this request made nothing and no later
+			// attempt need wait for it. Should the record fail, a later
+			// attempt only waits longer than it must.
+			if rerr := ref.Refused(context.WithoutCancel(ctx)); rerr != nil {
+				c.log().Warn("zoom: recording a refused create failed", "ref", ref.Key, "err", rerr)
 			}
 		}
-		var w wireMeeting
-		err := c.do(ctx, request{method: http.MethodPost, path: path + "/meetings", body: body, out: &w, host: host})
 		if err == nil {
 			m, derr := w.meeting()
 			if derr == nil {
@@ -119,6 +132,12 @@ func (c *Client) CreateOnce(ctx context.Context, host string, spec video.Spec, r
 func (c *Client) CreateWindow() time.Duration {
 	p := c.Retry.withDefaults()
 	return p.Timeout + p.Settle
+}
+
+// refusedByZoom reports whether Zoom's API itself answered a create with an
+// error (its JSON error body): the request made no meeting.
+func refusedByZoom(e *video.Error) bool {
+	return answeredByZoom(e) && (e.Status < 200 || e.Status >= 300)
 }
 
 // answeredByZoom reports whether Zoom's API itself answered the failed

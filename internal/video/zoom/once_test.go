@@ -327,16 +327,18 @@ func TestCreateOnceAfterTheWindow(t *testing.T) {
 // Within one attempt: after a failure Zoom did not answer itself (a cut
 // connection, a proxy's 502), the look-up that may lead to a second POST
 // waits until the first can no longer complete; after Zoom's own 503 it
-// does not.
+// does not, and the request is reported refused.
 func TestCreateOnceInProcessWait(t *testing.T) {
 	tests := []struct {
 		name string
 		f    fault
-		wait bool
+		wait bool // for the window before looking
+		// refused: Zoom itself said no, the request made nothing
+		refused bool
 	}{
-		{"connection cut", fault{Method: "POST", Drop: true}, true},
-		{"proxy 502", fault{Method: "POST", Status: 502, Body: "<html>502 Bad Gateway</html>"}, true},
-		{"Zoom's 503", fault{Method: "POST", Status: 503, Body: `{"code":503,"message":"Service Unavailable"}`}, false},
+		{"connection cut", fault{Method: "POST", Drop: true}, true, false},
+		{"proxy 502", fault{Method: "POST", Status: 502, Body: "<html>502 Bad Gateway</html>"}, true, false},
+		{"Zoom's 503", fault{Method: "POST", Status: 503, Body: `{"code":503,"message":"Service Unavailable"}`}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -344,9 +346,14 @@ func TestCreateOnceInProcessWait(t *testing.T) {
 			z.addFault(tt.f)
 			h := newHarness(t, z, z.clock)
 			var posts []time.Time
-			ref := video.CreateRef{Key: "job-1", Posting: func(_ context.Context, at time.Time) error { posts = append(posts, at); return nil }}
+			refused := 0
+			ref := video.CreateRef{Key: "job-1", Posting: func(_ context.Context, at time.Time) error { posts = append(posts, at); return nil },
+				Refused: func(context.Context) error { refused++; return nil }}
 			if _, err := h.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), ref); err != nil {
 				t.Fatal(err)
+			}
+			if (refused == 1) != tt.refused || refused > 1 {
+				t.Errorf("%d refusals recorded", refused)
 			}
 			if len(posts) != 2 || len(z.live()) != 1 {
 				t.Fatalf("posts %v, %d meetings", posts, len(z.live()))
