@@ -392,3 +392,21 @@ func TestDuplicates(t *testing.T) {
 	}
 	var _ video.Duplicates = h.c
 }
+
+// A create repeated inside one call (after a per-second 429 waited out, or
+// a token refresh) is recorded each time it is sent, and each refusal is
+// reported: the record always names the last request that left.
+func TestCreateOnceRecordsEverySend(t *testing.T) {
+	z := newFakeZoom(&testClock{t: testStart})
+	z.addFault(fault{Method: "POST", Status: 429, Header: map[string]string{"Retry-After": "2"},
+		Body: `{"code":429,"message":"You have reached the maximum per-second rate limit for this API. Try again later."}`})
+	h := newHarness(t, z, z.clock)
+	var sends []time.Time
+	ref := video.CreateRef{Key: "job-1", Posting: func(_ context.Context, at time.Time) error { sends = append(sends, at); return nil }}
+	if _, err := h.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), ref); err != nil {
+		t.Fatal(err)
+	}
+	if n := z.count("POST", "/meetings"); len(sends) != n || n != 2 || !sends[1].After(sends[0]) {
+		t.Errorf("%d POSTs, sends recorded at %v", n, sends)
+	}
+}
