@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,10 +424,9 @@ func TestBackoffFullJitter(t *testing.T) {
 }
 
 func TestTimeoutIsRetried(t *testing.T) {
-	var calls int
+	var calls atomic.Int32 // the first call's handler may still run when the second comes
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		calls++
-		if calls == 1 {
+		if calls.Add(1) == 1 {
 			select {
 			case <-r.Context().Done():
 			case <-time.After(5 * time.Second):
@@ -443,8 +443,8 @@ func TestTimeoutIsRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.ID != "84123456789" || calls != 2 || len(h.slept()) != 1 {
-		t.Errorf("calls %d sleeps %v", calls, h.slept())
+	if m.ID != "84123456789" || calls.Load() != 2 || len(h.slept()) != 1 {
+		t.Errorf("calls %d sleeps %v", calls.Load(), h.slept())
 	}
 	if time.Since(start) > 3*time.Second {
 		t.Errorf("took %v: per-request timeout not applied", time.Since(start))
