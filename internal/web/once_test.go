@@ -158,3 +158,92 @@ func TestLateMeetingOfFailedBookingSwept(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestSweepSparesAPendingRival: a cancelled booking's look-alike in Zoom
+// is not deleted as its orphan while a new booking just like it (same
+// organizer, subject and time, free again) is still waiting for its own
+// Zoom meeting: that meeting may be the new booking's, not yet stored.
+func TestSweepSparesAPendingRival(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.installZoom(tn)
+	body := map[string]any{"subject": "Same again", "start_time": "2030-06-06T10:00", "timezone": "UTC", "duration": 30,
+		"attendees": []map[string]string{{"email": "guest@partner.example"}}}
+	a := h.expect("POST", "/api/v1/meetings", tn.member, body, 201)
+	h.expect("DELETE", "/api/v1/meetings/"+a["id"].(string), tn.member, nil, 200)
+	waitFor(t, func() bool { return len(h.zoomMeetingsTitled("Same again")) == 0 })
+
+	// Booked again; Zoom fails every create, so it stays "booking".
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"status": 503, "times": 100000, "method": "POST", "path": "/v2/users"}, nil)
+	b := h.expect("POST", "/api/v1/meetings", tn.member, body, 202)
+	// A meeting like theirs appears in Zoom (the new booking's create,
+	// say, answered too late).
+	row, _ := h.db.Meeting(context.Background(), tn.accountID, b["id"].(string))
+	p, err := h.apps.Provider(context.Background(), tn.accountID, tn.memberEmail, "zoom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sandboxCall("DELETE", "/_sandbox/faults", nil, nil)
+	late, err := p.Create(context.Background(), tn.memberEmail, video.Spec{Topic: row.Subject, StartTime: row.Start, Duration: row.Duration, Timezone: row.TimeZone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"status": 503, "times": 100000, "method": "POST", "path": "/v2/users"}, nil)
+	drift, err := h.booking.Reconcile(context.Background(), tn.accountID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(drift.Deleted) != 0 || len(h.zoomMeetingsTitled("Same again")) != 1 {
+		t.Fatalf("the pending booking's look-alike %s was deleted as the cancelled one's orphan: %+v", late.ID, drift)
+	}
+	if st := h.expect("GET", "/api/v1/meetings/"+b["id"].(string), tn.member, nil, 200)["status"]; st != "booking" {
+		t.Fatalf("the new booking is %v, not waiting", st)
+	}
+}
+
+// TestLateSweepSparesAPendingRival: the sweep of a failed booking's late
+// Zoom meeting waits while a new booking just like it is still being made
+// (that booking may yet adopt or store the meeting), instead of deleting
+// it under the new booking's feet.
+func TestLateSweepSparesAPendingRival(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.apps.Zoom.RequestTimeout = 300 * time.Millisecond
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.installZoom(tn)
+	body := map[string]any{"subject": "Tried twice", "start_time": "2030-06-07T10:00", "timezone": "UTC", "duration": 30,
+		"attendees": []map[string]string{{"email": "guest@partner.example"}}}
+	// The first booking's create is held past its window; the retry is
+	// refused for good: it fails, and a sweep is due.
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"delay_ms": 2500, "times": 1, "method": "POST", "path": "/v2/users"}, nil)
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"status": 404, "code": 1001, "message": "User does not exist: member@acme.test.",
+		"times": 1, "method": "POST", "path": "/v2/users"}, nil)
+	h.expect("POST", "/api/v1/meetings", tn.member, body, 409)
+	// Booked again at once; Zoom fails its every call: it stays "booking".
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"status": 503, "times": 100000, "path": "/v2/users"}, nil)
+	h.expect("POST", "/api/v1/meetings", tn.member, body, 202)
+	waitFor(t, func() bool {
+		var f struct{ Held, Released int }
+		h.sandboxCall("GET", "/_sandbox/faults", nil, &f)
+		return f.Held == 0 && f.Released == 1
+	})
+	// The sweep came, saw the new booking pending, and put itself off.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var n int
+		err := h.db.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'video.sweep' AND state = 'scheduled'
+			AND julianday(scheduled_at) - julianday('now') > 30.0 / 86400`).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sweep did not put itself off")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ids := h.zoomMeetingsTitled("Tried twice"); len(ids) != 1 {
+		t.Fatalf("Zoom has %v: the late meeting was swept while a booking like it was pending", ids)
+	}
+}
