@@ -51,6 +51,7 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 			Tokens:     &tokenSource{s: s, accountID: accountID, app: a.ID},
 			Now:        s.Now,
 			Logger:     s.Log,
+			Retry:      zoom.RetryPolicy{Timeout: s.Zoom.RequestTimeout},
 		}
 	case "jitsi":
 		p = &jitsi.Provider{BaseURL: s.JitsiURL, Secret: s.JitsiSecret, Now: s.Now}

@@ -30,6 +30,11 @@ type ZoomConfig struct {
 	ClientID     string
 	ClientSecret string
 	RedirectURL  string // BASE/oauth/zoom/callback
+	// RequestTimeout bounds one Zoom API request (zoom.RetryPolicy.Timeout;
+	// zero: 30 s). With the settle time derived from it, it bounds how
+	// long a create whose answer was lost may still take effect, which a
+	// retry after a crash waits out before it creates again.
+	RequestTimeout time.Duration
 }
 
 // Service is the marketplace.

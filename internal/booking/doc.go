@@ -2,7 +2,9 @@
 // once: the meeting row, the organizer's time holds and the jobs of its
 // side effects (create the video meeting, write calendar events, send the
 // invitations) commit in one transaction; the jobs then run with retries
-// and never create a second video meeting or a second invitation.
+// and never create a second video meeting or a second invitation, also
+// when the process dies while the provider is still making the meeting
+// (see sweep.go).
 // Reschedules and cancellations flow to the provider and to every invitee
 // the same way, and Zoom's webhooks and a periodic reconciler bring back
 // what changed in Zoom.

@@ -35,12 +35,20 @@ func (s *Service) ReconcileEvery(q *jobs.Queue, interval time.Duration) {
 }
 
 func (s *Service) workReconcileAll(ctx context.Context, job *jobs.Job[reconcileAll]) error {
+	return s.ReconcileAll(ctx)
+}
+
+// ReconcileAll queues a reconciliation of every account with Zoom
+// installed, unless one is already waiting or running.
+func (s *Service) ReconcileAll(ctx context.Context) error {
 	ids, err := s.Store.InstalledAccounts(ctx, "zoom")
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
-		if err := s.Jobs.Enqueue(ctx, s.Store, reconcile{AccountID: id}, uniqueArgs); err != nil {
+		// Not uniqueArgs: a reconciliation that completed must not stop
+		// the next one.
+		if err := s.Jobs.Enqueue(ctx, s.Store, reconcile{AccountID: id}, &jobs.InsertOpts{UniqueOpts: whilePending}); err != nil {
 			return err
 		}
 	}
@@ -135,6 +143,17 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 				m := &mine[i]
 				if !isOrphanOf(vm, m) {
 					continue
+				}
+				if m.Status != store.MeetingBooked {
+					// A new booking just like it may not have stored its
+					// meeting yet.
+					rival, err := s.rivalPending(ctx, m, host.Email)
+					if err != nil {
+						return nil, err
+					}
+					if rival {
+						break
+					}
 				}
 				if err := p.Delete(ctx, vm.ID, ""); err != nil && !errors.Is(err, video.ErrNotFound) {
 					return nil, fmt.Errorf("booking: delete orphan %s: %w", vm.ID, err)

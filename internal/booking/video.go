@@ -52,6 +52,7 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.Register(q, s.workVideoCreate)
 	jobs.Register(q, s.workVideoUpdate)
 	jobs.Register(q, s.workVideoDelete)
+	jobs.Register(q, s.workVideoSweep)
 	jobs.Register(q, s.workDeliver)
 	jobs.Register(q, s.workNotice)
 	jobs.Register(q, s.workSendMail)
@@ -105,10 +106,16 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 	if err != nil {
 		return err
 	}
+	var p video.Provider
+	var spec video.Spec
 	fail := func(err error) error {
-		return s.failBooking(ctx, m, describeVideoError(m.VideoProvider, err))
+		return s.failBooking(ctx, m, describeVideoError(m.VideoProvider, err), func(tx *store.DB, cur *store.Meeting) error {
+			// A create already sent may still make a meeting nobody will
+			// use: look for it once it can no longer appear.
+			return s.sweepLater(ctx, tx, cur, p, spec, 1)
+		})
 	}
-	p, err := s.Apps.Provider(ctx, m.AccountID, organizer.Email, m.VideoProvider)
+	p, err = s.Apps.Provider(ctx, m.AccountID, organizer.Email, m.VideoProvider)
 	if err != nil {
 		return fail(err)
 	}
@@ -118,14 +125,28 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 			return fail(err)
 		}
 	}
-	spec := s.videoSpec(m, settings)
+	spec = s.videoSpec(m, settings)
 	if m.RRule != "" {
 		if err := s.seriesSpec(m, &spec); err != nil {
 			return fail(err)
 		}
 	}
-	ref := video.CreateRef{Key: "meeting/" + m.ID, Exclude: s.belongsElsewhere(ctx, m)}
-	if job.Attempt > 1 {
+	ref := video.CreateRef{Key: "meeting/" + m.ID, Exclude: s.belongsElsewhere(ctx, m),
+		// Each create request is recorded before it leaves: if this
+		// process dies before the answer, the next attempt knows that a
+		// meeting may still appear, and until when. Those Zoom refused
+		// made nothing and are no longer waited for.
+		Posting: func(ctx context.Context, at time.Time) error {
+			return s.Store.RecordVideoPost(ctx, m.AccountID, m.ID, at)
+		},
+		Refused: func(ctx context.Context) error {
+			return s.Store.RecordVideoRefused(ctx, m.AccountID, m.ID)
+		},
+	}
+	if m.VideoPosts > 0 {
+		ref.Posted = m.VideoPosted
+	}
+	if job.Attempt > 1 || m.VideoPosts > 0 {
 		// An earlier attempt may have created it and lost the answer.
 		ref.Since = m.Created
 	}
@@ -135,7 +156,9 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 			return fail(err)
 		}
 		if at, ok := video.RetryAt(err); ok {
-			return jobs.Snooze(time.Until(at))
+			// A rate limit, or an earlier create that may still complete:
+			// not an attempt of its own.
+			return jobs.Snooze(at.Sub(s.Now()))
 		}
 		if job.Attempt >= job.MaxAttempts {
 			return fail(err)
@@ -143,6 +166,11 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 		return err
 	}
 	return s.storeVideo(ctx, m.AccountID, m.ID, p, vm, func(tx *store.DB, cur *store.Meeting) error {
+		// More than one create was sent: any one of them may still make a
+		// meeting besides the one stored now.
+		if err := s.sweepLater(ctx, tx, cur, p, spec, 2); err != nil {
+			return err
+		}
 		if cur.Status == store.MeetingCancelled {
 			// Cancelled while Zoom was making it: undo.
 			return s.Jobs.Enqueue(ctx, tx, videoDelete{AccountID: cur.AccountID, MeetingID: cur.ID, Provider: cur.VideoProvider, VideoID: vm.ID}, uniqueArgs)
@@ -260,8 +288,9 @@ func (s *Service) recordOccurrences(ctx context.Context, tx *store.DB, m *store.
 }
 
 // failBooking marks a meeting failed, releases its time and tells the
-// organizer why: never a silent fallback to another provider.
-func (s *Service) failBooking(ctx context.Context, m *store.Meeting, problem string) error {
+// organizer why: never a silent fallback to another provider; and
+// then, in the same transaction, runs next (if not nil).
+func (s *Service) failBooking(ctx context.Context, m *store.Meeting, problem string, next func(tx *store.DB, cur *store.Meeting) error) error {
 	s.Log.Warn("booking failed", "meeting", m.ID, "problem", problem)
 	err := s.Store.InTx(ctx, func(tx *store.DB) error {
 		cur, err := tx.MeetingForUpdate(ctx, m.AccountID, m.ID)
@@ -270,6 +299,11 @@ func (s *Service) failBooking(ctx context.Context, m *store.Meeting, problem str
 		}
 		if cur.Status != store.MeetingBooking {
 			return nil
+		}
+		if next != nil {
+			if err := next(tx, cur); err != nil {
+				return err
+			}
 		}
 		cur.Status, cur.Problem, cur.Updated = store.MeetingFailed, problem, s.Now().UTC()
 		if err := tx.DeleteHolds(ctx, cur.AccountID, cur.ID, time.Time{}); err != nil {

@@ -104,7 +104,7 @@ var settings = []setting{
 	{"log-level", "CONVENE_LOG_LEVEL", "info", "debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel }},
 	{"log-format", "CONVENE_LOG_FORMAT", "text", "text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"trusted-proxies", "CONVENE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client (default none: the socket's peer)", false, func(c *Config) *string { return &c.trustedProxies }},
-	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that", false, func(c *Config) *string { return &c.jobTimeout }},
+	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that; a Zoom request gets half of it (at most 30s)", false, func(c *Config) *string { return &c.jobTimeout }},
 }
 
 // boolSettings are the settings whose value is true or false.

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -160,18 +162,27 @@ func TestServeFoundation(t *testing.T) {
 			}
 
 			// Graceful shutdown: a request whose body is still arriving
-			// when SIGTERM comes completes; then the process exits 0.
+			// when SIGTERM comes completes; then the process exits 0. With
+			// Expect: 100-continue the server says when its handler reads
+			// the body: the request is then surely in flight.
 			pr, pw := io.Pipe()
-			req, _ := http.NewRequest("POST", p.URL+"/api/v1/tokens", pr)
+			reading := make(chan struct{})
+			var once sync.Once
+			ctx := httptrace.WithClientTrace(context.Background(), &httptrace.ClientTrace{
+				Got100Continue: func() { once.Do(func() { close(reading) }) },
+			})
+			req, _ := http.NewRequestWithContext(ctx, "POST", p.URL+"/api/v1/tokens", pr)
 			req.Header.Set("Authorization", "Bearer "+carl)
 			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Expect", "100-continue")
+			hc := &http.Client{Transport: &http.Transport{ExpectContinueTimeout: time.Minute}}
 			type result struct {
 				status int
 				err    error
 			}
 			res := make(chan result, 1)
 			go func() {
-				resp, err := http.DefaultClient.Do(req)
+				resp, err := hc.Do(req)
 				if err != nil {
 					res <- result{err: err}
 					return
@@ -179,21 +190,27 @@ func TestServeFoundation(t *testing.T) {
 				resp.Body.Close()
 				res <- result{status: resp.StatusCode}
 			}()
+			select {
+			case <-reading:
+			case r := <-res:
+				t.Fatalf("answered before its body was read: %d %v", r.status, r.err)
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server never read the request's body")
+			}
 			fmt.Fprint(pw, `{"name":`)
-			time.Sleep(200 * time.Millisecond)
 			if err := p.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(300 * time.Millisecond)
+			eventually(t, 10*time.Second, "shutdown begun", func() bool { return strings.Contains(p.Stderr(), "shutting down") })
 			fmt.Fprint(pw, `"late"}`)
 			pw.Close()
 			r := <-res
 			if r.err != nil || r.status != 201 {
 				t.Errorf("in-flight request during shutdown: %d %v", r.status, r.err)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			wctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			code, err := p.Wait(ctx)
+			code, err := p.Wait(wctx)
 			if err != nil || code != 0 {
 				t.Errorf("exit after SIGTERM: %d %v\n%s", code, err, p.Stderr())
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -68,8 +69,16 @@ func TestTwoNodesOneKilled(t *testing.T) {
 		}(i)
 	}
 	// Kill node A while its jobs wait for Zoom's answers (its clients get
-	// cut connections; the bookings were committed before).
-	time.Sleep(500 * time.Millisecond)
+	// cut connections; the bookings were committed before): once A runs a
+	// create and Zoom holds a create's answer.
+	queue := queueDB(t, "", []string{"CONVENE_DATABASE_URL=" + dbURL})
+	nodeA := riverClientID(t, a)
+	eventually(t, 20*time.Second, "a create of node A under way at Zoom", func() bool {
+		var n int
+		err := queue.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM river_job
+			WHERE kind = 'video.create' AND state = 'running' AND attempted_by[array_length(attempted_by, 1)] = $1`, nodeA).Scan(&n)
+		return err == nil && n > 0 && holdsOf(t, zoom).Held > 0
+	})
 	a.Signal(syscall.SIGKILL)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	a.Wait(ctx)
@@ -117,7 +126,33 @@ func TestTwoNodesOneKilled(t *testing.T) {
 			t.Errorf("%s has %d mails, want 2", m["subject"], len(mails))
 		}
 	}
-	t.Logf("%d meetings committed, %d answered before the kill", len(booked), countNonEmpty(ids))
+	// Node B finished creates that node A was running when it died.
+	var takenOver int
+	eventually(t, 10*time.Second, "a create of node A finished by node B", func() bool {
+		err := queue.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM river_job
+			WHERE kind = 'video.create' AND state = 'completed' AND $1 = ANY(attempted_by) AND attempted_by[array_length(attempted_by, 1)] <> $1`,
+			nodeA).Scan(&takenOver)
+		return err == nil && takenOver > 0
+	})
+	t.Logf("%d meetings committed, %d answered before the kill, %d creates taken over", len(booked), countNonEmpty(ids), takenOver)
+}
+
+// riverClientID reads the job queue's client id from a node's log.
+func riverClientID(t *testing.T, p *testbin.Process) string {
+	t.Helper()
+	var id string
+	eventually(t, 10*time.Second, "the job queue's client id in the log", func() bool {
+		for _, line := range strings.Split(p.Stderr(), "\n") {
+			if strings.Contains(line, `msg="River client started"`) {
+				if _, rest, ok := strings.Cut(line, "client_id="); ok {
+					id, _, _ = strings.Cut(rest, " ")
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return id
 }
 
 func countNonEmpty(ss []string) int {

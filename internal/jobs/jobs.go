@@ -23,6 +23,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
 	"github.com/convene/convene/internal/store"
 )
@@ -36,8 +37,17 @@ type Job[T Args] = river.Job[T]
 // InsertOpts tune one insert (unique keys, schedule, priority).
 type InsertOpts = river.InsertOpts
 
-// UniqueOpts make an insert a no-op when a like job exists.
+// UniqueOpts make an insert a no-op when a like job exists. By default a
+// like job that completed still counts (until River's cleaner removes it,
+// a day later); set ByState to PendingStates for a job that must be able to
+// run again.
 type UniqueOpts = river.UniqueOpts
+
+// PendingStates are the states of a job that has not finished: with
+// UniqueOpts.ByState, an insert is a no-op only while a like job waits or
+// runs.
+var PendingStates = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending,
+	rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}
 
 // Permanent marks a job's error as final: no retry.
 func Permanent(err error) error { return river.JobCancel(err) }

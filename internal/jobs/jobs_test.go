@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -74,19 +75,95 @@ func TestJobsCommitWithTheTransaction(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		<-got
+		if n := next(t, got); n != 3 {
+			t.Fatalf("worked job %d, want 3", n)
+		}
+		waitStates(t, db, "test.ping", "completed", "completed")
+		// By default it stays a no-op after the job completed…
+		if err := q.Enqueue(ctx, db, ping{N: 3}, uniq); err != nil {
+			t.Fatal(err)
+		}
+		if st := states(t, db, "test.ping"); len(st) != 2 {
+			t.Fatalf("jobs %v: the completed job did not keep its twin out", st)
+		}
+		// …but only while pending with PendingStates.
+		pending := &jobs.InsertOpts{UniqueOpts: jobs.UniqueOpts{ByArgs: true, ByState: jobs.PendingStates}}
+		for round := range 2 {
+			for i := 0; i < 2; i++ {
+				if err := q.Enqueue(ctx, db, ping{N: 4}, pending); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if n := next(t, got); n != 4 {
+				t.Fatalf("round %d: worked job %d, want 4", round, n)
+			}
+			want := []string{"completed", "completed", "completed"}
+			if round == 1 {
+				want = append(want, "completed")
+			}
+			waitStates(t, db, "test.ping", want...)
+		}
 		select {
 		case n := <-got:
 			t.Fatalf("unexpected job %d", n)
-		case <-time.After(500 * time.Millisecond):
+		default:
 		}
-		// A permanent failure is not retried.
+		// A permanent failure is not retried: the job ends cancelled
+		// after one attempt.
 		if err := q.Enqueue(ctx, db, fail{}, nil); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(1500 * time.Millisecond)
+		waitStates(t, db, "test.fail", "cancelled")
 		if n := failures.Load(); n != 1 {
 			t.Fatalf("permanent failure tried %d times", n)
 		}
 	})
+}
+
+// next returns the next job worked, failing after 10 s.
+func next(t *testing.T, got <-chan int) int {
+	t.Helper()
+	select {
+	case n := <-got:
+		return n
+	case <-time.After(10 * time.Second):
+		t.Fatal("no job worked within 10 s")
+		return 0
+	}
+}
+
+// states lists the states of the jobs of a kind, oldest first.
+func states(t *testing.T, db *store.DB, kind string) []string {
+	t.Helper()
+	rows, err := db.SQL().Query(`SELECT state FROM river_job WHERE kind = $1 ORDER BY id`, kind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// waitStates waits until the jobs of a kind are in exactly these states
+// (River records a finished job shortly after its worker returns).
+func waitStates(t *testing.T, db *store.DB, kind string, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got := states(t, db, kind)
+		if slices.Equal(got, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s jobs: %v, want %v", kind, got, want)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

@@ -92,7 +92,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
 		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
 		Zoom: apps.ZoomConfig{APIURL: cfg.ZoomAPIURL, OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID,
-			ClientSecret: cfg.ZoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback"},
+			ClientSecret: cfg.ZoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback",
+			// Half a job attempt, at most 30 s: an attempt can send a
+			// create, wait out its settle time and look for its meeting.
+			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)},
 	}
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return err

@@ -47,6 +47,14 @@ type Meeting struct {
 	Created       time.Time
 	Updated       time.Time
 	Attendees     []Attendee
+
+	// VideoPosted is when the last create request for the video meeting
+	// was sent (zero: none), VideoPosts how many of the requests sent may
+	// have made a meeting (RecordVideoPost, RecordVideoRefused): with none,
+	// nothing is in flight. They are read with the meeting and written
+	// only by those two.
+	VideoPosted time.Time
+	VideoPosts  int
 }
 
 // Attendee is an invitee of a meeting.
@@ -106,6 +114,14 @@ type Meetings interface {
 	// provider that end (a series: start) after since: for the reconciler.
 	VideoMeetings(ctx context.Context, accountID, provider string, since time.Time) ([]Meeting, error)
 	UpdateMeeting(ctx context.Context, m *Meeting) error
+	// RecordVideoPost notes that a create request for the meeting's video
+	// meeting is sent at at: VideoPosted becomes at, VideoPosts grows by
+	// one.
+	RecordVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error
+	// RecordVideoRefused notes that the provider refused a create request
+	// RecordVideoPost recorded: it made nothing, so VideoPosts shrinks by
+	// one (VideoPosted stays: an earlier request may still be open).
+	RecordVideoRefused(ctx context.Context, accountID, meetingID string) error
 	SetAttendees(ctx context.Context, accountID, meetingID string, as []Attendee) error
 	SetResponse(ctx context.Context, accountID, meetingID, email, response string) error
 
@@ -128,17 +144,22 @@ const meetingColumns = `id, account_id, organizer_id, uid, status, type, subject
 	timezone, duration, rrule, password, language, video_provider, settings, video, video_id, start_url, sequence,
 	problem, options, series_of, previous, created_ms, updated_ms`
 
+// meetingSelect is meetingColumns and the columns only RecordVideoPost
+// writes.
+const meetingSelect = meetingColumns + `, video_posted_ms, video_posts`
+
 func scanMeeting(row interface{ Scan(...any) error }) (*Meeting, error) {
 	var m Meeting
-	var start, end, created, updated int64
+	var start, end, created, updated, posted int64
 	var settings, video, options, previous string
 	err := row.Scan(&m.ID, &m.AccountID, &m.OrganizerID, &m.UID, &m.Status, &m.Type, &m.Subject, &m.Description,
 		&start, &end, &m.TimeZone, &m.Duration, &m.RRule, &m.Password, &m.Language, &m.VideoProvider, &settings,
-		&video, &m.VideoID, &m.StartURL, &m.Sequence, &m.Problem, &options, &m.SeriesOf, &previous, &created, &updated)
+		&video, &m.VideoID, &m.StartURL, &m.Sequence, &m.Problem, &options, &m.SeriesOf, &previous, &created, &updated,
+		&posted, &m.VideoPosts)
 	if err != nil {
 		return nil, err
 	}
-	m.Start, m.End, m.Created, m.Updated = fromMS(start), fromMS(end), fromMS(created), fromMS(updated)
+	m.Start, m.End, m.Created, m.Updated, m.VideoPosted = fromMS(start), fromMS(end), fromMS(created), fromMS(updated), fromMS(posted)
 	m.Settings, m.Video, m.Options, m.Previous = []byte(settings), []byte(video), []byte(options), []byte(previous)
 	return &m, nil
 }
@@ -184,19 +205,19 @@ func (db *DB) loadMeeting(ctx context.Context, q querier, query string, args ...
 
 // Meeting implements Meetings.
 func (db *DB) Meeting(ctx context.Context, accountID, id string) (*Meeting, error) {
-	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingColumns+` FROM meetings WHERE account_id = $1 AND id = $2`, accountID, id)
+	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingSelect+` FROM meetings WHERE account_id = $1 AND id = $2`, accountID, id)
 	return m, db.wrap(err, "load meeting %s", id)
 }
 
 // MeetingForUpdate implements Meetings.
 func (db *DB) MeetingForUpdate(ctx context.Context, accountID, id string) (*Meeting, error) {
-	m, err := db.loadMeeting(ctx, db.w(), `SELECT `+meetingColumns+` FROM meetings WHERE account_id = $1 AND id = $2`+db.d.forUpdate(), accountID, id)
+	m, err := db.loadMeeting(ctx, db.w(), `SELECT `+meetingSelect+` FROM meetings WHERE account_id = $1 AND id = $2`+db.d.forUpdate(), accountID, id)
 	return m, db.wrap(err, "load meeting %s", id)
 }
 
 // MeetingByVideo implements Meetings.
 func (db *DB) MeetingByVideo(ctx context.Context, provider, videoID string) (*Meeting, error) {
-	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingColumns+` FROM meetings WHERE video_provider = $1 AND video_id = $2
+	m, err := db.loadMeeting(ctx, db.r(), `SELECT `+meetingSelect+` FROM meetings WHERE video_provider = $1 AND video_id = $2
 		ORDER BY created_ms DESC LIMIT 1`, provider, videoID)
 	return m, db.wrap(err, "find meeting of %s %s", provider, videoID)
 }
@@ -232,7 +253,7 @@ const farFuture = int64(1) << 50
 
 // MeetingsOf implements Meetings. A series matches from its first start on.
 func (db *DB) MeetingsOf(ctx context.Context, accountID, userID, email string, from, to time.Time) ([]Meeting, error) {
-	return db.listMeetings(ctx, "list meetings", `SELECT `+meetingColumns+` FROM meetings m
+	return db.listMeetings(ctx, "list meetings", `SELECT `+meetingSelect+` FROM meetings m
 		WHERE account_id = $1 AND start_ms < $4 AND (CASE WHEN rrule = '' THEN end_ms ELSE $5 END) > $3
 		AND (organizer_id = $2 OR EXISTS (SELECT 1 FROM meeting_attendees a WHERE a.meeting_id = m.id AND a.email = $6))
 		ORDER BY start_ms, id`, accountID, userID, ms(from), ms(to), farFuture, strings.ToLower(email))
@@ -240,7 +261,7 @@ func (db *DB) MeetingsOf(ctx context.Context, accountID, userID, email string, f
 
 // VideoMeetings implements Meetings.
 func (db *DB) VideoMeetings(ctx context.Context, accountID, provider string, since time.Time) ([]Meeting, error) {
-	return db.listMeetings(ctx, "list video meetings", `SELECT `+meetingColumns+` FROM meetings
+	return db.listMeetings(ctx, "list video meetings", `SELECT `+meetingSelect+` FROM meetings
 		WHERE account_id = $1 AND video_provider = $2 AND (CASE WHEN rrule = '' THEN end_ms ELSE $4 END) > $3
 		ORDER BY start_ms, id`, accountID, provider, ms(since), farFuture)
 }
@@ -256,6 +277,20 @@ func (db *DB) UpdateMeeting(ctx context.Context, m *Meeting) error {
 		m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"), string(m.Video), m.VideoID,
 		m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf, string(m.Previous), ms(m.Updated))
 	return db.mustAffect(res, err, "update meeting %s", m.ID)
+}
+
+// RecordVideoPost implements Meetings.
+func (db *DB) RecordVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posted_ms = $3, video_posts = video_posts + 1
+		WHERE account_id = $1 AND id = $2`, accountID, meetingID, ms(at))
+	return db.mustAffect(res, err, "record video create of %s", meetingID)
+}
+
+// RecordVideoRefused implements Meetings.
+func (db *DB) RecordVideoRefused(ctx context.Context, accountID, meetingID string) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posts = video_posts - 1
+		WHERE account_id = $1 AND id = $2 AND video_posts > 0`, accountID, meetingID)
+	return db.mustAffect(res, err, "record refused video create of %s", meetingID)
 }
 
 func (db *DB) attendees(ctx context.Context, q querier, accountID, meetingID string) ([]Attendee, error) {

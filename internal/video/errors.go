@@ -186,6 +186,21 @@ func (e *RateLimitError) Error() string {
 // Is makes a RateLimitError match ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
+// InFlightError: an earlier attempt's create request, sent at Posted, may
+// still take effect at the provider and its meeting is not visible yet, so
+// creating one now could make a second meeting. Look again at RetryAt, when
+// that request can no longer complete.
+type InFlightError struct {
+	Posted  time.Time
+	RetryAt time.Time
+}
+
+// Error says which request is awaited.
+func (e *InFlightError) Error() string {
+	return fmt.Sprintf("a create request sent at %s may still complete; look again at %s",
+		e.Posted.UTC().Format(time.RFC3339Nano), e.RetryAt.UTC().Format(time.RFC3339Nano))
+}
+
 // IsPermanent reports whether err says that the same request will fail
 // again, so that a job should stop retrying and tell someone.
 func IsPermanent(err error) bool {
@@ -206,9 +221,13 @@ func IsPermanent(err error) bool {
 	return false
 }
 
-// RetryAt returns when a rate-limited request may be tried again.
+// RetryAt returns when a rate-limited request, or a create that waits for
+// an earlier one in flight, may be tried again.
 func RetryAt(err error) (time.Time, bool) {
 	if e, ok := errors.AsType[*RateLimitError](err); ok {
+		return e.RetryAt, true
+	}
+	if e, ok := errors.AsType[*InFlightError](err); ok {
 		return e.RetryAt, true
 	}
 	return time.Time{}, false

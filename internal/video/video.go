@@ -193,6 +193,41 @@ type CreateRef struct {
 	// Exclude, if not nil, reports meeting ids that belong to other
 	// bookings and so can never be this side effect's meeting.
 	Exclude func(id string) bool
+
+	// Posted is when the latest earlier attempt with this key sent its
+	// create request, as Posting recorded it; zero: none was sent. Such a
+	// request may still complete at the provider until Posted plus the
+	// provider's CreateWindow: until then a provider that finds no meeting
+	// must not send another create, and answers an *InFlightError instead.
+	Posted time.Time
+
+	// Posting, if not nil, is called right before each create request
+	// leaves, with the time; the caller records that time durably (it is
+	// the next attempt's Posted, even if this process dies before the
+	// answer). An error stops the create before anything is sent.
+	Posting func(ctx context.Context, at time.Time) error
+
+	// Refused, if not nil, is called when the provider itself refused a
+	// create request (an error answer of its own): it made nothing and is
+	// no longer in flight. A caller that knows no other request is open
+	// passes a zero Posted next time.
+	Refused func(ctx context.Context) error
+}
+
+// Duplicates is implemented by providers whose create requests can take
+// effect after the attempt that sent them gave up or died (Zoom), so that a
+// second meeting may appear although CreateOnce never posts blindly. The
+// booking core finds and deletes such duplicates once every create it sent
+// can no longer complete.
+type Duplicates interface {
+	// CreateWindow bounds a create request: one sent at t has taken effect
+	// by t + CreateWindow() or never will.
+	CreateWindow() time.Duration
+
+	// Duplicates returns the meetings of host that attempts of ref's create
+	// of spec made (the fingerprint CreateOnce looks for, created since
+	// ref.Since), except keep and the ids ref.Exclude reports.
+	Duplicates(ctx context.Context, host string, spec Spec, ref CreateRef, keep string) ([]Meeting, error)
 }
 
 // String returns a pointer to s, for settings and specs built in code.

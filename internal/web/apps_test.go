@@ -173,28 +173,46 @@ func TestZoomInstallLikeABrowser(t *testing.T) {
 				t.Errorf("organizer outside the domains: %v", err)
 			}
 
-			// No token in plaintext in the database or the logs.
-			toks := h.sandboxTokens()
-			if len(toks) == 0 {
-				t.Fatal("sandbox issued no token")
-			}
-			dump := databaseBytes(t, h.db)
-			logs := h.logs.String()
-			for _, tk := range toks {
-				for _, secret := range []string{tk.AccessToken, tk.RefreshToken} {
-					if secret == "" {
-						continue
-					}
-					if bytes.Contains(dump, []byte(secret)) {
-						t.Errorf("a Zoom token is stored in plaintext")
-					}
-					if strings.Contains(logs, secret) {
-						t.Errorf("a Zoom token is in the logs")
+			// No token in plaintext in the database or the logs: after the
+			// install, and after a refresh has rotated both tokens.
+			scan := func(when string) []sandboxToken {
+				t.Helper()
+				toks := h.sandboxTokens()
+				if len(toks) == 0 {
+					t.Fatal("sandbox issued no token")
+				}
+				dump := databaseBytes(t, h.db)
+				logs := h.logs.String()
+				for _, tk := range toks {
+					for _, secret := range []string{tk.AccessToken, tk.RefreshToken} {
+						if secret == "" {
+							continue
+						}
+						if bytes.Contains(dump, []byte(secret)) {
+							t.Errorf("%s: a Zoom token is stored in plaintext", when)
+						}
+						if strings.Contains(logs, secret) {
+							t.Errorf("%s: a Zoom token is in the logs", when)
+						}
 					}
 				}
+				if !bytes.Contains(dump, []byte("v1:")) {
+					t.Errorf("%s: no sealed token found in the database dump: the search cannot fail", when)
+				}
+				return toks
 			}
-			if !bytes.Contains(dump, []byte("v1:")) {
-				t.Error("no sealed token found in the database dump: the search cannot fail")
+			installed := scan("after the install")
+			h.sandboxCall("POST", "/_sandbox/tokens/expire", map[string]any{}, nil)
+			if _, err := p.List(ctx, tn.memberEmail); err != nil {
+				t.Fatalf("call after the access token expired: %v", err)
+			}
+			refreshed := scan("after a refresh")
+			// The sandbox lists tokens oldest first: the old refresh token
+			// was used once, and a new pair was issued.
+			old, fresh := refreshed[len(installed)-1], refreshed[len(refreshed)-1]
+			if len(refreshed) != len(installed)+1 || !old.RefreshUsed || fresh.RefreshUsed || fresh.AccessToken == "" || fresh.RefreshToken == "" ||
+				fresh.AccessToken == old.AccessToken || fresh.RefreshToken == old.RefreshToken {
+				t.Fatalf("no refresh rotated the tokens: %d tokens, then %d", len(installed), len(refreshed))
 			}
 		})
 	}
@@ -500,7 +518,10 @@ func TestUninstallAndDeauthorization(t *testing.T) {
 			t.Errorf("token alive at Zoom after uninstall")
 		}
 	}
-	time.Sleep(100 * time.Millisecond) // let the deauthorization webhook arrive
+	// The deauthorization notice that follows the revoke has arrived.
+	if ds := h.waitWebhooks("app_deauthorized", "", 2); !ds[1].Delivered {
+		t.Fatal("the deauthorization after the uninstall was not delivered")
+	}
 	in, err := h.db.Install(ctx, tn.accountID, "zoom")
 	if err != nil || in.State != store.InstallPreApproved || in.RefreshToken != "" || len(in.Domains) != 0 {
 		t.Fatalf("after uninstall: %+v %v", in, err)

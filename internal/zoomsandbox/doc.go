@@ -41,7 +41,7 @@
 //	GET    /_sandbox/accounts                accounts, their domains and users
 //	GET    /_sandbox/tokens                  every token issued (access_token, refresh_token, scope, expires_at, revoked, …)
 //	POST   /_sandbox/tokens/expire           {"access_token"?, "account_id"?}: those tokens expire now
-//	GET    /_sandbox/faults                  pending faults
+//	GET    /_sandbox/faults                  pending faults; "held": requests a delay holds now; "released": held, then performed
 //	POST   /_sandbox/faults                  {"status":503,"times":2} | {"status":429,"daily_limit":true,"retry_after":"auto"}
 //	                                         | {"delay_ms":3000} | {"commit_then_drop":true}, optionally "path", "method"
 //	DELETE /_sandbox/faults                  clear them

@@ -31,7 +31,9 @@ type fault struct {
 	// DailyLimit selects the per-user daily create/update 429 message.
 	DailyLimit bool `json:"daily_limit,omitempty"`
 	// DelayMS delays the request before it is handled (or answered with
-	// Status).
+	// Status). A request that changes something (any method but GET and
+	// HEAD) is performed after the delay even when its client has gone
+	// meanwhile, as a slow Zoom does: the client cannot know.
 	DelayMS int `json:"delay_ms,omitempty"`
 	// CommitThenDrop performs the request, then closes the connection
 	// without answering: the client cannot know the meeting exists.
@@ -48,10 +50,39 @@ type fault struct {
 	Method string `json:"method,omitempty"`
 }
 
-// faultList holds the pending faults, first match first.
+// faultList holds the pending faults, first match first, and counts the
+// requests a delay is holding (GET /_sandbox/faults shows both), so that a
+// test can wait until a request is in flight instead of sleeping.
 type faultList struct {
 	mu   sync.Mutex
 	list []*fault
+	// held is the number of requests a delay or commit_then_delay_ms is
+	// holding now; released counts those that delay_ms held and that were
+	// then performed.
+	held, released int
+}
+
+// hold counts a request held by a fault until the returned func is called;
+// performed says whether the held request was then performed.
+func (l *faultList) hold() (done func(performed bool)) {
+	l.mu.Lock()
+	l.held++
+	l.mu.Unlock()
+	return func(performed bool) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		l.held--
+		if performed {
+			l.released++
+		}
+	}
+}
+
+// counts returns held and released.
+func (l *faultList) counts() (held, released int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.held, l.released
 }
 
 func (l *faultList) add(f *fault) {
@@ -149,13 +180,24 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if f.DelayMS > 0 {
+			done := s.faults.hold()
+			// A client that leaves cancels a read, not a change: Zoom goes
+			// on with a create it has received.
+			gone := r.Context().Done()
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				gone = nil
+			}
 			t := time.NewTimer(time.Duration(f.DelayMS) * time.Millisecond)
 			select {
 			case <-t.C:
-			case <-r.Context().Done():
+			case <-gone:
 				t.Stop()
+				done(false)
 				return
 			}
+			// Released once performed and answered: a test that sees held
+			// back at 0 sees the request's effect.
+			defer done(f.Status == 0)
 		}
 		switch {
 		case f.Status != 0 && strings.HasPrefix(r.URL.Path, "/oauth/"):
@@ -175,6 +217,8 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 		case f.CommitThenDelayMS > 0:
 			buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
 			h(buf, r)
+			done := s.faults.hold()
+			defer done(false)
 			t := time.NewTimer(time.Duration(f.CommitThenDelayMS) * time.Millisecond)
 			select {
 			case <-t.C:
@@ -248,9 +292,12 @@ func (s *Server) handleFaultsPost(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"faults": s.faults.snapshot()})
 }
 
-// handleFaultsGet lists the pending faults.
+// handleFaultsGet lists the pending faults, with "held": the requests a
+// delay is holding now, and "released": those delay_ms held and then
+// performed.
 func (s *Server) handleFaultsGet(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"faults": s.faults.snapshot()})
+	held, released := s.faults.counts()
+	writeJSON(w, http.StatusOK, map[string]any{"faults": s.faults.snapshot(), "held": held, "released": released})
 }
 
 // handleFaultsDelete clears every pending fault.

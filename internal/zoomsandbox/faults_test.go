@@ -1,6 +1,7 @@
 package zoomsandbox
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -93,6 +94,37 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("second request delayed too: %v", d)
 		}
 	})
+	t.Run("a held create goes on after its client left", func(t *testing.T) {
+		addFault(map[string]any{"delay_ms": 400, "method": "POST"})
+		before := count()
+		holds := func() (held, released int) {
+			var f struct{ Held, Released int }
+			sb.do(http.MethodGet, "/_sandbox/faults", "", nil).json(t, &f)
+			return f.Held, f.Released
+		}
+		_, released := holds()
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, sb.ts.URL+"/v2/users/me/meetings", strings.NewReader(`{"topic":"held"}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		answered := make(chan error, 1)
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+			}
+			answered <- err
+		}()
+		waitUntil(t, func() bool { h, _ := holds(); return h == 1 })
+		cancel() // the client gives up (or dies)
+		if err := <-answered; err == nil {
+			t.Fatal("answered although the client left")
+		}
+		waitUntil(t, func() bool { h, r := holds(); return h == 0 && r == released+1 })
+		if count() != before+1 {
+			t.Fatal("the held create was not performed")
+		}
+	})
 	t.Run("commit then drop", func(t *testing.T) {
 		addFault(map[string]any{"commit_then_drop": true})
 		before := count()
@@ -135,3 +167,15 @@ func TestFaults(t *testing.T) {
 }
 
 func itoa(n int64) string { return formatInt(n) }
+
+// waitUntil polls cond for up to 10 s.
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -59,7 +59,11 @@ type RetryPolicy struct {
 	MaxDelay  time.Duration // largest back-off ceiling; default 15s
 	MaxWait   time.Duration // longest rate-limit pause waited out in process; default 10s
 	Timeout   time.Duration // time limit of one HTTP request; default 30s
-	Settle    time.Duration // wait after a timed-out create before looking for its meeting; default 5s
+	// Settle is how long Zoom is given, past Timeout, to finish a create
+	// it received: a create sent at t is looked for, before any other is
+	// sent, only after t + Timeout + Settle (CreateWindow); default
+	// Timeout/6, at least 1s (5s with the default Timeout).
+	Settle    time.Duration
 	ClockSkew time.Duration // tolerated difference between this clock and Zoom's created_at; default 2m
 }
 
@@ -76,7 +80,7 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	def(&p.MaxDelay, 15*time.Second)
 	def(&p.MaxWait, 10*time.Second)
 	def(&p.Timeout, 30*time.Second)
-	def(&p.Settle, 5*time.Second)
+	def(&p.Settle, max(time.Second, p.Timeout/6))
 	def(&p.ClockSkew, 2*time.Minute)
 	return p
 }
@@ -182,6 +186,10 @@ type request struct {
 	out        any        // decodes a success answer; nil: ignore it
 	idempotent bool       // repeat after 5xx, time-outs and connection failures
 	host       string     // organizer whose daily create/update limit this request counts against
+	// beforeSend, if not nil, runs before each time the request is sent
+	// (a repeat after a refresh or a rate limit included); an error stops
+	// it there.
+	beforeSend func(ctx context.Context) error
 }
 
 // answer is Zoom's HTTP answer.
@@ -224,6 +232,11 @@ func (c *Client) do(ctx context.Context, r request) error {
 	// uncertain: an earlier attempt of this request may have taken effect.
 	uncertain := false
 	for attempt := 1; ; attempt++ {
+		if r.beforeSend != nil {
+			if err := r.beforeSend(ctx); err != nil {
+				return &video.Error{Provider: "zoom", Uncertain: uncertain, Err: err}
+			}
+		}
 		a, err := c.roundTrip(ctx, r.method, u, payload, token, p.Timeout)
 		if err != nil {
 			e := &video.Error{Provider: "zoom", Uncertain: r.method != http.MethodGet, Err: fmt.Errorf("%w: %w", video.ErrUnavailable, err)}

@@ -78,9 +78,24 @@
 // posts again after an uncertain failure, and the worst case is an unused
 // instant meeting nobody received the link of, which Zoom expires; the
 // booking core asks for type 2 at the current time when it needs an
-// "instant" meeting that must exist once. And a request that timed out may
-// still be running at Zoom: before looking, CreateOnce waits
-// RetryPolicy.Settle, so that a late commit is visible to the look-up.
+// "instant" meeting that must exist once.
+//
+// And a create whose answer did not come may still be running at Zoom
+// (Zoom holding a request, a time-out, a cut connection, a proxy's 502):
+// looking for its meeting too early finds nothing, and posting then makes
+// a second one. A create is bounded: this client gives up on it after
+// RetryPolicy.Timeout, and Zoom is given RetryPolicy.Settle more to finish
+// it, so a create sent at t has taken effect by t + CreateWindow() or never
+// will. Within one call, the look-up that may lead to another POST waits
+// until then (unless Zoom's API answered itself, with its JSON error body).
+// Across calls, after a crash: the caller records each POST's time before
+// it leaves (CreateRef.Posting) and passes the last one back
+// (CreateRef.Posted); a look-up that finds nothing before the window has
+// passed returns a *video.InFlightError with the time to come back,
+// instead of posting. Clocks of the nodes that share a database are
+// assumed synchronized to well within Settle. Should Zoom still complete a
+// create later than that, Duplicates finds what it made, for the caller to
+// delete.
 //
 // This package must never import store, web, booking or apps; it depends on
 // package video and the standard library only, and never logs tokens.

@@ -79,7 +79,7 @@ func TestCreateOnceFaults(t *testing.T) {
 				t.Errorf("%d look-ups, want %d", n, tt.lists)
 			}
 			if tt.settle {
-				if s := h.slept(); len(s) == 0 || s[0] < 5*time.Second {
+				if s := h.slept(); len(s) == 0 || s[0] < h.c.Retry.withDefaults().Settle {
 					t.Errorf("sleeps %v: no settle wait after a time-out", s)
 				}
 			}
@@ -250,5 +250,163 @@ func TestCreateOnceInstant(t *testing.T) {
 	}
 	if n := z.count("GET", "/users/o@example.com/meetings"); n != 0 {
 		t.Errorf("%d look-ups for an instant meeting", n)
+	}
+}
+
+// A create sent by an attempt that died (Posted recorded, no answer) may
+// still complete at Zoom: the next run does not post before it can no
+// longer complete, and then adopts what it made.
+func TestCreateOnceWaitsForAnInFlightCreate(t *testing.T) {
+	spec := onceSpec()
+	first := testStart
+	posted := testStart.Add(200 * time.Millisecond)
+	z := newFakeZoom(&testClock{t: posted.Add(35 * time.Millisecond)}) // restarted at once
+	h := newHarness(t, z, z.clock)
+	window := h.c.CreateWindow()
+	if p := h.c.Retry.withDefaults(); window != p.Timeout+p.Settle || p.Settle < time.Second {
+		t.Fatalf("window %v from %+v", window, p)
+	}
+	ref := video.CreateRef{Key: "job-1", Since: first, Posted: posted}
+
+	_, err := h.c.CreateOnce(context.Background(), "o@example.com", spec, ref)
+	at, ok := video.RetryAt(err)
+	if _, isWait := errors.AsType[*video.InFlightError](err); !isWait || !ok || !at.Equal(posted.Add(window)) || video.IsPermanent(err) {
+		t.Fatalf("while the first create may complete: %v (retry at %v, want %v)", err, at, posted.Add(window))
+	}
+	if n := z.count("POST", "/meetings"); n != 0 {
+		t.Fatalf("%d POSTs while the first create is in flight", n)
+	}
+
+	// Zoom completes the held create 3 s after it was sent; the job comes
+	// back when it said.
+	held := z.seed("o@example.com", wireMeeting{Topic: spec.Topic, Type: 2, StartTime: video.FormatTime(spec.StartTime), Duration: 45,
+		Timezone: "Europe/Paris", CreatedAt: video.FormatTime(posted.Add(3 * time.Second)), Password: "x", JoinURL: "https://zoom.us/j/1"})
+	z.clock.Advance(at.Sub(z.clock.Now()))
+	m, err := h.c.CreateOnce(context.Background(), "o@example.com", spec, ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ID != strconv.FormatInt(held, 10) || z.count("POST", "/meetings") != 0 {
+		t.Errorf("took %s after %d POSTs, want the held create's %d and none", m.ID, z.count("POST", "/meetings"), held)
+	}
+}
+
+// Once the window has passed and nothing was made, the create is sent,
+// recorded first through Posting.
+func TestCreateOnceAfterTheWindow(t *testing.T) {
+	posted := testStart
+	z := newFakeZoom(&testClock{t: testStart})
+	h := newHarness(t, z, z.clock)
+	z.clock.Advance(h.c.CreateWindow())
+	var recorded []time.Time
+	ref := video.CreateRef{Key: "job-1", Since: testStart, Posted: posted, Posting: func(_ context.Context, at time.Time) error {
+		if n := z.count("POST", "/meetings"); n != len(recorded) {
+			t.Errorf("recorded after the POST (%d POSTs, %d records)", n, len(recorded))
+		}
+		recorded = append(recorded, at)
+		return nil
+	}}
+	m, err := h.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(z.live()) != 1 || z.count("POST", "/meetings") != 1 || len(recorded) != 1 || !recorded[0].Equal(z.clock.Now()) {
+		t.Errorf("meeting %s: %d live, %d POSTs, records %v", m.ID, len(z.live()), z.count("POST", "/meetings"), recorded)
+	}
+
+	// A record that fails stops the create before anything is sent.
+	z2 := newFakeZoom(&testClock{t: testStart})
+	h2 := newHarness(t, z2, z2.clock)
+	boom := errors.New("disk full")
+	_, err = h2.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), video.CreateRef{Posting: func(context.Context, time.Time) error { return boom }})
+	if !errors.Is(err, boom) || z2.count("POST", "/meetings") != 0 {
+		t.Errorf("error %v after %d POSTs", err, z2.count("POST", "/meetings"))
+	}
+}
+
+// Within one attempt: after a failure Zoom did not answer itself (a cut
+// connection, a proxy's 502), the look-up that may lead to a second POST
+// waits until the first can no longer complete; after Zoom's own 503 it
+// does not, and the request is reported refused.
+func TestCreateOnceInProcessWait(t *testing.T) {
+	tests := []struct {
+		name string
+		f    fault
+		wait bool // for the window before looking
+		// refused: Zoom itself said no, the request made nothing
+		refused bool
+	}{
+		{"connection cut", fault{Method: "POST", Drop: true}, true, false},
+		{"proxy 502", fault{Method: "POST", Status: 502, Body: "<html>502 Bad Gateway</html>"}, true, false},
+		{"Zoom's 503", fault{Method: "POST", Status: 503, Body: `{"code":503,"message":"Service Unavailable"}`}, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			z := newFakeZoom(&testClock{t: testStart})
+			z.addFault(tt.f)
+			h := newHarness(t, z, z.clock)
+			var posts []time.Time
+			refused := 0
+			ref := video.CreateRef{Key: "job-1", Posting: func(_ context.Context, at time.Time) error { posts = append(posts, at); return nil },
+				Refused: func(context.Context) error { refused++; return nil }}
+			if _, err := h.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), ref); err != nil {
+				t.Fatal(err)
+			}
+			if (refused == 1) != tt.refused || refused > 1 {
+				t.Errorf("%d refusals recorded", refused)
+			}
+			if len(posts) != 2 || len(z.live()) != 1 {
+				t.Fatalf("posts %v, %d meetings", posts, len(z.live()))
+			}
+			waited := posts[1].Sub(posts[0]) >= h.c.CreateWindow()
+			if waited != tt.wait {
+				t.Errorf("second POST %v after the first; waited for the window (%v): %v, want %v", posts[1].Sub(posts[0]), h.c.CreateWindow(), waited, tt.wait)
+			}
+		})
+	}
+}
+
+// Duplicates lists every meeting attempts of the create made, except the
+// one kept and other bookings'.
+func TestDuplicates(t *testing.T) {
+	spec := onceSpec()
+	z := newFakeZoom(&testClock{t: testStart.Add(time.Minute)})
+	w := wireMeeting{Topic: spec.Topic, Type: 2, StartTime: video.FormatTime(spec.StartTime), Duration: 45, Timezone: "Europe/Paris",
+		CreatedAt: video.FormatTime(testStart.Add(time.Second))}
+	keep := z.seed("o@example.com", w)
+	w.CreatedAt = video.FormatTime(testStart.Add(3 * time.Second))
+	dup := z.seed("o@example.com", w)
+	other := z.seed("o@example.com", w) // another booking's, same fingerprint
+	w.CreatedAt = video.FormatTime(testStart.Add(-time.Hour))
+	z.seed("o@example.com", w) // the host's own, made long before
+	w.CreatedAt, w.Topic = video.FormatTime(testStart.Add(2*time.Second)), "Standup"
+	z.seed("o@example.com", w)
+	h := newHarness(t, z, z.clock)
+	ref := video.CreateRef{Key: "job-1", Since: testStart, Exclude: func(id string) bool { return id == strconv.FormatInt(other, 10) }}
+	got, err := h.c.Duplicates(context.Background(), "o@example.com", spec, ref, strconv.FormatInt(keep, 10))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].ID != strconv.FormatInt(dup, 10) {
+		t.Errorf("duplicates %+v, want only %d", got, dup)
+	}
+	var _ video.Duplicates = h.c
+}
+
+// A create repeated inside one call (after a per-second 429 waited out, or
+// a token refresh) is recorded each time it is sent, and each refusal is
+// reported: the record always names the last request that left.
+func TestCreateOnceRecordsEverySend(t *testing.T) {
+	z := newFakeZoom(&testClock{t: testStart})
+	z.addFault(fault{Method: "POST", Status: 429, Header: map[string]string{"Retry-After": "2"},
+		Body: `{"code":429,"message":"You have reached the maximum per-second rate limit for this API. Try again later."}`})
+	h := newHarness(t, z, z.clock)
+	var sends []time.Time
+	ref := video.CreateRef{Key: "job-1", Posting: func(_ context.Context, at time.Time) error { sends = append(sends, at); return nil }}
+	if _, err := h.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), ref); err != nil {
+		t.Fatal(err)
+	}
+	if n := z.count("POST", "/meetings"); len(sends) != n || n != 2 || !sends[1].After(sends[0]) {
+		t.Errorf("%d POSTs, sends recorded at %v", n, sends)
 	}
 }

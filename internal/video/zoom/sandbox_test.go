@@ -418,7 +418,6 @@ func TestSandboxFaultsExactlyOnce(t *testing.T) {
 			for _, f := range tt.faults {
 				sb.fault(t, f)
 			}
-			began := time.Now()
 			m, err := sb.c.CreateOnce(context.Background(), "alice@example.com",
 				video.Spec{Topic: "Design review", StartTime: sandboxNow.Add(48 * time.Hour), Duration: 45, Timezone: "Europe/Paris"},
 				video.CreateRef{Key: "booking-1/create"})
@@ -426,8 +425,20 @@ func TestSandboxFaultsExactlyOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tt.timeout != 0 {
-				// Count only once the held request has surely finished.
-				time.Sleep(time.Until(began.Add(time.Second)))
+				// Count only once the sandbox has performed the held
+				// request.
+				deadline := time.Now().Add(10 * time.Second)
+				for {
+					var f struct{ Held, Released int }
+					sb.control(t, "GET", "/_sandbox/faults", nil, &f)
+					if f.Held == 0 && f.Released == 1 {
+						break
+					}
+					if time.Now().After(deadline) {
+						t.Fatalf("the held request was not performed: %+v", f)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
 			}
 			all := sb.meetings(t)
 			if len(all) != 1 {

@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
+)
+
+// holdMeeting stores a booked meeting of org with one hold from start, in
+// tx.
+func holdMeeting(ctx context.Context, tx *store.DB, id string, start time.Time) error {
+	m := &store.Meeting{ID: id, AccountID: "a", OrganizerID: "org", UID: "uid-" + id, Status: store.MeetingBooked, Type: "scheduled",
+		Subject: "s", Start: start, End: start.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+	if err := tx.CreateMeeting(ctx, m); err != nil {
+		return err
+	}
+	return tx.AddHolds(ctx, []store.Hold{{AccountID: "a", OrganizerID: "org", MeetingID: id, Start: start, End: start.Add(time.Hour)}})
+}
+
+// TestExclusionConstraintRefusesInterleavedHolds tests PostgreSQL's
+// exclusion constraint itself, with two transactions that interleave on
+// purpose and take no advisory lock: tx1 holds 10:00-11:00 and does not
+// commit; tx2's own check cannot see that uncommitted hold, so its insert
+// of 10:30-11:30 reaches the constraint and waits on tx1; when tx1
+// commits, tx2 fails with ErrOverlap. Without the constraint both commit.
+func TestExclusionConstraintRefusesInterleavedHolds(t *testing.T) {
+	db := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	seedAccount(t, db, "a")
+	seedUser(t, db, "a", "org", "org@example.com")
+
+	inserted, commit := make(chan error, 1), make(chan struct{})
+	tx1 := make(chan error, 1)
+	go func() {
+		tx1 <- db.InTx(ctx, func(tx *store.DB) error {
+			err := holdMeeting(ctx, tx, "m1", t0)
+			inserted <- err
+			if err != nil {
+				return err
+			}
+			<-commit
+			return nil
+		})
+	}()
+	if err := <-inserted; err != nil {
+		close(commit)
+		t.Fatalf("tx1: %v", err)
+	}
+
+	pid := make(chan int, 1)
+	tx2 := make(chan error, 1)
+	go func() {
+		tx2 <- db.InTx(ctx, func(tx *store.DB) error {
+			var p int
+			if err := tx.SQLTx().QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&p); err != nil {
+				pid <- 0
+				return err
+			}
+			pid <- p
+			return holdMeeting(ctx, tx, "m2", t0.Add(30*time.Minute))
+		})
+	}()
+	p := <-pid
+	if p == 0 {
+		close(commit)
+		t.Fatalf("tx2: %v", <-tx2)
+	}
+	// Wait until tx2 waits for a lock (the constraint's check against
+	// tx1's row), or ends early.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var wait string
+		err := db.SQL().QueryRowContext(ctx, `SELECT coalesce(wait_event_type, '') FROM pg_stat_activity WHERE pid = $1`, p).Scan(&wait)
+		if err != nil {
+			close(commit)
+			t.Fatal(err)
+		}
+		if wait == "Lock" {
+			break
+		}
+		select {
+		case err := <-tx2:
+			close(commit)
+			<-tx1
+			t.Fatalf("tx2 ended before tx1 committed, with %v: nothing held it back", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			close(commit)
+			t.Fatal("tx2 never waited on tx1")
+		}
+	}
+	close(commit)
+	if err := <-tx1; err != nil {
+		t.Fatalf("tx1: %v", err)
+	}
+	err := <-tx2
+	if !errors.Is(err, store.ErrOverlap) {
+		t.Fatalf("tx2: %v, want ErrOverlap from the constraint", err)
+	}
+	if oe, ok := errors.AsType[*store.OverlapError](err); ok {
+		t.Fatalf("tx2 refused by its own check (%v), not by the constraint", oe)
+	}
+	if hs, _ := db.Holds(ctx, "a", "m2"); len(hs) != 0 {
+		t.Errorf("tx2's hold was stored: %v", hs)
+	}
+}
+
+// TestExclusionConstraintRefusesDirectInsert bypasses the store's check
+// and lock entirely: an overlapping row inserted with plain SQL after the
+// first committed is refused by the constraint (exclusion_violation),
+// which the store maps to ErrOverlap.
+func TestExclusionConstraintRefusesDirectInsert(t *testing.T) {
+	db := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	seedAccount(t, db, "a")
+	seedUser(t, db, "a", "org", "org@example.com")
+	if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m1", t0) }); err != nil {
+		t.Fatal(err)
+	}
+	err := db.InTx(ctx, func(tx *store.DB) error {
+		m := &store.Meeting{ID: "m2", AccountID: "a", OrganizerID: "org", UID: "uid-m2", Status: store.MeetingBooked, Type: "scheduled",
+			Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+		if err := tx.CreateMeeting(ctx, m); err != nil {
+			return err
+		}
+		_, err := tx.SQLTx().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms) VALUES ($1, $2, $3, $4, $5)`,
+			"a", "org", "m2", t0.Add(59*time.Minute).UnixMilli(), t0.Add(2*time.Hour).UnixMilli())
+		return err
+	})
+	pe, ok := errors.AsType[*pgconn.PgError](err)
+	if !ok || pe.Code != "23P01" || pe.ConstraintName != "holds_no_overlap" {
+		t.Fatalf("direct insert: %v, want exclusion_violation on holds_no_overlap", err)
+	}
+	// Touching ends do not overlap ([start, end) ranges).
+	if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m3", t0.Add(time.Hour)) }); err != nil {
+		t.Errorf("adjacent hold: %v", err)
+	}
+}
