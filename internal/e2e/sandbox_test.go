@@ -2,12 +2,16 @@ package e2e
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -54,11 +58,13 @@ func TestServeSandboxOnAHost(t *testing.T) {
 	p := testbin.Start(t, env, "serve")
 	zoom := p.URL + "/zoom-sandbox"
 
-	// A token exists: an install would leak it through the controls.
+	// The sandbox's public default app secret takes no token from the
+	// embedded sandbox: serve replaced it with one derived from its data
+	// key, so nobody but Convene is the sandbox's OAuth app.
 	st, _, body := sandboxGet(t, "POST", zoom+"/oauth/token",
 		"grant_type=account_credentials&account_id=sandbox-account&client_id=sandbox-client&client_secret=sandbox-secret")
-	if st != 200 || !strings.Contains(body, "access_token") {
-		t.Fatalf("the sandbox's token endpoint: %d %s", st, body)
+	if st == 200 || strings.Contains(body, "access_token") {
+		t.Fatalf("the public sandbox secret took a token from serve's sandbox: %d %s", st, body)
 	}
 	for _, c := range []struct{ method, path, body string }{
 		{"GET", "/_sandbox/tokens", ""}, {"GET", "/_sandbox/meetings", ""}, {"GET", "/_sandbox/accounts", ""},
@@ -70,9 +76,26 @@ func TestServeSandboxOnAHost(t *testing.T) {
 			t.Errorf("anonymous %s /zoom-sandbox%s: %d %s, want 404", c.method, c.path, st, body)
 		}
 	}
-	// The fault was not injected: the API answers.
+	// Nor does a webhook signed with the public default secret count: an
+	// app_deauthorized would delete an install's tokens.
+	body = `{"event":"app_deauthorized","payload":{"account_id":"sandbox-account","client_id":"sandbox-client"}}`
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	mac := hmac.New(sha256.New, []byte("sandbox-webhook-secret"))
+	mac.Write([]byte("v0:" + ts + ":" + body))
+	req, _ := http.NewRequest("POST", p.URL+"/webhooks/zoom", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-zm-request-timestamp", ts)
+	req.Header.Set("x-zm-signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else if resp.Body.Close(); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a webhook signed with the public sandbox secret: %d, want 401", resp.StatusCode)
+	}
+
+	// The fault was not injected: the sandbox answers as before (its token
+	// endpoint refuses the public secret with Zoom's 401, not a 503).
 	if st, _, body := sandboxGet(t, "POST", zoom+"/oauth/token",
-		"grant_type=account_credentials&account_id=sandbox-account&client_id=sandbox-client&client_secret=sandbox-secret"); st != 200 {
+		"grant_type=account_credentials&account_id=sandbox-account&client_id=sandbox-client&client_secret=sandbox-secret"); st != http.StatusUnauthorized {
 		t.Fatalf("after the refused fault: %d %s", st, body)
 	}
 

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -85,6 +86,21 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return err
 	}
 
+	// The built-in sandbox's app secrets: its public defaults (DESIGN §4)
+	// would let anyone who reaches this server sign Zoom webhooks (an
+	// app_deauthorized deletes an install's tokens) or take
+	// account_credentials tokens from the sandbox, so serve replaces them
+	// with secrets derived from the data key, known to this server only.
+	zoomClientSecret, zoomWebhookSecret := cfg.ZoomClientSecret, cfg.ZoomWebhookSecret
+	if cfg.Sandboxed() {
+		if zoomClientSecret == config.SandboxClientSecret {
+			zoomClientSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "zoom-sandbox-client-secret"))
+		}
+		if zoomWebhookSecret == config.SandboxWebhookSecret {
+			zoomWebhookSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "zoom-sandbox-webhook-secret"))
+		}
+	}
+
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
 	httpClient := &http.Client{Timeout: 60 * time.Second}
@@ -92,7 +108,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
 		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
 		Zoom: apps.ZoomConfig{APIURL: cfg.ZoomAPIURL, OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID,
-			ClientSecret: cfg.ZoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback",
+			ClientSecret: zoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback",
 			// Half a job attempt, at most 30 s: an attempt can send a
 			// create, wait out its settle time and look for its meeting.
 			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)},
@@ -136,8 +152,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		// The built-in Zoom sandbox, mounted on our own listener; Convene
 		// reaches it over HTTP like real Zoom.
 		sb, err := zoomsandbox.New(zoomsandbox.Options{
-			BaseURL: baseURL + "/zoom-sandbox", ClientID: cfg.ZoomClientID, ClientSecret: cfg.ZoomClientSecret,
-			WebhookSecret: cfg.ZoomWebhookSecret, WebhookURL: baseURL + "/webhooks/zoom",
+			BaseURL: baseURL + "/zoom-sandbox", ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
+			WebhookSecret: zoomWebhookSecret, WebhookURL: baseURL + "/webhooks/zoom",
 			DataFile: filepath.Join(cfg.DataDir, "zoom-sandbox.json"),
 			DomainsForAuthorization: func(r *http.Request) ([]string, error) {
 				return marketplace.DomainsOfState(r.Context(), r.FormValue("state"))
@@ -181,7 +197,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Booking:           meetings,
 		Calendars:         cals,
 		ZoomMeetings:      meetings,
-		ZoomWebhookSecret: cfg.ZoomWebhookSecret,
+		ZoomWebhookSecret: zoomWebhookSecret,
 		Mounts:            mounts,
 		AuthLimit:         authLimit,
 		Log:               log,
