@@ -69,13 +69,15 @@ func TestCrashWhileZoomCreates(t *testing.T) {
 			dns := dnstest.Start(t)
 			_, env := serveEnv(t, engine, dns)
 			addr := freeAddr(t)
-			sandbox := testbin.Start(t, nil, "zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
-				"--webhook-url", "http://"+addr+"/webhooks/zoom", "--data", filepath.Join(t.TempDir(), "zoom.json"))
+			sandbox := testbin.Start(t, nil, append([]string{"zoom-sandbox", "--addr", "127.0.0.1:0", "--domains", "acme.test",
+				"--webhook-url", "http://" + addr + "/webhooks/zoom", "--data", filepath.Join(t.TempDir(), "zoom.json"),
+				"--redirect-uri", "http://" + addr + "/oauth/zoom/callback"}, zoomApp.flags...)...)
 			zoom := sandbox.URL
 			// A job attempt of 10 s gives Zoom requests a 5 s time-out and
 			// a 1 s settle time: Zoom's 3 s hold ends within them.
 			env = append(env, "CONVENE_HTTP_ADDR="+addr, "CONVENE_ZOOM_API_URL="+zoom+"/v2", "CONVENE_ZOOM_OAUTH_URL="+zoom,
-				"CONVENE_JOB_TIMEOUT=10s", "CONVENE_ZOOM_SANDBOX_CONTROLS=on")
+				"CONVENE_JOB_TIMEOUT=10s")
+			env = append(env, zoomApp.env...)
 			p := testbin.Start(t, env, "serve")
 			c := client{t: t, base: p.URL}
 			tn := setupTenant(t, c, dns, "acme.test")
