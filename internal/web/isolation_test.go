@@ -93,6 +93,9 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 			bd, _ := h.db.Domain(ctx, b.accountID, b.domain)
 			secrets = append(secrets, bd.TXTValue)
 
+			// Every side effect of B's booking (calendar writes, mail) has
+			// run, so that only A's requests could change B's rows.
+			h.waitJobsIdle()
 			before := dumpAccount(t, h.db, b.accountID)
 			for _, rt := range h.api.routeTable() {
 				if rt.auth != authToken {
