@@ -31,9 +31,12 @@ type TXTResolver interface {
 type Service struct {
 	Store         store.Store
 	Resolver      TXTResolver
-	OperatorToken string           // empty: no operator
-	Now           func() time.Time // injected clock
-	Rand          io.Reader        // injected randomness (crypto/rand.Reader)
+	OperatorToken string // empty: no operator
+	// DefaultAssistant is CONVENE_ASSISTANT_ADDRESS: the assistant address
+	// of the account that verified its domain (see AssistantAddress).
+	DefaultAssistant string
+	Now              func() time.Time // injected clock
+	Rand             io.Reader        // injected randomness (crypto/rand.Reader)
 }
 
 // New returns a Service with the real clock and randomness.

@@ -86,6 +86,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
+	accounts.DefaultAssistant = cfg.AssistantAddress
 	httpClient := &http.Client{Timeout: 60 * time.Second}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
@@ -102,7 +103,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	meetings := &booking.Service{
 		Calendars: cals,
 		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
-		Composer: booking.InviteComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
+		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
 	if cfg.SMTPRelay != "" {
