@@ -185,15 +185,15 @@ func (s *Service) verdict(ctx context.Context, m *store.InboxMessage, last bool)
 // sender resolves a verdict's From address to a user of the account.
 func (s *Service) sender(ctx context.Context, accountID string, v *mailauth.Verdict) (Sender, error) {
 	snd := Sender{Address: v.From, Name: v.Name, Authenticated: v.Pass, Reason: v.Reason, Verdict: *v}
-	if v.From == "" {
+	if !v.Pass {
+		// An unproven address names no one: not even the user it
+		// claims to be.
 		return snd, nil
 	}
 	u, err := s.Store.UserByEmail(ctx, accountID, v.From)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		if v.Pass {
-			snd.Reason = v.Reason + "; not a user of this account (a guest)"
-		}
+		snd.Reason = v.Reason + "; not a user of this account (a guest)"
 	case err != nil:
 		return snd, fmt.Errorf("inbox: sender %s: %w", v.From, err)
 	default:
