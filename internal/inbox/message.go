@@ -95,7 +95,9 @@ const (
 // through go-message/charset) into UTF-8.
 func (m *Message) Text() (*Body, error) {
 	r, err := mail.CreateReader(bytes.NewReader(m.Raw))
-	if err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+	if r == nil || err != nil && !message.IsUnknownCharset(err) && !message.IsUnknownEncoding(err) {
+		// go-message returns no reader for some errors it calls
+		// unknown (a bad transfer encoding of the whole message).
 		return nil, fmt.Errorf("inbox: read message %s: %w", m.ID, err)
 	}
 	defer r.Close()
