@@ -19,7 +19,7 @@ func (r *routes) Route(_ context.Context, a string) (string, error) {
 	return "", inbox.ErrUnknownRecipient
 }
 func (*routes) Receive(context.Context, inbox.Delivery) ([]inbox.Stored, error) { return nil, nil }
-func (*routes) Cursor(context.Context, string) (uint32, uint32, error)         { return 0, 0, nil }
+func (*routes) Cursor(context.Context, string) (uint32, uint32, error)          { return 0, 0, nil }
 func (*routes) SaveCursor(context.Context, inbox.Cursor) error                  { return nil }
 
 // FuzzRecipients feeds arbitrary header sections to the search for a
