@@ -90,17 +90,19 @@ def dnsfunc(name, timeout=5):
     v = records.get(n.rstrip('.').lower())
     return v.encode() if v is not None else None
 d = dkim.DKIM(msg)
-ok = d.verify(dnsfunc=dnsfunc)
-sys.stdout.write(json.dumps({"ok": bool(ok), "domain": (d.domain or b'').decode(), "selector": (d.selector or b'').decode(),
-                             "headers": [h.decode() for h in (d.include_headers or [])]}))
+try:
+    ok, err = d.verify(dnsfunc=dnsfunc), ""
+except dkim.DKIMException as e:
+    ok, err = False, str(e)
+sys.stdout.write(json.dumps({"ok": bool(ok), "error": err, "domain": (d.domain or b'').decode(), "selector": (d.selector or b'').decode()}))
 `
 
 // Verified is python3-dkim's view of a message's first signature.
 type Verified struct {
-	OK       bool     `json:"ok"`
-	Domain   string   `json:"domain"`
-	Selector string   `json:"selector"`
-	Headers  []string `json:"headers"`
+	OK       bool   `json:"ok"`
+	Error    string `json:"error"`
+	Domain   string `json:"domain"`
+	Selector string `json:"selector"`
 }
 
 // Verify checks msg's first DKIM signature with python3-dkim, answering
