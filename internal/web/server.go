@@ -28,6 +28,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/inbox"
 )
 
 // Server holds what the handlers need.
@@ -50,6 +51,11 @@ type Server struct {
 	Mounts map[string]http.Handler
 	// Version is reported by /healthz.
 	Version string
+	// Inbox serves the routes of received mail; nil: none received.
+	Inbox *inbox.Service
+	// MailDNS adds the DKIM, SPF and DMARC records to GET
+	// /api/v1/domains; nil: the verification record only.
+	MailDNS MailRecords
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
