@@ -133,7 +133,9 @@ type captureRelay struct {
 	got map[string][][]byte
 }
 
-func (r *captureRelay) NewSession(*smtp.Conn) (smtp.Session, error) { return &captureSession{r: r}, nil }
+func (r *captureRelay) NewSession(*smtp.Conn) (smtp.Session, error) {
+	return &captureSession{r: r}, nil
+}
 
 type captureSession struct {
 	r  *captureRelay

@@ -229,7 +229,11 @@ func TestWhoMayCommand(t *testing.T) {
 // transaction leaves nothing behind and Receive fails, so the SMTP answer
 // is temporary.
 func TestStoreFailure(t *testing.T) {
-	e := inboxtest.New(t, "sqlite", inboxtest.Options{})
+	eachEngine(t, func(t *testing.T, engine string) { storeFailure(t, engine) })
+}
+
+func storeFailure(t *testing.T, engine string) {
+	e := inboxtest.New(t, engine, inboxtest.Options{})
 	acme := e.Tenant("Acme", "acme.test")
 	broken := *e.Inbox
 	broken.Jobs = jobs.New(e.DB, jobs.Options{}) // never started: Enqueue fails
@@ -242,6 +246,23 @@ func TestStoreFailure(t *testing.T) {
 	}
 	if ms := e.Messages(acme.AccountID); len(ms) != 0 {
 		t.Errorf("a message was stored without its job: %+v", ms)
+	}
+	// The other way round: the second account's row fails (no such
+	// account) after the first's job was queued; neither stays.
+	_, err = e.Inbox.Receive(context.Background(), inbox.Delivery{
+		Envelope: inbox.Envelope{Source: inbox.SourceSMTP, RemoteIP: "127.0.0.1", Recipients: []inbox.Recipient{
+			{Address: "assistant@acme.test", AccountID: acme.AccountID}, {Address: "assistant@gone.test", AccountID: "acc_gone"}}},
+		Raw: inboxtest.Letter("owner@acme.test", "acme.test", "y@acme.test", "y"),
+	})
+	if err == nil {
+		t.Fatal("Receive succeeded for an account that does not exist")
+	}
+	var jobs int
+	if err := e.DB.SQL().QueryRow(`SELECT count(*) FROM river_job WHERE kind = 'inbox.process'`).Scan(&jobs); err != nil {
+		t.Fatal(err)
+	}
+	if ms := e.Messages(acme.AccountID); len(ms) != 0 || jobs != 0 {
+		t.Errorf("left behind: %d messages, %d jobs", len(ms), jobs)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
+
 	"github.com/convene/convene/internal/mail/dkimsign"
 	"github.com/convene/convene/internal/mail/mailtest"
 	"github.com/convene/convene/internal/seal"
@@ -104,6 +106,15 @@ func TestSignaturesVerifyWithPythonDKIM(t *testing.T) {
 			added := append([]byte("From: mallory@evil.test\r\n"), signed...)
 			if mailtest.Verify(t, added, dns).OK {
 				t.Error("python3-dkim accepted a second From prepended")
+			}
+			// dkimpy refuses two From fields on its own; go-msgauth does
+			// not, so it shows the From is signed twice (RFC 6376 §8.15).
+			lookup := func(name string) ([]string, error) { return []string{dns[name]}, nil }
+			if vs, err := dkim.VerifyWithOptions(bytes.NewReader(signed), &dkim.VerifyOptions{LookupTXT: lookup}); err != nil || len(vs) != 1 || vs[0].Err != nil {
+				t.Fatalf("go-msgauth on the signed message: %v %+v", err, vs)
+			}
+			if vs, err := dkim.VerifyWithOptions(bytes.NewReader(added), &dkim.VerifyOptions{LookupTXT: lookup}); err == nil && len(vs) == 1 && vs[0].Err == nil {
+				t.Error("a From prepended after signing still verifies: From is not oversigned")
 			}
 			other := mailtest.NewKey(t)
 			if mailtest.Verify(t, signed, map[string]string{"convene1._domainkey.acme.test": other.Record}).OK {

@@ -119,8 +119,10 @@ func TestReadsTheMailbox(t *testing.T) {
 				t.Errorf("the unsigned message: %s %s", m.Status, m.Reason)
 			}
 
-			// A restart reads nothing twice.
+			// A restart reads nothing twice, even when another client
+			// cleared \Seen meanwhile: the UID cursor says what was read.
 			stop()
+			dc.Unsee(t)
 			dc.Deliver(t, mailtest.Sign(t, letter("owner@acme.test", "assistant@acme.test", "m5@acme.test", "Fifth"), "acme.test", "k1", key))
 			run(t, box, e.Inbox, opts)
 			eventually(t, "the message sent while stopped", func() bool { return count() == 5 })
