@@ -289,7 +289,7 @@ func TestNoAnswerBeforeStored(t *testing.T) {
 
 func TestTimeoutsAndConnections(t *testing.T) {
 	e, acme := env(t)
-	addr, srv := start(t, e.Inbox, smtpin.Options{DataBlockTimeout: 300 * time.Millisecond, MaxConns: 2})
+	addr, srv := start(t, e.Inbox, smtpin.Options{DataBlockTimeout: 300 * time.Millisecond, CommandTimeout: 500 * time.Millisecond, MaxConns: 2})
 	t.Run("a stalled message closes the connection", func(t *testing.T) {
 		c := dial(t, addr)
 		c.expect("MAIL FROM:<owner@acme.test>", "250")
@@ -310,6 +310,17 @@ func TestTimeoutsAndConnections(t *testing.T) {
 			if m.MessageID == "stalled@acme.test" {
 				t.Error("a partial message was stored")
 			}
+		}
+	})
+	t.Run("an idle client is told and dropped", func(t *testing.T) {
+		c := dial(t, addr)
+		c.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		line, err := c.r.ReadString('\n')
+		if err != nil || !strings.HasPrefix(line, "421 4.4.2") {
+			t.Fatalf("after the command timeout: %q %v", line, err)
+		}
+		if _, err := c.r.ReadString('\n'); !errors.Is(err, io.EOF) {
+			t.Errorf("the connection stayed open: %v", err)
 		}
 	})
 	t.Run("connections beyond the limit get 421", func(t *testing.T) {
