@@ -29,13 +29,16 @@ type TXTResolver interface {
 
 // Service is the account core.
 type Service struct {
-	Store         store.Store
-	Resolver      TXTResolver
-	OperatorToken string           // empty: no operator
-	Now           func() time.Time // injected clock
-	Rand          io.Reader        // injected randomness (crypto/rand.Reader)
+	Store    store.Store
+	Resolver TXTResolver
 	// Departures cancels a removed user's meetings; nil leaves them.
-	Departures Departures
+	Departures    Departures
+	OperatorToken string // empty: no operator
+	// DefaultAssistant is CONVENE_ASSISTANT_ADDRESS: the assistant address
+	// of the account that verified its domain (see AssistantAddress).
+	DefaultAssistant string
+	Now              func() time.Time // injected clock
+	Rand             io.Reader        // injected randomness (crypto/rand.Reader)
 }
 
 // New returns a Service with the real clock and randomness.

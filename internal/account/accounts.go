@@ -33,6 +33,9 @@ type AccountPatch struct {
 	DefaultVideoProvider *string
 	Branding             []byte
 	Templates            []byte
+	// AssistantAddress sets the account's assistant address; "" returns
+	// to the default.
+	AssistantAddress *string
 }
 
 // UpdateAccount applies a patch to the admin's account.
@@ -67,6 +70,16 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 				fs.Add("default_video_provider", "%q is not zoom, jitsi or none", v)
 			} else {
 				a.DefaultVideoProvider = v
+			}
+		}
+		if patch.AssistantAddress != nil {
+			addr, err := s.checkAssistantAddress(ctx, tx, p.AccountID, *patch.AssistantAddress)
+			if fe, ok := failure.As(err); ok && len(fe.Fields) > 0 {
+				fs = append(fs, fe.Fields...)
+			} else if err != nil {
+				return err
+			} else {
+				a.AssistantAddress = addr
 			}
 		}
 		if patch.Branding != nil {

@@ -151,19 +151,19 @@ func (s *Service) workNotice(ctx context.Context, job *jobs.Job[notice]) error {
 	return s.storeMail(ctx, m, "notice", key, l)
 }
 
-// sender returns the assistant's address for an account.
+// sender returns the account's assistant address (account.Service's
+// AssistantAddress), the From of its mail.
 func (s *Service) sender(ctx context.Context, accountID string) (string, error) {
-	if s.AssistantAddress != "" {
-		return s.AssistantAddress, nil
-	}
-	ds, err := s.Accounts.VerifiedDomains(ctx, accountID)
+	addr, err := s.Accounts.AssistantAddress(ctx, accountID)
 	if err != nil {
 		return "", err
 	}
-	if len(ds) == 0 {
+	if addr == "" {
+		// No verified domain: mail stays in the outbox with a sender no
+		// one can answer.
 		return "assistant@convene.invalid", nil
 	}
-	return "assistant@" + ds[0], nil
+	return addr, nil
 }
 
 func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error {

@@ -37,9 +37,6 @@ type Service struct {
 	// Mail delivers stored mail through the relay; nil keeps it in the
 	// outbox.
 	Mail MailSender
-	// AssistantAddress sends the invitations; empty: assistant@ the
-	// account's first verified domain.
-	AssistantAddress string
 	// BaseURL is Convene's public URL, for links in mail.
 	BaseURL string
 	Log     *slog.Logger

@@ -73,6 +73,19 @@ type Config struct {
 	// Notes say what EnsureDataDir changed about the data directory, or
 	// could not change, for the log.
 	Notes []string
+	// IMAPURL is the mailbox the assistant's mail is read from
+	// (CONVENE_IMAP_URL); "" for none.
+	IMAPURL string
+	// MailRetention is how long the bytes of received mail are kept
+	// (CONVENE_MAIL_RETENTION).
+	MailRetention time.Duration
+	mailRetention string
+	// TrustedMTA is the authserv-id whose Authentication-Results are
+	// believed (CONVENE_TRUSTED_MTA), on mail from TrustedMTAIPs
+	// (CONVENE_TRUSTED_MTA_IPS) or read from the IMAP mailbox.
+	TrustedMTA    string
+	TrustedMTAIPs []netip.Prefix
+	trustedMTAIPs string
 }
 
 // setting describes one setting: its flag and variable names, default and
@@ -105,6 +118,10 @@ var settings = []setting{
 	{"log-format", "CONVENE_LOG_FORMAT", "text", "text or json", false, func(c *Config) *string { return &c.LogFormat }},
 	{"trusted-proxies", "CONVENE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the reverse proxies whose X-Forwarded-For names the client (default none: the socket's peer)", false, func(c *Config) *string { return &c.trustedProxies }},
 	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that; a Zoom request gets half of it (at most 30s)", false, func(c *Config) *string { return &c.jobTimeout }},
+	{"imap-url", "CONVENE_IMAP_URL", "", "read the assistant's mail from this mailbox: imaps://user:pass@host/INBOX (none: off)", true, func(c *Config) *string { return &c.IMAPURL }},
+	{"mail-retention", "CONVENE_MAIL_RETENTION", "720h", "received mail's content is purged after this; its record stays", false, func(c *Config) *string { return &c.mailRetention }},
+	{"trusted-mta", "CONVENE_TRUSTED_MTA", "", "authserv-id of the MTA whose Authentication-Results header is believed (none: Convene checks SPF/DKIM/DMARC itself)", false, func(c *Config) *string { return &c.TrustedMTA }},
+	{"trusted-mta-ips", "CONVENE_TRUSTED_MTA_IPS", "", "comma-separated addresses or CIDRs the trusted MTA relays to the SMTP listener from", false, func(c *Config) *string { return &c.trustedMTAIPs }},
 }
 
 // boolSettings are the settings whose value is true or false.
@@ -255,22 +272,60 @@ func (c *Config) resolve() error {
 		return fmt.Errorf("CONVENE_JOB_TIMEOUT: %q is not a duration from 1s to 1h, e.g. 60s", c.jobTimeout)
 	}
 	c.JobTimeout = d
-	c.TrustedProxies = nil
-	for _, v := range strings.Split(c.trustedProxies, ",") {
-		if v = strings.TrimSpace(v); v == "" {
+	proxies, err := prefixes("CONVENE_TRUSTED_PROXIES", c.trustedProxies)
+	if err != nil {
+		return err
+	}
+	c.TrustedProxies = proxies
+	return c.resolveMail()
+}
+
+// resolveMail checks the settings of received mail.
+func (c *Config) resolveMail() error {
+	if c.IMAPURL != "" {
+		if err := checkURL("CONVENE_IMAP_URL", c.IMAPURL, "imaps", "imap+starttls", "imap"); err != nil {
+			return err
+		}
+		if u, _ := url.Parse(c.IMAPURL); u.User == nil || u.User.Username() == "" {
+			return errors.New("CONVENE_IMAP_URL: give the mailbox's user and password, e.g. imaps://user:pass@host/INBOX")
+		}
+	}
+	d, err := time.ParseDuration(c.mailRetention)
+	if err != nil || d < time.Minute {
+		return fmt.Errorf("CONVENE_MAIL_RETENTION: %q is not a duration of at least 1m, e.g. 720h", c.mailRetention)
+	}
+	c.MailRetention = d
+	if c.TrustedMTA != "" && strings.ContainsAny(c.TrustedMTA, " ;\t") {
+		return fmt.Errorf("CONVENE_TRUSTED_MTA: %q is not an authserv-id (a host name such as mx.example.com)", c.TrustedMTA)
+	}
+	if c.TrustedMTAIPs, err = prefixes("CONVENE_TRUSTED_MTA_IPS", c.trustedMTAIPs); err != nil {
+		return err
+	}
+	if len(c.TrustedMTAIPs) > 0 && c.TrustedMTA == "" {
+		return errors.New("CONVENE_TRUSTED_MTA_IPS: set CONVENE_TRUSTED_MTA too, the authserv-id whose results to believe")
+	}
+	return nil
+}
+
+// prefixes parses the comma-separated addresses and CIDRs of the setting
+// name (an address stands for its own /32 or /128).
+func prefixes(name, v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f == "" {
 			continue
 		}
-		p, err := netip.ParsePrefix(v)
+		p, err := netip.ParsePrefix(f)
 		if err != nil {
-			a, aerr := netip.ParseAddr(v)
+			a, aerr := netip.ParseAddr(f)
 			if aerr != nil {
-				return fmt.Errorf("CONVENE_TRUSTED_PROXIES: %q is not an IP address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/24)", v)
+				return nil, fmt.Errorf("%s: %q is not an IP address or CIDR (e.g. 10.0.0.5 or 10.0.0.0/24)", name, f)
 			}
 			p = netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())
 		}
-		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		out = append(out, p.Masked())
 	}
-	return nil
+	return out, nil
 }
 
 // checkZoomSandbox validates CONVENE_ZOOM_SANDBOX_CONTROLS and keeps the

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/zoomsandbox"
 )
@@ -288,5 +289,44 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	if _, err := load(t, nil, map[string]string{"CONVENE_TRUSTED_PROXIES": "10.0.0.5,proxy.example"}); err == nil || !strings.Contains(err.Error(), `"proxy.example"`) {
 		t.Errorf("bad proxy: %v", err)
+	}
+}
+
+func TestMailSettings(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MailRetention != 720*time.Hour || c.IMAPURL != "" || c.TrustedMTA != "" || len(c.TrustedMTAIPs) != 0 {
+		t.Errorf("defaults: retention %v imap %q trusted %q %v", c.MailRetention, c.IMAPURL, c.TrustedMTA, c.TrustedMTAIPs)
+	}
+	c, err = load(t, nil, map[string]string{"CONVENE_MAIL_RETENTION": "48h", "CONVENE_IMAP_URL": "imaps://a%40b.test:pw@imap.b.test/INBOX",
+		"CONVENE_TRUSTED_MTA": "mx.b.test", "CONVENE_TRUSTED_MTA_IPS": "10.0.0.5, 192.0.2.0/24,::ffff:10.0.0.6"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.MailRetention != 48*time.Hour || len(c.TrustedMTAIPs) != 3 || c.TrustedMTAIPs[0].String() != "10.0.0.5/32" || c.TrustedMTAIPs[2].String() != "10.0.0.6/32" {
+		t.Errorf("parsed: %v %v", c.MailRetention, c.TrustedMTAIPs)
+	}
+	for _, line := range c.Dump() {
+		if strings.Contains(line, "pw") {
+			t.Errorf("the IMAP password is shown: %s", line)
+		}
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CONVENE_MAIL_RETENTION": "soon"}, "CONVENE_MAIL_RETENTION"},
+		{map[string]string{"CONVENE_MAIL_RETENTION": "10s"}, "at least 1m"},
+		{map[string]string{"CONVENE_IMAP_URL": "pop3://u:p@h"}, "CONVENE_IMAP_URL"},
+		{map[string]string{"CONVENE_IMAP_URL": "imaps://imap.b.test/INBOX"}, "user and password"},
+		{map[string]string{"CONVENE_TRUSTED_MTA_IPS": "10.0.0.5"}, "set CONVENE_TRUSTED_MTA too"},
+		{map[string]string{"CONVENE_TRUSTED_MTA": "mx", "CONVENE_TRUSTED_MTA_IPS": "10.0.0.300"}, "not an IP address"},
+		{map[string]string{"CONVENE_TRUSTED_MTA": "mx.b.test; dkim=pass"}, "not an authserv-id"},
+	} {
+		if _, err := load(t, nil, tc.env); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want an error saying %q", tc.env, err, tc.want)
+		}
 	}
 }

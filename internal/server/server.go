@@ -30,7 +30,12 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
+	"github.com/convene/convene/internal/mail/dkimsign"
+	"github.com/convene/convene/internal/mail/imapin"
+	"github.com/convene/convene/internal/mail/mailauth"
+	"github.com/convene/convene/internal/mail/smtpin"
 	"github.com/convene/convene/internal/mail/smtpout"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
@@ -64,6 +69,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		return fmt.Errorf("listen on %s (CONVENE_HTTP_ADDR): %w", cfg.HTTPAddr, err)
 	}
 	defer ln.Close()
+	var smtpLn net.Listener
+	if cfg.SMTPAddr != "" {
+		if smtpLn, err = net.Listen("tcp", cfg.SMTPAddr); err != nil {
+			return fmt.Errorf("listen on %s (CONVENE_SMTP_ADDR): %w", cfg.SMTPAddr, err)
+		}
+		defer smtpLn.Close()
+	}
 
 	baseURL := cfg.BaseURL
 	if baseURL == "http://"+cfg.HTTPAddr {
@@ -103,6 +115,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
+	accounts.DefaultAssistant = cfg.AssistantAddress
 	httpClient := &http.Client{Timeout: 60 * time.Second}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
@@ -122,9 +135,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	meetings := &booking.Service{
 		Calendars: cals,
 		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
-		Composer: booking.InviteComposer{Now: time.Now}, AssistantAddress: cfg.AssistantAddress, BaseURL: baseURL,
+		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
+	// Outgoing mail is DKIM-signed with its domain's key as it leaves.
+	dkimKeys := &dkimsign.Keys{Store: db, Box: box, Now: time.Now, Log: log.With("component", "dkim")}
 	if cfg.SMTPRelay != "" {
 		relay, err := smtpout.ParseRelay(cfg.SMTPRelay)
 		if err != nil {
@@ -134,7 +149,22 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		if err != nil {
 			return fmt.Errorf("CONVENE_SMTP_RELAY: %w", err)
 		}
-		meetings.Mail = client
+		dkimKeys.RelayHost = relay.Host
+		meetings.Mail = &dkimsign.Sender{Keys: dkimKeys, Next: client}
+	}
+	// Received mail: stored with its job, its sender checked, handed to
+	// the assistant (none yet: kept as received, not processed).
+	mailIn := &inbox.Service{Store: db, Accounts: accounts, Jobs: queue, Retention: cfg.MailRetention,
+		Auth: &mailauth.Checker{Resolver: account.NewResolver(cfg.DNSResolver), TrustedMTA: cfg.TrustedMTA, TrustedPeers: cfg.TrustedMTAIPs},
+		Log:  log.With("component", "inbox"), Now: time.Now}
+	mailIn.Register(queue)
+	var mailbox *imapin.Mailbox
+	if cfg.IMAPURL != "" {
+		m, err := imapin.ParseURL(cfg.IMAPURL)
+		if err != nil {
+			return fmt.Errorf("CONVENE_IMAP_URL: %w", err)
+		}
+		mailbox = &m
 	}
 	marketplace.Notify = meetings.NotifyAdmins
 	accounts.Departures = meetings // a removed user's meetings are cancelled
@@ -189,9 +219,21 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}()
 	stopCalendarSync := cals.StartWorker(context.WithoutCancel(ctx), time.Minute)
 	defer stopCalendarSync()
+	if mailbox != nil {
+		stop := startIMAP(ctx, *mailbox, mailIn, log.With("component", "imap"))
+		defer stop()
+	}
 
-	// 5. HTTP.
+	// 5. SMTP: mail for the assistant.
+	if smtpLn != nil {
+		stop := startSMTP(smtpLn, mailIn, hostOf(baseURL), log.With("component", "smtp"))
+		defer stop()
+	}
+
+	// 6. HTTP.
 	api := &web.Server{
+		Inbox:             mailIn,
+		MailDNS:           dkimKeys,
 		Accounts:          accounts,
 		Apps:              marketplace,
 		Booking:           meetings,
@@ -228,7 +270,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if opts.Ready != nil {
 		opts.Ready(httpURL)
 	}
-	log.Info("serving", "http", httpURL, "base_url", baseURL, "database", db.Engine(), "zoom", marketplace.Zoom.APIURL)
+	smtpAddr := "off"
+	if smtpLn != nil {
+		smtpAddr = smtpLn.Addr().String()
+	}
+	log.Info("serving", "http", httpURL, "base_url", baseURL, "smtp", smtpAddr, "database", db.Engine(), "zoom", marketplace.Zoom.APIURL)
 
 	select {
 	case err := <-serveErr:
@@ -254,6 +300,39 @@ func Migrate(ctx context.Context, cfg *config.Config) (int, error) {
 	}
 	defer db.Close()
 	return db.MigrateReport(ctx)
+}
+
+// startSMTP serves the SMTP listener; the returned func stops it: no new
+// connections, messages being stored finish (10 s at most).
+func startSMTP(ln net.Listener, intake *inbox.Service, domain string, log *slog.Logger) (stop func()) {
+	srv := smtpin.New(intake, smtpin.Options{Domain: domain, Log: log})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil {
+			log.Error("smtp listener stopped", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("smtp shutdown", "err", err)
+		}
+		<-done
+	}
+}
+
+// startIMAP reads the mailbox until the returned func is called.
+func startIMAP(ctx context.Context, box imapin.Mailbox, intake *inbox.Service, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		log.Info("reading mail from a mailbox", "mailbox", box.String())
+		imapin.New(box, intake, imapin.Options{Log: log}).Run(ctx)
+	}()
+	return func() { cancel(); <-done }
 }
 
 // deriveKey derives a key for one purpose from the data key (HMAC-SHA256),

@@ -19,9 +19,9 @@ func (db *DB) ClaimSetup(ctx context.Context, at time.Time) (bool, error) {
 // CreateAccount implements Accounts.
 func (db *DB) CreateAccount(ctx context.Context, a *Account) error {
 	_, err := db.w().ExecContext(ctx, `INSERT INTO accounts
-		(id, name, language, default_video_provider, branding, templates, created_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), ms(a.Created))
+		(id, name, language, default_video_provider, branding, templates, assistant_address, created_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress, ms(a.Created))
 	return db.wrap(err, "create account %s", a.ID)
 }
 
@@ -30,9 +30,9 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 	var a Account
 	var created int64
 	var branding, templates string
-	err := db.r().QueryRowContext(ctx, `SELECT id, name, language, default_video_provider, branding, templates, created_ms
+	err := db.r().QueryRowContext(ctx, `SELECT id, name, language, default_video_provider, branding, templates, assistant_address, created_ms
 		FROM accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.Name, &a.Language, &a.DefaultVideoProvider, &branding, &templates, &created)
+		Scan(&a.ID, &a.Name, &a.Language, &a.DefaultVideoProvider, &branding, &templates, &a.AssistantAddress, &created)
 	if err != nil {
 		return nil, db.wrap(err, "load account %s", id)
 	}
@@ -43,8 +43,8 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 // UpdateAccount implements Accounts.
 func (db *DB) UpdateAccount(ctx context.Context, a *Account) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE accounts SET name = $2, language = $3, default_video_provider = $4,
-		branding = $5, templates = $6 WHERE id = $1`,
-		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates))
+		branding = $5, templates = $6, assistant_address = $7 WHERE id = $1`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress)
 	return db.mustAffect(res, err, "update account %s", a.ID)
 }
 
@@ -252,6 +252,14 @@ func (db *DB) MarkDomainVerified(ctx context.Context, accountID, name string, at
 	res, err := db.w().ExecContext(ctx, `UPDATE domains SET verified = $3, verified_ms = $4
 		WHERE account_id = $1 AND name = $2`, accountID, name, true, ms(at))
 	return db.mustAffect(res, err, "verify domain %s", name)
+}
+
+// VerifiedDomainOwner implements Domains: a domain is verified by one
+// account at most (domains_verified_once).
+func (db *DB) VerifiedDomainOwner(ctx context.Context, domain string) (string, error) {
+	var id string
+	err := db.r().QueryRowContext(ctx, `SELECT account_id FROM domains WHERE name = $1 AND verified`, strings.ToLower(domain)).Scan(&id)
+	return id, db.wrap(err, "owner of domain %s", domain)
 }
 
 // DeleteDomain implements Domains.

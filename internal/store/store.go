@@ -56,7 +56,10 @@ type Account struct {
 	DefaultVideoProvider string // "", "zoom" or "jitsi"
 	Branding             []byte // JSON, interpreted by the invite package
 	Templates            []byte // JSON, interpreted by the invite package
-	Created              time.Time
+	// AssistantAddress is the address of the account's assistant; ""
+	// means the default (see account.Service.AssistantAddress).
+	AssistantAddress string
+	Created          time.Time
 }
 
 // User is a person of an account.
@@ -173,6 +176,9 @@ type Domains interface {
 	// MarkDomainVerified marks the domain verified; ErrConflict if another
 	// account verified it first.
 	MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time) error
+	// VerifiedDomainOwner returns the account that verified domain;
+	// ErrNotFound if none did.
+	VerifiedDomainOwner(ctx context.Context, domain string) (string, error)
 	DeleteDomain(ctx context.Context, accountID, name string) error
 }
 

@@ -208,6 +208,8 @@ type domainView struct {
 	TXTValue   string     `json:"txt_value"`
 	VerifiedAt *time.Time `json:"verified_at,omitempty"`
 	Created    time.Time  `json:"created_at"`
+	// DNSRecords are what the domain publishes, in GET /api/v1/domains.
+	DNSRecords []dnsRecord `json:"dns_records,omitempty"`
 }
 
 func viewDomain(d *store.Domain) domainView {
@@ -220,11 +222,17 @@ func viewDomain(d *store.Domain) domainView {
 }
 
 func (s *Server) listDomains(w http.ResponseWriter, r *http.Request) error {
-	ds, err := s.Accounts.Domains(r.Context(), principal(r))
+	p := principal(r)
+	ds, err := s.Accounts.Domains(r.Context(), p)
 	if err != nil {
 		return err
 	}
 	out := views(ds, viewDomain)
+	for i := range ds {
+		if out[i].DNSRecords, err = s.domainRecords(r.Context(), p, &ds[i]); err != nil {
+			return err
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"domains": out})
 	return nil
 }
@@ -263,13 +271,17 @@ func (s *Server) removeDomain(w http.ResponseWriter, r *http.Request) error {
 
 // accountView is the JSON form of an account.
 type accountView struct {
-	ID                   string    `json:"id"`
-	Name                 string    `json:"name"`
-	Language             string    `json:"language"`
-	DefaultVideoProvider string    `json:"default_video_provider"`
-	Branding             rawJSON   `json:"branding"`
-	Invitation           rawJSON   `json:"invitation"`
-	Created              time.Time `json:"created_at"`
+	ID                   string  `json:"id"`
+	Name                 string  `json:"name"`
+	Language             string  `json:"language"`
+	DefaultVideoProvider string  `json:"default_video_provider"`
+	Branding             rawJSON `json:"branding"`
+	Invitation           rawJSON `json:"invitation"`
+	// AssistantAddress is the address organizers write to, as in effect
+	// (the account's setting or the default); "" without a verified
+	// domain.
+	AssistantAddress string    `json:"assistant_address"`
+	Created          time.Time `json:"created_at"`
 }
 
 func viewAccount(a *store.Account) accountView {
@@ -282,7 +294,18 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewAccount(a))
+	return s.writeAccount(w, r, a)
+}
+
+// writeAccount answers with the account and its assistant address.
+func (s *Server) writeAccount(w http.ResponseWriter, r *http.Request, a *store.Account) error {
+	v := viewAccount(a)
+	addr, err := s.Accounts.AssistantAddress(r.Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	v.AssistantAddress = addr
+	writeJSON(w, http.StatusOK, v)
 	return nil
 }
 
@@ -293,6 +316,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		DefaultVideoProvider *string           `json:"default_video_provider"`
 		Invitation           *invite.Templates `json:"invitation"`
 		Branding             *invite.Branding  `json:"branding"`
+		AssistantAddress     *string           `json:"assistant_address"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
@@ -301,7 +325,8 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err := p.RequireAdmin(); err != nil {
 		return err
 	}
-	patch := account.AccountPatch{Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider}
+	patch := account.AccountPatch{Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider,
+		AssistantAddress: in.AssistantAddress}
 	if in.Invitation != nil || in.Branding != nil {
 		// The templates and branding are checked together, as they will
 		// be used: the stored half with the new one.
@@ -333,8 +358,7 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, viewAccount(a))
-	return nil
+	return s.writeAccount(w, r, a)
 }
 
 // accountLook decodes an account's stored templates and branding.

@@ -77,11 +77,14 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				"app":      "zoom",
 				"calendar": calendar.BuiltinID(b.memberID),
 			}
-			// {id} names a token, a meeting or a mail, by route.
+			// B received mail for its assistant.
+			bInbox := h.receive(b, "B's secret inbox")
+			// {id} names a token, a meeting, a mail or a received message,
+			// by route.
 			idFor := map[string]string{"/api/v1/tokens/": bTokens[0].ID, "/api/v1/meetings/": bMeeting, "/api/v1/outbox/": bMails[0].ID,
-				"/api/v1/users/": bTokens[0].ID}
+				"/api/v1/inbox/": bInbox, "/api/v1/users/": bTokens[0].ID}
 			secrets := []string{b.accountID, b.ownerID, b.memberID, b.owner, b.member, b.memberEmail, "owner@" + b.domain, bTokens[0].ID,
-				bMeeting, "B's secret plan", bMails[0].ID}
+				bMeeting, "B's secret plan", bMails[0].ID, bInbox, "B's secret inbox"}
 			// B's member has a calendar with an event of their own.
 			bp := account.Principal{AccountID: b.accountID, UserID: b.memberID, Email: b.memberEmail, Role: store.RoleMember}
 			if _, err := h.api.Calendars.Import(ctx, bp, b.memberEmail, strings.NewReader("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\n"+

@@ -156,6 +156,9 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	h.do("GET", "/api/v1/meetings/"+id, a.member, nil)
 	h.do("GET", "/api/v1/meetings/"+id, a.owner, nil)
 	h.do("GET", "/api/v1/meetings?from=2030-08-01T00:00:00Z&to=2030-08-31T00:00:00Z", a.member, nil)
+	// The invitations go out before the change: a change made first
+	// replaces them, and the four mails counted below would be two.
+	h.mailsOf(a.accountID, id, 2)
 	h.do("PATCH", "/api/v1/meetings/"+id, a.member, map[string]any{"start_time": "2030-08-06T11:00"})
 	s := h.expect("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "Series", "type": "recurring", "start_time": "2030-08-05T07:00",
 		"timezone": "UTC", "duration": 15, "recurrence": map[string]string{"rrule": "FREQ=DAILY;COUNT=3"}}, 201)
@@ -167,4 +170,8 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	h.do("POST", "/api/v1/account/invitation/preview", a.owner, map[string]any{"kind": "cancel", "language": "fr"})
 	h.do("PATCH", "/api/v1/account", a.owner, map[string]any{"branding": map[string]string{"name": "Acme", "accent_color": "#112233"}})
 	h.do("DELETE", "/api/v1/meetings/"+id, a.member, nil)
+	// Received mail.
+	h.receive(a, "Spec")
+	h.do("GET", "/api/v1/inbox", a.owner, nil)
+	h.do("PATCH", "/api/v1/account", a.owner, map[string]any{"assistant_address": "meet@acme.test"})
 }

@@ -33,7 +33,7 @@ type param struct {
 // each area's from its own file.
 func (s *Server) routeTable() []route {
 	var all []route
-	for _, area := range [][]route{s.foundationRoutes(), s.userAdminRoutes(), s.appRoutes(), s.meetingRoutes(), s.calendarRoutes()} {
+	for _, area := range [][]route{s.foundationRoutes(), s.userAdminRoutes(), s.appRoutes(), s.meetingRoutes(), s.calendarRoutes(), s.inboxRoutes()} {
 		all = append(all, area...)
 	}
 	return all
@@ -72,7 +72,7 @@ func (s *Server) foundationRoutes() []route {
 		{method: "DELETE", path: "/api/v1/tokens/{id}", auth: authToken, summary: "Revoke one of the caller's API tokens",
 			resp: map[int]string{204: ""}, handle: s.deleteToken},
 
-		{method: "GET", path: "/api/v1/domains", auth: authToken, summary: "List the account's managed domains",
+		{method: "GET", path: "/api/v1/domains", auth: authToken, summary: "List the account's managed domains with the DNS records each publishes (verification, DKIM, SPF, DMARC)",
 			resp: map[int]string{200: "DomainList"}, handle: s.listDomains},
 		{method: "POST", path: "/api/v1/domains", auth: authToken, admin: true, summary: "Add a managed domain; returns the TXT record that proves it",
 			request: "DomainCreate", resp: map[int]string{201: "Domain"}, handle: s.addDomain},

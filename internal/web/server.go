@@ -30,6 +30,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/inbox"
 )
 
 // Server holds what the handlers need.
@@ -57,6 +58,11 @@ type Server struct {
 	// address that failed too often; nil: a Limiter with its defaults.
 	// Share it with the CalDAV handler so both count together.
 	AuthLimit *authlimit.Limiter
+	// Inbox serves the routes of received mail; nil: none received.
+	Inbox *inbox.Service
+	// MailDNS adds the DKIM, SPF and DMARC records to GET
+	// /api/v1/domains; nil: the verification record only.
+	MailDNS MailRecords
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

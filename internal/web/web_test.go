@@ -20,7 +20,10 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/dnstest"
+	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
+	"github.com/convene/convene/internal/mail/dkimsign"
+	"github.com/convene/convene/internal/mail/mailauth"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
@@ -39,6 +42,7 @@ type harness struct {
 	api     *Server
 	apps    *apps.Service
 	booking *booking.Service
+	inbox   *inbox.Service
 	queue   *jobs.Queue
 	zoom    *httptest.Server
 	sandbox *zoomsandbox.Server
@@ -91,11 +95,14 @@ func newHarness(t *testing.T, engine string) *harness {
 	h.apps.Notify = h.booking.NotifyAdmins
 	accounts.Departures = h.booking
 	h.booking.Register(h.queue)
+	h.inbox = &inbox.Service{Store: h.db, Accounts: accounts, Jobs: h.queue, Auth: &mailauth.Checker{Resolver: account.NewResolver(h.dns.Addr)},
+		Log: log, Now: time.Now}
+	h.inbox.Register(h.queue)
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
-		Calendars:         cals,
+		Calendars: cals, Inbox: h.inbox, MailDNS: &dkimsign.Keys{Store: h.db, Box: box},
 		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
 	api := h.api.Handler()
 	h.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
