@@ -119,9 +119,11 @@ func TestAdminRoutesRefuseMembers(t *testing.T) {
 				"timezone": "Europe/Paris", "duration": 30, "attendees": []map[string]string{{"email": "owner@" + a.domain}}}, 201)
 			mails := h.mailsOf(a.accountID, mtg["id"].(string), 2)
 			h.waitCalendars(mtg["uid"].(string), 2)
+			received := h.receive(a, "Plan by mail")
+			h.waitJobsIdle()
 			params := map[string]string{"domain": a.domain, "email": "victim@" + a.domain, "app": "zoom"}
 			ids := map[string]string{"/api/v1/outbox/": mails[0].ID, "/api/v1/users/": victimTokens[0].ID,
-				"/api/v1/tokens/": victimTokens[0].ID, "/api/v1/meetings/": mtg["id"].(string)}
+				"/api/v1/tokens/": victimTokens[0].ID, "/api/v1/meetings/": mtg["id"].(string), "/api/v1/inbox/": received}
 
 			h.expect("GET", "/api/v1/users/me", a.member, nil, 200) // the token's first use is behind us
 			before := accountRows(t, h.db, a.accountID)
