@@ -24,8 +24,8 @@ const MaxMessage = 1 << 20
 type EmailOptions struct {
 	// NewText reduces a plain-text body to the text the author wrote in this
 	// message (no quoted history, no signature). Nil means NewText, the
-	// minimal version of this package; the mail package replaces it with
-	// its reply parser.
+	// minimal version of this package; internal/mail/message.NewText is the
+	// full reply parser to plug in here (understand imports no front end).
 	NewText func(body string) string
 }
 
@@ -44,11 +44,21 @@ func ParseEmail(r io.Reader, ctx Context, opts EmailOptions) (Result, error) {
 	if newText == nil {
 		newText = NewText
 	}
+	return ParseMail(subject, from, newText(body), ctx), nil
+}
+
+// ParseMail reads an e-mail that the caller has already taken apart
+// (internal/mail/message reads MIME, HTML, forwards and quoted history):
+// subject is its decoded Subject, sender the address of its author (left
+// out of the attendees unless ctx.Sender is set), and text the new text of
+// its body, read with rule 15 (Context.Mail). A date that is only in the
+// Subject ("Lunch Thursday?") still counts.
+func ParseMail(subject, sender, text string, ctx Context) Result {
 	ctx.Mail = true
 	if ctx.Sender == "" {
-		ctx.Sender = from
+		ctx.Sender = sender
 	}
-	res := Parse(newText(body), ctx)
+	res := Parse(text, ctx)
 	if s := CleanSubject(subject); s != "" {
 		res.Request.Subject = s
 	}
@@ -64,7 +74,7 @@ func ParseEmail(r io.Reader, ctx Context, opts EmailOptions) (Result, error) {
 			res.Request, res.Ambiguities = r, sub.Ambiguities
 		}
 	}
-	return res, nil
+	return res
 }
 
 // ReadEmail reads an RFC 5322 message and returns its decoded Subject, the
@@ -170,8 +180,10 @@ func CleanSubject(s string) string {
 // ("On ... wrote:", "Le ... a écrit :", Outlook's "-----Original
 // Message-----" or "From: ... Sent:" block), at a signature delimiter ("-- ")
 // and at "Sent from my iPhone"; after a sign-off line ("Best,", "Bien
-// cordialement,") the rest is the signature. internal/mail's reply parser is
-// meant to replace it (EmailOptions.NewText).
+// cordialement,") the rest is the signature. It is kept as the default of
+// EmailOptions.NewText for callers without internal/mail; the full reply
+// parser (Gmail, Outlook, Apple Mail, Thunderbird, HTML, forwards) is
+// internal/mail/message.NewText.
 func NewText(body string) string {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	lines := strings.Split(body, "\n")
