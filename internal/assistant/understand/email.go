@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+	"time"
 
 	"encoding/base64"
 
@@ -54,11 +55,25 @@ func ParseEmail(r io.Reader, ctx Context, opts EmailOptions) (Result, error) {
 // its body, read with rule 15 (Context.Mail). A date that is only in the
 // Subject ("Lunch Thursday?") still counts.
 func ParseMail(subject, sender, text string, ctx Context) Result {
+	return ParseForward(subject, sender, text, "", ctx)
+}
+
+// ParseForward reads a request an organizer forwarded: own is the new text
+// the organizer wrote above the forward, forwarded the forwarded message's
+// new text. What the organizer wrote wins field by field; what they left
+// out is taken from the forwarded text ("Can you find us a time? 45
+// minutes." above a forwarded "Let's meet Thursday at 3pm" is Thursday at
+// 3pm for 45 minutes). Attendees and names are those of both; the language
+// and the intent are the organizer's. The Subject counts last.
+func ParseForward(subject, sender, own, forwarded string, ctx Context) Result {
 	ctx.Mail = true
 	if ctx.Sender == "" {
 		ctx.Sender = sender
 	}
-	res := Parse(text, ctx)
+	res := Parse(own, ctx)
+	if forwarded != "" {
+		res = mergeForward(res, Parse(forwarded, ctx))
+	}
 	if s := CleanSubject(subject); s != "" {
 		res.Request.Subject = s
 	}
@@ -75,6 +90,54 @@ func ParseMail(subject, sender, text string, ctx Context) Result {
 		}
 	}
 	return res
+}
+
+// mergeForward completes the organizer's reading with the forwarded text's.
+func mergeForward(res, fw Result) Result {
+	r, f := &res.Request, fw.Request
+	if !r.HasTime() && f.HasTime() {
+		d := r.Duration
+		r.Start, r.End, r.Window, r.Zone, r.RRule = f.Start, f.End, f.Window, f.Zone, f.RRule
+		r.Duration = f.Duration
+		res.Ambiguities, res.Confidence = fw.Ambiguities, fw.Confidence
+		if d > 0 {
+			r.Duration, r.End = d, time.Time{}
+		}
+	} else if r.Duration == 0 {
+		r.Duration = f.Duration
+	}
+	if r.Duration > 0 && !r.Start.IsZero() && r.End.IsZero() {
+		r.End = r.Start.Add(time.Duration(r.Duration) * time.Minute)
+	}
+	if r.VideoProvider == "" {
+		r.VideoProvider = f.VideoProvider
+	}
+	if r.Subject == "" {
+		r.Subject = f.Subject
+	}
+	for _, a := range f.Attendees {
+		if !containsFold(r.Attendees, a) {
+			r.Attendees = append(r.Attendees, a)
+		}
+	}
+	for _, n := range f.Names {
+		if !containsFold(r.Names, n) {
+			r.Names = append(r.Names, n)
+		}
+	}
+	if res.Intent == IntentNone {
+		res.Intent = fw.Intent
+	}
+	return res
+}
+
+func containsFold(l []string, s string) bool {
+	for _, x := range l {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadEmail reads an RFC 5322 message and returns its decoded Subject, the

@@ -37,8 +37,10 @@ func unflow(s string, delsp bool) string {
 		if strings.HasPrefix(ln, " ") {
 			ln = ln[1:]
 		}
-		if paraDepth >= 0 && depth != paraDepth {
-			flush() // §4.5: a change of depth ends the paragraph
+		if paraDepth >= 0 && (depth != paraDepth || ln == "-- ") {
+			// §4.5: a change of depth ends the paragraph; so does the
+			// signature separator, which §4.3 keeps on its own line.
+			flush()
 		}
 		flowed := strings.HasSuffix(ln, " ") && ln != "-- "
 		if flowed && delsp {

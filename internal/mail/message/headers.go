@@ -294,7 +294,7 @@ func ParseAddressList(v string) []Address {
 	if l, err := gomail.ParseAddressList(v); err == nil {
 		out := make([]Address, 0, len(l))
 		for _, a := range l {
-			name := strings.TrimSpace(a.Name)
+			name := strings.ToValidUTF8(strings.TrimSpace(a.Name), "\uFFFD")
 			if strings.Contains(name, "=?") {
 				name = decodeHeader(name) // an encoded word in a quoted string (RFC 2047 §5 forbids it; clients do it)
 			}
@@ -346,7 +346,15 @@ func decode8bit(s string) string {
 func groupSyntax(v string) bool {
 	i := strings.IndexByte(v, ':')
 	j := strings.IndexByte(v, ';')
-	return i >= 0 && j > i && !strings.ContainsAny(v[:i], "<@\"")
+	if i <= 0 || j < i {
+		return false
+	}
+	for _, r := range v[:i] { // the group's display name: a phrase
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune(" -_.'", r) {
+			return false
+		}
+	}
+	return true
 }
 
 // splitOutside splits v at sep outside quotes, angle brackets and
@@ -406,6 +414,9 @@ func parseLooseAddress(item string) (Address, bool) {
 		}
 	}
 	name = strings.Trim(strings.TrimSpace(name), `"'`)
+	if strings.ContainsAny(name, "<>") {
+		name = "" // what remains of broken brackets is not a name
+	}
 	if addr != "" && (strings.ContainsAny(addr, " <>\"") || !strings.Contains(addr, "@") || strings.HasPrefix(addr, "@") || strings.HasSuffix(addr, "@")) {
 		addr = ""
 	}

@@ -29,6 +29,11 @@ const (
 	MaxText = 1 << 20
 	// MaxCalendar is the largest text/calendar part kept, in bytes.
 	MaxCalendar = 1 << 20
+	// MaxAttached is how much of an attached message (message/rfc822) is
+	// decoded and read, in bytes: its text and headers are at the start,
+	// and a chain of attached messages then holds at most MaxDepth copies
+	// of this size.
+	MaxAttached = 4 << 20
 	// MaxIDs is the number of message ids kept from References (the first
 	// one, the thread's root, and the most recent ones) and from the other
 	// id lists.
@@ -212,12 +217,6 @@ func Read(raw []byte, opts Options) (*Message, error) {
 	} else if w.attached != nil {
 		m.Forward = w.attached
 	}
-	if m.Forward != nil {
-		if m.Forward.MessageID != "" {
-			m.Keys.Forwarded = appendID(m.Keys.Forwarded, m.Forward.MessageID)
-		}
-		m.Forward.Language = understand.DetectLanguage(m.Forward.NewText, languageHint(nil))
-	}
 	hint := languageHint(m.ContentLanguage)
 	if hint == "" {
 		hint = languageHint(m.AcceptLanguage)
@@ -227,6 +226,12 @@ func Read(raw []byte, opts Options) (*Message, error) {
 		text = m.Topic
 	}
 	m.Language = understand.DetectLanguage(text, hint)
+	if m.Forward != nil {
+		if m.Forward.MessageID != "" {
+			m.Keys.Forwarded = appendID(m.Keys.Forwarded, m.Forward.MessageID)
+		}
+		m.Forward.Language = understand.DetectLanguage(m.Forward.NewText, m.Language)
+	}
 	return m, nil
 }
 

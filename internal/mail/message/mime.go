@@ -395,7 +395,8 @@ func (w *walker) related(children []entity, start string, depth int) ([]line, bo
 
 // attachedMessage reads a message/rfc822 part as a forwarded message.
 func (w *walker) attachedMessage(e entity, depth int) (*Forward, error) {
-	data, _ := decodeTransfer(e, len(e.body))
+	data, cut := decodeTransfer(e, MaxAttached)
+	w.truncated = w.truncated || cut
 	inner, err := splitEntity(data, MaxPartHeader, false)
 	if err != nil {
 		return nil, err
@@ -557,7 +558,8 @@ func decodeHeader(s string) string {
 	}
 	dec := mime.WordDecoder{CharsetReader: charset.Reader}
 	if d, err := dec.DecodeHeader(s); err == nil {
-		return d
+		// An encoded word may hold bytes its charset does not allow.
+		return strings.ToValidUTF8(d, "\uFFFD")
 	}
 	return s
 }
