@@ -160,3 +160,23 @@ func TestLenient(t *testing.T) {
 		}
 	}
 }
+
+// TestCalendar: the first iCalendar part is kept with its method, from the
+// Content-Type parameter, else from the METHOD property.
+func TestCalendar(t *testing.T) {
+	ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nMETHOD:COUNTER\r\nBEGIN:VEVENT\r\nUID:u1\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	for _, c := range []struct{ name, part, method string }{
+		{"attachment without method", "Content-Type: application/octet-stream; name=invite.ics\r\nContent-Disposition: attachment; filename=\"invite.ics\"\r\n\r\n" + ics, "COUNTER"},
+		{"parameter", "Content-Type: text/calendar; method=reply; charset=utf-8\r\n\r\n" + ics, "REPLY"},
+		{"no method at all", "Content-Type: text/calendar\r\n\r\nBEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nMETHOD:X\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", ""},
+	} {
+		msg := "From: a@x.example\r\nContent-Type: multipart/mixed; boundary=c\r\n\r\n--c\r\n\r\nSee the invitation.\r\n--c\r\n" + c.part + "\r\n--c--\r\n"
+		m, err := Read([]byte(msg), Options{})
+		if err != nil || m.Calendar == nil {
+			t.Fatalf("%s: %v %+v", c.name, err, m)
+		}
+		if m.Calendar.Method != c.method || !strings.HasPrefix(string(m.Calendar.Data), "BEGIN:VCALENDAR") || m.NewText != "See the invitation." {
+			t.Errorf("%s: method %q, data %q, text %q", c.name, m.Calendar.Method, m.Calendar.Data, m.NewText)
+		}
+	}
+}

@@ -167,6 +167,9 @@ var expectations = map[string]struct {
 	"names-directory":          {keep: []string{"with Bob, Claire and Zoltan"}, lang: "en"},
 	"mislabelled-ascii":        {keep: []string{"Déjeuner avec Théo jeudi midi ?"}, lang: "fr"},
 	"guest-reply-to-forward":   {keep: []string{"Great, Tuesday morning is best for me."}, drop: []string{"contract"}, lang: "en"},
+	"outlook-forward-html-fr":  {keep: []string{"Peux-tu organiser la visite avec eux, deux heures, un matin ?"}, drop: []string{"23 mars", "De :"}, fwdKeep: []string{"Nous pourrions vous recevoir la semaine du 23 mars, plutôt le mardi ou le jeudi."}, lang: "fr"},
+	"gmail-fr-wrapped":         {keep: []string{"Plutôt après-demain en fin de journée, vers 17h30."}, drop: []string{"écrit", "demain matin"}, lang: "fr"},
+	"new-outlook-html":         {keep: []string{"Next Monday 10:00-11:00 CET is fine with me."}, drop: []string{"Friday at 2pm", "Program Manager", "From:"}, lang: "en"},
 	"yahoo-html":               {keep: []string{"Coffee on Wednesday at 8:30 sounds good!"}, drop: []string{"Monday or Wednesday", "wrote:"}, lang: "en"},
 }
 
