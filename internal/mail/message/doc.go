@@ -23,7 +23,8 @@
 //     the "From: … Sent: … To: … Subject:" block and its French "De : …
 //     Envoyé : … À : … Objet :" (also Outlook for Mac's "Date:"), the line
 //     of underscores of Outlook on the web, and in HTML the divRplyFwdMsg
-//     container and the div with a top border of Outlook desktop;
+//     container, the new Outlook's reference-message container and the div
+//     with a top border of Outlook desktop; Outlook's Thread-Index;
 //   - Apple Mail: "On 2 Mar 2026, at 10:00, Ann <ann@x> wrote:", "Le 2 mars
 //     2026 à 10:00, Ann <ann@x> a écrit :", blockquote type=cite;
 //   - Thunderbird: "On 3/2/26 10:00 AM, Ann wrote:", moz-cite-prefix,
@@ -35,6 +36,10 @@
 //     closing ("Best,\nBob\n+1 212…": the closing stays, the block goes), a
 //     legal disclaimer in a paragraph of its own at the end, and the
 //     "external sender" banner some servers put on top.
+//
+// Yahoo's yahoo_quoted and Proton's protonmail_quote containers are
+// history too; "Ann <ann@x> writes:" (Gnus, mutt) and the German, Spanish,
+// Italian and Dutch attributions and Outlook blocks are read as well.
 //
 // Forwarded messages ("---------- Forwarded message ---------", "Begin
 // forwarded message:", "-------- Message transféré --------", "Début du

@@ -57,6 +57,7 @@ type LimitError struct {
 	Limit int
 }
 
+// Error says which limit was passed.
 func (e *LimitError) Error() string {
 	return fmt.Sprintf("message: %s over the limit of %d", e.What, e.Limit)
 }

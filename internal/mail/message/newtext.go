@@ -223,8 +223,11 @@ func attribution(ls []line, i int) int {
 	if len(first) > 300 {
 		return 0
 	}
+	opener := hasAnyPrefixFold(first, "on ", "le ", "am ", "el ", "il ", "op ", "den ", "em ")
+	if !opener && !strings.HasSuffix(first, ":") && !strings.Contains(first, "<") {
+		return 0 // most lines: no work beyond this
+	}
 	low := strings.ToLower(first)
-	opener := hasAnyPrefix(low, "on ", "le ", "am ", "el ", "il ", "op ", "den ", "em ")
 	joined := low
 	for n := 1; n <= 3; n++ {
 		if attributionEnd(joined) && (opener || strings.Contains(joined, "@") || strings.IndexFunc(joined, unicode.IsDigit) >= 0 || n == 1 && len(joined) <= 80) {
@@ -248,6 +251,16 @@ func attributionEnd(s string) bool {
 	s = strings.TrimRight(s, " ")
 	for _, suf := range []string{"wrote:", "wrote :", "writes:", "schreibt:", "a écrit :", "a écrit:", "a ecrit :", "a ecrit:", "écrit :", "ecrit :", "écrivait :", "schrieb:", "escribió:", "scritto:", "schreef:"} {
 		if strings.HasSuffix(s, suf) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasAnyPrefixFold is hasAnyPrefix, case aside, without allocating.
+func hasAnyPrefixFold(s string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if len(s) >= len(p) && strings.EqualFold(s[:len(p)], p) {
 			return true
 		}
 	}
@@ -278,7 +291,7 @@ func dashFree(t string) (string, bool) {
 // and "-------- Message transféré --------", Apple Mail's "Begin forwarded
 // message:" and "Début du message réexpédié :".
 func isForwardMarker(t string) bool {
-	if len(t) > 80 {
+	if len(t) > 80 || !strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "—") && !strings.HasSuffix(t, ":") {
 		return false
 	}
 	s, dashed := dashFree(t)
@@ -299,7 +312,7 @@ func isForwardMarker(t string) bool {
 // "-----Ursprüngliche Nachricht-----"), which starts the history of a reply
 // and the message of a forward alike.
 func isOriginalMessage(t string) bool {
-	if len(t) > 80 {
+	if len(t) > 80 || !strings.HasPrefix(t, "-") && !strings.HasPrefix(t, "—") && !strings.HasPrefix(t, "–") {
 		return false
 	}
 	s, dashed := dashFree(t)
@@ -426,6 +439,9 @@ func trimBlank(out []string) []string {
 // ("Sent from my iPhone", "Envoyé de mon iPhone", "Get Outlook for iOS").
 func isMobileSignature(t string) bool {
 	if len(t) > 80 || strings.Contains(t, "?") {
+		return false
+	}
+	if !hasAnyPrefixFold(t, "sent ", "get ", "envoy", "obtenir", "télécharger", "provenance", "von ", "enviado") {
 		return false
 	}
 	low := strings.ToLower(strings.ReplaceAll(t, "’", "'"))
