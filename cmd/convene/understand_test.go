@@ -123,6 +123,11 @@ func TestUnderstandEmailMessage(t *testing.T) {
 			t.Errorf("%s: attendees %v, want %v", c.name, got["attendees"], c.attendees)
 		}
 	}
+	// Content-Language breaks the tie of a text with no evidence.
+	tie := "From: a@x.example\r\nSubject: 15:30\r\nContent-Language: fr-FR\r\n\r\n15:30 ?\r\n"
+	if code, out, _ := runCmd(t, tie, "understand", "--email", "--timezone", "UTC"); code != 0 || !strings.Contains(out, `"language":"fr"`) {
+		t.Errorf("Content-Language: exit %d %s", code, out)
+	}
 	// The assistant's address from the environment.
 	env := environment{stdin: strings.NewReader(forward), stdout: new(bytes.Buffer), stderr: new(bytes.Buffer),
 		lookupEnv: func(k string) (string, bool) { return "assistant@convene.example", k == "CONVENE_ASSISTANT_ADDRESS" }}

@@ -159,8 +159,8 @@ func TestParseForward(t *testing.T) {
 	ctx := Context{Now: now, Zone: loc}
 	for _, c := range []struct {
 		own, fwd, start, end string
-		duration               int
-		video                  string
+		duration             int
+		video                string
 	}{
 		{"Can you find us a time? 45 minutes.", "Hi Ann, let's meet on Thursday at 3pm.", "2026-03-19T15:00:00+01:00", "2026-03-19T15:45:00+01:00", 45, ""},
 		{"Friday at 10 instead, please.", "Let's meet on Thursday at 3pm for an hour on Zoom.", "2026-03-20T10:00:00+01:00", "2026-03-20T11:00:00+01:00", 60, "zoom"},

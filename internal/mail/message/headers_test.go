@@ -152,10 +152,15 @@ func TestLanguageTags(t *testing.T) {
 // leaves ("15:30?"), and that the text wins otherwise.
 func TestLanguageHint(t *testing.T) {
 	msg := func(lang, body string) string {
-		return "From: a@x.example\r\nSubject: 14h\r\nContent-Language: " + lang + "\r\n\r\n" + body + "\r\n"
+		field := "Content-Language: "
+		if strings.HasPrefix(lang, "accept ") {
+			field, lang = "Accept-Language: ", lang[len("accept "):]
+		}
+		return "From: a@x.example\r\nSubject: 14h\r\n" + field + lang + "\r\n\r\n" + body + "\r\n"
 	}
 	for _, c := range []struct{ lang, body, want string }{
 		{"fr-FR", "15:30 ?", "fr"},
+		{"accept fr-CA, en;q=0.5", "15:30 ?", "fr"},
 		{"en-US", "15:30 ?", "en"},
 		{"fr", "Could we meet on Thursday at 3pm?", "en"},
 		{"en", "Est-ce que jeudi à 15h vous convient ?", "fr"},
