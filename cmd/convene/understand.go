@@ -147,11 +147,9 @@ func understandEmail(r io.Reader, uctx understand.Context, assistant string) (un
 		forwarded = m.Forward.NewText
 	}
 	req := understand.ParseForward(m.Subject, m.From.Email, m.NewText, forwarded, uctx).Request
-	var skip []string
 	seen := map[string]bool{}
 	if assistant != "" {
-		skip = append(skip, assistant)
-		seen[message.AddressKey(assistant)] = true
+		seen[message.AddressKey(assistant)] = true // in the text, To or Cc
 	}
 	text := req.Attendees[:0]
 	for _, a := range req.Attendees {
@@ -161,7 +159,7 @@ func understandEmail(r io.Reader, uctx understand.Context, assistant string) (un
 		}
 	}
 	req.Attendees = text
-	for _, a := range m.Attendees(skip, nil).List {
+	for _, a := range m.Attendees(nil, nil).List {
 		if k := message.AddressKey(a.Email); !seen[k] {
 			seen[k] = true
 			req.Attendees = append(req.Attendees, a.Email)
