@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"mime"
 	"mime/quotedprintable"
@@ -55,7 +56,7 @@ func splitEntity(b []byte, maxHeader int, top bool) (entity, error) {
 		hdr = nil // an oversized part header: read the part as text/plain
 	}
 	if top && !startsWithField(hdr) {
-		return entity{}, ErrMalformed
+		return entity{}, fmt.Errorf("%w: it does not start with a header field", ErrMalformed)
 	}
 	h, err := readHeader(hdr)
 	if err != nil {
