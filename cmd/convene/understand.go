@@ -7,22 +7,27 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/convene/convene/internal/assistant/understand"
+	"github.com/convene/convene/internal/mail/message"
 )
 
 func init() {
 	register(command{name: "understand", summary: "read meeting requests (English, French) into structured requests", run: runUnderstand})
 }
 
-const understandUsage = `Usage: convene understand --now RFC3339 --timezone TZ [--email] < requests
+const understandUsage = `Usage: convene understand --now RFC3339 --timezone TZ [--email [--assistant ADDR]] < requests
 
 Reads meeting requests in English or French on standard input, one per line
-(blank lines are skipped), or one whole RFC 5322 e-mail with --email (its
-Subject is the subject, its body's new text the request), and prints one
-JSON object per request:
+(blank lines are skipped), or one whole RFC 5322 e-mail with --email: its
+Subject is the subject; the request is the new text of its body (quoted
+history and signature removed, HTML turned into text) followed by the text
+of the message it forwards, if any; its attendees are the addresses in the
+text, then its To and Cc (and the forwarded message's people) less the
+sender and the --assistant address. It prints one JSON object per request:
   {"subject", "start_time", "end_time", "window": {"from", "to"}, "duration",
    "timezone", "attendees", "video_provider", "recurrence": {"rrule"}, "language"}
 Unknown fields are null. Times are RFC 3339 with the offset in force in
@@ -39,6 +44,8 @@ func runUnderstand(ctx context.Context, args []string, env environment) int {
 	tzFlag := fs.String("timezone", "UTC", "IANA zone of the requests' local calendar")
 	email := fs.Bool("email", false, "standard input is one RFC 5322 e-mail")
 	langFlag := fs.String("language", "", "en or fr: the language assumed when the text gives no evidence")
+	assistantDefault, _ := env.lookupEnv("CONVENE_ASSISTANT_ADDRESS")
+	assistant := fs.String("assistant", assistantDefault, "with --email: the assistant's address, left out of the attendees (default $CONVENE_ASSISTANT_ADDRESS)")
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
 			fs.SetOutput(env.stdout)
@@ -83,11 +90,11 @@ func runUnderstand(ctx context.Context, args []string, env environment) int {
 		return 1
 	}
 	if *email {
-		res, err := understand.ParseEmail(env.stdin, uctx, understand.EmailOptions{})
+		req, err := understandEmail(env.stdin, uctx, *assistant)
 		if err != nil {
 			return fail(err)
 		}
-		if err := enc.Encode(res.Request.Contract()); err != nil {
+		if err := enc.Encode(req.Contract()); err != nil {
 			return fail(err)
 		}
 		if err := out.Flush(); err != nil {
@@ -119,4 +126,44 @@ func runUnderstand(ctx context.Context, args []string, env environment) int {
 		return fail(err)
 	}
 	return 0
+}
+
+// understandEmail reads one e-mail with internal/mail/message (MIME, HTML,
+// quoted history, forwards) and its request with understand.
+func understandEmail(r io.Reader, uctx understand.Context, assistant string) (understand.Request, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, message.DefaultMaxSize+1))
+	if err != nil {
+		return understand.Request{}, fmt.Errorf("read e-mail: %w", err)
+	}
+	m, err := message.Read(raw, message.Options{})
+	if err != nil {
+		return understand.Request{}, err
+	}
+	if uctx.Language == "" {
+		uctx.Language = m.Language // Content-Language breaks the ties of the text
+	}
+	forwarded := ""
+	if m.Forward != nil {
+		forwarded = m.Forward.NewText
+	}
+	req := understand.ParseForward(m.Subject, m.From.Email, m.NewText, forwarded, uctx).Request
+	seen := map[string]bool{}
+	if assistant != "" {
+		seen[message.AddressKey(assistant)] = true // in the text, To or Cc
+	}
+	text := req.Attendees[:0]
+	for _, a := range req.Attendees {
+		if k := message.AddressKey(a); !seen[k] {
+			seen[k] = true
+			text = append(text, a)
+		}
+	}
+	req.Attendees = text
+	for _, a := range m.Attendees(nil, nil).List {
+		if k := message.AddressKey(a.Email); !seen[k] {
+			seen[k] = true
+			req.Attendees = append(req.Attendees, a.Email)
+		}
+	}
+	return req, nil
 }

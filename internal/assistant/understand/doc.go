@@ -56,9 +56,12 @@
 //     "Jitsi"; "in person", "en présentiel" give "none"), the subject ("a
 //     meeting about X", "pour parler de X"), e-mail addresses, names after
 //     "with"/"avec", the language (a stop-word scorer);
-//   - e-mails (ParseEmail): the Subject, the new text of the body (NewText,
-//     a minimal version meant to be replaced by internal/mail's reply
+//   - e-mails (ParseEmail, or ParseMail for a message internal/mail/message
+//     has read): the Subject, the new text of the body (NewText here is a
+//     minimal version; internal/mail/message.NewText is the full reply
 //     parser), rule 15's choice of the proposed slot among distractors;
+//   - the language alone (DetectLanguage) and the names alone (Names), for
+//     callers that need them without reading dates;
 //   - thread intents, and options picked by position or by time.
 //
 // Where UNDERSTANDING.md is silent these choices hold: a zero-padded hour
@@ -86,6 +89,7 @@
 // March"); holidays beyond those above (Thanksgiving, Labour Day, Whit
 // Sunday...); "ASAP" and "end of day" as times; exclusions in recurrences
 // ("except holidays"); names not introduced by "with", "avec" or "invite";
-// HTML-only e-mails (ParseEmail wants a text/plain part: internal/mail
-// turns HTML into text first); languages other than English and French.
+// HTML-only e-mails in ParseEmail (it wants a text/plain part:
+// internal/mail/message turns HTML into text, and ParseMail reads its
+// result); languages other than English and French.
 package understand

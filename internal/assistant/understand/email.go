@@ -10,6 +10,7 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
+	"time"
 
 	"encoding/base64"
 
@@ -24,8 +25,8 @@ const MaxMessage = 1 << 20
 type EmailOptions struct {
 	// NewText reduces a plain-text body to the text the author wrote in this
 	// message (no quoted history, no signature). Nil means NewText, the
-	// minimal version of this package; the mail package replaces it with
-	// its reply parser.
+	// minimal version of this package; internal/mail/message.NewText is the
+	// full reply parser to plug in here (understand imports no front end).
 	NewText func(body string) string
 }
 
@@ -44,11 +45,35 @@ func ParseEmail(r io.Reader, ctx Context, opts EmailOptions) (Result, error) {
 	if newText == nil {
 		newText = NewText
 	}
+	return ParseMail(subject, from, newText(body), ctx), nil
+}
+
+// ParseMail reads an e-mail that the caller has already taken apart
+// (internal/mail/message reads MIME, HTML, forwards and quoted history):
+// subject is its decoded Subject, sender the address of its author (left
+// out of the attendees unless ctx.Sender is set), and text the new text of
+// its body, read with rule 15 (Context.Mail). A date that is only in the
+// Subject ("Lunch Thursday?") still counts.
+func ParseMail(subject, sender, text string, ctx Context) Result {
+	return ParseForward(subject, sender, text, "", ctx)
+}
+
+// ParseForward reads a request an organizer forwarded: own is the new text
+// the organizer wrote above the forward, forwarded the forwarded message's
+// new text. What the organizer wrote wins field by field; what they left
+// out is taken from the forwarded text ("Can you find us a time? 45
+// minutes." above a forwarded "Let's meet Thursday at 3pm" is Thursday at
+// 3pm for 45 minutes). Attendees and names are those of both; the language
+// and the intent are the organizer's. The Subject counts last.
+func ParseForward(subject, sender, own, forwarded string, ctx Context) Result {
 	ctx.Mail = true
 	if ctx.Sender == "" {
-		ctx.Sender = from
+		ctx.Sender = sender
 	}
-	res := Parse(newText(body), ctx)
+	res := Parse(own, ctx)
+	if forwarded != "" {
+		res = mergeForward(res, Parse(forwarded, ctx))
+	}
 	if s := CleanSubject(subject); s != "" {
 		res.Request.Subject = s
 	}
@@ -64,7 +89,55 @@ func ParseEmail(r io.Reader, ctx Context, opts EmailOptions) (Result, error) {
 			res.Request, res.Ambiguities = r, sub.Ambiguities
 		}
 	}
-	return res, nil
+	return res
+}
+
+// mergeForward completes the organizer's reading with the forwarded text's.
+func mergeForward(res, fw Result) Result {
+	r, f := &res.Request, fw.Request
+	if !r.HasTime() && f.HasTime() {
+		d := r.Duration
+		r.Start, r.End, r.Window, r.Zone, r.RRule = f.Start, f.End, f.Window, f.Zone, f.RRule
+		r.Duration = f.Duration
+		res.Ambiguities, res.Confidence = fw.Ambiguities, fw.Confidence
+		if d > 0 {
+			r.Duration, r.End = d, time.Time{}
+		}
+	} else if r.Duration == 0 {
+		r.Duration = f.Duration
+	}
+	if r.Duration > 0 && !r.Start.IsZero() && r.End.IsZero() {
+		r.End = r.Start.Add(time.Duration(r.Duration) * time.Minute)
+	}
+	if r.VideoProvider == "" {
+		r.VideoProvider = f.VideoProvider
+	}
+	if r.Subject == "" {
+		r.Subject = f.Subject
+	}
+	for _, a := range f.Attendees {
+		if !containsFold(r.Attendees, a) {
+			r.Attendees = append(r.Attendees, a)
+		}
+	}
+	for _, n := range f.Names {
+		if !containsFold(r.Names, n) {
+			r.Names = append(r.Names, n)
+		}
+	}
+	if res.Intent == IntentNone {
+		res.Intent = fw.Intent
+	}
+	return res
+}
+
+func containsFold(l []string, s string) bool {
+	for _, x := range l {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReadEmail reads an RFC 5322 message and returns its decoded Subject, the
@@ -170,8 +243,10 @@ func CleanSubject(s string) string {
 // ("On ... wrote:", "Le ... a écrit :", Outlook's "-----Original
 // Message-----" or "From: ... Sent:" block), at a signature delimiter ("-- ")
 // and at "Sent from my iPhone"; after a sign-off line ("Best,", "Bien
-// cordialement,") the rest is the signature. internal/mail's reply parser is
-// meant to replace it (EmailOptions.NewText).
+// cordialement,") the rest is the signature. It is kept as the default of
+// EmailOptions.NewText for callers without internal/mail; the full reply
+// parser (Gmail, Outlook, Apple Mail, Thunderbird, HTML, forwards) is
+// internal/mail/message.NewText.
 func NewText(body string) string {
 	body = strings.ReplaceAll(body, "\r\n", "\n")
 	lines := strings.Split(body, "\n")

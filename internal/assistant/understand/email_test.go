@@ -150,3 +150,70 @@ func TestMaxMessage(t *testing.T) {
 		t.Errorf("a date past MaxMessage was read: %+v", res.Request)
 	}
 }
+
+// TestParseForward: the organizer's words win, the forwarded text fills in
+// what they left out.
+func TestParseForward(t *testing.T) {
+	loc, _ := time.LoadLocation("Europe/Paris")
+	now, _ := time.Parse(time.RFC3339, "2026-03-16T09:00:00+01:00")
+	ctx := Context{Now: now, Zone: loc}
+	for _, c := range []struct {
+		own, fwd, start, end string
+		duration             int
+		video                string
+	}{
+		{"Can you find us a time? 45 minutes.", "Hi Ann, let's meet on Thursday at 3pm.", "2026-03-19T15:00:00+01:00", "2026-03-19T15:45:00+01:00", 45, ""},
+		{"Friday at 10 instead, please.", "Let's meet on Thursday at 3pm for an hour on Zoom.", "2026-03-20T10:00:00+01:00", "2026-03-20T11:00:00+01:00", 60, "zoom"},
+		{"Please set this up on Teams.", "Could we meet Thursday at 3pm?", "2026-03-19T15:00:00+01:00", "", 0, "teams"},
+		{"Thursday at 3pm for 30 minutes.", "A one-hour call next week?", "2026-03-19T15:00:00+01:00", "2026-03-19T15:30:00+01:00", 30, ""},
+	} {
+		res := ParseForward("Fwd: Plan", "ann@acme.example", c.own, c.fwd, ctx)
+		r := res.Request
+		end := ""
+		if !r.End.IsZero() {
+			end = r.End.Format(time.RFC3339)
+		}
+		if r.Start.Format(time.RFC3339) != c.start || end != c.end || r.Duration != c.duration || r.VideoProvider != c.video {
+			t.Errorf("%q + %q: start %v end %q duration %d video %q", c.own, c.fwd, r.Start, end, r.Duration, r.VideoProvider)
+		}
+		if r.Subject != "Plan" || r.Language != English {
+			t.Errorf("%q: subject %q language %s", c.own, r.Subject, r.Language)
+		}
+	}
+	// Attendees of both, the organizer left out.
+	res := ParseForward("", "ann@acme.example", "With dana@x.example please.", "Bob here (bob@y.example), cc ann@acme.example: Thursday?", ctx)
+	if got := res.Request.Attendees; len(got) != 2 || got[0] != "dana@x.example" || got[1] != "bob@y.example" {
+		t.Errorf("attendees %q", got)
+	}
+}
+
+func TestDetectLanguageAndNames(t *testing.T) {
+	for _, c := range []struct {
+		text string
+		hint Language
+		want Language
+	}{
+		{"Could we meet on Thursday?", "", English},
+		{"Pourrions-nous nous voir jeudi ?", "", French},
+		{"15:30 ?", French, French},
+		{"15:30 ?", "", English},
+		{"", French, French},
+		{"Pourrions-nous nous voir jeudi ?", English, French},
+	} {
+		if got := DetectLanguage(c.text, c.hint); got != c.want {
+			t.Errorf("DetectLanguage(%q, %q) = %s, want %s", c.text, c.hint, got, c.want)
+		}
+	}
+	if got := Names("Can we meet with Bob and Claire Dubois next week?"); len(got) != 2 || got[0] != "Bob" || got[1] != "Claire Dubois" {
+		t.Errorf("Names = %q", got)
+	}
+	if got := Names("Réunion avec Marie et Paul jeudi"); len(got) != 2 || got[0] != "Marie" || got[1] != "Paul" {
+		t.Errorf("Names = %q", got)
+	}
+	// Both agree with Parse.
+	text := "Déjeuner avec Théo jeudi midi ?"
+	res := Parse(text, Context{Now: time.Date(2026, 3, 16, 9, 0, 0, 0, time.UTC)})
+	if DetectLanguage(text, "") != res.Request.Language || len(Names(text)) != len(res.Request.Names) {
+		t.Errorf("DetectLanguage/Names disagree with Parse: %s %q", res.Request.Language, res.Request.Names)
+	}
+}

@@ -9,6 +9,14 @@ import (
 // and returns what it asks for. It never fails: a text with nothing to
 // schedule gives a Request without a time. The text is cut at MaxInput.
 func Parse(text string, ctx Context) Result {
+	p := parserPool.Get().(*parser)
+	defer parserPool.Put(p)
+	p.reset(clip(text), ctx)
+	return p.parse()
+}
+
+// clip cuts text at MaxInput, on a rune boundary.
+func clip(text string) string {
 	if len(text) > MaxInput {
 		text = text[:MaxInput]
 		for len(text) > 0 && !utf8.RuneStart(text[len(text)-1]) {
@@ -20,10 +28,34 @@ func Parse(text string, ctx Context) Result {
 			}
 		}
 	}
+	return text
+}
+
+// DetectLanguage returns the language of a text, English or French, with
+// the stop-word scorer Parse uses (Request.Language), without reading
+// dates: it costs one pass over the text, which is cut at MaxInput. hint
+// breaks ties (a text with no evidence either way, such as "15:30" or ""),
+// English when hint is neither English nor French.
+func DetectLanguage(text string, hint Language) Language {
 	p := parserPool.Get().(*parser)
 	defer parserPool.Put(p)
-	p.reset(text, ctx)
-	return p.parse()
+	p.reset(clip(text), Context{Language: hint})
+	p.skips, p.addrs = findSkips(p.text, p.skips, p.addrs)
+	p.tokenize()
+	return p.detectLanguage()
+}
+
+// Names returns the people named in a text after "with", "avec", "invite"
+// or "cc" ("with Bob and Claire" gives Bob and Claire), as Request.Names
+// does, without reading dates. The caller resolves them against the
+// account's users. The text is cut at MaxInput.
+func Names(text string) []string {
+	p := parserPool.Get().(*parser)
+	defer parserPool.Put(p)
+	p.reset(clip(text), Context{})
+	p.skips, p.addrs = findSkips(p.text, p.skips, p.addrs)
+	p.tokenize()
+	return p.names()
 }
 
 func (p *parser) parse() Result {
