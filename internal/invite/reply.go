@@ -144,20 +144,22 @@ func ParseReply(b []byte) ([]Reply, error) {
 	return out, nil
 }
 
-// decodeCalendar runs go-ical's decoder, which panics on some malformed
-// parameter lists (an unexpected character after a quoted value, a line
-// that ends inside the parameters): those become errors.
-func decodeCalendar(b []byte) (cal *ical.Calendar, err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			cal, err = nil, fmt.Errorf("unreadable content line (%v)", v)
+// decodeCalendar reads the first calendar of b through recur.Decode, the
+// one decoder of every calendar Convene reads: it skips a UTF-8 byte
+// order mark (Outlook writes one), bounds nesting and turns go-ical's
+// panics on malformed lines into errors.
+func decodeCalendar(b []byte) (*ical.Calendar, error) {
+	cals, err := recur.Decode(b)
+	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, errors.New("truncated: no END:VCALENDAR")
 		}
-	}()
-	cal, err = ical.NewDecoder(bytes.NewReader(b)).Decode()
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	if len(cals) == 0 {
 		return nil, errors.New("truncated: no END:VCALENDAR")
 	}
-	return cal, err
+	return cals[0], nil
 }
 
 func readReplyEvent(c *ical.Component, zones *recur.Zones) (Reply, string, error) {

@@ -52,6 +52,11 @@ func TestParseReplyClients(t *testing.T) {
 			t.Errorf("%s: %v", tt.file, err)
 			continue
 		}
+		// Outlook starts its attachments with a UTF-8 byte order mark:
+		// the same reply reads the same with one.
+		if withBOM, err := ParseReply(append([]byte("\ufeff"), b...)); err != nil || !reflect.DeepEqual(withBOM, got) {
+			t.Errorf("%s with a byte order mark: %v", tt.file, err)
+		}
 		for i := range got {
 			if !got[i].RecurrenceID.IsZero() && i < len(tt.want) && got[i].RecurrenceID.Equal(tt.want[i].RecurrenceID) {
 				got[i].RecurrenceID = tt.want[i].RecurrenceID // same instant, maybe another zone
