@@ -70,6 +70,10 @@ func TestValidation(t *testing.T) {
 		{map[string]string{"CONVENE_LOG_LEVEL": "loud"}, "CONVENE_LOG_LEVEL"},
 		{map[string]string{"CONVENE_ASSISTANT_ADDRESS": "nobody"}, "not an e-mail address"},
 		{map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "maybe"}, "not true or false"},
+		{map[string]string{"CONVENE_OIDC_ISSUER": "https://login.example.com"}, "CONVENE_OIDC_CLIENT_ID"},
+		{map[string]string{"CONVENE_OIDC_ISSUER": "http://login.example.com", "CONVENE_OIDC_CLIENT_ID": "c"}, "must use https"},
+		{map[string]string{"CONVENE_OIDC_ISSUER": "login.example.com", "CONVENE_OIDC_CLIENT_ID": "c"}, "not an issuer URL"},
+		{map[string]string{"CONVENE_OIDC_CLIENT_ID": "c"}, "CONVENE_OIDC_ISSUER"},
 	}
 	for _, c := range cases {
 		_, err := load(t, nil, c.env)
@@ -288,5 +292,26 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	if _, err := load(t, nil, map[string]string{"CONVENE_TRUSTED_PROXIES": "10.0.0.5,proxy.example"}); err == nil || !strings.Contains(err.Error(), `"proxy.example"`) {
 		t.Errorf("bad proxy: %v", err)
+	}
+}
+
+// TestOIDCSettings: single sign-on is off by default, on with an issuer
+// and a client ID (https, or http on loopback), and its secret is masked.
+func TestOIDCSettings(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || c.OIDCIssuer != "" {
+		t.Fatalf("default: %q, %v", c.OIDCIssuer, err)
+	}
+	for _, issuer := range []string{"https://login.example.com", "https://login.example.com/realms/acme", "http://127.0.0.1:9998", "http://localhost:9998/"} {
+		c, err := load(t, nil, map[string]string{"CONVENE_OIDC_ISSUER": issuer, "CONVENE_OIDC_CLIENT_ID": "convene", "CONVENE_OIDC_CLIENT_SECRET": "s3cr3t-value"})
+		if err != nil || c.OIDCIssuer != issuer || c.OIDCClientID != "convene" || c.OIDCClientSecret != "s3cr3t-value" {
+			t.Errorf("%s: %+v, %v", issuer, c, err)
+			continue
+		}
+		for _, line := range c.Dump() {
+			if strings.Contains(line, "s3cr3t-value") {
+				t.Errorf("the client secret is printed: %s", line)
+			}
+		}
 	}
 }
