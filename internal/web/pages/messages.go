@@ -3,7 +3,7 @@ package pages
 // The pages' words, in English and French. Keys are grouped by page; a
 // test checks that both catalogs have the same keys and that every key a
 // template or handler uses exists. Messages with %s or %d take arguments
-// (Locale.T). The numbers in hint.password and err.password_short follow
+// (Locale.T). The numbers in hint.new_password and err.password_short follow
 // account.MinPasswordLength (a test checks).
 
 var messagesEN = map[string]string{
@@ -24,7 +24,7 @@ var messagesEN = map[string]string{
 	"field.timezone":         "Time zone",
 	"field.email":            "E-mail address",
 	"field.name":             "Token name",
-	"hint.password":          "At least 10 characters; a few words you remember are best.",
+	"hint.new_password":      "At least 10 characters; a few words you remember are best.",
 	"hint.timezone":          "Your meetings are shown in this zone; you can change it later.",
 	"hint.name":              "To tell your tokens apart, e.g. “laptop”.",
 
@@ -120,7 +120,7 @@ var messagesFR = map[string]string{
 	"field.timezone":         "Fuseau horaire",
 	"field.email":            "Adresse e-mail",
 	"field.name":             "Nom du jeton",
-	"hint.password":          "Au moins 10 caractères ; quelques mots dont vous vous souvenez, c'est le mieux.",
+	"hint.new_password":      "Au moins 10 caractères ; quelques mots dont vous vous souvenez, c'est le mieux.",
 	"hint.timezone":          "Vos réunions sont affichées dans ce fuseau ; vous pourrez le changer.",
 	"hint.name":              "Pour distinguer vos jetons, par ex. « portable ».",
 

@@ -219,6 +219,21 @@ func (s *Server) oidcCallback(req *Request) error {
 	if err := idt.Claims(&claims); err != nil {
 		return s.oidcFailed(req, failure.New(failure.Unauthenticated, "the ID token's claims cannot be read"))
 	}
+	if claims.Email == "" {
+		// OpenID Connect Core §5.4: the claims of the email scope come
+		// from the UserInfo endpoint when an access token is issued; its
+		// sub must be the ID token's (§5.3.2).
+		ui, err := p.UserInfo(ctx, oauth2.StaticTokenSource(tok))
+		if err != nil {
+			s.opts.Log.Warn("pages: single sign-on: userinfo failed", "err", err)
+			return s.oidcFailed(req, failure.New(failure.Unauthenticated, "the identity provider did not say who you are (userinfo)"))
+		}
+		if ui.Subject != idt.Subject {
+			return s.oidcFailed(req, failure.New(failure.Unauthenticated, "the identity provider's userinfo is about another subject than the ID token"))
+		}
+		verified := ui.EmailVerified
+		claims.Email, claims.EmailVerified = ui.Email, &verified
+	}
 	if claims.Email == "" || claims.EmailVerified == nil || !*claims.EmailVerified {
 		return s.oidcFailed(req, failure.New(failure.Forbidden, "the identity provider did not say it verified your e-mail address; Convene signs in verified addresses only"))
 	}

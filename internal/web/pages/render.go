@@ -184,7 +184,8 @@ type fieldView struct {
 }
 
 // fieldOf describes field name of the view's form; its label is the
-// catalog's "field.NAME" and its hint "hint.NAME" when there is one.
+// catalog's "field.NAME" and its hint "hint.NAME" when there is one
+// ("hint.new_password" for a new password).
 // Passwords never show the value sent.
 func fieldOf(v view, name, typ, autocomplete string, required bool) fieldView {
 	f := fieldView{Name: name, Type: typ, Label: v.L.T("field." + name), Error: v.Form.FieldError(name),
@@ -192,8 +193,12 @@ func fieldOf(v view, name, typ, autocomplete string, required bool) fieldView {
 	if typ != "password" {
 		f.Value = v.Form.Value(name)
 	}
-	if v.L.Has("hint." + name) {
-		f.Hint = v.L.T("hint." + name)
+	hint := "hint." + name
+	if autocomplete == "new-password" {
+		hint = "hint.new_password" // the rules of a new password, not of signing in
+	}
+	if v.L.Has(hint) {
+		f.Hint = v.L.T(hint)
 	}
 	return f
 }
