@@ -577,3 +577,22 @@ func TestTimeZones(t *testing.T) {
 		t.Errorf("%d zones; first %q", n, timeZones()[0].Zones[0])
 	}
 }
+
+// TestResetRequestsThrottled: reset requests count against the client's
+// address like failed sign-ins, which slows down probing for addresses
+// and mailing someone over and over.
+func TestResetRequestsThrottled(t *testing.T) {
+	st := newSite(t, siteOptions{})
+	st.setup()
+	b := st.browser()
+	form := b.get("/reset")
+	for i := 0; i < 3; i++ {
+		if p := b.post("/reset", form, url.Values{"email": {"someone" + strconv.Itoa(i) + "@acme.test"}}); p.status != http.StatusSeeOther {
+			t.Fatalf("request %d: %d", i+1, p.status)
+		}
+	}
+	p := b.post("/reset", form, url.Values{"email": {"ann@acme.test"}})
+	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || len(st.mail.mails) != 0 {
+		t.Fatalf("fourth request: %d, %d mails", p.status, len(st.mail.mails))
+	}
+}
