@@ -194,7 +194,7 @@ func fieldOf(v view, name, typ, autocomplete string, required bool) fieldView {
 		f.Value = v.Form.Value(name)
 	}
 	hint := "hint." + name
-	if autocomplete == "new-password" {
+	if autocomplete == "new-password" && name == "password" {
 		hint = "hint.new_password" // the rules of a new password, not of signing in
 	}
 	if v.L.Has(hint) {
