@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/testbin"
 	"github.com/convene/convene/internal/testenv"
 )
@@ -146,4 +147,24 @@ func cleanEnv() []string {
 		}
 	}
 	return env
+}
+
+// TestReservedNamesNeedDNSWithRealZoom: with real Zoom configured (here the
+// Zoom URLs point at a server that is not the built-in sandbox), a name
+// reserved for testing gets no free pass: it needs its TXT record like any
+// other, and says it was verified by DNS.
+func TestReservedNamesNeedDNSWithRealZoom(t *testing.T) {
+	dns := dnstest.Start(t)
+	realZoom := append([]string{"CONVENE_DATA_DIR=" + t.TempDir(), "CONVENE_HTTP_ADDR=127.0.0.1:0", "CONVENE_SMTP_ADDR=",
+		"CONVENE_DNS_RESOLVER=" + dns.Addr,
+		"CONVENE_ZOOM_API_URL=http://127.0.0.1:9/v2", "CONVENE_ZOOM_OAUTH_URL=http://127.0.0.1:9"}, zoomApp.env...)
+	p := testbin.Start(t, realZoom, "serve")
+	c := client{t: t, base: p.URL}
+	tok := c.must("POST", "/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.example", "admin_name": "Ann"}, 201)["token"].(string)
+	d := c.must("POST", "/api/v1/domains", tok, map[string]any{"domain": "acme.example"}, 201)
+	c.must("POST", "/api/v1/domains/acme.example/verify", tok, nil, 422)
+	dns.SetTXT(d["txt_name"].(string), d["txt_value"].(string))
+	if v := c.must("POST", "/api/v1/domains/acme.example/verify", tok, nil, 200); v["verified_by"] != "dns" {
+		t.Errorf("verified by %v, want dns", v["verified_by"])
+	}
 }
