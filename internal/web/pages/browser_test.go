@@ -145,6 +145,11 @@ func TestBrowserFirstRun(t *testing.T) {
 		t.Fatalf("after setup: %s %q", b.URL(), b.Text("main"))
 	}
 	check(t, b, "dashboard", true)
+	// The session opens pages only: the browser's own call to the API,
+	// with the session cookie, is not authenticated.
+	if got := chrometest.Eval[int](b, `fetch("/api/v1/users/me", {credentials: "same-origin"}).then(r => r.status)`); got != http.StatusUnauthorized {
+		t.Errorf("the API with a session cookie: %d, want 401", got)
+	}
 
 	b.Fill("#f-name", "laptop")
 	b.Submit("form[action='/tokens'] button")

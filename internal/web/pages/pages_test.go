@@ -3,6 +3,7 @@ package pages
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -594,5 +595,47 @@ func TestResetRequestsThrottled(t *testing.T) {
 	p := b.post("/reset", form, url.Values{"email": {"ann@acme.test"}})
 	if p.status != http.StatusTooManyRequests || p.header.Get("Retry-After") == "" || len(st.mail.mails) != 0 {
 		t.Fatalf("fourth request: %d, %d mails", p.status, len(st.mail.mails))
+	}
+}
+
+// TestJSONNeedsCSRF: a JSON route of the pages (what a later page calls
+// from its script) gets the same protection as a form: the session's
+// token in X-CSRF-Token, from this origin.
+func TestJSONNeedsCSRF(t *testing.T) {
+	st := newSite(t, siteOptions{})
+	st.setup()
+	h := st.pages.wrap(pageRoute{method: "POST", path: "/ui/echo", access: signedIn, handle: func(req *Request) error {
+		req.W.Header().Set("Content-Type", "application/json")
+		_, err := req.W.Write([]byte(`{"ok":true}`))
+		return err
+	}})
+	b := st.browser()
+	b.signIn("ann@acme.test", ownerPassword)
+	token := csrfOf(t, b.get("/"))
+	u, _ := url.Parse(st.srv.URL)
+	call := func(hdr map[string]string) int {
+		req := httptest.NewRequest("POST", st.srv.URL+"/ui/echo", strings.NewReader(`{"x":1}`))
+		req.Header.Set("Content-Type", "application/json")
+		for _, c := range b.jar.Cookies(u) {
+			req.AddCookie(c)
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	if got := call(map[string]string{"X-CSRF-Token": token}); got != 200 {
+		t.Fatalf("with the token: %d", got)
+	}
+	for what, hdr := range map[string]map[string]string{
+		"no token":      {},
+		"another token": {"X-CSRF-Token": "x" + token[1:]},
+		"cross-site":    {"X-CSRF-Token": token, "Sec-Fetch-Site": "cross-site"},
+	} {
+		if got := call(hdr); got != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", what, got)
+		}
 	}
 }

@@ -138,7 +138,7 @@ func (s *Server) csrfToken(kind, id string) string {
 
 // errCSRF is the answer to a form that is not this site's.
 func errCSRF() error {
-	return failure.New(failure.Forbidden, "this form expired or was not sent from Convene's own page; reload the page and try again")
+	return failure.New(failure.Forbidden, "this form expired or was not sent from Convene's own page; reload the page and try again (your browser must keep cookies for this site)")
 }
 
 // checkCSRF refuses an unsafe request from another origin or without the
