@@ -63,7 +63,7 @@ func runServe(ctx context.Context, args []string, env environment) int {
 		Log:     log,
 		Version: version,
 		Ready: func(httpURL string) {
-			fmt.Fprintf(env.stdout, "convene: serving %s (API %s/api/v1, data in %s)\n", httpURL, httpURL, cfg.DataDir)
+			fmt.Fprintf(env.stdout, "convene: serving %s (open it in a browser; API %s/api/v1, data in %s)\n", httpURL, httpURL, cfg.DataDir)
 		},
 	})
 	if err != nil {

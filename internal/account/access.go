@@ -23,10 +23,11 @@ import (
 //   - nobody disables or removes themselves (another admin can), so that no
 //     one locks themselves out by mistake.
 //
-// Disabling is reversible and keeps everything: the user's tokens and
-// CalDAV credentials stop working at once (Authenticate refuses them) and
-// they cannot organize new meetings; their meetings, calendars and tokens
-// stay and work again when re-enabled.
+// Disabling is reversible and keeps everything but their web sessions: the
+// user's tokens and CalDAV credentials stop working at once (Authenticate
+// refuses them), their web sessions end, and they cannot organize new
+// meetings; their meetings, calendars, password and tokens stay and work
+// again when re-enabled.
 //
 // Removing is final. In the same transaction:
 //   - the meetings they organize that have not started are cancelled the
@@ -34,7 +35,8 @@ import (
 //     deleted at the provider and every invitee gets a CANCEL); a series
 //     under way ends before its next occurrence; meetings that have started
 //     or are over stay for the record, with the organizer shown as removed;
-//   - their API tokens, calendar sources and built-in calendar are deleted;
+//   - their API tokens, web sessions, password, calendar sources and
+//     built-in calendar are deleted;
 //   - on other people's meetings they stay invited by address, as a guest
 //     from outside the account would be;
 //   - their row becomes a tombstone (store.User.Removed) that frees their
@@ -158,6 +160,12 @@ func (s *Service) UpdateAccess(ctx context.Context, p Principal, email string, p
 		if err := tx.SetUserAccess(ctx, p.AccountID, u.ID, role, disabled); err != nil {
 			return err
 		}
+		if !disabled.IsZero() {
+			// Their web sessions die with the disabling.
+			if _, err := tx.DeleteUserSessions(ctx, p.AccountID, u.ID, ""); err != nil {
+				return err
+			}
+		}
 		u.Role, u.Disabled = role, disabled
 		out = u
 		return nil
@@ -210,6 +218,12 @@ func (s *Service) RemoveUser(ctx context.Context, p Principal, email string) (*R
 			return err
 		}
 		if err := tx.DeleteUserCalendars(ctx, p.AccountID, u.ID); err != nil {
+			return err
+		}
+		if _, err := tx.DeleteUserSessions(ctx, p.AccountID, u.ID, ""); err != nil {
+			return err
+		}
+		if err := tx.DeleteUserPassword(ctx, p.AccountID, u.ID); err != nil {
 			return err
 		}
 		if err := tx.ForgetAttendeeUser(ctx, p.AccountID, u.ID); err != nil {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/convene/convene/internal/failure"
@@ -39,6 +40,18 @@ type Service struct {
 	DefaultAssistant string
 	Now              func() time.Time // injected clock
 	Rand             io.Reader        // injected randomness (crypto/rand.Reader)
+	// SandboxReservedNames verifies managed domains under the names
+	// reserved for testing (IsReservedName) without DNS. Set it only with
+	// the built-in Zoom sandbox (config.Sandboxed); with real Zoom every
+	// domain needs its TXT record.
+	SandboxReservedNames bool
+	// Web holds what signing in to the web pages needs; see signin.go.
+	Web WebOptions
+
+	hashOnce  sync.Once
+	hashSem   chan struct{} // bounds the argon2 computations at once
+	dummyOnce sync.Once
+	dummyHash string // hashed once, checked when there is no user
 }
 
 // New returns a Service with the real clock and randomness.
@@ -53,6 +66,9 @@ type Principal struct {
 	Email     string
 	Role      store.Role
 	TokenID   string
+	// SessionID is the hash of the web session the request came with
+	// ("" for an API token).
+	SessionID string
 }
 
 // IsAdmin reports whether the principal administers its account.

@@ -17,6 +17,10 @@ type SetupInput struct {
 	AdminName  string `json:"admin_name"`
 	TimeZone   string `json:"timezone,omitempty"`
 	Language   string `json:"language,omitempty"`
+	// Password, given on the setup page (never through the API), becomes
+	// the owner's password for the web pages; then no API token is
+	// issued: the owner signs in instead.
+	Password string `json:"-"`
 }
 
 // SetupResult is what setup returns: the secret is shown only here.
@@ -60,6 +64,15 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, operator bool) (*Set
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
+	var pwHash string
+	if in.Password != "" {
+		if err := checkNewPassword(in.Password); err != nil {
+			return nil, err
+		}
+		if pwHash, err = s.hashPassword(ctx, in.Password); err != nil {
+			return nil, err
+		}
+	}
 	accountID, err := s.newID("acc_")
 	if err != nil {
 		return nil, err
@@ -90,6 +103,9 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, operator bool) (*Set
 				return failure.New(failure.Conflict, "%s is already a user of an account", email)
 			}
 			return err
+		}
+		if pwHash != "" {
+			return tx.SetUserPassword(ctx, accountID, userID, pwHash, now)
 		}
 		_, secret, err := s.issueToken(ctx, tx, accountID, userID, "setup")
 		res.Token = secret

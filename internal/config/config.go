@@ -70,6 +70,12 @@ type Config struct {
 	// client, for limiting failed sign-ins and for logs.
 	TrustedProxies []netip.Prefix
 	trustedProxies string
+	// OIDCIssuer, OIDCClientID and OIDCClientSecret turn on single
+	// sign-on to the web pages with an OpenID provider (CONVENE_OIDC_*);
+	// no issuer: off.
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
 	// Notes say what EnsureDataDir changed about the data directory, or
 	// could not change, for the log.
 	Notes []string
@@ -122,6 +128,9 @@ var settings = []setting{
 	{"mail-retention", "CONVENE_MAIL_RETENTION", "720h", "received mail's content is purged after this; its record stays", false, func(c *Config) *string { return &c.mailRetention }},
 	{"trusted-mta", "CONVENE_TRUSTED_MTA", "", "authserv-id of the MTA whose Authentication-Results header is believed (none: Convene checks SPF/DKIM/DMARC itself)", false, func(c *Config) *string { return &c.TrustedMTA }},
 	{"trusted-mta-ips", "CONVENE_TRUSTED_MTA_IPS", "", "comma-separated addresses or CIDRs the trusted MTA relays to the SMTP listener from", false, func(c *Config) *string { return &c.trustedMTAIPs }},
+	{"oidc-issuer", "CONVENE_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on to the web pages (none: off)", false, func(c *Config) *string { return &c.OIDCIssuer }},
+	{"oidc-client-id", "CONVENE_OIDC_CLIENT_ID", "", "client ID of Convene at the OpenID provider", false, func(c *Config) *string { return &c.OIDCClientID }},
+	{"oidc-client-secret", "CONVENE_OIDC_CLIENT_SECRET", "", "client secret of Convene at the OpenID provider (none: a public client, PKCE only)", true, func(c *Config) *string { return &c.OIDCClientSecret }},
 }
 
 // boolSettings are the settings whose value is true or false.
@@ -267,6 +276,9 @@ func (c *Config) resolve() error {
 	default:
 		return fmt.Errorf("CONVENE_LOG_FORMAT: %q is not text or json", c.LogFormat)
 	}
+	if err := c.checkOIDC(); err != nil {
+		return err
+	}
 	d, err := time.ParseDuration(c.jobTimeout)
 	if err != nil || d < time.Second || d > time.Hour {
 		return fmt.Errorf("CONVENE_JOB_TIMEOUT: %q is not a duration from 1s to 1h, e.g. 60s", c.jobTimeout)
@@ -360,6 +372,38 @@ func (c *Config) checkZoomSandbox() error {
 		}
 	}
 	return nil
+}
+
+// checkOIDC validates the single sign-on settings: an issuer needs a
+// client ID, and speaks https unless it is on the loopback interface (an
+// identity provider on the same machine, in tests and demos).
+func (c *Config) checkOIDC() error {
+	if c.OIDCIssuer == "" {
+		if c.OIDCClientID != "" || c.OIDCClientSecret != "" {
+			return errors.New("CONVENE_OIDC_ISSUER: set it too, or unset CONVENE_OIDC_CLIENT_ID and CONVENE_OIDC_CLIENT_SECRET")
+		}
+		return nil
+	}
+	u, err := url.Parse(c.OIDCIssuer)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("CONVENE_OIDC_ISSUER: %q is not an issuer URL like https://login.example.com (no query or fragment)", c.OIDCIssuer)
+	}
+	if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+		return fmt.Errorf("CONVENE_OIDC_ISSUER: %q must use https (http only on the loopback interface)", c.OIDCIssuer)
+	}
+	if c.OIDCClientID == "" {
+		return errors.New("CONVENE_OIDC_CLIENT_ID: must be set with CONVENE_OIDC_ISSUER")
+	}
+	return nil
+}
+
+// loopbackHost reports whether host names the loopback interface.
+func loopbackHost(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Sandboxed reports whether Convene uses the built-in Zoom sandbox.

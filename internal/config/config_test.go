@@ -330,3 +330,24 @@ func TestMailSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestOIDCSettings: single sign-on is off by default, on with an issuer
+// and a client ID (https, or http on loopback), and its secret is masked.
+func TestOIDCSettings(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || c.OIDCIssuer != "" {
+		t.Fatalf("default: %q, %v", c.OIDCIssuer, err)
+	}
+	for _, issuer := range []string{"https://login.example.com", "https://login.example.com/realms/acme", "http://127.0.0.1:9998", "http://localhost:9998/"} {
+		c, err := load(t, nil, map[string]string{"CONVENE_OIDC_ISSUER": issuer, "CONVENE_OIDC_CLIENT_ID": "convene", "CONVENE_OIDC_CLIENT_SECRET": "s3cr3t-value"})
+		if err != nil || c.OIDCIssuer != issuer || c.OIDCClientID != "convene" || c.OIDCClientSecret != "s3cr3t-value" {
+			t.Errorf("%s: %+v, %v", issuer, c, err)
+			continue
+		}
+		for _, line := range c.Dump() {
+			if strings.Contains(line, "s3cr3t-value") {
+				t.Errorf("the client secret is printed: %s", line)
+			}
+		}
+	}
+}

@@ -110,28 +110,31 @@ func TestServeFoundation(t *testing.T) {
 			if status, body := c.get("/healthz"); status != 200 || !strings.Contains(string(body), `"ok"`) {
 				t.Fatalf("healthz: %d %s", status, body)
 			}
-			a := c.must("POST", "/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.test", "admin_name": "Ann", "timezone": "Europe/Paris"}, 201)
+			// acme.internal, not a name reserved for testing: those are
+			// verified without DNS on the built-in sandbox, and this test
+			// is about DNS.
+			a := c.must("POST", "/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.internal", "admin_name": "Ann", "timezone": "Europe/Paris"}, 201)
 			ann := a["token"].(string)
 			c.must("POST", "/api/v1/setup", "", map[string]any{"account": "Evil", "admin_email": "eve@evil.test", "admin_name": "Eve"}, 403)
 			b := c.must("POST", "/api/v1/setup", operatorToken, map[string]any{"account": "Beta", "admin_email": "bo@beta.test", "admin_name": "Bo"}, 201)
 			bo := b["token"].(string)
 
-			d := c.must("POST", "/api/v1/domains", ann, map[string]any{"domain": "acme.test"}, 201)
-			c.must("POST", "/api/v1/domains/acme.test/verify", ann, nil, 422)
+			d := c.must("POST", "/api/v1/domains", ann, map[string]any{"domain": "acme.internal"}, 201)
+			c.must("POST", "/api/v1/domains/acme.internal/verify", ann, nil, 422)
 			dns.SetTXT(d["txt_name"].(string), d["txt_value"].(string))
-			c.must("POST", "/api/v1/domains/acme.test/verify", ann, nil, 200)
+			c.must("POST", "/api/v1/domains/acme.internal/verify", ann, nil, 200)
 			list := c.must("GET", "/api/v1/domains", ann, nil, 200)
 			if ds := list["domains"].([]any); len(ds) != 1 || ds[0].(map[string]any)["verified"] != true {
 				t.Errorf("domains: %v", list)
 			}
-			// Beta cannot take acme.test, nor create users in it.
-			c.must("POST", "/api/v1/domains", bo, map[string]any{"domain": "acme.test"}, 201)
-			c.must("POST", "/api/v1/domains/acme.test/verify", bo, nil, 422)
-			c.must("POST", "/api/v1/users", bo, map[string]any{"email": "spy@acme.test", "name": "Spy"}, 422)
+			// Beta cannot take acme.internal, nor create users in it.
+			c.must("POST", "/api/v1/domains", bo, map[string]any{"domain": "acme.internal"}, 201)
+			c.must("POST", "/api/v1/domains/acme.internal/verify", bo, nil, 422)
+			c.must("POST", "/api/v1/users", bo, map[string]any{"email": "spy@acme.internal", "name": "Spy"}, 422)
 
-			u := c.must("POST", "/api/v1/users", ann, map[string]any{"email": "carl@acme.test", "name": "Carl", "timezone": "America/New_York", "role": "member"}, 201)
+			u := c.must("POST", "/api/v1/users", ann, map[string]any{"email": "carl@acme.internal", "name": "Carl", "timezone": "America/New_York", "role": "member"}, 201)
 			carl := u["token"].(string)
-			c.must("POST", "/api/v1/users", carl, map[string]any{"email": "dan@acme.test", "name": "Dan"}, 403)
+			c.must("POST", "/api/v1/users", carl, map[string]any{"email": "dan@acme.internal", "name": "Dan"}, 403)
 			me := c.must("PATCH", "/api/v1/users/me", carl, map[string]any{"working_hours": map[string]any{"mon": [][]string{{"10:00", "16:00"}}}, "default_duration": 25}, 200)
 			if me["default_duration"] != float64(25) {
 				t.Errorf("patch me: %v", me)
@@ -140,7 +143,7 @@ func TestServeFoundation(t *testing.T) {
 			if got := c.must("GET", "/api/v1/users", bo, nil, 200); len(got["users"].([]any)) != 1 {
 				t.Errorf("Beta sees users %v", got)
 			}
-			c.must("DELETE", "/api/v1/domains/acme.test", bo, nil, 204) // Beta's own pending claim
+			c.must("DELETE", "/api/v1/domains/acme.internal", bo, nil, 204) // Beta's own pending claim
 			if got := c.must("GET", "/api/v1/domains", ann, nil, 200); len(got["domains"].([]any)) != 1 {
 				t.Errorf("Acme's domain gone after Beta removed its claim: %v", got)
 			}

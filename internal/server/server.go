@@ -40,6 +40,7 @@ import (
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/web"
+	"github.com/convene/convene/internal/web/pages"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -116,6 +117,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
 	accounts.DefaultAssistant = cfg.AssistantAddress
+	// Names reserved for testing verify without DNS on the sandbox only.
+	accounts.SandboxReservedNames = cfg.Sandboxed()
 	httpClient := &http.Client{Timeout: 60 * time.Second}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
@@ -167,6 +170,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		mailbox = &m
 	}
 	marketplace.Notify = meetings.NotifyAdmins
+	// Web sign-in: reset links are signed with a key of their own and
+	// mailed through the outbox.
+	accounts.Web = account.WebOptions{ResetKey: deriveKey(key, "password-reset"), Mailer: meetings,
+		ResetURL: func(tok string) string { return baseURL + "/reset/" + tok }}
 	accounts.Departures = meetings // a removed user's meetings are cancelled
 	meetings.Register(queue)
 	meetings.ReconcileEvery(queue, 15*time.Minute)
@@ -254,6 +261,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			return err
 		},
 	}
+	if err := mountPages(api, cfg, opts, accounts, authLimit, key, baseURL, log); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           api.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -333,6 +343,24 @@ func startIMAP(ctx context.Context, box imapin.Mailbox, intake *inbox.Service, l
 		imapin.New(box, intake, imapin.Options{Log: log}).Run(ctx)
 	}()
 	return func() { cancel(); <-done }
+}
+
+// mountPages serves the web pages beside the API.
+func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *account.Service, limit *authlimit.Limiter,
+	key []byte, baseURL string, log *slog.Logger) error {
+	pg, err := pages.New(pages.Options{
+		Accounts: accounts, BaseURL: baseURL, Key: deriveKey(key, "web-pages"), AuthLimit: limit,
+		OIDC:      pages.OIDCOptions{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret},
+		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"),
+	})
+	if err != nil {
+		return err
+	}
+	for _, rt := range pg.Routes() {
+		api.Pages = append(api.Pages, web.Page{Pattern: rt.Pattern, Handler: rt.Handler})
+	}
+	api.PageNotFound = http.HandlerFunc(pg.NotFound)
+	return nil
 }
 
 // deriveKey derives a key for one purpose from the data key (HMAC-SHA256),

@@ -16,6 +16,13 @@ func (db *DB) ClaimSetup(ctx context.Context, at time.Time) (bool, error) {
 	return n == 1, db.wrap(err, "claim setup")
 }
 
+// SetupClaimed implements Accounts.
+func (db *DB) SetupClaimed(ctx context.Context) (bool, error) {
+	var n int
+	err := db.r().QueryRowContext(ctx, `SELECT count(*) FROM setup_claim`).Scan(&n)
+	return n > 0, db.wrap(err, "setup claimed")
+}
+
 // CreateAccount implements Accounts.
 func (db *DB) CreateAccount(ctx context.Context, a *Account) error {
 	_, err := db.w().ExecContext(ctx, `INSERT INTO accounts
@@ -206,14 +213,14 @@ func (db *DB) TouchToken(ctx context.Context, id string, at time.Time) error {
 func scanDomain(row interface{ Scan(...any) error }) (*Domain, error) {
 	var d Domain
 	var verified, created int64
-	if err := row.Scan(&d.AccountID, &d.Name, &d.TXTValue, &d.Verified, &verified, &created); err != nil {
+	if err := row.Scan(&d.AccountID, &d.Name, &d.TXTValue, &d.Verified, &verified, &created, &d.VerifiedBy); err != nil {
 		return nil, err
 	}
 	d.VerifiedAt, d.Created = fromMS(verified), fromMS(created)
 	return &d, nil
 }
 
-const domainColumns = `account_id, name, txt_value, verified, verified_ms, created_ms`
+const domainColumns = `account_id, name, txt_value, verified, verified_ms, created_ms, verified_by`
 
 // CreateDomain implements Domains.
 func (db *DB) CreateDomain(ctx context.Context, d *Domain) error {
@@ -248,9 +255,9 @@ func (db *DB) Domains(ctx context.Context, accountID string) ([]Domain, error) {
 }
 
 // MarkDomainVerified implements Domains.
-func (db *DB) MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time) error {
-	res, err := db.w().ExecContext(ctx, `UPDATE domains SET verified = $3, verified_ms = $4
-		WHERE account_id = $1 AND name = $2`, accountID, name, true, ms(at))
+func (db *DB) MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time, by string) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE domains SET verified = $3, verified_ms = $4, verified_by = $5
+		WHERE account_id = $1 AND name = $2`, accountID, name, true, ms(at), by)
 	return db.mustAffect(res, err, "verify domain %s", name)
 }
 

@@ -109,14 +109,25 @@ type Domain struct {
 	TXTValue   string // what the TXT record must hold
 	Verified   bool
 	VerifiedAt time.Time
+	// VerifiedBy says how: VerifiedByDNS, or VerifiedByReservedName on
+	// the built-in Zoom sandbox.
+	VerifiedBy string
 	Created    time.Time
 }
+
+// How a managed domain was verified (Domain.VerifiedBy).
+const (
+	VerifiedByDNS          = "dns"
+	VerifiedByReservedName = "reserved-name (sandbox)"
+)
 
 // Accounts stores accounts.
 type Accounts interface {
 	// ClaimSetup records that the one-time setup happened and reports
 	// whether this call was the first.
 	ClaimSetup(ctx context.Context, at time.Time) (first bool, err error)
+	// SetupClaimed reports whether the one-time setup happened.
+	SetupClaimed(ctx context.Context) (bool, error)
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
 	UpdateAccount(ctx context.Context, a *Account) error
@@ -173,9 +184,10 @@ type Domains interface {
 	CreateDomain(ctx context.Context, d *Domain) error
 	Domain(ctx context.Context, accountID, name string) (*Domain, error)
 	Domains(ctx context.Context, accountID string) ([]Domain, error)
-	// MarkDomainVerified marks the domain verified; ErrConflict if another
-	// account verified it first.
-	MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time) error
+	// MarkDomainVerified marks the domain verified, by how (VerifiedByDNS
+	// or VerifiedByReservedName); ErrConflict if another account verified
+	// it first.
+	MarkDomainVerified(ctx context.Context, accountID, name string, at time.Time, by string) error
 	// VerifiedDomainOwner returns the account that verified domain;
 	// ErrNotFound if none did.
 	VerifiedDomainOwner(ctx context.Context, domain string) (string, error)
@@ -192,6 +204,7 @@ type Store interface {
 	Calendars
 	Meetings
 	Outbox
+	Sessions
 	// Tx runs fn in one transaction: it commits if fn returns nil and rolls
 	// back otherwise. Inside fn, use the Store it is given. On SQLite the
 	// transaction holds the write lock from its start.

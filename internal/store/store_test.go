@@ -237,10 +237,10 @@ func TestDomainVerifiedByOneAccountOnly(t *testing.T) {
 		if err := db.CreateDomain(ctx, &store.Domain{AccountID: "a", Name: "example.com", TXTValue: "again", Created: t0}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("same domain twice in one account: %v", err)
 		}
-		if err := db.MarkDomainVerified(ctx, "a", "example.com", t0); err != nil {
+		if err := db.MarkDomainVerified(ctx, "a", "example.com", t0, store.VerifiedByDNS); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0); !errors.Is(err, store.ErrConflict) {
+		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0, store.VerifiedByDNS); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("second account verified a taken domain: %v", err)
 		}
 		d, err := db.Domain(ctx, "a", "example.com")
@@ -262,7 +262,7 @@ func TestDomainVerifiedByOneAccountOnly(t *testing.T) {
 		if err := db.DeleteDomain(ctx, "a", "example.com"); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0); err != nil {
+		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0, store.VerifiedByDNS); err != nil {
 			t.Errorf("b verify after release: %v", err)
 		}
 	})

@@ -207,7 +207,10 @@ type domainView struct {
 	TXTName    string     `json:"txt_name"`
 	TXTValue   string     `json:"txt_value"`
 	VerifiedAt *time.Time `json:"verified_at,omitempty"`
-	Created    time.Time  `json:"created_at"`
+	// VerifiedBy says how: "dns", or "reserved-name (sandbox)" for a name
+	// reserved for testing on the built-in Zoom sandbox.
+	VerifiedBy string    `json:"verified_by,omitempty"`
+	Created    time.Time `json:"created_at"`
 	// DNSRecords are what the domain publishes, in GET /api/v1/domains.
 	DNSRecords []dnsRecord `json:"dns_records,omitempty"`
 }
@@ -216,7 +219,7 @@ func viewDomain(d *store.Domain) domainView {
 	v := domainView{Domain: d.Name, Verified: d.Verified, TXTName: account.TXTName(d.Name), TXTValue: d.TXTValue, Created: d.Created}
 	if d.Verified {
 		at := d.VerifiedAt
-		v.VerifiedAt = &at
+		v.VerifiedAt, v.VerifiedBy = &at, d.VerifiedBy
 	}
 	return v
 }
@@ -257,7 +260,7 @@ func (s *Server) verifyDomain(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"domain": d.Name, "verified": true})
+	writeJSON(w, http.StatusOK, map[string]any{"domain": d.Name, "verified": true, "verified_by": d.VerifiedBy})
 	return nil
 }
 

@@ -172,15 +172,8 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) rawMail(w http.ResponseWriter, r *http.Request) error {
-	p := principal(r)
-	if err := p.RequireAdmin(); err != nil {
-		return err
-	}
-	m, err := s.Booking.Store.Mail(r.Context(), p.AccountID, r.PathValue("id"))
+	m, err := s.Booking.RawMail(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
-		if isNotFound(err) {
-			return failure.New(failure.NotFound, "no mail %s", r.PathValue("id"))
-		}
 		return err
 	}
 	w.Header().Set("Content-Type", "message/rfc822")

@@ -1,7 +1,8 @@
 // Package web is Convene's HTTP front end: the JSON API of DESIGN.md §4
 // with RFC 9457 problem documents, health and metrics endpoints, the
 // OpenAPI description of every route it serves, OAuth callbacks and
-// webhooks.
+// webhooks; and it serves the web pages of internal/web/pages beside them
+// (Server.Pages).
 //
 // It calls into the core (account, apps, booking…); the core never imports
 // it.
@@ -63,6 +64,12 @@ type Server struct {
 	// MailDNS adds the DKIM, SPF and DMARC records to GET
 	// /api/v1/domains; nil: the verification record only.
 	MailDNS MailRecords
+	// Pages are the routes of the web pages for people
+	// (internal/web/pages), served beside the API; PageNotFound answers a
+	// browser's request for a path that is neither. Nil: the API alone,
+	// with its JSON 404.
+	Pages        []Page
+	PageNotFound http.Handler
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
@@ -98,6 +105,9 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
 	}
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	for _, pg := range s.Pages {
+		mux.Handle(pg.Pattern, s.observe(pg.Pattern, pg.Handler))
+	}
 	for prefix, h := range s.Mounts {
 		p := "/" + strings.Trim(prefix, "/")
 		mux.Handle(p+"/", s.observe(p+"/", http.StripPrefix(p, h)))
@@ -117,6 +127,10 @@ func (s *Server) Handler() http.Handler {
 				fmt.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, cw.header.Get("Allow")))
 			return
 		}
+		if s.PageNotFound != nil && wantsPage(r) {
+			s.PageNotFound.ServeHTTP(w, r)
+			return
+		}
 		writeError(w, r, s.Log, failure.New(failure.NotFound, "no route %s %s; see /api/v1/openapi.json", r.Method, r.URL.Path))
 	}))
 	return s.recoverer(s.withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -128,6 +142,20 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.ServeHTTP(w, r)
 	})))
+}
+
+// Page is a route of the web pages: a net/http pattern and its handler.
+type Page struct {
+	Pattern string
+	Handler http.Handler
+}
+
+// wantsPage reports whether an unmatched request is a browser's, which
+// gets a page rather than a problem document: a GET outside the API that
+// accepts HTML.
+func wantsPage(r *http.Request) bool {
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && !strings.HasPrefix(r.URL.Path, "/api/") &&
+		strings.Contains(r.Header.Get("Accept"), "text/html")
 }
 
 // mountRoot serves the path of a mount, without its slash, as the mount's

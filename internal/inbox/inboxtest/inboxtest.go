@@ -107,7 +107,7 @@ func (e *Env) Tenant(name, domain string) Tenant {
 	if err := e.DB.CreateDomain(ctx, &store.Domain{AccountID: id, Name: domain, TXTValue: "x", Created: now}); err != nil {
 		e.T.Fatal(err)
 	}
-	if err := e.DB.MarkDomainVerified(ctx, id, domain, now); err != nil {
+	if err := e.DB.MarkDomainVerified(ctx, id, domain, now, store.VerifiedByDNS); err != nil {
 		e.T.Fatal(err)
 	}
 	tn := Tenant{AccountID: id, Domain: domain}

@@ -59,7 +59,7 @@ func setup(t *testing.T, engine string) (*dkimsign.Keys, *store.DB) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.MarkDomainVerified(ctx, "acc_1", "acme.test", now); err != nil {
+	if err := db.MarkDomainVerified(ctx, "acc_1", "acme.test", now, store.VerifiedByDNS); err != nil {
 		t.Fatal(err)
 	}
 	key := make([]byte, 32)
