@@ -5,6 +5,10 @@ package pages
 // template or handler uses exists. Messages with %s or %d take arguments
 // (Locale.T). The numbers in hint.new_password and err.password_short follow
 // account.MinPasswordLength (a test checks).
+//
+// Each area of the pages keeps its words in a file of its own
+// (messages_admin.go…) and merges them at init with addMessages, so that
+// work on two areas does not edit one map.
 
 var messagesEN = map[string]string{
 	"layout.skip":            "Skip to the content",
@@ -196,4 +200,18 @@ var messagesFR = map[string]string{
 	"err.timezone":             "Choisissez un fuseau horaire de la liste.",
 	"err.email":                "Saisissez une adresse e-mail simple, par ex. anne@exemple.fr.",
 	"err.name":                 "Utilisez au plus 100 caractères.",
+}
+
+// addMessages merges an area's messages into the catalogs; it runs from
+// the init of the area's messages file. A key defined twice is a
+// programming error and panics at start.
+func addMessages(en, fr map[string]string) {
+	for _, c := range []struct{ into, from map[string]string }{{messagesEN, en}, {messagesFR, fr}} {
+		for k, v := range c.from {
+			if _, dup := c.into[k]; dup {
+				panic("pages: message " + k + " defined twice")
+			}
+			c.into[k] = v
+		}
+	}
 }
