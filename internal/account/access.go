@@ -160,6 +160,20 @@ func (s *Service) UpdateAccess(ctx context.Context, p Principal, email string, p
 		if err := tx.SetUserAccess(ctx, p.AccountID, u.ID, role, disabled); err != nil {
 			return err
 		}
+		if role != u.Role {
+			if err := s.audit(ctx, tx, p, AuditUserRole, u.Email, Detail{"from": u.Role, "to": role}); err != nil {
+				return err
+			}
+		}
+		if disabled.IsZero() != u.Disabled.IsZero() {
+			action := AuditUserEnable
+			if !disabled.IsZero() {
+				action = AuditUserDisable
+			}
+			if err := s.audit(ctx, tx, p, action, u.Email, nil); err != nil {
+				return err
+			}
+		}
 		if !disabled.IsZero() {
 			// Their web sessions die with the disabling.
 			if _, err := tx.DeleteUserSessions(ctx, p.AccountID, u.ID, ""); err != nil {
@@ -232,6 +246,10 @@ func (s *Service) RemoveUser(ctx context.Context, p Principal, email string) (*R
 		if err := tx.RemoveUser(ctx, p.AccountID, u.ID, now); err != nil {
 			return err
 		}
+		if err := s.audit(ctx, tx, p, AuditUserRemove, u.Email,
+			Detail{"meetings_cancelled": out.MeetingsCancelled, "tokens_revoked": out.TokensRevoked}); err != nil {
+			return err
+		}
 		u.Removed, u.Role = now, store.RoleMember
 		if u.Disabled.IsZero() {
 			u.Disabled = now
@@ -273,7 +291,13 @@ func (s *Service) RevokeUserTokens(ctx context.Context, p Principal, email strin
 	if err := requireOwnerFor(p, u, "revoke the tokens of"); err != nil {
 		return 0, err
 	}
-	n, err := s.Store.DeleteUserTokens(ctx, p.AccountID, u.ID)
+	var n int
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		if n, err = tx.DeleteUserTokens(ctx, p.AccountID, u.ID); err != nil || n == 0 {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditTokensRevoke, u.Email, Detail{"revoked": n})
+	})
 	if err != nil {
 		return 0, fmt.Errorf("account: revoke tokens: %w", err)
 	}
@@ -292,7 +316,12 @@ func (s *Service) RevokeUserToken(ctx context.Context, p Principal, email, id st
 	if err := requireOwnerFor(p, u, "revoke the tokens of"); err != nil {
 		return err
 	}
-	err = s.Store.DeleteToken(ctx, p.AccountID, u.ID, id)
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		if err := tx.DeleteToken(ctx, p.AccountID, u.ID, id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditTokenRevoke, u.Email, Detail{"token": id})
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		return failure.New(failure.NotFound, "%s has no token %s", u.Email, id)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/invite"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -25,14 +26,14 @@ func (s *Service) AccountForAdmin(ctx context.Context, p Principal) (*store.Acco
 }
 
 // AccountPatch changes account settings; nil fields stay as they are.
-// Invitation templates and branding are checked by the invite package
-// before they reach here.
+// Invitation templates and branding are checked together by the invite
+// package (look.go).
 type AccountPatch struct {
 	Name                 *string
 	Language             *string
 	DefaultVideoProvider *string
-	Branding             []byte
-	Templates            []byte
+	Invitation           *invite.Templates
+	Branding             *invite.Branding
 	// AssistantAddress sets the account's assistant address; "" returns
 	// to the default.
 	AssistantAddress *string
@@ -43,12 +44,23 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
+	// Templates are checked before the transaction: rendering the samples
+	// takes a while, and the writer need not wait for it.
+	cur, err := s.Store.Account(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("account: update: %w", err)
+	}
+	templates, branding, err := s.checkLook(ctx, cur, patch)
+	if err != nil {
+		return nil, err
+	}
 	var out *store.Account
-	err := s.Store.Tx(ctx, func(tx store.Store) error {
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
 		a, err := tx.Account(ctx, p.AccountID)
 		if err != nil {
 			return err
 		}
+		was := *a
 		var fs failure.Fields
 		if patch.Name != nil {
 			if n := strings.TrimSpace(*patch.Name); n == "" || len(n) > 200 {
@@ -82,17 +94,20 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 				a.AssistantAddress = addr
 			}
 		}
-		if patch.Branding != nil {
-			a.Branding = patch.Branding
+		if branding != nil {
+			a.Branding = branding
 		}
-		if patch.Templates != nil {
-			a.Templates = patch.Templates
+		if templates != nil {
+			a.Templates = templates
 		}
 		if err := fs.Err(); err != nil {
 			return err
 		}
 		out = a
-		return tx.UpdateAccount(ctx, a)
+		if err := tx.UpdateAccount(ctx, a); err != nil {
+			return err
+		}
+		return s.auditAccount(ctx, tx, p, &was, a, templates, branding)
 	})
 	if err != nil {
 		if _, ok := failure.As(err); ok {
@@ -101,4 +116,35 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 		return nil, fmt.Errorf("account: update: %w", err)
 	}
 	return out, nil
+}
+
+// auditAccount records what a change of the account's settings changed.
+func (s *Service) auditAccount(ctx context.Context, tx store.Store, p Principal, was, now *store.Account, templates, branding []byte) error {
+	for _, c := range []struct {
+		action   string
+		from, to string
+	}{
+		{AuditAccountName, was.Name, now.Name},
+		{AuditAccountLanguage, was.Language, now.Language},
+		{AuditDefaultProvider, was.DefaultVideoProvider, now.DefaultVideoProvider},
+		{AuditAssistantAddress, was.AssistantAddress, now.AssistantAddress},
+	} {
+		if c.from != c.to {
+			if err := s.audit(ctx, tx, p, c.action, now.Name, Detail{"from": c.from, "to": c.to}); err != nil {
+				return err
+			}
+		}
+	}
+	parts, fields := lookChanges(was.Templates, was.Branding, templates, branding)
+	if len(parts) > 0 {
+		if err := s.audit(ctx, tx, p, AuditTemplates, now.Name, Detail{"parts": parts}); err != nil {
+			return err
+		}
+	}
+	if len(fields) > 0 {
+		if err := s.audit(ctx, tx, p, AuditBranding, now.Name, Detail{"fields": fields}); err != nil {
+			return err
+		}
+	}
+	return nil
 }

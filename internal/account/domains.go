@@ -69,7 +69,13 @@ func (s *Service) AddDomain(ctx context.Context, p Principal, name string) (*sto
 		return nil, fmt.Errorf("account: random: %w", err)
 	}
 	dom := &store.Domain{AccountID: p.AccountID, Name: d, TXTValue: txtPrefix + strings.ToLower(b32.EncodeToString(b[:])), Created: s.Now().UTC()}
-	if err := s.Store.CreateDomain(ctx, dom); err != nil {
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		if err := tx.CreateDomain(ctx, dom); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditDomainAdd, d, nil)
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, failure.New(failure.Conflict, "%s is already a domain of this account", d)
 		}
@@ -132,7 +138,13 @@ func (s *Service) VerifyDomain(ctx context.Context, p Principal, name string) (*
 // markVerified records that d is verified, and how.
 func (s *Service) markVerified(ctx context.Context, p Principal, d *store.Domain, by string) (*store.Domain, error) {
 	now := s.Now().UTC()
-	if err := s.Store.MarkDomainVerified(ctx, p.AccountID, d.Name, now, by); err != nil {
+	err := s.Store.Tx(ctx, func(tx store.Store) error {
+		if err := tx.MarkDomainVerified(ctx, p.AccountID, d.Name, now, by); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditDomainVerify, d.Name, Detail{"verified_by": by})
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, failure.New(failure.Conflict, "%s is already a verified domain of another account", d.Name)
 		}
@@ -187,14 +199,26 @@ func (s *Service) RemoveDomain(ctx context.Context, p Principal, name string) er
 	if err != nil {
 		return err
 	}
-	n, err := s.Store.CountUsersInDomain(ctx, p.AccountID, d.Name)
+	err = s.Store.Tx(ctx, func(tx store.Store) error {
+		n, err := tx.CountUsersInDomain(ctx, p.AccountID, d.Name)
+		if err != nil {
+			return err
+		}
+		if n > 0 && d.Verified {
+			return failure.New(failure.Conflict, "%s still has %d user(s) of this account", d.Name, n)
+		}
+		if err := tx.DeleteDomain(ctx, p.AccountID, d.Name); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditDomainRemove, d.Name, nil)
+	})
 	if err != nil {
+		if _, ok := failure.As(err); ok {
+			return err
+		}
 		return fmt.Errorf("account: remove domain: %w", err)
 	}
-	if n > 0 && d.Verified {
-		return failure.New(failure.Conflict, "%s still has %d user(s) of this account", d.Name, n)
-	}
-	return s.Store.DeleteDomain(ctx, p.AccountID, d.Name)
+	return nil
 }
 
 // NewResolver returns the DNS resolver for domain checks: the server at addr

@@ -104,12 +104,23 @@ func (s *Service) Setup(ctx context.Context, in SetupInput, operator bool) (*Set
 			}
 			return err
 		}
-		if pwHash != "" {
-			return tx.SetUserPassword(ctx, accountID, userID, pwHash, now)
+		actor := Actor{UserID: userID, Email: email, Via: ViaAPI}
+		if operator && !first {
+			actor = Actor{Via: ViaOperator}
 		}
-		_, secret, err := s.issueToken(ctx, tx, accountID, userID, "setup")
-		res.Token = secret
-		return err
+		if pwHash != "" {
+			if err := tx.SetUserPassword(ctx, accountID, userID, pwHash, now); err != nil {
+				return err
+			}
+			actor.Via = ViaWeb // the setup page: only it gives a password
+		} else {
+			_, secret, err := s.issueToken(ctx, tx, accountID, userID, "setup")
+			if err != nil {
+				return err
+			}
+			res.Token = secret
+		}
+		return s.Audit(ctx, tx, accountID, actor, AuditAccountCreate, name, Detail{"owner": email})
 	})
 	if err != nil {
 		if _, ok := failure.As(err); ok {

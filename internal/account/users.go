@@ -165,8 +165,10 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (*sto
 			}
 			return err
 		}
-		_, secret, err = s.issueToken(ctx, tx, p.AccountID, id, "created by admin")
-		return err
+		if _, secret, err = s.issueToken(ctx, tx, p.AccountID, id, "created by admin"); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, p, AuditUserCreate, email, Detail{"role": role})
 	})
 	if err != nil {
 		if _, ok := failure.As(err); ok {

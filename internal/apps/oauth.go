@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
@@ -129,7 +130,18 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 		in.TokenExpires = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
 		in.ProviderAccountID, in.ProviderUserID, in.InstalledBy = me.AccountID, me.ID, st.UserID
 		in.Installed, in.Created, in.Updated, in.TokenVersion = now, old.Created, now, old.TokenVersion
-		return tx.SaveInstall(ctx, in)
+		if err := tx.SaveInstall(ctx, in); err != nil {
+			return err
+		}
+		// The admin who started the install, as they are now (an admin
+		// removed meanwhile is still named by their address).
+		actor := account.Actor{UserID: st.UserID, Via: account.ViaOAuth}
+		if u, err := tx.User(ctx, st.AccountID, st.UserID); err == nil {
+			actor.Email = u.Email
+		} else if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		return s.Accounts.Audit(ctx, tx, st.AccountID, actor, account.AuditAppInstall, a.ID, account.Detail{"domains": st.Domains, "scopes": scopes})
 	})
 	if err != nil {
 		if _, ok := failure.As(err); ok {

@@ -126,7 +126,10 @@ func (s *Service) PreApprove(ctx context.Context, p account.Principal, appID str
 			return err
 		}
 		now := s.Now().UTC()
-		return tx.SaveInstall(ctx, &store.Install{AccountID: p.AccountID, App: a.ID, State: store.InstallPreApproved, Created: now, Updated: now})
+		if err := tx.SaveInstall(ctx, &store.Install{AccountID: p.AccountID, App: a.ID, State: store.InstallPreApproved, Created: now, Updated: now}); err != nil {
+			return err
+		}
+		return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppPreApprove, a.ID, nil)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apps: pre-approve %s: %w", a.ID, err)
@@ -210,7 +213,13 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 	now := s.Now().UTC()
 	if !a.OAuth {
 		in.State, in.Domains, in.Installed, in.InstalledBy, in.Updated, in.Problem = store.InstallInstalled, doms, now, p.UserID, now, ""
-		if err := s.Store.SaveInstall(ctx, in); err != nil {
+		err := s.Store.Tx(ctx, func(tx store.Store) error {
+			if err := tx.SaveInstall(ctx, in); err != nil {
+				return err
+			}
+			return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppInstall, a.ID, account.Detail{"domains": doms})
+		})
+		if err != nil {
 			return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
 		}
 		v, err := s.view(ctx, p, a)
@@ -254,6 +263,25 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 		return nil, err
 	}
 	return &InstallResult{AuthorizeURL: s.Zoom.OAuthURL + "/oauth/authorize?" + q.Encode(), App: v}, nil
+}
+
+// Add starts installing a pre-approved app the way the marketplace page
+// does: consent at the provider first, the choice of domains after. The
+// install is started for every verified managed domain of the account
+// (the Zoom sandbox makes them its account's users); the admin narrows
+// them on the page the provider returns to (SetDomains).
+func (s *Service) Add(ctx context.Context, p account.Principal, appID string) (*InstallResult, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	verified, err := s.Accounts.VerifiedDomains(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("apps: add %s: %w", appID, err)
+	}
+	if len(verified) == 0 {
+		return nil, failure.New(failure.Conflict, "verify a managed domain first: only its users may use an app")
+	}
+	return s.Install(ctx, p, appID, verified)
 }
 
 // random returns n random bytes, base64url-encoded: PKCE verifiers and
@@ -301,8 +329,15 @@ func (s *Service) SetDomains(ctx context.Context, p account.Principal, appID str
 		if err != nil {
 			return err
 		}
+		was := in.Domains
+		if slices.Equal(was, doms) {
+			return nil // nothing changes
+		}
 		in.Domains, in.Updated = doms, s.Now().UTC()
-		return tx.SaveInstall(ctx, in)
+		if err := tx.SaveInstall(ctx, in); err != nil {
+			return err
+		}
+		return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppDomains, a.ID, account.Detail{"from": was, "to": doms})
 	})
 	if err != nil {
 		if _, ok := failure.As(err); ok {
@@ -338,15 +373,26 @@ func (s *Service) Uninstall(ctx context.Context, p account.Principal, appID stri
 			return failure.New(failure.Unavailable, "could not revoke the %s tokens at %s; try again: %v", a.Name, a.Name, err).Wrap(err)
 		}
 	}
-	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "")
+	if in.State == store.InstallPreApproved {
+		return nil // not installed: nothing to do
+	}
+	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "", func(tx store.Store) error {
+		return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppUninstall, a.ID, nil)
+	})
 }
 
-// clearTokens deletes an install's tokens and sets its state.
-func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string) error {
+// clearTokens deletes an install's tokens and sets its state; audit, when
+// set, records the admin's action in the same transaction.
+func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string, audit func(tx store.Store) error) error {
 	err := s.Store.Tx(ctx, func(tx store.Store) error {
 		in, err := tx.Install(ctx, accountID, appID)
 		if err != nil {
 			return err
+		}
+		if audit != nil {
+			if err := audit(tx); err != nil {
+				return err
+			}
 		}
 		in.State, in.Problem = state, problem
 		in.AccessToken, in.RefreshToken, in.TokenExpires, in.Scopes = "", "", time.Time{}, ""
@@ -378,7 +424,7 @@ func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID str
 			continue // uninstalled already, or an old notice from before a re-install
 		}
 		problem := fmt.Sprintf("the app was removed in %s on %s; install it again to re-authorize", appName(appID), at.UTC().Format(time.RFC3339))
-		if err := s.clearTokens(ctx, in.AccountID, appID, store.InstallNeedsReauthorization, problem); err != nil {
+		if err := s.clearTokens(ctx, in.AccountID, appID, store.InstallNeedsReauthorization, problem, nil); err != nil {
 			return n, err
 		}
 		s.notify(ctx, in.AccountID, appID, problem)

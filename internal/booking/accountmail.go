@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -130,7 +129,7 @@ func (s *Service) RawMail(ctx context.Context, p account.Principal, id string) (
 	if err != nil {
 		return nil, fmt.Errorf("booking: load mail: %w", err)
 	}
-	if slices.Contains(accountMailKinds, m.Kind) && p.Role != store.RoleOwner && !slices.Contains(m.Recipients, p.Email) {
+	if !mayReadRaw(p, m) {
 		return nil, failure.New(failure.Forbidden, "this mail carries a sign-in link for %s: only they or an owner of the account may read it", strings.Join(m.Recipients, ", "))
 	}
 	return m, nil

@@ -1,9 +1,6 @@
 package web
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -325,38 +322,8 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	p := principal(r)
-	if err := p.RequireAdmin(); err != nil {
-		return err
-	}
 	patch := account.AccountPatch{Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider,
-		AssistantAddress: in.AssistantAddress}
-	if in.Invitation != nil || in.Branding != nil {
-		// The templates and branding are checked together, as they will
-		// be used: the stored half with the new one.
-		cur, err := s.Accounts.Account(r.Context(), p)
-		if err != nil {
-			return err
-		}
-		t, b, err := accountLook(cur.Templates, cur.Branding)
-		if err != nil {
-			return err
-		}
-		if in.Invitation != nil {
-			t = *in.Invitation
-		}
-		if in.Branding != nil {
-			b = *in.Branding
-		}
-		if err := invite.ValidateTemplates(r.Context(), t, b); err != nil {
-			return lookFailure(err)
-		}
-		if in.Invitation != nil {
-			patch.Templates, _ = json.Marshal(t)
-		}
-		if in.Branding != nil {
-			patch.Branding, _ = json.Marshal(b)
-		}
-	}
+		AssistantAddress: in.AssistantAddress, Invitation: in.Invitation, Branding: in.Branding}
 	a, err := s.Accounts.UpdateAccount(r.Context(), p, patch)
 	if err != nil {
 		return err
@@ -364,50 +331,12 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 	return s.writeAccount(w, r, a)
 }
 
-// accountLook decodes an account's stored templates and branding.
-func accountLook(templates, branding []byte) (invite.Templates, invite.Branding, error) {
-	var t invite.Templates
-	var b invite.Branding
-	if len(templates) > 2 {
-		if err := json.Unmarshal(templates, &t); err != nil {
-			return t, b, err
-		}
-	}
-	if len(branding) > 2 {
-		if err := json.Unmarshal(branding, &b); err != nil {
-			return t, b, err
-		}
-	}
-	return t, b, nil
-}
-
-// lookFailure turns the invite package's template problems into a 422
-// naming each field and line.
-func lookFailure(err error) error {
-	var ve *invite.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	fe := &failure.Error{Kind: failure.Invalid, Detail: "the invitation templates or branding cannot be used: " + err.Error()}
-	for _, p := range ve.Problems {
-		msg := p.Message
-		if p.Line > 0 {
-			msg = fmt.Sprintf("line %d: %s", p.Line, p.Message)
-		}
-		fe.Fields = append(fe.Fields, failure.FieldError{Field: p.Field, Message: msg})
-	}
-	return fe
-}
-
 // previewInvitation renders an invitation for a sample meeting with the
-// templates and branding given, or the account's. Admins only, like the
-// templates it previews: rendering is budgeted (invite/budget.go), but a
-// member has no business spending it.
+// templates and branding given, or the account's (admins only).
 func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	cur, err := s.Accounts.AccountForAdmin(r.Context(), p)
-	if err != nil {
-		return err
+	if err := p.RequireAdmin(); err != nil {
+		return err // before reading the body
 	}
 	var in struct {
 		Kind       string            `json:"kind"`
@@ -418,37 +347,9 @@ func (s *Server) previewInvitation(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	t, b, err := accountLook(cur.Templates, cur.Branding)
+	out, err := s.Accounts.PreviewInvitation(r.Context(), p, in.Invitation, in.Branding, in.Kind, in.Language)
 	if err != nil {
 		return err
-	}
-	if in.Invitation != nil {
-		t = *in.Invitation
-	}
-	if in.Branding != nil {
-		b = *in.Branding
-	}
-	kind := invite.Kind(in.Kind)
-	switch kind {
-	case "":
-		kind = invite.KindRequest
-	case invite.KindRequest, invite.KindUpdate, invite.KindCancel:
-	default:
-		return failure.Field("kind", "%q is not request, update or cancel", in.Kind)
-	}
-	lang := in.Language
-	if lang == "" {
-		lang = cur.Language
-	}
-	if !account.ValidLanguage(lang) {
-		return failure.Field("language", "%q is not en or fr", lang)
-	}
-	out, err := invite.Preview(r.Context(), t, b, kind, lang)
-	if err != nil {
-		if r.Context().Err() != nil {
-			return failure.New(failure.Unavailable, "the request ended before the preview was rendered").Wrap(err)
-		}
-		return lookFailure(err)
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil

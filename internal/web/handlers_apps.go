@@ -1,11 +1,11 @@
 package web
 
 import (
-	_ "embed"
-	"html/template"
+	"fmt"
 	"net/http"
 	"strings"
 
+	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/failure"
 )
 
@@ -91,35 +91,39 @@ func (s *Server) uninstallApp(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-//go:embed callback.html
-var callbackHTML string
-
-var callbackPage = template.Must(template.New("callback").Parse(callbackHTML))
+// AppCallbackPage renders, for a browser, the end of an install at the
+// provider: res on success, err (a failure of the core) otherwise. The web
+// pages (internal/web/pages) provide it; Server.AppCallbackPage.
+type AppCallbackPage func(w http.ResponseWriter, r *http.Request, res *apps.CallbackResult, err error)
 
 // oauthCallback is where the provider sends the admin's browser back. It
-// answers a page for the admin (JSON when the client asks for it).
+// answers the pages' page for the admin (JSON when the client asks for
+// it; plain text when Convene serves no pages).
 func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.Apps.Callback(r.Context(), r.PathValue("app"), r.URL.Query())
-	wantsJSON := strings.Contains(r.Header.Get("Accept"), "application/json")
-	if err != nil {
-		if wantsJSON {
+	if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		if err != nil {
 			return err
 		}
-		fe, ok := failure.As(err)
-		if !ok {
-			s.Log.Error("oauth callback failed", "request_id", requestID(r.Context()), "err", err)
-			fe = failure.New(failure.Internal, "Convene failed to complete the install; the error is logged with request ID %s", requestID(r.Context()))
-		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		w.WriteHeader(kindStatus[fe.Kind])
-		return callbackPage.Execute(w, map[string]any{"OK": false, "Detail": fe.Detail})
-	}
-	if wantsJSON {
 		writeJSON(w, http.StatusOK, map[string]any{"app": res.App, "domains": res.Domains})
 		return nil
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if s.AppCallbackPage != nil {
+		s.AppCallbackPage(w, r, res, err)
+		return nil
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	return callbackPage.Execute(w, map[string]any{"OK": true, "App": res.App, "Domains": res.Domains})
+	if err != nil {
+		fe, ok := failure.As(err)
+		if !ok {
+			return err // logged and answered as a problem
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(kindStatus[fe.Kind])
+		fmt.Fprintf(w, "The install did not complete: %s\n", fe.Detail)
+		return nil
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "%s is installed for %s.\n", res.App.Name, strings.Join(res.Domains, ", "))
+	return nil
 }

@@ -143,9 +143,6 @@ type mailView struct {
 
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	if err := p.RequireAdmin(); err != nil {
-		return err
-	}
 	limit := 100
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -154,7 +151,7 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	mails, err := s.Booking.Store.Mails(r.Context(), p.AccountID, r.URL.Query().Get("meeting"), limit)
+	mails, err := s.Booking.Outbox(r.Context(), p, r.URL.Query().Get("meeting"), limit)
 	if err != nil {
 		return err
 	}

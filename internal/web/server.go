@@ -70,6 +70,9 @@ type Server struct {
 	// with its JSON 404.
 	Pages        []Page
 	PageNotFound http.Handler
+	// AppCallbackPage answers a browser at the end of an app's install;
+	// nil: plain text.
+	AppCallbackPage AppCallbackPage
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
