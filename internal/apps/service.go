@@ -376,21 +376,26 @@ func (s *Service) Uninstall(ctx context.Context, p account.Principal, appID stri
 	if in.State == store.InstallPreApproved {
 		return nil // not installed: nothing to do
 	}
-	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "", func(tx store.Store) error {
+	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "", func(tx store.Store, _ *store.Install) error {
 		return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppUninstall, a.ID, nil)
 	})
 }
 
-// clearTokens deletes an install's tokens and sets its state; audit, when
-// set, records the admin's action in the same transaction.
-func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string, audit func(tx store.Store) error) error {
+// errUnchanged stops clearTokens without changing anything.
+var errUnchanged = errors.New("apps: install unchanged")
+
+// clearTokens deletes an install's tokens and sets its state. check, when
+// set, runs first in the same transaction with the install as it is: it
+// records the admin's action (the audit log), or returns errUnchanged to
+// leave the install alone.
+func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string, check func(tx store.Store, in *store.Install) error) error {
 	err := s.Store.Tx(ctx, func(tx store.Store) error {
 		in, err := tx.Install(ctx, accountID, appID)
 		if err != nil {
 			return err
 		}
-		if audit != nil {
-			if err := audit(tx); err != nil {
+		if check != nil {
+			if err := check(tx, in); err != nil {
 				return err
 			}
 		}
@@ -402,6 +407,9 @@ func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, prob
 		in.Updated = s.Now().UTC()
 		return tx.SaveInstall(ctx, in)
 	})
+	if errors.Is(err, errUnchanged) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("apps: clear tokens of %s: %w", appID, err)
 	}
@@ -424,7 +432,20 @@ func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID str
 			continue // uninstalled already, or an old notice from before a re-install
 		}
 		problem := fmt.Sprintf("the app was removed in %s on %s; install it again to re-authorize", appName(appID), at.UTC().Format(time.RFC3339))
-		if err := s.clearTokens(ctx, in.AccountID, appID, store.InstallNeedsReauthorization, problem, nil); err != nil {
+		installed := in.Installed
+		// Checked again in the transaction: an uninstall revokes the
+		// grant at the provider, whose notice may come while it
+		// completes; an install uninstalled meanwhile stays so.
+		err := s.clearTokens(ctx, in.AccountID, appID, store.InstallNeedsReauthorization, problem, func(_ store.Store, cur *store.Install) error {
+			if cur.State != store.InstallInstalled || !cur.Installed.Equal(installed) {
+				return errUnchanged
+			}
+			return nil
+		})
+		if errors.Is(err, errUnchanged) {
+			continue
+		}
+		if err != nil {
 			return n, err
 		}
 		s.notify(ctx, in.AccountID, appID, problem)
