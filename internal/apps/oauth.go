@@ -43,8 +43,10 @@ func (s *Service) oauthContext(ctx context.Context) context.Context {
 
 // CallbackResult is what the OAuth callback reports to the admin.
 type CallbackResult struct {
-	App     *AppView
-	Domains []string
+	// AccountID is the account the app was installed for.
+	AccountID string
+	App       *AppView
+	Domains   []string
 }
 
 // Callback completes an authorization: it takes the single-use state,
@@ -157,7 +159,7 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 	}
 	for _, v := range views {
 		if v.ID == a.ID {
-			return &CallbackResult{App: &v, Domains: st.Domains}, nil
+			return &CallbackResult{AccountID: st.AccountID, App: &v, Domains: st.Domains}, nil
 		}
 	}
 	return nil, fmt.Errorf("apps: %s vanished", a.ID)

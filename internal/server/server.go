@@ -261,7 +261,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			return err
 		},
 	}
-	if err := mountPages(api, cfg, opts, accounts, authLimit, key, baseURL, log); err != nil {
+	admin := pages.AdminOptions{Apps: marketplace, Mail: meetings, Inbox: mailIn, Calendars: cals, MailDNS: dkimKeys}
+	if err := mountPages(api, cfg, opts, accounts, admin, authLimit, key, baseURL, log); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -346,12 +347,12 @@ func startIMAP(ctx context.Context, box imapin.Mailbox, intake *inbox.Service, l
 }
 
 // mountPages serves the web pages beside the API.
-func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *account.Service, limit *authlimit.Limiter,
-	key []byte, baseURL string, log *slog.Logger) error {
+func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *account.Service, admin pages.AdminOptions,
+	limit *authlimit.Limiter, key []byte, baseURL string, log *slog.Logger) error {
 	pg, err := pages.New(pages.Options{
 		Accounts: accounts, BaseURL: baseURL, Key: deriveKey(key, "web-pages"), AuthLimit: limit,
 		OIDC:      pages.OIDCOptions{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret},
-		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"),
+		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"), Admin: admin,
 	})
 	if err != nil {
 		return err
@@ -360,6 +361,7 @@ func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *acc
 		api.Pages = append(api.Pages, web.Page{Pattern: rt.Pattern, Handler: rt.Handler})
 	}
 	api.PageNotFound = http.HandlerFunc(pg.NotFound)
+	api.AppCallbackPage = pg.AppCallback
 	return nil
 }
 

@@ -80,6 +80,8 @@ type site struct {
 type siteOptions struct {
 	baseURL string // default: the test server's URL
 	oidc    func(redirect string) OIDCOptions
+	// admin gives the admin pages' services (admin_harness_test.go).
+	admin func(st *site, mux *http.ServeMux) AdminOptions
 }
 
 const ownerPassword = "correct horse battery"
@@ -107,12 +109,15 @@ func newSite(t *testing.T, o siteOptions) *site {
 	if o.oidc != nil {
 		opts.OIDC = o.oidc("http://" + st.srv.Listener.Addr().String() + oidcCallbackPath)
 	}
+	mux := http.NewServeMux()
+	if o.admin != nil {
+		opts.Admin = o.admin(st, mux)
+	}
 	p, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	st.pages = p
-	mux := http.NewServeMux()
 	for _, rt := range p.Routes() {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -33,6 +34,8 @@ type Options struct {
 	// say so where it matters (domains under reserved names are verified
 	// without DNS).
 	Sandboxed bool
+	// Admin are the services of the admin pages (admin.go).
+	Admin AdminOptions
 	// Version is shown in the footer.
 	Version string
 	Log     *slog.Logger
@@ -121,13 +124,15 @@ type pageRoute struct {
 	// noStore: the answer carries personal data or a CSRF token (every
 	// page but the static files).
 	handle func(*Request) error
+	// maxBody bounds what a form may send; 0: maxFormBody.
+	maxBody int64
 }
 
 // routeTable lists every route: the foundation's here, each later area's
 // from its own file (adminRoutes, organizerRoutes, guestRoutes…).
 func (s *Server) routeTable() []pageRoute {
 	var all []pageRoute
-	for _, area := range [][]pageRoute{s.foundationRoutes()} {
+	for _, area := range [][]pageRoute{s.foundationRoutes(), s.adminRoutes()} {
 		all = append(all, area...)
 	}
 	return all
@@ -174,7 +179,7 @@ func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 // maxFormBody bounds a form's body: the pages' forms are small.
-const maxFormBody = 64 << 10
+const maxFormBody int64 = 64 << 10
 
 // wrap applies to a route what every route needs: headers, the session,
 // the CSRF check of unsafe methods, and the access rule.
@@ -182,7 +187,7 @@ func (s *Server) wrap(rt pageRoute) http.Handler {
 	return s.withHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := s.newRequest(w, r)
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+			r.Body = http.MaxBytesReader(w, r.Body, cmp.Or(rt.maxBody, maxFormBody))
 			if err := s.checkCSRF(req); err != nil {
 				req.fail(err)
 				return

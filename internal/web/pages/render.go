@@ -24,7 +24,8 @@ type pageTemplate struct {
 }
 
 // shared are the templates every page is parsed with.
-var shared = []string{"templates/layout.html", "templates/forms.html"}
+var shared = []string{"templates/layout.html", "templates/forms.html",
+	"templates/admin_parts.html"}
 
 // parseTemplates parses every page of templates/ with the shared
 // templates.
@@ -134,6 +135,7 @@ type navItem struct {
 
 var navItems = []navItem{
 	{"/", "nav.home", signedIn},
+	{"/admin", "nav.admin", admins},
 }
 
 func (req *Request) nav() []navLink {
