@@ -112,7 +112,7 @@ func TestAdminActionsAudited(t *testing.T) {
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"default_video_provider": "jitsi"}, 200, "api") // no change
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"invitation": map[string]any{"subject": "{{.Nope}}"}}, 422, "api")
 			step("POST /api/v1/apps/{app}/pre-approve", "/api/v1/apps/zoom/pre-approve", nil, 200, "api", want{account.AuditAppPreApprove, "zoom", ""})
-			step("POST /api/v1/apps/{app}/pre-approve", "/api/v1/apps/zoom/pre-approve", nil, 200, "api") // already
+			step("POST /api/v1/apps/{app}/pre-approve", "/api/v1/apps/zoom/pre-approve", nil, 200, "api")                                          // already
 			out := step("POST /api/v1/apps/{app}/install", "/api/v1/apps/zoom/install", map[string]any{"domains": []string{a.domain}}, 200, "api") // consent first
 			before := seq()
 			b := browsertest.New(t)
