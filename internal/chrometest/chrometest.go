@@ -103,6 +103,9 @@ func Start(t testing.TB) *Browser {
 	return b
 }
 
+// cleared are the artifact directories emptied by this test binary.
+var cleared sync.Map
+
 // artifactsDir is where the test's screenshots go.
 func artifactsDir(t testing.TB) string {
 	root := os.Getenv("CONVENE_ARTIFACTS")
@@ -111,7 +114,11 @@ func artifactsDir(t testing.TB) string {
 	}
 	name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())
 	dir := filepath.Join(root, name)
-	os.RemoveAll(dir)
+	// Emptied once per run: a second browser of the same test keeps the
+	// first one's screenshots.
+	if _, seen := cleared.LoadOrStore(dir, true); !seen {
+		os.RemoveAll(dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatalf("chrometest: artifacts: %v", err)
 	}
@@ -187,6 +194,13 @@ func (b *Browser) Submit(selector string) {
 	b.Do("click "+selector, chromedp.Click(selector))
 	b.waitFor("the next page after clicking "+selector,
 		`typeof window.__chrometestOld === "undefined" && document.readyState === "complete"`)
+}
+
+// Wait waits until the JavaScript condition holds on the page shown: what
+// a script of the page does after an event (a live preview updated).
+func (b *Browser) Wait(what, cond string) {
+	b.t.Helper()
+	b.waitFor(what, cond)
 }
 
 // waitFor polls the page until the JavaScript condition holds (a page

@@ -230,6 +230,7 @@ func splitMailHTML(doc string) (template.CSS, template.HTML) {
 			style = a.Val
 		}
 	}
+	demoteHeadings(body)
 	var buf bytes.Buffer
 	for c := body.FirstChild; c != nil; c = c.NextSibling {
 		if err := html.Render(&buf, c); err != nil {
@@ -237,6 +238,17 @@ func splitMailHTML(doc string) (template.CSS, template.HTML) {
 		}
 	}
 	return template.CSS(style), template.HTML(buf.String()) //nolint:gosec // sanitized by the core
+}
+
+// demoteHeadings gives the mail's headings their level inside the page,
+// under the preview's own h3 (aria-level; they look as in the mail).
+func demoteHeadings(n *html.Node) {
+	if n.Type == html.ElementNode && len(n.Data) == 2 && n.Data[0] == 'h' && n.Data[1] >= '1' && n.Data[1] <= '6' {
+		n.Attr = append(n.Attr, html.Attribute{Key: "aria-level", Val: string(rune('4' + min(n.Data[1]-'1', 2)))})
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		demoteHeadings(c)
+	}
 }
 
 func findBody(n *html.Node) *html.Node {
