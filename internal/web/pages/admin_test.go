@@ -554,3 +554,21 @@ func TestAdminCatalog(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLogoSource: whatever the logo URL saved in the branding, what the
+// editor adds to its Content-Security-Policy is one source expression
+// (scheme://host[:port]) or nothing: no space, semicolon, quote or
+// wildcard that would widen the policy.
+func FuzzLogoSource(f *testing.F) {
+	for _, s := range []string{"https://cdn.acme.test/logo.png", "http://127.0.0.1:8080/x.png", "https://a.test; script-src *", "javascript:alert(1)",
+		"https://*.test/x", "https://user:pw@host.test/x", "//host.test/x", "https://[::1]/x", "https://h.test:99999/x", "HTTPS://UPPER.TEST/"} {
+		f.Add(s)
+	}
+	source := regexp.MustCompile(`^https?://[a-z0-9.-]+(:[0-9]{1,5})?$`)
+	f.Fuzz(func(t *testing.T, raw string) {
+		got := logoSource(raw)
+		if got != "" && !source.MatchString(got) {
+			t.Fatalf("logoSource(%q) = %q", raw, got)
+		}
+	})
+}
