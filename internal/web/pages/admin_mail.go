@@ -173,7 +173,11 @@ func (s *Server) adminAudit(req *Request) error {
 		var detail map[string]any
 		if json.Unmarshal(e.Detail, &detail) == nil {
 			for _, k := range sortedKeys(detail) {
-				row.Details = append(row.Details, detailView{Key: k, Value: detailValue(detail[k])})
+				label := k // a particular the catalog does not word shows as the core names it
+				if req.L.Has("audit.detail." + k) {
+					label = req.L.T("audit.detail." + k)
+				}
+				row.Details = append(row.Details, detailView{Key: label, Value: detailValue(detail[k])})
 			}
 		}
 		d.Entries = append(d.Entries, row)

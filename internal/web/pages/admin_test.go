@@ -572,3 +572,60 @@ func FuzzLogoSource(f *testing.F) {
 		}
 	})
 }
+
+// TestAdminStatusPages: the received mail with the verdict on each
+// sender and why; an app that needs re-authorization as a banner with
+// its button, on the overview and the app's page; a failing calendar
+// source with its URL redacted.
+func TestAdminStatusPages(t *testing.T) {
+	as := newAdminSite(t)
+	a := as.tenant("Acme", "acme.test", true)
+	ctx := context.Background()
+	acct := a.res.Account.ID
+	verdict := `{"from":"mallory@evil.test","domain":"evil.test","pass":false,"reason":"DMARC fails","spf":{"result":"fail","aligned":false},"dmarc":{"result":"fail"}}`
+	if _, err := as.db.AddInboxMessage(ctx, &store.InboxMessage{ID: "in_1", AccountID: acct, MessageKey: "<x@evil.test>", Source: "smtp",
+		Recipient: "assistant@acme.test", HeaderFrom: "mallory@evil.test", Subject: "Meet me", Size: 10, Raw: []byte("x"),
+		Status: store.InboxRejected, Verdict: []byte(verdict), Reason: "the sender is not a user of the account", Received: as.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	now := as.clock.Now()
+	if err := as.db.SaveInstall(ctx, &store.Install{AccountID: acct, App: "zoom", State: store.InstallNeedsReauthorization,
+		Problem: "Zoom refused the refresh token", Domains: []string{a.domain}, Created: now, Updated: now}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := as.db.UserByEmail(ctx, acct, a.memberEmail)
+	c := &store.Calendar{ID: "cal_1", AccountID: acct, UserID: u.ID, Kind: store.CalendarICS, Name: "Work", Problem: "404 at https://cal.test/private-abcdef0123456789/x.ics",
+		URL: "https://cal.test/private-abcdef0123456789/x.ics?key=s3cret", ProblemSince: now, Created: now, Updated: now}
+	if err := as.db.CreateCalendar(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.db.SaveCalendarSync(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	b := as.browser()
+	b.signIn("ann@acme.test", ownerPassword)
+	p := b.get("/admin/inbox")
+	for _, want := range []string{"mallory@evil.test", "sender not proven", "SPF fail", "DMARC fail", "the sender is not a user of the account"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the inbox lacks %q", want)
+		}
+	}
+	for _, path := range []string{"/admin", "/admin/apps/zoom"} {
+		p := b.get(path)
+		if !strings.Contains(p.body, `class="banner" role="alert"`) || !strings.Contains(p.body, "Zoom needs re-authorization") ||
+			!strings.Contains(p.body, "Zoom refused the refresh token") || !strings.Contains(p.body, ">Re-authorize</a>") {
+			t.Errorf("%s: no re-authorization banner:\n%s", path, p.body)
+		}
+	}
+	if p := b.get("/admin/apps/zoom"); !strings.Contains(p.body, `id="reauthorize" href="/admin/apps/zoom/add?csrf=`) {
+		t.Errorf("the re-authorize button does not start the install again")
+	}
+	p = b.get("/admin/calendars")
+	if !strings.Contains(p.body, "https://cal.test/…/x.ics") || strings.Contains(p.body, "s3cret") || strings.Contains(p.body, "abcdef0123456789") ||
+		!strings.Contains(p.body, "Max Acme") {
+		t.Errorf("failing sources:\n%s", p.body)
+	}
+	if p := b.get("/admin"); !strings.Contains(p.body, "1 calendar source(s) need attention.") {
+		t.Errorf("the overview does not count the failing source")
+	}
+}
