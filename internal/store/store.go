@@ -205,6 +205,7 @@ type Store interface {
 	Meetings
 	Outbox
 	Sessions
+	BookingPages
 	// Tx runs fn in one transaction: it commits if fn returns nil and rolls
 	// back otherwise. Inside fn, use the Store it is given. On SQLite the
 	// transaction holds the write lock from its start.
