@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
@@ -97,5 +98,34 @@ func TestSuggestSlug(t *testing.T) {
 		if got := account.SuggestSlug(in); got != want {
 			t.Errorf("SuggestSlug(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestUpdateMeChecksWorkingHours: working hours built by a caller (a web
+// form) are checked like the API's JSON: ranges in order, not empty, and
+// some working time in the week.
+func TestUpdateMeChecksWorkingHours(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	ctx := context.Background()
+	svc := account.New(db, &noDNS{}, "")
+	res, err := svc.Setup(ctx, account.SetupInput{Account: "A", AdminEmail: "ann@a.test", AdminName: "Ann"}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := account.PrincipalOf(res.User)
+	var empty, inverted, overlapping availability.WorkingHours
+	inverted.Days[time.Monday] = []availability.ClockRange{{Start: 17 * 60, End: 9 * 60}}
+	overlapping.Days[time.Monday] = []availability.ClockRange{{Start: 9 * 60, End: 13 * 60}, {Start: 12 * 60, End: 17 * 60}}
+	for name, wh := range map[string]availability.WorkingHours{"empty": empty, "inverted": inverted, "overlapping": overlapping} {
+		_, err := svc.UpdateMe(ctx, p, account.UserPatch{WorkingHours: &wh})
+		if fe, ok := failure.As(err); !ok || fe.Kind != failure.Invalid || fe.Fields[0].Field != "working_hours" {
+			t.Errorf("%s working hours: %v", name, err)
+		}
+	}
+	var ok availability.WorkingHours
+	ok.Days[time.Saturday] = []availability.ClockRange{{Start: 10 * 60, End: 12 * 60}}
+	u, err := svc.UpdateMe(ctx, p, account.UserPatch{WorkingHours: &ok})
+	if err != nil || string(u.WorkingHours) != `{"sat":[["10:00","12:00"]]}` {
+		t.Fatalf("saturday mornings: %s %v", u.WorkingHours, err)
 	}
 }
