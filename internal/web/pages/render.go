@@ -134,6 +134,7 @@ type navItem struct {
 
 var navItems = []navItem{
 	{"/", "nav.home", signedIn},
+	{"/meetings", "nav.meetings", signedIn}, {"/meetings/new", "nav.new", signedIn}, {"/calendars", "nav.calendars", signedIn}, {"/preferences", "nav.preferences", signedIn},
 }
 
 func (req *Request) nav() []navLink {
