@@ -139,6 +139,48 @@ func (s *Server) meetingsPage(req *Request) error {
 	return req.Render(http.StatusOK, "organizer_meetings", nil, data)
 }
 
+// seriesTime is an occurrence of a series.
+type seriesTime struct {
+	// Key names it to the core: its occurrence_id when the core recorded
+	// the occurrences, else its start (RFC 3339, UTC); ID is the former.
+	Key, ID    string
+	Start, End time.Time
+	Status     string
+}
+
+// seriesTimes lists up to n occurrences of a series that end after from:
+// those the core recorded, else the rule's.
+func seriesTimes(v *booking.View, from time.Time, n int) []seriesTime {
+	var out []seriesTime
+	if v.Recurrence == nil {
+		return nil
+	}
+	if len(v.Recurrence.Occurrences) > 0 {
+		for _, o := range v.Recurrence.Occurrences {
+			s, err1 := time.Parse(time.RFC3339, o.StartTime)
+			e, err2 := time.Parse(time.RFC3339, o.EndTime)
+			if err1 != nil || err2 != nil || !e.After(from) {
+				continue
+			}
+			out = append(out, seriesTime{Key: o.OccurrenceID, ID: o.OccurrenceID, Start: s, End: e, Status: o.Status})
+			if len(out) == n {
+				break
+			}
+		}
+		return out
+	}
+	if first, err := time.Parse(time.RFC3339, v.StartTime); err == nil && from.Before(first) {
+		from = first
+	}
+	for _, sp := range occurrencesIn(v, from, from.AddDate(10, 0, 0)) {
+		out = append(out, seriesTime{Key: sp[0].UTC().Format(time.RFC3339), Start: sp[0], End: sp[1]})
+		if len(out) == n {
+			break
+		}
+	}
+	return out
+}
+
 // occurrencesIn returns the times of a meeting in [from, to): its own,
 // or those of its series that are not cancelled.
 func occurrencesIn(v *booking.View, from, to time.Time) [][2]time.Time {
@@ -238,19 +280,9 @@ func (s *Server) meetingPage(req *Request) error {
 		}
 	}
 	if v.Recurrence != nil {
-		now := req.now()
-		for _, o := range v.Recurrence.Occurrences {
-			os, err1 := time.Parse(time.RFC3339, o.StartTime)
-			oe, err2 := time.Parse(time.RFC3339, o.EndTime)
-			if err1 != nil || err2 != nil || oe.Before(now) {
-				continue
-			}
-			ov := occurrenceView{ID: o.OccurrenceID, Label: rangeLabel(os, oe, loc.String(), lang), Status: o.Status,
-				Cancelled: o.Status == "cancelled", Link: "?occurrence=" + url.QueryEscape(o.OccurrenceID)}
-			d.Occurrences = append(d.Occurrences, ov)
-			if len(d.Occurrences) == 20 {
-				break
-			}
+		for _, o := range seriesTimes(v, req.now(), 20) {
+			d.Occurrences = append(d.Occurrences, occurrenceView{ID: o.Key, Label: rangeLabel(o.Start, o.End, loc.String(), lang), Status: o.Status,
+				Cancelled: o.Status == "cancelled", Link: "?occurrence=" + url.QueryEscape(o.Key)})
 		}
 	}
 	for _, a := range v.Attendees {
@@ -335,12 +367,11 @@ func (s *Server) changeTarget(req *Request, occurrence string) (*changeData, err
 	}
 	d.When = rangeLabel(st, en, loc.String(), lang)
 	if d.Series && occurrence != "" {
-		for _, o := range v.Recurrence.Occurrences {
-			if o.OccurrenceID == occurrence {
-				os, _ := time.Parse(time.RFC3339, o.StartTime)
-				oe, _ := time.Parse(time.RFC3339, o.EndTime)
-				d.Occurrence, d.OccurrenceLabel, d.Scope = o.OccurrenceID, rangeLabel(os, oe, loc.String(), lang), booking.ScopeThis
-				st = os
+		// The core finds the occurrence by its id or its start.
+		d.Occurrence, d.Scope = occurrence, booking.ScopeThis
+		for _, o := range seriesTimes(v, time.Time{}, maxListed) {
+			if o.Key == occurrence || o.ID == occurrence {
+				d.OccurrenceLabel, st = rangeLabel(o.Start, o.End, loc.String(), lang), o.Start
 			}
 		}
 	}

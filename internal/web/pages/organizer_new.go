@@ -322,6 +322,10 @@ func (s *Server) findSlots(req *Request, f *Form, mf *meetingForm) *slotsData {
 // the form as filled in so far, as JSON {"html": …}. Like every unsafe
 // method of the pages it needs the session's CSRF token (X-CSRF-Token).
 func (s *Server) liveSlots(req *Request) error {
+	// The CSRF check read the header, not the body.
+	if err := req.R.ParseForm(); err != nil {
+		return failure.New(failure.Malformed, "the form could not be read: %v", err)
+	}
 	f := formOf(req.R)
 	f.Values.Set("mode", "find")
 	mf := req.readMeetingForm(f)
