@@ -75,7 +75,7 @@ func (s *Service) FindTimes(ctx context.Context, p account.Principal, in FindReq
 		limit = 10
 	}
 	req := calendar.AvailabilityRequest{Attendees: res.Internal, Duration: time.Duration(d) * time.Minute, From: in.From, To: in.To,
-		Location: in.Location, Ranking: availability.Earliest, Limit: limit}
+		Location: in.Location, Ranking: availability.Earliest, Limit: limit, Granularity: granularityFor(d)}
 	if len(res.External) > 0 {
 		req.Propose, res.Proposal = Proposals, true
 	}

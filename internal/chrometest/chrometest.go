@@ -189,6 +189,10 @@ func (b *Browser) Submit(selector string) {
 		`typeof window.__chrometestOld === "undefined" && document.readyState === "complete"`)
 }
 
+// WaitFor waits until the JavaScript condition holds on the page shown,
+// through any navigation (a script that reloads the page).
+func (b *Browser) WaitFor(what, cond string) { b.t.Helper(); b.waitFor(what, cond) }
+
 // waitFor polls the page until the JavaScript condition holds (a page
 // being replaced answers nothing for a moment: that is waited through).
 func (b *Browser) waitFor(what, cond string) {
