@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/store"
 )
@@ -97,6 +98,21 @@ func TestMeetingScoping(t *testing.T) {
 	}
 	if got, _ := o.bk.Get(context.Background(), o.ann, v.ID); got.Status != store.MeetingBooked || got.StartTime != v.StartTime || got.Sequence != v.Sequence {
 		t.Fatalf("the meeting after the attendee's tries: %s %s seq %d", got.Status, got.StartTime, got.Sequence)
+	}
+	// A member of the account who is not invited: not found, not listed.
+	dan, _, err := o.acc.CreateUser(context.Background(), o.ann, account.NewUser{Email: "dan@acme.test", Name: "Dan", TimeZone: "Europe/Paris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.acc.ChangePassword(context.Background(), account.PrincipalOf(dan), "", memberPassword); err != nil {
+		t.Fatal(err)
+	}
+	danB := o.signedIn("dan@acme.test", memberPassword)
+	if p := danB.get("/meetings/" + v.ID); p.status != http.StatusNotFound || strings.Contains(p.body, "Quarterly plan") {
+		t.Errorf("an uninvited member sees the meeting: %d", p.status)
+	}
+	if p := danB.get("/meetings?view=week&from=" + start.Format("2006-01-02")); strings.Contains(p.body, "Quarterly plan") {
+		t.Error("an uninvited member's week lists the meeting")
 	}
 	// Another account: not found, and not listed.
 	for _, path := range []string{"/meetings/" + v.ID, "/meetings/" + v.ID + "/reschedule", "/meetings/" + v.ID + "/cancel"} {
