@@ -212,9 +212,15 @@ func TestBookingPageRequestAndConfirm(t *testing.T) {
 				t.Errorf("the mail does not say when in the visitor's zone and language:\n%s", body)
 			}
 			tok := tokens[0]
-			// Wrong links.
+			// Wrong links: cut, made up, or ann's request on bob's page.
+			if _, err := e.acc.SetBookingPage(ctx, e.bob, account.BookingPageSettings{Slug: "bob-page", Enabled: true}); err != nil {
+				t.Fatal(err)
+			}
 			for _, bad := range []struct{ slug, tok string }{{"ann", tok[:40]}, {"ann", strings.Repeat("A", 43)}, {"bob-page", tok}} {
-				if _, err := e.bk.ConfirmPageBooking(ctx, bad.slug, bad.tok); !errors.Is(err, booking.ErrPageLinkInvalid) && failure.KindOf(err) != failure.NotFound {
+				if _, err := e.bk.PendingPageRequest(ctx, bad.slug, bad.tok); !errors.Is(err, booking.ErrPageLinkInvalid) {
+					t.Errorf("pending %v: %v", bad, err)
+				}
+				if _, err := e.bk.ConfirmPageBooking(ctx, bad.slug, bad.tok); !errors.Is(err, booking.ErrPageLinkInvalid) {
 					t.Errorf("link %v: %v", bad, err)
 				}
 			}
@@ -280,6 +286,30 @@ func TestBookingPageSlotTaken(t *testing.T) {
 			}
 			if ms := e.meetings(e.owner); len(ms) != 1 || ms[0].Subject != "Taken" {
 				t.Fatalf("meetings: %+v", ms)
+			}
+			// Busy meanwhile in a calendar (no meeting holds it): the
+			// confirmation checks the owner's calendars again.
+			later := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+			if _, err := e.bk.RequestPageBooking(ctx, booking.PageRequest{Slug: "ann", Name: "Vera", Email: "vera@example.org", Start: later, Duration: 30}); err != nil {
+				t.Fatal(err)
+			}
+			ics := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:dentist\r\nDTSTAMP:20260301T000000Z\r\n" +
+				"DTSTART:20260304T084500Z\r\nDTEND:20260304T094500Z\r\nSUMMARY:Dentist\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+			if _, err := e.cals.Import(ctx, e.owner, "ann@acme.test", strings.NewReader(ics)); err != nil {
+				t.Fatal(err)
+			}
+			tokens, _ = e.pageMails()
+			var latest string
+			for _, tk := range tokens {
+				if p, err := e.bk.PendingPageRequest(ctx, "ann", tk); err == nil && p.Start.Equal(later) {
+					latest = tk
+				}
+			}
+			if _, err := e.bk.ConfirmPageBooking(ctx, "ann", latest); !errors.Is(err, booking.ErrSlotTaken) {
+				t.Fatalf("confirming a time busy in the calendar: %v", err)
+			}
+			if ms := e.meetings(e.owner); len(ms) != 1 {
+				t.Fatalf("%d meetings after confirming a busy time", len(ms))
 			}
 			// Outside working hours (Tuesday 07:00 Paris), or at a taken time.
 			for _, at := range []time.Time{time.Date(2026, 3, 3, 6, 0, 0, 0, time.UTC), start.Add(30 * time.Minute)} {
