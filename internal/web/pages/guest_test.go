@@ -182,19 +182,22 @@ func TestGuestLinkPage(t *testing.T) {
 	o.guests["tok-gus"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v.ID, Email: "gus@guest.example"},
 		Answered: func(context.Context) error { answered++; return nil }}
 	o.guests["tok-eve"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v.ID, Email: "eve@guest.example"}}
+	o.guests["expired-gus"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v.ID, Email: "gus@guest.example"}}
 	g := o.browser()
 	page := g.get("/test-guest/tok-gus?tz=Asia/Kolkata")
 	opts := radios(page.body, "start")
 	if page.status != 200 || len(opts) != booking.Proposals || !strings.Contains(page.body, "Kolkata") || page.header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("the guest's page: %d\n%s", page.status, page.body)
 	}
-	for _, bad := range []string{"/test-guest/tok-eve", "/test-guest/nope"} {
+	for _, bad := range []string{"/test-guest/tok-eve", "/test-guest/nope", "/test-guest/expired-gus"} {
 		if p := g.get(bad); p.status != http.StatusNotFound || !strings.Contains(p.body, "This link does not work") {
 			t.Errorf("%s: %d", bad, p.status)
 		}
 	}
-	if p := g.post("/test-guest/tok-eve", page, url.Values{"action": {"pick"}, "start": {opts[0]}}); p.status != http.StatusNotFound {
-		t.Errorf("a pick by an address not invited: %d", p.status)
+	for _, bad := range []string{"/test-guest/tok-eve", "/test-guest/expired-gus"} {
+		if p := g.post(bad, page, url.Values{"action": {"pick"}, "start": {opts[0]}}); p.status != http.StatusNotFound {
+			t.Errorf("a pick through %s: %d", bad, p.status)
+		}
 	}
 	if p := g.do("POST", "/test-guest/tok-gus", url.Values{"action": {"pick"}, "start": {opts[0]}}); p.status != http.StatusForbidden {
 		t.Errorf("a pick without the CSRF token: %d", p.status)

@@ -108,6 +108,9 @@ func newOrgSite(t *testing.T) *orgSite {
 		OrganizerOptions: OrganizerOptions{Booking: o.bk, Calendars: o.cals, BookingLimit: o.booking,
 			GuestLinks: &GuestLinks{Pattern: "/test-guest/{token}", Verify: func(r *http.Request) (*GuestLink, error) {
 				if l, ok := o.guests[r.PathValue("token")]; ok {
+					if strings.HasPrefix(r.PathValue("token"), "expired-") {
+						return l, ErrGuestLinkInvalid // known, but no longer valid
+					}
 					return l, nil
 				}
 				return nil, ErrGuestLinkInvalid
