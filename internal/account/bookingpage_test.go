@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,4 +129,19 @@ func TestUpdateMeChecksWorkingHours(t *testing.T) {
 	if err != nil || string(u.WorkingHours) != `{"sat":[["10:00","12:00"]]}` {
 		t.Fatalf("saturday mornings: %s %v", u.WorkingHours, err)
 	}
+}
+
+// FuzzSuggestSlug: a suggested slug holds only what a slug may, with no
+// hyphen at either end or twice in a row, and at most 40 characters.
+func FuzzSuggestSlug(f *testing.F) {
+	for _, s := range []string{"ann.lee@x.test", "Bob_O'Neil+cal@x.test", "..@y", "é@x", strings.Repeat("a-", 40) + "@x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, email string) {
+		s := account.SuggestSlug(email)
+		if len(s) > 40 || strings.HasPrefix(s, "-") || strings.HasSuffix(s, "-") || strings.Contains(s, "--") ||
+			strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
+			t.Fatalf("SuggestSlug(%q) = %q", email, s)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -119,7 +120,35 @@ func (s *Server) preferencesSubmit(req *Request) error {
 	if before != nil && after != nil {
 		patch.Buffers = &account.Buffers{Before: *before, After: *after}
 	}
-	// The grid, as the API's JSON: availability's parser checks it.
+	if wh, err := hoursOfForm(f); err != nil {
+		f.Errors["working_hours"] = req.L.T("err.working_hours")
+	} else {
+		patch.WorkingHours = &wh
+	}
+	if f.Invalid() {
+		return req.Render(http.StatusUnprocessableEntity, "organizer_preferences", f, s.preferencesData(req, f))
+	}
+	if _, err := s.opts.Accounts.UpdateMe(req.R.Context(), req.Session.Principal, patch); err != nil {
+		status, ok := req.takeFailureAs(f, err, map[string]string{"timezone": "timezone", "language": "language",
+			"video_provider": "provider", "default_duration": "default_duration", "buffers": "buffer_before",
+			"min_notice": "min_notice", "working_hours": "working_hours"})
+		if !ok {
+			return err
+		}
+		return req.Render(status, "organizer_preferences", f, s.preferencesData(req, f))
+	}
+	if lang != "" {
+		s.setCookie(req.W, langCookie, "", -1)
+	}
+	req.Redirect("/preferences", "saved")
+	return nil
+}
+
+// hoursOfForm reads the working hours grid (DAY_fromN, DAY_toN) the way
+// the API reads its JSON, with availability's parser: it checks the
+// clocks, the order and overlaps of the ranges, and that some day has
+// working time.
+func hoursOfForm(f *Form) (availability.WorkingHours, error) {
 	var js bytes.Buffer
 	js.WriteByte('{')
 	first := true
@@ -142,28 +171,10 @@ func (s *Server) preferencesSubmit(req *Request) error {
 		js.WriteString(`"` + d.key + `":[[` + strings.Join(ranges, "],[") + `]]`)
 	}
 	js.WriteByte('}')
-	if wh, err := availability.ParseWorkingHours(js.Bytes()); err != nil || first {
-		f.Errors["working_hours"] = req.L.T("err.working_hours")
-	} else {
-		patch.WorkingHours = &wh
+	if first {
+		return availability.WorkingHours{}, errors.New("no working time on any day")
 	}
-	if f.Invalid() {
-		return req.Render(http.StatusUnprocessableEntity, "organizer_preferences", f, s.preferencesData(req, f))
-	}
-	if _, err := s.opts.Accounts.UpdateMe(req.R.Context(), req.Session.Principal, patch); err != nil {
-		status, ok := req.takeFailureAs(f, err, map[string]string{"timezone": "timezone", "language": "language",
-			"video_provider": "provider", "default_duration": "default_duration", "buffers": "buffer_before",
-			"min_notice": "min_notice", "working_hours": "working_hours"})
-		if !ok {
-			return err
-		}
-		return req.Render(status, "organizer_preferences", f, s.preferencesData(req, f))
-	}
-	if lang != "" {
-		s.setCookie(req.W, langCookie, "", -1)
-	}
-	req.Redirect("/preferences", "saved")
-	return nil
+	return availability.ParseWorkingHours(js.Bytes())
 }
 
 // passwordData is what the password page shows.
