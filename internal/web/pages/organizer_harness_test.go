@@ -78,8 +78,10 @@ func newOrgSite(t *testing.T) *orgSite {
 		Zoom: apps.ZoomConfig{APIURL: zurl + "/v2", OAuthURL: zurl, ClientID: "sandbox-client", ClientSecret: "sandbox-secret",
 			RedirectURL: base + "/oauth/zoom/callback"}}
 	sb, err := zoomsandbox.New(zoomsandbox.Options{BaseURL: zurl, RedirectURIs: []string{base + "/oauth/zoom/callback"},
-		DomainsForAuthorization: func(r *http.Request) ([]string, error) { return o.apps.DomainsOfState(r.Context(), r.FormValue("state")) },
-		Logger:                  log})
+		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
+			return o.apps.DomainsOfState(r.Context(), r.FormValue("state"))
+		},
+		Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -140,7 +140,7 @@ func TestMeetingScoping(t *testing.T) {
 // radios returns the values of the radio inputs named name on a page.
 func radios(body, name string) []string {
 	var out []string
-	for _, m := range regexp.MustCompile(`<input type="radio" name="` + name + `" value="([^"]+)"`).FindAllStringSubmatch(body, -1) {
+	for _, m := range regexp.MustCompile(`<input type="radio" name="`+name+`" value="([^"]+)"`).FindAllStringSubmatch(body, -1) {
 		out = append(out, html.UnescapeString(m[1]))
 	}
 	return out
