@@ -228,3 +228,34 @@ func TestGuestLinkPage(t *testing.T) {
 		t.Fatalf("after none works: %+v", got)
 	}
 }
+
+// TestHeaviestPagesInFrench: the pages with a time zone select stay
+// within the pages' HTML budget (24 KiB, as the Chromium tests measure
+// it) in French too, whose words are longer: a booking page with all its
+// times, the preferences, a guest's proposal.
+func TestHeaviestPagesInFrench(t *testing.T) {
+	o := newOrgSite(t)
+	o.enableAnnsPage()
+	mon := nextMonday(0)
+	v := o.book(o.ann, booking.Request{Subject: "Offer", Duration: 30, TimeZone: "Europe/Paris", VideoProvider: "none",
+		Window:    &booking.Window{From: mon.Format(time.RFC3339), To: mon.AddDate(0, 0, 4).Format(time.RFC3339)},
+		Attendees: []booking.AttendeeInput{{Email: "gus@guest.example", Name: "Gus"}}})
+	o.guests["tok"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v.ID, Email: "gus@guest.example"}}
+	visitor := o.browser()
+	visitor.header.Set("Accept-Language", "fr")
+	bob := o.signedIn("bob@acme.test", memberPassword)
+	bob.header.Set("Accept-Language", "fr")
+	for _, c := range []struct {
+		b    *browser
+		path string
+	}{{visitor, "/u/ann?tz=Pacific/Chatham"}, {visitor, "/test-guest/tok?tz=America/Argentina/Buenos_Aires"}, {bob, "/preferences"}, {bob, "/meetings/new"}} {
+		p := c.b.get(c.path)
+		if p.status != 200 || !strings.Contains(p.body, `lang="fr"`) {
+			t.Fatalf("%s: %d", c.path, p.status)
+		}
+		if len(p.body) > 24<<10 {
+			t.Errorf("%s weighs %d bytes of HTML in French, over 24 KiB", c.path, len(p.body))
+		}
+		t.Logf("%s in French: %d bytes of HTML", c.path, len(p.body))
+	}
+}
