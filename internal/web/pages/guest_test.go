@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -257,5 +258,29 @@ func TestHeaviestPagesInFrench(t *testing.T) {
 			t.Errorf("%s weighs %d bytes of HTML in French, over 24 KiB", c.path, len(p.body))
 		}
 		t.Logf("%s in French: %d bytes of HTML", c.path, len(p.body))
+	}
+}
+
+// TestOrganizerPagesHeaders: the organizer's and guests' pages carry the
+// pages' security headers and no inline script or style, which the
+// Content-Security-Policy forbids.
+func TestOrganizerPagesHeaders(t *testing.T) {
+	o := newOrgSite(t)
+	o.enableAnnsPage()
+	v := o.book(o.ann, booking.Request{Subject: "H", StartTime: nextMonday(10).Format(time.RFC3339), VideoProvider: "none"})
+	o.guests["tok"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v.ID, Email: "gus@guest.example"}}
+	ann := o.signedIn("ann@acme.test", ownerPassword)
+	inline := regexp.MustCompile(`(?i)<script(?:\s[^>]*)?>[^<]|<style|\sstyle=|\son[a-z]+=|javascript:`)
+	for _, path := range []string{"/meetings", "/meetings?view=week", "/meetings/new", "/meetings/" + v.ID, "/meetings/" + v.ID + "/reschedule",
+		"/meetings/" + v.ID + "/cancel", "/preferences", "/preferences/password", "/preferences/booking-page", "/calendars", "/tokens",
+		"/u/ann", "/u/ann/sent", "/u/ann/confirm/x", "/test-guest/tok", "/test-guest/none"} {
+		p := ann.get(path)
+		if p.status >= 500 || !strings.Contains(p.header.Get("Content-Security-Policy"), "script-src 'self'") || p.header.Get("Cache-Control") != "no-store" ||
+			p.header.Get("X-Frame-Options") != "DENY" {
+			t.Errorf("%s: %d %v", path, p.status, p.header)
+		}
+		if m := inline.FindString(p.body); m != "" {
+			t.Errorf("%s has inline code: %q", path, m)
+		}
 	}
 }

@@ -44,7 +44,7 @@ func FuzzMeetingForm(f *testing.F) {
 			Errors: map[string]string{}}
 		mf := req.readMeetingForm(form)
 		for _, a := range mf.in.Attendees {
-			if a.Email == "" && strings.TrimSpace(attendees) != "" && !strings.ContainsAny(attendees, "\r\n,;") {
+			if strings.TrimSpace(a.Email) == "" {
 				t.Fatalf("an attendee without address from %q", attendees)
 			}
 		}

@@ -134,17 +134,7 @@ func (req *Request) readMeetingForm(f *Form) *meetingForm {
 		}
 		in.Duration = n
 	}
-	for _, line := range strings.FieldsFunc(f.Value("attendees"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' }) {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
-		}
-		if a, err := mail.ParseAddress(line); err == nil {
-			in.Attendees = append(in.Attendees, booking.AttendeeInput{Email: a.Address, Name: a.Name})
-		} else {
-			in.Attendees = append(in.Attendees, booking.AttendeeInput{Email: line}) // the core says what is wrong
-		}
-	}
+	in.Attendees = parseAttendees(f.Value("attendees"))
 	if f.Value("mode") == "find" {
 		from, err1 := time.ParseInLocation("2006-01-02", f.Value("from"), mf.loc)
 		to, err2 := time.ParseInLocation("2006-01-02", f.Value("to"), mf.loc)
@@ -171,6 +161,41 @@ func (req *Request) readMeetingForm(f *Form) *meetingForm {
 		}
 	}
 	return mf
+}
+
+// parseAttendees reads the attendees field: one or more addresses a line
+// (RFC 5322 address lists: "Ann Lee <ann@example.com>, bob@example.com"),
+// or, where a line is no address list, its parts between commas and
+// semicolons as they are (the core then says which is not an address).
+func parseAttendees(text string) []booking.AttendeeInput {
+	var out []booking.AttendeeInput
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if list, err := mail.ParseAddressList(line); err == nil {
+			for _, a := range list {
+				out = append(out, booking.AttendeeInput{Email: a.Address, Name: a.Name})
+			}
+			continue
+		}
+		for _, part := range strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ';' }) {
+			part = strings.TrimSpace(part)
+			if part == "" {
+				continue
+			}
+			if a, err := mail.ParseAddress(part); err == nil {
+				out = append(out, booking.AttendeeInput{Email: a.Address, Name: a.Name})
+			} else {
+				out = append(out, booking.AttendeeInput{Email: part})
+			}
+		}
+	}
+	if len(out) > booking.MaxAttendees+1 {
+		out = out[:booking.MaxAttendees+1] // the core refuses more than MaxAttendees
+	}
+	return out
 }
 
 // recurrenceRule writes the RRULE of a preset (RFC 5545 §3.3.10): weekly

@@ -137,6 +137,23 @@ func TestMeetingScoping(t *testing.T) {
 	}
 }
 
+func TestParseAttendees(t *testing.T) {
+	got := parseAttendees("Ann Lee <ann@example.com>, bob@example.com\r\n\"Lee, Carl\" <carl@example.com>\nnot an address; dan@example.com\n\n")
+	want := []booking.AttendeeInput{{Email: "ann@example.com", Name: "Ann Lee"}, {Email: "bob@example.com"}, {Email: "carl@example.com", Name: "Lee, Carl"},
+		{Email: "not an address"}, {Email: "dan@example.com"}}
+	if len(got) != len(want) {
+		t.Fatalf("%+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+	if n := len(parseAttendees(strings.Repeat("a@example.com\n", 1000))); n != booking.MaxAttendees+1 {
+		t.Errorf("%d attendees kept from 1000", n)
+	}
+}
+
 // radios returns the values of the radio inputs named name on a page.
 func radios(body, name string) []string {
 	var out []string
