@@ -252,7 +252,16 @@ func applyPatch(u *store.User, p UserPatch) error {
 		}
 	}
 	if p.WorkingHours != nil {
-		u.WorkingHours = mustJSON(*p.WorkingHours)
+		// The API's JSON parser checks these; a caller that builds them
+		// (a web form) is checked here too.
+		switch err := p.WorkingHours.Validate(); {
+		case err != nil:
+			fs.Add("working_hours", "%v", err)
+		case p.WorkingHours.IsZero():
+			fs.Add("working_hours", "give working time on at least one day")
+		default:
+			u.WorkingHours = mustJSON(*p.WorkingHours)
+		}
 	}
 	if p.DefaultDuration != nil {
 		if d := *p.DefaultDuration; d < 5 || d > 1440 {

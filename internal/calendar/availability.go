@@ -35,6 +35,9 @@ type AvailabilityRequest struct {
 	Location *time.Location
 	Ranking  availability.Ranking
 	Limit    int
+	// Granularity spaces the slots' starts (availability.Query's); zero
+	// means availability.DefaultGranularity.
+	Granularity time.Duration
 	// Propose, when above zero, asks for that many well-spread options
 	// (different days, then half-days) to offer guests instead of the
 	// best slots; they come in time order.
@@ -174,15 +177,29 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 	if err != nil {
 		return nil, err
 	}
+	// The meetings each attendee organizes are busy from the moment they
+	// are booked (their holds), not only once their calendar events are
+	// written, which happens later, after the video meeting exists.
+	holds, err := s.store.OrganizerHolds(ctx, p.AccountID, ids, req.From.Add(-maxBuf), req.To.Add(maxBuf))
+	if err != nil {
+		return nil, fmt.Errorf("calendar: availability: %w", err)
+	}
+	held := map[string][]availability.Interval{}
+	for _, h := range holds {
+		held[h.OrganizerID] = append(held[h.OrganizerID], availability.Interval{Start: h.Start, End: h.End})
+	}
 	for i, u := range users {
 		people[i].Busy = busy[u.ID]
+		if len(held[u.ID]) > 0 {
+			people[i].Busy = availability.NewBusy(held[u.ID]).Union(people[i].Busy)
+		}
 	}
 	loc := req.Location
 	if loc == nil {
 		loc = time.UTC
 	}
 	q := availability.Query{People: people, Duration: req.Duration, From: req.From, To: req.To,
-		Now: s.now(), Limit: req.Limit, Ranking: req.Ranking}
+		Now: s.now(), Limit: req.Limit, Ranking: req.Ranking, Granularity: req.Granularity}
 	var slots []availability.Slot
 	if req.Propose > 0 {
 		slots, err = availability.Propose(q, req.Propose)

@@ -203,6 +203,10 @@ func (b *Browser) Wait(what, cond string) {
 	b.waitFor(what, cond)
 }
 
+// WaitFor waits until the JavaScript condition holds on the page shown,
+// through any navigation (a script that reloads the page).
+func (b *Browser) WaitFor(what, cond string) { b.t.Helper(); b.waitFor(what, cond) }
+
 // waitFor polls the page until the JavaScript condition holds (a page
 // being replaced answers nothing for a moment: that is waited through).
 func (b *Browser) waitFor(what, cond string) {

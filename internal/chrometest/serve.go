@@ -40,8 +40,9 @@ func FreeAddr(t testing.TB) string {
 
 // Serve starts Convene with the settings env (CONVENE_* variables; the
 // data directory, HTTP address and SMTP listener have test defaults) and
-// stops it when the test ends.
-func Serve(t testing.TB, env map[string]string) *Convene {
+// stops it when the test ends; each of with changes the server's options
+// first (a test's guest links).
+func Serve(t testing.TB, env map[string]string, with ...func(*server.Options)) *Convene {
 	t.Helper()
 	c := &Convene{DataDir: t.TempDir()}
 	settings := map[string]string{
@@ -68,10 +69,11 @@ func Serve(t testing.TB, env map[string]string) *Convene {
 	done := make(chan error, 1)
 	w := &testWriter{t: t}
 	log := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	go func() {
-		done <- server.Run(ctx, cfg, server.Options{Log: log, Version: "test", ShutdownTimeout: 5 * time.Second,
-			Ready: func(u string) { ready <- u }})
-	}()
+	so := server.Options{Log: log, Version: "test", ShutdownTimeout: 5 * time.Second, Ready: func(u string) { ready <- u }}
+	for _, f := range with {
+		f(&so)
+	}
+	go func() { done <- server.Run(ctx, cfg, so) }()
 	select {
 	case u := <-ready:
 		c.URL = u

@@ -53,6 +53,9 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// (default 30 s).
 	ShutdownTimeout time.Duration
+	// GuestLinks serves the page behind guests' proposal links
+	// (pages.GuestLinks); nil: none (the e-mail assistant's links).
+	GuestLinks *pages.GuestLinks
 }
 
 // Run starts Convene with cfg and serves until ctx is done.
@@ -352,7 +355,10 @@ func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *acc
 	pg, err := pages.New(pages.Options{
 		Accounts: accounts, BaseURL: baseURL, Key: deriveKey(key, "web-pages"), AuthLimit: limit,
 		OIDC:      pages.OIDCOptions{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret},
-		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"), Admin: admin,
+		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"),
+		Admin: admin,
+		OrganizerOptions: pages.OrganizerOptions{Booking: api.Booking, Calendars: api.Calendars, GuestLinks: opts.GuestLinks,
+			BookingLimit: authlimit.New(authlimit.Options{Burst: 5, Refill: 12 * time.Minute, TrustedProxies: cfg.TrustedProxies})},
 	})
 	if err != nil {
 		return err

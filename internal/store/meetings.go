@@ -132,6 +132,9 @@ type Meetings interface {
 	// (zero: all).
 	DeleteHolds(ctx context.Context, accountID, meetingID string, from time.Time) error
 	Holds(ctx context.Context, accountID, meetingID string) ([]Hold, error)
+	// OrganizerHolds lists the holds of organizers that overlap [from,
+	// to), by start.
+	OrganizerHolds(ctx context.Context, accountID string, organizerIDs []string, from, to time.Time) ([]Hold, error)
 	DeleteHoldAt(ctx context.Context, accountID, meetingID string, start time.Time) error
 
 	SetOccurrences(ctx context.Context, accountID, meetingID string, os []Occurrence) error
@@ -401,6 +404,35 @@ func (db *DB) Holds(ctx context.Context, accountID, meetingID string) ([]Hold, e
 		out = append(out, h)
 	}
 	return out, db.wrap(rows.Err(), "list holds")
+}
+
+// OrganizerHolds implements Meetings.
+func (db *DB) OrganizerHolds(ctx context.Context, accountID string, organizerIDs []string, from, to time.Time) ([]Hold, error) {
+	if len(organizerIDs) == 0 {
+		return nil, nil
+	}
+	args := []any{accountID, ms(from), ms(to)}
+	for _, id := range organizerIDs {
+		args = append(args, id)
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT account_id, organizer_id, meeting_id, start_ms, end_ms FROM holds
+		WHERE account_id = $1 AND start_ms < $3 AND end_ms > $2 AND organizer_id IN (`+inList(4, len(organizerIDs))+`)
+		ORDER BY start_ms`, args...)
+	if err != nil {
+		return nil, db.wrap(err, "list holds of organizers")
+	}
+	defer rows.Close()
+	var out []Hold
+	for rows.Next() {
+		var h Hold
+		var s, e int64
+		if err := rows.Scan(&h.AccountID, &h.OrganizerID, &h.MeetingID, &s, &e); err != nil {
+			return nil, db.wrap(err, "list holds of organizers")
+		}
+		h.Start, h.End = fromMS(s), fromMS(e)
+		out = append(out, h)
+	}
+	return out, db.wrap(rows.Err(), "list holds of organizers")
 }
 
 // SetOccurrences implements Meetings: it replaces the occurrence list.

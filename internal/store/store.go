@@ -206,6 +206,7 @@ type Store interface {
 	Outbox
 	Sessions
 	AuditLog
+	BookingPages
 	// Tx runs fn in one transaction: it commits if fn returns nil and rolls
 	// back otherwise. Inside fn, use the Store it is given. On SQLite the
 	// transaction holds the write lock from its start.

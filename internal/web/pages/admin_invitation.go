@@ -68,7 +68,7 @@ type areaView struct {
 // a one-line input. Its label is the catalog's "field.NAME", its hint
 // "hint.NAME" when there is one.
 func (d *invitationData) Field(v view, name, value string, rows int) areaView {
-	a := areaView{Name: name, Label: v.L.T("field." + name), Value: value, Error: v.Form.FieldError(name), Rows: rows}
+	a := areaView{Name: name, Label: v.L.T(invitationLabel(name)), Value: value, Error: v.Form.FieldError(name), Rows: rows}
 	if v.L.Has("hint." + name) {
 		a.Hint = v.L.T("hint." + name)
 	}
@@ -186,7 +186,7 @@ func (s *Server) problems(req *Request, d *invitationData, f *Form, err error) b
 		name, known := invitationFields[p.Field]
 		label := p.Field
 		if known {
-			label = req.L.T("field." + name)
+			label = req.L.T(invitationLabel(name))
 			if f.Errors[name] == "" {
 				f.Errors[name] = p.Message
 			}
@@ -261,4 +261,15 @@ func findBody(n *html.Node) *html.Node {
 		}
 	}
 	return nil
+}
+
+// invitationLabel is the catalog key of an invitation editor field's
+// label: the templates' own words ("Objet" in French, a mail's subject),
+// the shared field labels for the branding fields.
+func invitationLabel(name string) string {
+	switch name {
+	case "subject", "text", "html":
+		return "invitation.field." + name
+	}
+	return "field." + name
 }

@@ -516,14 +516,14 @@ func TestAdminCatalog(t *testing.T) {
 		keys = append(keys, "records."+p, "records.note."+p)
 	}
 	for _, s := range []string{"failing", "stale", "pending", "ok"} {
-		keys = append(keys, "calendars.status."+s)
+		keys = append(keys, "failing_calendars.status."+s)
 	}
 	for _, k := range previewKinds {
 		keys = append(keys, "invitation.kind."+k)
 	}
 	keys = append(keys, "invitation.lang.en", "invitation.lang.fr")
 	for _, f := range invitationFields {
-		keys = append(keys, "field."+f)
+		keys = append(keys, invitationLabel(f))
 	}
 	for _, sec := range adminSections {
 		keys = append(keys, sec.key)

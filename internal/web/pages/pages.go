@@ -18,6 +18,8 @@ import (
 // Options configure the pages.
 type Options struct {
 	Accounts *account.Service
+	// Booking, Calendars and the rest of the organizer's and guests' pages: organizer_options.go.
+	OrganizerOptions
 	// BaseURL is Convene's public URL. With https, cookies are Secure and
 	// __Host- prefixed, and Strict-Transport-Security is sent.
 	BaseURL string
@@ -132,7 +134,7 @@ type pageRoute struct {
 // from its own file (adminRoutes, organizerRoutes, guestRoutes…).
 func (s *Server) routeTable() []pageRoute {
 	var all []pageRoute
-	for _, area := range [][]pageRoute{s.foundationRoutes(), s.adminRoutes()} {
+	for _, area := range [][]pageRoute{s.foundationRoutes(), s.adminRoutes(), s.organizerRoutes(), s.guestRoutes()} {
 		all = append(all, area...)
 	}
 	return all

@@ -135,6 +135,7 @@ type navItem struct {
 
 var navItems = []navItem{
 	{"/", "nav.home", signedIn},
+	{"/meetings", "nav.meetings", signedIn}, {"/meetings/new", "nav.new", signedIn}, {"/calendars", "nav.calendars", signedIn}, {"/preferences", "nav.preferences", signedIn},
 	{"/admin", "nav.admin", admins},
 }
 

@@ -1,0 +1,398 @@
+package pages_test
+
+import (
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/emersion/go-message"
+
+	"github.com/convene/convene/internal/booking"
+	"github.com/convene/convene/internal/browsertest"
+	"github.com/convene/convene/internal/chrometest"
+	"github.com/convene/convene/internal/server"
+	"github.com/convene/convene/internal/web/pages"
+)
+
+// The organizer's and guests' pages in Chromium, on the real server: an
+// organizer finds a time and books it with a sandbox Zoom meeting (the
+// times found live, by the page's script), reschedules and cancels it; a
+// guest picks a time on a proposal's page; a visitor books on a personal
+// booking page through the link mailed to them. Every page is checked
+// with axe-core (light and dark), weighed and photographed.
+
+const annPassword = "correct horse battery"
+
+// setupInBrowser sets Convene up on its setup page (ann, Europe/Paris)
+// and returns an API token made on the dashboard.
+func setupInBrowser(t *testing.T, b *chrometest.Browser, cv *chrometest.Convene) string {
+	t.Helper()
+	b.Navigate(cv.URL + "/setup")
+	b.Fill("#f-account", "Acme")
+	b.Fill("#f-admin_name", "Ann Admin")
+	b.Fill("#f-admin_email", "ann@acme.example")
+	b.Fill("#f-password", annPassword)
+	b.Fill("#f-password_confirm", annPassword)
+	b.Fill("#f-timezone", "Europe/Paris")
+	b.Submit("button.primary")
+	b.Fill("#f-name", "tests")
+	b.Submit("form[action='/tokens'] button")
+	token := b.Text("#new-token")
+	if !strings.HasPrefix(token, "cvn_") {
+		t.Fatalf("no token after setup: %q", token)
+	}
+	return token
+}
+
+// mustAPI calls the API and fails unless it answers want.
+func mustAPI(t *testing.T, method, u, token string, body any, want int) map[string]any {
+	t.Helper()
+	st, out := api(t, method, u, token, body)
+	if st != want {
+		t.Fatalf("%s %s: %d, want %d: %v", method, u, st, want, out)
+	}
+	return out
+}
+
+// domainAndBob verifies acme.example (a name reserved for documentation:
+// verified without DNS on the sandbox) and adds bob.
+func domainAndBob(t *testing.T, cv *chrometest.Convene, token string) {
+	t.Helper()
+	mustAPI(t, "POST", cv.URL+"/api/v1/domains", token, map[string]any{"domain": "acme.example"}, 201)
+	mustAPI(t, "POST", cv.URL+"/api/v1/domains/acme.example/verify", token, nil, 200)
+	mustAPI(t, "POST", cv.URL+"/api/v1/users", token, map[string]any{"email": "bob@acme.example", "name": "Bob", "timezone": "Europe/Paris"}, 201)
+}
+
+// installZoom installs the sandbox's Zoom through the API and its consent
+// page, and makes it the account's default.
+func installZoom(t *testing.T, cv *chrometest.Convene, token string) {
+	t.Helper()
+	mustAPI(t, "POST", cv.URL+"/api/v1/apps/zoom/pre-approve", token, nil, 200)
+	out := mustAPI(t, "POST", cv.URL+"/api/v1/apps/zoom/install", token, map[string]any{"domains": []string{"acme.example"}}, 200)
+	bt := browsertest.New(t)
+	consent := bt.Get(out["authorize_url"].(string))
+	back := bt.Submit(consent, map[string]string{"decision": "approve"})
+	if back.Status != http.StatusFound {
+		t.Fatalf("consent: %d %s", back.Status, back.Body)
+	}
+	if cb := bt.Get(back.Location); cb.Status != 200 || !strings.Contains(cb.Body, "Zoom is installed") {
+		t.Fatalf("callback: %d %s", cb.Status, cb.Body)
+	}
+	mustAPI(t, "PATCH", cv.URL+"/api/v1/account", token, map[string]any{"default_video_provider": "zoom"}, 200)
+}
+
+// nextWeekday is the date of the next Monday at least two days away, in
+// Paris.
+func nextMonday() time.Time {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	now := time.Now().In(paris)
+	d := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, paris).AddDate(0, 0, 2)
+	for d.Weekday() != time.Monday {
+		d = d.AddDate(0, 0, 1)
+	}
+	return d
+}
+
+// TestBrowserOrganizer: ann sets up, installs Zoom, and on the new
+// meeting form finds a time with bob (the times appear as she types: the
+// page's script asks the live route) and books it; the meeting's page has
+// every Zoom detail with the start link; she reschedules it, then cancels
+// it, and Zoom follows. Her other pages are checked on the way.
+func TestBrowserOrganizer(t *testing.T) {
+	cv := chrometest.Serve(t, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"})
+	b := chrometest.Start(t)
+	b.TimeZone("Europe/Paris")
+	token := setupInBrowser(t, b, cv)
+	domainAndBob(t, cv, token)
+	installZoom(t, cv, token)
+
+	mon := nextMonday()
+	b.Navigate(cv.URL + "/meetings/new")
+	check(t, b, "new-meeting", true)
+	b.Fill("#f-subject", "Design review")
+	b.Fill("#f-from", mon.Format("2006-01-02"))
+	b.Fill("#f-to", mon.AddDate(0, 0, 2).Format("2006-01-02"))
+	b.Fill("#f-duration", "45")
+	b.Type("#f-attendees", "Bob <bob@acme.example>")
+	// The script finds the times as the form changes: no submit.
+	b.Do("wait for the live times", chromedp.WaitVisible("#slots input[name=slot]"))
+	n := chrometest.Eval[int](b, `document.querySelectorAll("#slots input[name=slot]").length`)
+	if n < 5 {
+		t.Fatalf("%d live times", n)
+	}
+	second := chrometest.Eval[string](b, `document.querySelectorAll("#slots input[name=slot]")[1].value`)
+	chrometest.Eval[bool](b, `document.querySelectorAll("#slots input[name=slot]")[1].checked = true`)
+	check(t, b, "new-meeting-times", false)
+	b.Viewport(390, 844)
+	b.Screenshot("new-meeting-phone")
+	b.Viewport(1024, 800)
+	b.Submit("#book")
+	if !strings.Contains(b.URL(), "/meetings/mtg_") || !strings.Contains(b.Text(".flash"), "The meeting is booked") {
+		t.Fatalf("after booking: %s %q", b.URL(), b.Text("main"))
+	}
+	id := b.URL()[strings.LastIndex(b.URL(), "/")+1:]
+	if got := b.Text("#status"); got != "booked" {
+		t.Fatalf("status %q", got)
+	}
+	if !b.Has("#start-url") || !strings.Contains(b.Text("#join-url"), "/zoom-sandbox/j/") || b.Text("#video-id") == "" || !b.Has("#invitation") {
+		t.Fatalf("the meeting's page lacks video details: %s", b.Text("main"))
+	}
+	v := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, token, nil, 200)
+	if at, _ := time.Parse(time.RFC3339, v["start_time"].(string)); !at.Equal(mustTime(t, second)) || v["duration"].(float64) != 45 {
+		t.Fatalf("booked at %v for %v, chose %s", v["start_time"], v["duration"], second)
+	}
+	check(t, b, "meeting", true)
+	b.Viewport(390, 844)
+	b.Screenshot("meeting-phone")
+	b.Viewport(1024, 800)
+
+	b.Navigate(cv.URL + "/meetings?from=" + mon.Format("2006-01-02"))
+	if !strings.Contains(b.Text("main"), "Design review") {
+		t.Fatalf("the list: %s", b.Text("main"))
+	}
+	check(t, b, "meetings", true)
+	b.Navigate(cv.URL + "/meetings?view=week&from=" + mon.Format("2006-01-02"))
+	check(t, b, "meetings-week", true)
+
+	// Reschedule to Wednesday 16:00.
+	b.Navigate(cv.URL + "/meetings/" + id)
+	b.Submit("#reschedule")
+	check(t, b, "reschedule", false)
+	wed := mon.AddDate(0, 0, 2)
+	b.Fill("#f-date", wed.Format("2006-01-02"))
+	b.Fill("#f-time", "16:00")
+	b.Submit("button.primary")
+	if !strings.Contains(b.Text(".flash"), "The meeting is moved") {
+		t.Fatalf("after rescheduling: %s %q", b.URL(), b.Text("main"))
+	}
+	v = mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, token, nil, 200)
+	if !strings.HasPrefix(v["start_time"].(string), wed.Format("2006-01-02")+"T16:00") || v["video"].(map[string]any)["start_time"] == nil {
+		t.Fatalf("rescheduled: %v", v["start_time"])
+	}
+	waitZoom(t, cv, func(ms []map[string]any) bool {
+		return len(ms) == 1 && ms[0]["start_time"] == wed.Add(16*time.Hour).UTC().Format(time.RFC3339)
+	})
+
+	// Cancel.
+	b.Submit("#cancel")
+	check(t, b, "cancel", false)
+	b.Submit("button.primary")
+	if got := b.Text("#status"); got != "cancelled" || !strings.Contains(b.Text(".flash"), "The meeting is cancelled") {
+		t.Fatalf("after cancelling: %q", got)
+	}
+	waitZoom(t, cv, func(ms []map[string]any) bool { return len(ms) == 0 })
+
+	// Her other pages.
+	for _, pg := range []struct{ path, name string }{
+		{"/preferences", "preferences"}, {"/preferences/password", "password"}, {"/preferences/booking-page", "booking-settings"},
+		{"/calendars", "calendars"}, {"/tokens", "tokens"},
+	} {
+		b.Navigate(cv.URL + pg.path)
+		check(t, b, pg.name, pg.name != "password")
+	}
+	b.Viewport(390, 844)
+	b.Navigate(cv.URL + "/preferences")
+	b.Screenshot("preferences-phone")
+	b.Viewport(1024, 800)
+	// French, chosen in the preferences: stored with the user.
+	b.Fill("#f-language", "fr")
+	b.Submit("form[action='/preferences'] button.primary")
+	if b.Text("h1") != "Préférences" {
+		t.Fatalf("after choosing French: %q", b.Text("h1"))
+	}
+	if me := mustAPI(t, "GET", cv.URL+"/api/v1/users/me", token, nil, 200); me["language"] != "fr" {
+		t.Fatalf("the language is not stored: %v", me["language"])
+	}
+	b.Navigate(cv.URL + "/meetings/new")
+	check(t, b, "new-meeting-fr", false)
+}
+
+// waitZoom polls the sandbox's list of meetings until cond holds (the
+// change reaches Zoom from a job).
+func waitZoom(t *testing.T, cv *chrometest.Convene, cond func([]map[string]any) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last []map[string]any
+	for time.Now().Before(deadline) {
+		_, out := api(t, "GET", cv.URL+"/zoom-sandbox/_sandbox/meetings", "", nil)
+		last = nil
+		for _, m := range out["meetings"].([]any) {
+			last = append(last, m.(map[string]any))
+		}
+		if cond(last) {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling Zoom for the job's change
+	}
+	t.Fatalf("Zoom's meetings: %v", last)
+}
+
+func mustTime(t *testing.T, s string) time.Time {
+	t.Helper()
+	v, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// guestLinks is the test's stand-in for the assistant's links: a token
+// names a guest of a meeting.
+type guestLinks struct {
+	mu    sync.Mutex
+	links map[string]*pages.GuestLink
+}
+
+func (g *guestLinks) verify(r *http.Request) (*pages.GuestLink, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if l, ok := g.links[r.PathValue("token")]; ok {
+		return l, nil
+	}
+	return nil, pages.ErrGuestLinkInvalid
+}
+
+// TestBrowserGuestProposal: a guest opens the page of a proposal; it
+// shows the times in the browser's zone (New York), the guest picks one,
+// and the meeting is booked at it.
+func TestBrowserGuestProposal(t *testing.T) {
+	links := &guestLinks{links: map[string]*pages.GuestLink{}}
+	cv := chrometest.Serve(t, nil, func(o *server.Options) {
+		o.GuestLinks = &pages.GuestLinks{Pattern: "/test-guest/{token}", Verify: links.verify}
+	})
+	setup := mustAPI(t, "POST", cv.URL+"/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.example", "admin_name": "Ann"}, 201)
+	token := setup["token"].(string)
+	mustAPI(t, "PATCH", cv.URL+"/api/v1/users/me", token, map[string]any{"timezone": "Europe/Paris"}, 200)
+	mon := nextMonday()
+	prop := mustAPI(t, "POST", cv.URL+"/api/v1/meetings", token, map[string]any{"subject": "Partnership", "duration": 30, "timezone": "Europe/Paris",
+		"window":    map[string]string{"from": mon.Format("2006-01-02") + "T09:00", "to": mon.AddDate(0, 0, 4).Format("2006-01-02") + "T17:00"},
+		"attendees": []map[string]string{{"email": "gus@guest.example", "name": "Gus"}}, "video_provider": "none"}, 201)
+	if prop["status"] != "proposed" {
+		t.Fatalf("proposal: %v", prop)
+	}
+	id := prop["id"].(string)
+	links.mu.Lock()
+	links.links["gus-link"] = &pages.GuestLink{Guest: booking.Guest{AccountID: setup["account_id"].(string), MeetingID: id, Email: "gus@guest.example"}}
+	links.mu.Unlock()
+
+	b := chrometest.Start(t)
+	b.TimeZone("America/New_York")
+	b.Navigate(cv.URL + "/test-guest/gus-link")
+	// The script switches the page to the browser's zone once.
+	b.WaitFor("the browser's zone", `location.search.includes("tz=America") && document.readyState === "complete" && document.querySelector("#pick") !== null`)
+	if got := b.Value("#tz"); got != "America/New_York" {
+		t.Fatalf("the zone select shows %q", got)
+	}
+	label := chrometest.Eval[string](b, `document.querySelectorAll("input[name=start]")[2].parentElement.textContent`)
+	if !strings.Contains(label, "New York time") {
+		t.Fatalf("the times are not in New York's zone: %q", label)
+	}
+	check(t, b, "guest-proposal", true)
+	b.Viewport(390, 844)
+	b.Screenshot("guest-proposal-phone")
+	b.Viewport(1024, 800)
+	chosen := chrometest.Eval[string](b, `(function(){var r=document.querySelectorAll("input[name=start]")[2]; r.checked=true; return r.value})()`)
+	b.Submit("#pick")
+	if !b.Has("#booked") || !strings.Contains(b.Text("h1"), "it is booked") {
+		t.Fatalf("after the pick: %q", b.Text("main"))
+	}
+	check(t, b, "guest-answered", true)
+	v := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, token, nil, 200)
+	if v["status"] != "booked" || !mustTime(t, v["start_time"].(string)).Equal(mustTime(t, chosen)) {
+		t.Fatalf("the meeting: %v %v, chose %s", v["status"], v["start_time"], chosen)
+	}
+	b.Navigate(cv.URL + "/test-guest/no-such-link")
+	check(t, b, "guest-invalid", false)
+}
+
+// TestBrowserBookingPage: ann switches her booking page on; a visitor in
+// Tokyo sees her times in Tokyo's zone, asks for one, and books it from
+// the link mailed to them (read from the outbox).
+func TestBrowserBookingPage(t *testing.T) {
+	cv := chrometest.Serve(t, nil)
+	b := chrometest.Start(t)
+	b.TimeZone("Europe/Paris")
+	token := setupInBrowser(t, b, cv)
+	b.Navigate(cv.URL + "/preferences/booking-page")
+	b.Fill("#f-slug", "ann")
+	b.Fill("#f-durations", "30, 60")
+	b.Click("#f-enabled", "#f-enabled:checked")
+	b.Submit("form[action='/preferences/booking-page'] button.primary")
+	if !strings.Contains(b.Text("#page-url"), "/u/ann") {
+		t.Fatalf("the page is not on: %q", b.Text("main"))
+	}
+	check(t, b, "booking-settings-on", false)
+
+	v := chrometest.Start(t)
+	v.TimeZone("Asia/Tokyo")
+	v.Navigate(cv.URL + "/u/ann")
+	v.WaitFor("the browser's zone", `location.search.includes("tz=Asia") && document.readyState === "complete" && document.querySelector("#request") !== null`)
+	if got := v.Value("#tz"); got != "Asia/Tokyo" {
+		t.Fatalf("the zone select shows %q", got)
+	}
+	check(t, v, "booking-page", true)
+	v.Viewport(390, 844)
+	v.Screenshot("booking-page-phone")
+	v.Viewport(1024, 800)
+	start := chrometest.Eval[string](v, `(function(){var r=document.querySelectorAll("input[name=start]")[3]; r.checked=true; return r.value})()`)
+	v.Fill("#f-visitor_name", "Vera Visitor")
+	v.Fill("#f-email", "vera@example.org")
+	v.Submit("#request")
+	if !v.Has("#sent") {
+		t.Fatalf("after the request: %s %q", v.URL(), v.Text("main"))
+	}
+	check(t, v, "booking-sent", false)
+
+	link := confirmationLink(t, cv, token, "vera@example.org")
+	v.Navigate(link)
+	check(t, v, "booking-confirm", true)
+	if ms := mustAPI(t, "GET", cv.URL+"/api/v1/meetings", token, nil, 200)["meetings"].([]any); len(ms) != 0 {
+		t.Fatalf("opening the link booked: %v", ms)
+	}
+	v.Submit("#confirm")
+	if !v.Has("#done") {
+		t.Fatalf("after confirming: %q", v.Text("main"))
+	}
+	check(t, v, "booking-done", false)
+	ms := mustAPI(t, "GET", cv.URL+"/api/v1/meetings", token, nil, 200)["meetings"].([]any)
+	if len(ms) != 1 || !mustTime(t, ms[0].(map[string]any)["start_time"].(string)).Equal(mustTime(t, start)) {
+		t.Fatalf("meetings: %v", ms)
+	}
+}
+
+// confirmationLink reads the link of the booking page's mail to email
+// from the outbox.
+func confirmationLink(t *testing.T, cv *chrometest.Convene, token, email string) string {
+	t.Helper()
+	box := mustAPI(t, "GET", cv.URL+"/api/v1/outbox", token, nil, 200)
+	for _, x := range box["mail"].([]any) {
+		m := x.(map[string]any)
+		if m["kind"] != booking.MailPageRequest || m["to"].([]any)[0] != email {
+			continue
+		}
+		req, _ := http.NewRequest("GET", cv.URL+"/api/v1/outbox/"+url.PathEscape(m["id"].(string))+"/raw", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		e, err := message.Read(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text, _ := io.ReadAll(e.Body)
+		if l := regexp.MustCompile(regexp.QuoteMeta(cv.URL) + `/u/ann/confirm/\S+`).FindString(string(text)); l != "" {
+			return l
+		}
+		t.Fatalf("no link in %s", text)
+	}
+	t.Fatalf("no mail to %s in %v", email, box)
+	return ""
+}
