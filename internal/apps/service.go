@@ -390,7 +390,10 @@ var errUnchanged = errors.New("apps: install unchanged")
 // leave the install alone.
 func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, problem string, check func(tx store.Store, in *store.Install) error) error {
 	err := s.Store.Tx(ctx, func(tx store.Store) error {
-		in, err := tx.Install(ctx, accountID, appID)
+		// Locked: an uninstall and the provider's deauthorization notice
+		// it causes may run at once; the later one must see the earlier
+		// one's state, not overwrite it (a lost update on PostgreSQL).
+		in, err := tx.InstallForUpdate(ctx, accountID, appID)
 		if err != nil {
 			return err
 		}

@@ -51,6 +51,9 @@ type OAuthState struct {
 // Installs stores app installs and OAuth states.
 type Installs interface {
 	Install(ctx context.Context, accountID, app string) (*Install, error)
+	// InstallForUpdate is Install inside a transaction, with the row
+	// locked until it ends (PostgreSQL; SQLite's one writer serializes).
+	InstallForUpdate(ctx context.Context, accountID, app string) (*Install, error)
 	Installs(ctx context.Context, accountID string) ([]Install, error)
 	// InstallsByProviderAccount finds the installs of an app bound to a
 	// provider's account (any Convene account): for webhooks.
@@ -101,6 +104,13 @@ func scanInstall(row interface{ Scan(...any) error }) (*Install, error) {
 func (db *DB) Install(ctx context.Context, accountID, app string) (*Install, error) {
 	in, err := scanInstall(db.r().QueryRowContext(ctx, `SELECT `+installColumns+` FROM app_installs
 		WHERE account_id = $1 AND app = $2`, accountID, app))
+	return in, db.wrap(err, "load install %s", app)
+}
+
+// InstallForUpdate implements Installs.
+func (db *DB) InstallForUpdate(ctx context.Context, accountID, app string) (*Install, error) {
+	in, err := scanInstall(db.w().QueryRowContext(ctx, `SELECT `+installColumns+` FROM app_installs
+		WHERE account_id = $1 AND app = $2`+db.d.forUpdate(), accountID, app))
 	return in, db.wrap(err, "load install %s", app)
 }
 
