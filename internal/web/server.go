@@ -63,6 +63,9 @@ type Server struct {
 	// MailDNS adds the DKIM, SPF and DMARC records to GET
 	// /api/v1/domains; nil: the verification record only.
 	MailDNS MailRecords
+	// Links serves the guests' choice links (/choose/…); nil: every link
+	// is refused as invalid.
+	Links ChoiceLinks
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
