@@ -160,6 +160,11 @@ func (s *Service) Process(ctx context.Context, msg *inbox.Message, sender inbox.
 		if in.auto {
 			return s.finishStep(ctx, msg.AccountID, msg.ID, "", outcomeNotProcessed, "an automatic message outside any thread: ignored")
 		}
+		if !sender.Authenticated {
+			// The inbox never hands these over; were it to, nothing is
+			// sent to an address nobody proved (no backscatter).
+			return s.finishStep(ctx, msg.AccountID, msg.ID, "", outcomeNotProcessed, "refused: the sender is not proven; nothing sent, nothing booked")
+		}
 		if !sender.MayCommand() {
 			return s.refuse(ctx, in)
 		}

@@ -31,10 +31,26 @@ var letterFiles embed.FS
 var letterTemplates = func() map[string]*texttemplate.Template {
 	out := map[string]*texttemplate.Template{}
 	for _, lang := range []string{"en", "fr"} {
-		out[lang] = texttemplate.Must(texttemplate.New(lang).Option("missingkey=error").ParseFS(letterFiles, "letters/"+lang+".tmpl"))
+		out[lang] = texttemplate.Must(texttemplate.New(lang).Option("missingkey=error").Funcs(letterFuncs).ParseFS(letterFiles, "letters/"+lang+".tmpl"))
 	}
 	return out
 }()
+
+// letterFuncs are the templates' helpers.
+var letterFuncs = texttemplate.FuncMap{
+	// de writes the French "de X", elided before a vowel or a mute h
+	// ("d'Acme").
+	"de": func(s string) string {
+		if s == "" {
+			return "de"
+		}
+		r := []rune(strings.ToLower(s))[0]
+		if strings.ContainsRune("aeiouyhàâéèêîïôûü", r) {
+			return "d'" + s
+		}
+		return "de " + s
+	},
+}
 
 // letterData is what the templates see: every value already written for
 // the recipient (their language, their time zone).
@@ -201,11 +217,11 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 	var text strings.Builder
 	text.WriteString(intro)
 	if len(l.Options) > 0 {
-		text.WriteString("\n\n")
+		text.WriteString("\n")
 		for _, o := range l.Options {
-			fmt.Fprintf(&text, "%d. %s\n", o.N, o.When)
+			fmt.Fprintf(&text, "\n%d. %s", o.N, o.When)
 			if o.URL != "" {
-				fmt.Fprintf(&text, "   %s\n", o.URL)
+				fmt.Fprintf(&text, "\n   %s", o.URL)
 			}
 		}
 	}

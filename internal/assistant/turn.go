@@ -131,9 +131,10 @@ func (t *turn) toOrganizer(kind string, fill func(*letterData)) *letter {
 func (t *turn) toGuest(gi int, kind string, options bool, fill func(*letterData)) *letter {
 	g := t.d.Guests[gi]
 	data := t.base(g.Language)
+	// Letters to a guest greet them by their first name.
 	data.Guest = g.label()
-	if g.Name != "" {
-		data.Guest = g.Name
+	if first, _, _ := strings.Cut(strings.TrimSpace(g.Name), " "); first != "" {
+		data.Guest = first
 	}
 	if fill != nil {
 		fill(&data)
