@@ -185,6 +185,8 @@ type msg struct {
 	InReplyTo, References       string
 	Headers                     string // extra header lines
 	Date                        time.Time
+	// ContentType replaces text/plain.
+	ContentType string
 	// Unauthenticated: the inbox could not prove the sender (the
 	// assistant never sees such mail; set to test that it refuses it
 	// anyway).
@@ -218,7 +220,10 @@ func (e *env) deliver(m msg) (*inbox.Message, error) {
 		fmt.Fprintf(&h, "References: %s\r\n", m.References)
 	}
 	h.WriteString(m.Headers)
-	h.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+	if m.ContentType == "" {
+		m.ContentType = "text/plain; charset=utf-8"
+	}
+	h.WriteString("MIME-Version: 1.0\r\nContent-Type: " + m.ContentType + "\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	h.WriteString(strings.ReplaceAll(m.Body, "\n", "\r\n"))
 	raw := []byte(h.String())
 	return e.process(raw, m.Unauthenticated)
