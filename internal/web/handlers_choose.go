@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/convene/convene/internal/assistant"
+	"github.com/convene/convene/internal/failure"
 )
 
 // ChoiceLinks serves the guests' one-click choice links (the assistant's
@@ -25,10 +26,10 @@ type ChoiceLinks interface {
 // language.
 func (s *Server) choiceRoutes() []route {
 	return []route{
-		{method: "GET", path: "/choose/{token}", summary: "A guest's choice link: the time offered and a button to confirm it (HTML; books nothing)",
-			resp: map[int]string{200: "", 400: "", 410: ""}, handle: s.showChoice},
-		{method: "POST", path: "/choose/{token}", summary: "Confirm the time of a guest's choice link (HTML form; the link works once)",
-			resp: map[int]string{200: "", 400: "", 409: "", 410: ""}, handle: s.confirmChoice},
+		{method: "GET", path: "/choose/{token}", summary: "A guest's choice link: the time offered and a button to confirm it (HTML, JSON with Accept: application/json; books nothing)",
+			resp: map[int]string{200: ""}, handle: s.showChoice},
+		{method: "POST", path: "/choose/{token}", summary: "Confirm the time of a guest's choice link (an HTML form; the link works once)",
+			resp: map[int]string{200: ""}, handle: s.confirmChoice},
 	}
 }
 
@@ -69,12 +70,12 @@ var choiceText = map[string]map[string]string{
 	},
 }
 
-// choiceStatus is the HTTP status of each outcome.
-var choiceStatus = map[string]int{
-	assistant.LinkConfirm: http.StatusOK, assistant.LinkBooked: http.StatusOK, assistant.LinkAccepted: http.StatusOK,
-	assistant.LinkTaken: http.StatusConflict, assistant.LinkFailed: http.StatusConflict,
-	assistant.ProblemInvalid: http.StatusBadRequest, assistant.ProblemExpired: http.StatusGone, assistant.ProblemUsed: http.StatusGone,
-	assistant.ProblemReplaced: http.StatusGone, assistant.ProblemClosed: http.StatusGone, assistant.ProblemBusy: http.StatusServiceUnavailable,
+// choiceKind is the failure kind of each outcome that is not a success:
+// the page's status, and the problem's for a client that asks for JSON.
+var choiceKind = map[string]failure.Kind{
+	assistant.LinkTaken: failure.Conflict, assistant.LinkFailed: failure.Conflict,
+	assistant.ProblemInvalid: failure.NotFound, assistant.ProblemExpired: failure.Conflict, assistant.ProblemUsed: failure.Conflict,
+	assistant.ProblemReplaced: failure.Conflict, assistant.ProblemClosed: failure.Conflict, assistant.ProblemBusy: failure.Unavailable,
 }
 
 func (s *Server) showChoice(w http.ResponseWriter, r *http.Request) error {
@@ -100,7 +101,8 @@ func (s *Server) confirmChoice(w http.ResponseWriter, r *http.Request) error {
 	return writeChoice(w, r, v)
 }
 
-// writeChoice renders the page of a link's state.
+// writeChoice renders the page of a link's state; a client that asks for
+// JSON gets the state as JSON, or a problem document.
 func writeChoice(w http.ResponseWriter, r *http.Request, v *assistant.LinkView) error {
 	lang := v.Lang
 	if lang != "fr" && lang != "en" {
@@ -114,13 +116,19 @@ func writeChoice(w http.ResponseWriter, r *http.Request, v *assistant.LinkView) 
 		key = v.Problem
 	}
 	t := choiceText[lang]
-	status, ok := choiceStatus[key]
-	if !ok {
-		key, status = assistant.ProblemInvalid, http.StatusBadRequest
+	if _, ok := t[key+".title"]; !ok {
+		key = assistant.ProblemInvalid
 	}
-	class := "ok"
-	if status >= 400 {
-		class = "bad"
+	status, class := http.StatusOK, "ok"
+	if kind, bad := choiceKind[key]; bad {
+		status, class = kindStatus[kind], "bad"
+		if strings.Contains(r.Header.Get("Accept"), "application/json") {
+			return failure.New(kind, "%s", t[key+".title"]+": "+t[key+".detail"]).With("state", v.State).With("problem", v.Problem)
+		}
+	} else if strings.Contains(r.Header.Get("Accept"), "application/json") {
+		writeJSON(w, http.StatusOK, map[string]any{"state": v.State, "language": lang, "subject": v.Subject, "organizer": v.Organizer,
+			"when": v.When, "duration": v.Duration})
+		return nil
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
