@@ -95,7 +95,7 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 			var ms []map[string]any
 			eventually(t, 60*time.Second, "the message processed after the restart", func() bool {
 				ms = inbox(t, c, tn.owner)
-				return len(ms) == 1 && ms[0]["status"] == "unprocessed"
+				return len(ms) == 1 && ms[0]["status"] == "processed"
 			})
 			if ms[0]["message_id"] != "kill-1@acme.test" || ms[0]["authenticated"] != true || ms[0]["remote_ip"] != "127.0.0.1" {
 				t.Errorf("message %v", ms[0])
@@ -105,7 +105,7 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 				t.Fatalf("swaks again: %d\n%s", code, out)
 			}
 			ms = inbox(t, c, tn.owner)
-			if len(ms) != 2 || ms[0]["status"] != "duplicate" || ms[0]["duplicate_of"] != ms[1]["id"] || ms[1]["status"] != "unprocessed" {
+			if len(ms) != 2 || ms[0]["status"] != "duplicate" || ms[0]["duplicate_of"] != ms[1]["id"] || ms[1]["status"] != "processed" {
 				t.Fatalf("after the retry: %v", ms)
 			}
 			// One processing job, ever, and it ran to its end.
