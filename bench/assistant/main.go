@@ -31,6 +31,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -50,6 +51,7 @@ func main() {
 	n := flag.Int("n", 500, "requests")
 	conc := flag.Int("c", 8, "concurrent SMTP clients")
 	organizers := flag.Int("organizers", 20, "organizers the requests are spread over")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file")
 	flag.Parse()
 
 	dir, err := os.MkdirTemp("", "convene-bench-")
@@ -89,6 +91,14 @@ func main() {
 		fails atomic.Int64
 		wg    sync.WaitGroup
 	)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	begin := time.Now()
 	for w := 0; w < *conc; w++ {
 		wg.Add(1)
