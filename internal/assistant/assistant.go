@@ -286,7 +286,7 @@ func (s *Service) refuse(ctx context.Context, in *incoming) error {
 	l := &letter{Kind: "refusal", Lang: lang, To: person{Email: in.sender.Address, Name: in.m.From.Name}, FromName: brand.Name,
 		Data: letterData{Account: brand.Name}, Topic: in.m.Topic, InReplyTo: in.m.Keys.MessageID,
 		References: append(append([]string{}, in.m.Keys.References...), in.m.Keys.MessageID),
-		Key: "assistant/" + in.msg.AccountID + "/" + in.msg.ID + "/refusal", Auto: true}
+		Key:        "assistant/" + in.msg.AccountID + "/" + in.msg.ID + "/refusal", Auto: true}
 	detail := "refused: " + in.sender.Address + " is not a user of this account; a polite refusal was sent and nothing booked"
 	err = s.Store.InTx(ctx, func(tx *store.DB) error {
 		mail, err := compose(l, from, brand, s.now())

@@ -212,4 +212,6 @@ func fold(s string) string {
 }
 
 // wordCount counts the words of s.
-func wordCount(s string) int { return len(strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })) }
+func wordCount(s string) int {
+	return len(strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }))
+}

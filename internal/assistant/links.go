@@ -149,13 +149,13 @@ func parseLink(key []byte, tok string, now time.Time) (c linkClaims, id string, 
 
 // Link states, for the page.
 const (
-	LinkConfirm  = "confirm"        // a time to confirm (GET)
-	LinkBooked   = choiceBooked     // booked at the time chosen
-	LinkAccepted = choiceAccepted   // recorded; waiting for the other guests
-	LinkTaken    = choiceTaken      // taken meanwhile: new times are on their way
-	LinkFailed   = choiceFailed     // could not book; the organizer is told
-	LinkRefused  = "refused"        // see Problem
-	linkUsedStep = "link:"          // step id prefix
+	LinkConfirm  = "confirm"      // a time to confirm (GET)
+	LinkBooked   = choiceBooked   // booked at the time chosen
+	LinkAccepted = choiceAccepted // recorded; waiting for the other guests
+	LinkTaken    = choiceTaken    // taken meanwhile: new times are on their way
+	LinkFailed   = choiceFailed   // could not book; the organizer is told
+	LinkRefused  = "refused"      // see Problem
+	linkUsedStep = "link:"        // step id prefix
 	linkBusyWait = 150 * time.Millisecond
 )
 

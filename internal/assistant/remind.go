@@ -19,7 +19,9 @@ type remindSweep struct{}
 // Kind implements jobs.Args.
 func (remindSweep) Kind() string { return "assistant.remind" }
 
-func (s *Service) workRemind(ctx context.Context, _ *jobs.Job[remindSweep]) error { return s.Remind(ctx) }
+func (s *Service) workRemind(ctx context.Context, _ *jobs.Job[remindSweep]) error {
+	return s.Remind(ctx)
+}
 
 // maxRemindBatch bounds the threads one sweep handles; the next sweep
 // takes the rest.

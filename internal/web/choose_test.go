@@ -28,7 +28,9 @@ func (f *fakeLinks) view(token string) *assistant.LinkView {
 	return &assistant.LinkView{State: assistant.LinkRefused, Problem: assistant.ProblemInvalid}
 }
 
-func (f *fakeLinks) Describe(_ context.Context, token string) (*assistant.LinkView, error) { return f.view(token), nil }
+func (f *fakeLinks) Describe(_ context.Context, token string) (*assistant.LinkView, error) {
+	return f.view(token), nil
+}
 
 func (f *fakeLinks) Choose(_ context.Context, token string) (*assistant.LinkView, error) {
 	v := f.view(token)
