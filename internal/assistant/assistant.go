@@ -222,15 +222,25 @@ func (s *Service) findThread(ctx context.Context, in *incoming) (*store.Thread, 
 	if err != nil {
 		return nil, err
 	}
-	if len(ths) > 0 {
+	var found []store.Thread
+	for _, th := range ths {
+		ok, err := s.belongs(ctx, &th, in)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			found = append(found, th)
+		}
+	}
+	if len(found) > 0 {
 		// A message naming several threads belongs to the one its sender
 		// takes part in, the most recent first.
-		for i := range ths {
-			if s.participant(&ths[i], in.sender) {
-				return &ths[i], nil
+		for i := range found {
+			if s.participant(&found[i], in.sender) {
+				return &found[i], nil
 			}
 		}
-		return &ths[0], nil
+		return &found[0], nil
 	}
 	if in.sender.UserID != "" || in.m.Keys.Subject == "" {
 		return nil, nil // an organizer's new message is a new request
@@ -250,6 +260,27 @@ func (s *Service) findThread(ctx context.Context, in *incoming) (*store.Thread, 
 		}
 	}
 	return nil, nil
+}
+
+// belongs checks a candidate thread with message.BelongsTo, the shared
+// definition of a thread, over the ids its messages named.
+func (s *Service) belongs(ctx context.Context, th *store.Thread, in *incoming) (bool, error) {
+	keys, err := s.Store.ThreadKeys(ctx, th.AccountID, th.ID, 5000)
+	if err != nil {
+		return false, err
+	}
+	ids := message.Keys{}
+	thread := []message.Keys{}
+	for _, k := range keys {
+		switch {
+		case strings.HasPrefix(k, "person:"):
+		case strings.HasPrefix(k, "thread-index:"):
+			thread = append(thread, message.Keys{ThreadIndex: strings.TrimPrefix(k, "thread-index:")})
+		default:
+			ids.References = append(ids.References, k)
+		}
+	}
+	return message.BelongsTo(append(thread, ids), in.m.Keys), nil
 }
 
 // participant reports whether the sender organizes or is invited to the

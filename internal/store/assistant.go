@@ -79,6 +79,8 @@ type Assistant interface {
 	// AddThreadKeys records keys (message ids, "person:" addresses) as
 	// naming the thread.
 	AddThreadKeys(ctx context.Context, accountID, threadID string, keys []string) error
+	// ThreadKeys returns up to limit keys of a thread.
+	ThreadKeys(ctx context.Context, accountID, threadID string, limit int) ([]string, error)
 	// ThreadsByKeys returns the threads any of keys names, most recently
 	// updated first, at most limit.
 	ThreadsByKeys(ctx context.Context, accountID string, keys []string, limit int) ([]Thread, error)
@@ -190,6 +192,28 @@ func (db *DB) AddThreadKeys(ctx context.Context, accountID, threadID string, key
 		}
 	}
 	return nil
+}
+
+// ThreadKeys implements Assistant.
+func (db *DB) ThreadKeys(ctx context.Context, accountID, threadID string, limit int) ([]string, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 10000
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT key FROM assistant_thread_keys WHERE account_id = $1 AND thread_id = $2 LIMIT $3`,
+		accountID, threadID, limit)
+	if err != nil {
+		return nil, db.wrap(err, "thread keys")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, db.wrap(err, "thread keys")
+		}
+		out = append(out, k)
+	}
+	return out, db.wrap(rows.Err(), "thread keys")
 }
 
 // ThreadsByKeys implements Assistant.

@@ -32,6 +32,7 @@ CREATE TABLE assistant_thread_keys (
 	thread_id TEXT NOT NULL,
 	PRIMARY KEY (account_id, key, thread_id)
 );
+CREATE INDEX assistant_thread_keys_thread ON assistant_thread_keys (account_id, thread_id);
 
 -- What the assistant did for each message received (inbox id), link used
 -- or reminder sent: written with the step's effects, so a redelivered
