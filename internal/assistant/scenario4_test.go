@@ -167,3 +167,28 @@ func TestForwardedRequest(t *testing.T) {
 		}
 	})
 }
+
+// TestGuestWithoutIDs: a guest whose client dropped every id (no
+// In-Reply-To, no References) is matched by being a guest of a recent
+// thread with the same subject; the same words under another subject, or
+// from someone else, are not.
+func TestGuestWithoutIDs(t *testing.T) {
+	eachEngine(t, func(t *testing.T, e *env) {
+		e.request("Point projet", "Un point de 30 minutes la semaine prochaine ?")
+		if _, err := e.deliver(msg{From: "eve@elsewhere.example", To: "assistant@acme.test", Subject: "RE: Point projet", Body: "La deuxième me va."}); !notProcessed(err) {
+			t.Errorf("a stranger with the subject: %v", err)
+		}
+		if _, err := e.deliver(msg{From: "bob@partner.example", To: "assistant@acme.test", Subject: "Autre chose", Body: "La deuxième me va."}); !notProcessed(err) {
+			t.Errorf("the guest under another subject: %v", err)
+		}
+		if th, _ := e.thread(); th.State != stateProposed {
+			t.Fatalf("%s", th.State)
+		}
+		if _, err := e.deliver(msg{From: "bob@partner.example", To: "assistant@acme.test", Subject: "RE: Point projet", Body: "La deuxième me va."}); err != nil {
+			t.Fatal(err)
+		}
+		if th, _ := e.thread(); th.State != stateBooked {
+			t.Errorf("the guest's answer without ids: %s", th.State)
+		}
+	})
+}

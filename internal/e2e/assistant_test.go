@@ -188,6 +188,21 @@ func assistantStory(t *testing.T, c client, tn tenant, w *mailWorld, send func(r
 	if m := c.must("GET", "/api/v1/meetings/"+meetingID, tn.member, nil, 200); m["status"] != "proposed" {
 		t.Fatalf("fetching the links booked: %v", m["status"])
 	}
+	// A tampered link is refused with a page that says so, and books
+	// nothing even when confirmed.
+	tampered := urls[0][:len(urls[0])-4] + "AAAA"
+	for _, method := range []string{"GET", "POST"} {
+		req, _ := http.NewRequest(method, tampered, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 404 || !strings.Contains(string(page), "This link is not valid") {
+			t.Errorf("%s a tampered link: %d\n%s", method, resp.StatusCode, page)
+		}
+	}
 	mails := len(allMail(t, c, tn.owner))
 
 	// A spoofed copy (another Message-ID, no valid signature) books
