@@ -290,6 +290,7 @@ func TestAssistantThroughSMTP(t *testing.T) {
 			tn := setupTenant(t, c, dns, "acme.test")
 			installZoom(t, c, tn)
 			w := newMailWorld(t, dns)
+			defer func() { t.Logf("peak RSS of convene serve: %d MB", peakRSS(t, p.Cmd.Process.Pid)>>20) }()
 			assistantStory(t, c, tn, w, func(raw []byte) {
 				t.Helper()
 				from := "member@acme.test"

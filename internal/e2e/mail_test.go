@@ -114,11 +114,16 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
+			// The message shows processed before River records its job
+			// completed (its completer batches): wait for that.
 			var n int
 			var state string
-			if err := db.SQL().QueryRow(`SELECT count(*), max(state) FROM river_job WHERE kind = 'inbox.process'`).Scan(&n, &state); err != nil {
-				t.Fatal(err)
-			}
+			eventually(t, 30*time.Second, "the processing job completed", func() bool {
+				if err := db.SQL().QueryRow(`SELECT count(*), max(state) FROM river_job WHERE kind = 'inbox.process'`).Scan(&n, &state); err != nil {
+					t.Fatal(err)
+				}
+				return n != 1 || state == "completed"
+			})
 			if n != 1 || state != "completed" {
 				t.Errorf("%d processing jobs, state %s; want exactly one, completed", n, state)
 			}
