@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/recur"
+	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 )
 
@@ -78,6 +80,17 @@ type plan struct {
 	provider             string // "", "zoom", "jitsi"
 	settings             video.Settings
 	window               *[2]time.Time
+	// commit is the caller's writes, in the transaction that records
+	// the meeting (CreateWith).
+	commit Commit
+}
+
+// runCommit runs the plan's commit, if any, in tx.
+func (p *plan) runCommit(ctx context.Context, tx *store.DB, m *store.Meeting) error {
+	if p.commit == nil {
+		return nil
+	}
+	return p.commit(ctx, tx, m)
 }
 
 // validate checks a request and resolves its times. provider is the video

@@ -85,6 +85,29 @@ func resolveProvider(requested, user, acct string) string {
 // Create books a meeting for the principal. It answers once the video
 // meeting exists, or after Wait with the meeting still booking.
 func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (*View, error) {
+	m, err := s.create(ctx, p, in, nil)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status == store.MeetingBooking {
+		s.wait(ctx, m.AccountID, m.ID)
+	}
+	v, err := s.Get(ctx, p, m.ID)
+	if err != nil {
+		return nil, err
+	}
+	if v.Status == store.MeetingFailed {
+		// Nothing is booked: say why, not 201 (Cal.com #1026 the other
+		// way round). The meeting stays readable with its problem.
+		return nil, failure.New(failure.Conflict, "the meeting was not booked: %s", v.Problem).
+			With("meeting_id", v.ID).With("status", v.Status)
+	}
+	return v, nil
+}
+
+// create validates and books a request; commit, when set, runs in the
+// transaction that records the meeting.
+func (s *Service) create(ctx context.Context, p account.Principal, in Request, commit Commit) (*store.Meeting, error) {
 	organizer, err := s.Store.User(ctx, p.AccountID, p.UserID)
 	if err != nil {
 		return nil, fmt.Errorf("booking: organizer: %w", err)
@@ -113,29 +136,11 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 			return nil, err
 		}
 	}
-	var m *store.Meeting
+	pl.commit = commit
 	if pl.window != nil {
-		m, err = s.bookInWindow(ctx, p, organizer, pl)
-	} else {
-		m, err = s.book(ctx, organizer, pl)
+		return s.bookInWindow(ctx, p, organizer, pl)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if m.Status == store.MeetingBooking {
-		s.wait(ctx, m.AccountID, m.ID)
-	}
-	v, err := s.Get(ctx, p, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	if v.Status == store.MeetingFailed {
-		// Nothing is booked: say why, not 201 (Cal.com #1026 the other
-		// way round). The meeting stays readable with its problem.
-		return nil, failure.New(failure.Conflict, "the meeting was not booked: %s", v.Problem).
-			With("meeting_id", v.ID).With("status", v.Status)
-	}
-	return v, nil
+	return s.book(ctx, organizer, pl)
 }
 
 // book writes the meeting, its holds and its first job in one transaction.
@@ -188,6 +193,9 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 			return err
 		}
 		if err := tx.AddHolds(ctx, holds); err != nil {
+			return err
+		}
+		if err := pl.runCommit(ctx, tx, m); err != nil {
 			return err
 		}
 		if m.Status == store.MeetingBooking {

@@ -18,6 +18,9 @@ import (
 type videoCreate struct {
 	AccountID string `json:"account_id"`
 	MeetingID string `json:"meeting_id"`
+	// Provider is set when a booked meeting changes provider
+	// (ChangeProvider), so that this create is not taken for the first.
+	Provider string `json:"provider,omitempty"`
 }
 
 // Kind implements jobs.Args.

@@ -111,7 +111,13 @@ func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, 
 	for _, a := range pl.attendees {
 		m.Attendees = append(m.Attendees, store.Attendee{Email: a.Email, Name: a.Name, UserID: users[a.Email]})
 	}
-	if err := s.Store.CreateMeeting(ctx, m); err != nil {
+	err := s.Store.InTx(ctx, func(tx *store.DB) error {
+		if err := tx.CreateMeeting(ctx, m); err != nil {
+			return err
+		}
+		return pl.runCommit(ctx, tx, m)
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrInactive) {
 			return nil, inactiveOrganizer()
 		}
@@ -123,6 +129,19 @@ func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, 
 
 // Choose books a proposed meeting at one of its options.
 func (s *Service) Choose(ctx context.Context, p account.Principal, id, startTime string) (*View, error) {
+	chosen, err := s.choose(ctx, p, id, startTime, nil)
+	if err != nil {
+		return nil, err
+	}
+	if chosen.Status == store.MeetingBooking {
+		s.wait(ctx, chosen.AccountID, chosen.ID)
+	}
+	return s.Get(ctx, p, id)
+}
+
+// choose books a proposed meeting at one of its options; commit, when set,
+// runs in the same transaction.
+func (s *Service) choose(ctx context.Context, p account.Principal, id, startTime string, commit Commit) (*store.Meeting, error) {
 	var chosen *store.Meeting
 	err := s.Store.InTx(ctx, func(tx *store.DB) error {
 		m, err := s.loadForChange(ctx, tx, p, id)
@@ -170,6 +189,11 @@ func (s *Service) Choose(ctx context.Context, p account.Principal, id, startTime
 			return err
 		}
 		chosen = m
+		if commit != nil {
+			if err := commit(ctx, tx, m); err != nil {
+				return err
+			}
+		}
 		if m.Status == store.MeetingBooking {
 			return s.Jobs.Enqueue(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID}, uniqueArgs)
 		}
@@ -179,8 +203,5 @@ func (s *Service) Choose(ctx context.Context, p account.Principal, id, startTime
 		s.forget(id)
 		return nil, s.changeError(err)
 	}
-	if chosen.Status == store.MeetingBooking {
-		s.wait(ctx, chosen.AccountID, chosen.ID)
-	}
-	return s.Get(ctx, p, id)
+	return chosen, nil
 }

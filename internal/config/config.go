@@ -92,6 +92,11 @@ type Config struct {
 	TrustedMTA    string
 	TrustedMTAIPs []netip.Prefix
 	trustedMTAIPs string
+	// GuestReminder is how long a guest may stay silent before the
+	// assistant reminds them once, and again before it asks the organizer
+	// (CONVENE_GUEST_REMINDER).
+	GuestReminder time.Duration
+	guestReminder string
 }
 
 // setting describes one setting: its flag and variable names, default and
@@ -127,6 +132,7 @@ var settings = []setting{
 	{"imap-url", "CONVENE_IMAP_URL", "", "read the assistant's mail from this mailbox: imaps://user:pass@host/INBOX (none: off)", true, func(c *Config) *string { return &c.IMAPURL }},
 	{"mail-retention", "CONVENE_MAIL_RETENTION", "720h", "received mail's content is purged after this; its record stays", false, func(c *Config) *string { return &c.mailRetention }},
 	{"trusted-mta", "CONVENE_TRUSTED_MTA", "", "authserv-id of the MTA whose Authentication-Results header is believed (none: Convene checks SPF/DKIM/DMARC itself)", false, func(c *Config) *string { return &c.TrustedMTA }},
+	{"guest-reminder", "CONVENE_GUEST_REMINDER", "24h", "a guest silent this long after the assistant's options is reminded once; silent as long again, the organizer is asked", false, func(c *Config) *string { return &c.guestReminder }},
 	{"trusted-mta-ips", "CONVENE_TRUSTED_MTA_IPS", "", "comma-separated addresses or CIDRs the trusted MTA relays to the SMTP listener from", false, func(c *Config) *string { return &c.trustedMTAIPs }},
 	{"oidc-issuer", "CONVENE_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on to the web pages (none: off)", false, func(c *Config) *string { return &c.OIDCIssuer }},
 	{"oidc-client-id", "CONVENE_OIDC_CLIENT_ID", "", "client ID of Convene at the OpenID provider", false, func(c *Config) *string { return &c.OIDCClientID }},
@@ -316,6 +322,11 @@ func (c *Config) resolveMail() error {
 	if len(c.TrustedMTAIPs) > 0 && c.TrustedMTA == "" {
 		return errors.New("CONVENE_TRUSTED_MTA_IPS: set CONVENE_TRUSTED_MTA too, the authserv-id whose results to believe")
 	}
+	r, err := time.ParseDuration(c.guestReminder)
+	if err != nil || r < time.Minute || r > 30*24*time.Hour {
+		return fmt.Errorf("CONVENE_GUEST_REMINDER: %q is not a duration from 1m to 720h, e.g. 24h", c.guestReminder)
+	}
+	c.GuestReminder = r
 	return nil
 }
 

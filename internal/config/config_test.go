@@ -351,3 +351,21 @@ func TestOIDCSettings(t *testing.T) {
 		}
 	}
 }
+
+func TestGuestReminder(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.GuestReminder != 24*time.Hour {
+		t.Errorf("default guest reminder = %v, want 24h (DESIGN.md §4)", c.GuestReminder)
+	}
+	if c, err = load(t, nil, map[string]string{"CONVENE_GUEST_REMINDER": "90m"}); err != nil || c.GuestReminder != 90*time.Minute {
+		t.Errorf("90m: %v %v", c, err)
+	}
+	for _, v := range []string{"soon", "30s", "0", "-1h", "721h"} {
+		if _, err := load(t, nil, map[string]string{"CONVENE_GUEST_REMINDER": v}); err == nil || !strings.Contains(err.Error(), "CONVENE_GUEST_REMINDER") {
+			t.Errorf("%q: %v, want an error naming CONVENE_GUEST_REMINDER", v, err)
+		}
+	}
+}

@@ -221,7 +221,9 @@ func (m *Meeting) event(method Method, w writer, stamp time.Time) *ical.Event {
 	ev.Props.SetText(ical.PropTransparency, "OPAQUE")
 	// Outlook's own properties: busy status while the invitation is
 	// pending and once accepted, not an all-day event, and no "propose
-	// new time" (Convene does not process iTIP COUNTER).
+	// new time": a COUNTER goes to the ORGANIZER's mailbox, which the
+	// assistant reads only when the organizer redirects it there
+	// (ParseCounter reads those that arrive).
 	setX(ev, "X-MICROSOFT-CDO-BUSYSTATUS", busy)
 	setX(ev, "X-MICROSOFT-CDO-INTENDEDSTATUS", busy)
 	setX(ev, "X-MICROSOFT-CDO-ALLDAYEVENT", "FALSE")

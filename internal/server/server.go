@@ -25,6 +25,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/apps"
+	"github.com/convene/convene/internal/assistant"
 	"github.com/convene/convene/internal/authlimit"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
@@ -159,10 +160,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		meetings.Mail = &dkimsign.Sender{Keys: dkimKeys, Next: client}
 	}
 	// Received mail: stored with its job, its sender checked, handed to
-	// the assistant (none yet: kept as received, not processed).
+	// the assistant.
 	mailIn := &inbox.Service{Store: db, Accounts: accounts, Jobs: queue, Retention: cfg.MailRetention,
 		Auth: &mailauth.Checker{Resolver: account.NewResolver(cfg.DNSResolver), TrustedMTA: cfg.TrustedMTA, TrustedPeers: cfg.TrustedMTAIPs},
 		Log:  log.With("component", "inbox"), Now: time.Now}
+	// The assistant reads the authenticated mail and negotiates by mail;
+	// its choice links are signed with a key of their own.
+	helper := &assistant.Service{Store: db, Accounts: accounts, Booking: meetings, Calendars: cals, Jobs: queue, BaseURL: baseURL,
+		LinkKey: deriveKey(key, "assistant-choice-links"), GuestReminder: cfg.GuestReminder,
+		Log: log.With("component", "assistant"), Now: time.Now}
+	helper.Register(queue)
+	mailIn.Processor = helper
 	mailIn.Register(queue)
 	var mailbox *imapin.Mailbox
 	if cfg.IMAPURL != "" {
@@ -243,6 +251,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// 6. HTTP.
 	api := &web.Server{
 		Inbox:             mailIn,
+		Links:             helper,
 		MailDNS:           dkimKeys,
 		Accounts:          accounts,
 		Apps:              marketplace,
