@@ -20,11 +20,13 @@ import (
 )
 
 // Outcomes of a guest's choice, for the choice page.
+// They are booking's outcomes of a guest's answer (GuestProposal.Outcome),
+// which the guests' page shows.
 const (
-	choiceBooked   = "booked"   // the meeting is booked at it
-	choiceAccepted = "accepted" // recorded; other guests have not agreed yet
-	choiceTaken    = "taken"    // the time was taken meanwhile: new options went out
-	choiceFailed   = "failed"   // the booking failed; the organizer is told
+	choiceBooked   = booking.GuestBooked   // the meeting is booked at it
+	choiceAccepted = booking.GuestAccepted // recorded; other guests have not agreed yet
+	choiceTaken    = booking.GuestTaken    // the time was taken meanwhile: new options went out
+	choiceFailed   = booking.GuestFailed   // the booking failed; the organizer is told
 )
 
 // inThread handles a message in a thread: who wrote it, what it asks,

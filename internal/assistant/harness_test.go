@@ -361,9 +361,14 @@ func header(t *testing.T, m store.Mail, name string) string {
 	return hdr.Get(name)
 }
 
-var linkRE = regexp.MustCompile(`https://convene\.example/choose/([A-Za-z0-9_-]+)`)
+// linkRE is an option's link (below its time, indented); allRE the
+// guest's link to every option, alone on its line after them.
+var (
+	linkRE = regexp.MustCompile(`(?m)^   https://convene\.example/choose/([A-Za-z0-9_-]+)\r?$`)
+	allRE  = regexp.MustCompile(`(?m)^https://convene\.example/choose/([A-Za-z0-9_-]+)\r?$`)
+)
 
-// links returns the choice tokens of a mail, in order.
+// links returns the choice tokens of a mail's options, in order.
 func links(t *testing.T, m store.Mail) []string {
 	t.Helper()
 	var out []string
@@ -371,6 +376,16 @@ func links(t *testing.T, m store.Mail) []string {
 		out = append(out, s[1])
 	}
 	return out
+}
+
+// allLink returns the token of a mail's link to every option.
+func allLink(t *testing.T, m store.Mail) string {
+	t.Helper()
+	s := allRE.FindStringSubmatch(text(t, m))
+	if s == nil {
+		t.Fatalf("no link to every option in\n%s", text(t, m))
+	}
+	return s[1]
 }
 
 // thread returns the only thread of the account, decoded.

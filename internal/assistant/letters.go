@@ -88,6 +88,9 @@ type letter struct {
 	FromName string
 	Data     letterData
 	Options  []optionLine
+	// AllURL is the guest's link to a page with every option (and "none
+	// works"), below the options; "" for none.
+	AllURL string
 	// Topic is the thread's subject, without prefixes; the mail's is
 	// "Re: " and it.
 	Topic string
@@ -188,7 +191,8 @@ var letterHTML = htmltemplate.Must(htmltemplate.New("letter").Parse(`<!DOCTYPE h
 {{end}}{{if .Options}}<ol style="padding-left:20px">
 {{range .Options}}<li style="margin:8px 0">{{.When}}{{if .URL}}<br><a href="{{.URL}}" style="display:inline-block;margin-top:4px;padding:6px 14px;border-radius:4px;background:{{$.Accent}};color:#ffffff;text-decoration:none">{{$.Pick}}</a>{{end}}</li>
 {{end}}</ol>
-{{end}}{{range .Outro}}<p>{{range $i, $l := .}}{{if $i}}<br>{{end}}{{$l}}{{end}}</p>
+{{if .AllURL}}<p><a href="{{.AllURL}}" style="color:{{.Accent}}">{{.All}}</a></p>
+{{end}}{{end}}{{range .Outro}}<p>{{range $i, $l := .}}{{if $i}}<br>{{end}}{{$l}}{{end}}</p>
 {{end}}<p style="color:#666666;font-size:13px">{{.Signature}}{{range .Footer}}<br>{{.}}{{end}}</p>
 </div></body></html>
 `))
@@ -214,6 +218,7 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 		return nil, err
 	}
 	pick := map[string]string{"en": "Choose this time", "fr": "Choisir ce créneau"}[l.Lang]
+	all := map[string]string{"en": "All the times on one page, or none works", "fr": "Tous les créneaux sur une page, ou aucun ne convient"}[l.Lang]
 	var text strings.Builder
 	text.WriteString(intro)
 	if len(l.Options) > 0 {
@@ -224,6 +229,9 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 				fmt.Fprintf(&text, "\n   %s", o.URL)
 			}
 		}
+		if l.AllURL != "" {
+			fmt.Fprintf(&text, "\n\n%s:\n%s", all, l.AllURL)
+		}
 	}
 	if outro != "" {
 		text.WriteString("\n\n" + outro)
@@ -232,14 +240,17 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 	if brand.Footer != "" {
 		text.WriteString(brand.Footer + "\n")
 	}
+	// A reply's subject is "Re: " and the thread's topic; the first mail
+	// of a thread the assistant starts itself (a proposal made through
+	// the API) has the meeting's subject.
 	subject := "Re: " + l.Topic
-	if l.Topic == "" {
+	if l.Topic == "" || l.InReplyTo == "" && len(l.References) == 0 {
 		subject = l.Data.Subject
 	}
 	var html bytes.Buffer
 	if err := letterHTML.Execute(&html, map[string]any{
 		"Lang": l.Lang, "Subject": subject, "Brand": brand, "Accent": htmltemplate.CSS(brand.Accent), "Pick": pick,
-		"Intro": paragraphs(intro), "Outro": paragraphs(outro), "Options": l.Options, "Signature": signature,
+		"Intro": paragraphs(intro), "Outro": paragraphs(outro), "Options": l.Options, "AllURL": l.AllURL, "All": all, "Signature": signature,
 		"Footer": strings.Split(brand.Footer, "\n"),
 	}); err != nil {
 		return nil, fmt.Errorf("assistant: letter %s: %w", l.Kind, err)

@@ -67,6 +67,9 @@ func (s *Service) remindThread(ctx context.Context, found *store.Thread) error {
 
 func (s *Service) remindTurn(ctx context.Context, t *turn) error {
 	d, every := t.d, s.reminder()
+	if err := s.settle(ctx, t, true); err != nil {
+		return err
+	}
 	if !negotiating(t.th.State, d) {
 		return t.finish(ctx)
 	}

@@ -54,8 +54,44 @@ func (s *Service) newTurn(ctx context.Context, id string, acct *store.Account, o
 		if t.d, err = decodeData(th); err != nil {
 			return nil, err
 		}
+		if err := s.settle(ctx, t, false); err != nil {
+			return nil, err
+		}
 	}
 	return t, nil
+}
+
+// settle brings the turn's thread in line with its meeting when the
+// meeting changed outside the conversation (chosen or cancelled through
+// the API or the organizer's pages): a proposal booked meanwhile is
+// booked, with no more options, reminders or questions; with cancelled,
+// a cancelled meeting cancels the thread too. Only the reminder sweep
+// settles cancellations: a step retried after the assistant's own cancel
+// committed must still find its thread as it left it.
+func (s *Service) settle(ctx context.Context, t *turn, cancelled bool) error {
+	if t.th.MeetingID == "" {
+		return nil
+	}
+	m, err := s.Store.Meeting(ctx, t.th.AccountID, t.th.MeetingID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch settledState(t.th.State, t.d, m) {
+	case stateBooked:
+		t.th.State = stateBooked
+		t.d.Options, t.d.Question, t.d.Moving = nil, "", false
+		t.say("the meeting was booked outside the conversation (the API or the pages)")
+	case stateCancelled:
+		if cancelled {
+			t.th.State = stateCancelled
+			t.d.Question, t.d.Moving = "", false
+			t.say("the meeting was cancelled outside the conversation (the API or the pages)")
+		}
+	}
+	return nil
 }
 
 // lease takes the thread for owner and reloads it; errBusy when another
@@ -164,28 +200,47 @@ func (t *turn) organizerOptions() []optionLine {
 }
 
 // guestOptions lists the current options for guest gi, in their zone and
-// language, each with its choice link.
-func (t *turn) guestOptions(gi int) ([]optionLine, error) {
+// language, each with its choice link, and returns the guest's link to all
+// of them.
+func (t *turn) guestOptions(gi int) ([]optionLine, string, error) {
 	g := t.d.Guests[gi]
 	out := make([]optionLine, len(t.d.Options))
 	life := t.s.LinkLifetime
 	if life <= 0 {
 		life = defaultLinkLifetime
 	}
+	link := func(option int, exp time.Time) (string, error) {
+		tok, err := signLink(t.s.LinkKey, linkClaims{Expires: exp, Round: t.d.Round, Option: option, AccountID: t.acct.ID,
+			ThreadID: t.th.ID, MeetingID: t.th.MeetingID, Guest: strings.ToLower(g.Email)}, t.s.Rand)
+		if err != nil {
+			return "", err
+		}
+		return strings.TrimRight(t.s.BaseURL, "/") + "/choose/" + tok, nil
+	}
+	var last time.Time
 	for k, o := range t.d.Options {
 		exp := t.now.Add(life)
 		if o.Start.Before(exp) {
 			exp = o.Start
 		}
-		tok, err := signLink(t.s.LinkKey, linkClaims{Expires: exp, Round: t.d.Round, Option: k, AccountID: t.acct.ID,
-			ThreadID: t.th.ID, MeetingID: t.th.MeetingID, Guest: strings.ToLower(g.Email)}, t.s.Rand)
-		if err != nil {
-			return nil, err
+		if exp.After(last) {
+			last = exp
 		}
-		out[k] = optionLine{N: k + 1, When: invite.FormatRange(o.Start, o.End, g.TimeZone, g.Language),
-			URL: strings.TrimRight(t.s.BaseURL, "/") + "/choose/" + tok}
+		u, err := link(k, exp)
+		if err != nil {
+			return nil, "", err
+		}
+		out[k] = optionLine{N: k + 1, When: invite.FormatRange(o.Start, o.End, g.TimeZone, g.Language), URL: u}
 	}
-	return out, nil
+	if len(out) == 0 {
+		return out, "", nil
+	}
+	// The link to every option lasts as long as the last of them.
+	all, err := link(linkAll, last)
+	if err != nil {
+		return nil, "", err
+	}
+	return out, all, nil
 }
 
 // commit writes everything the turn decided in tx: the mail, the
@@ -197,11 +252,11 @@ func (t *turn) commit(ctx context.Context, tx *store.DB, m *store.Meeting) error
 	}
 	for _, l := range t.letters {
 		if l.options {
-			opts, err := t.guestOptions(l.guest)
+			opts, all, err := t.guestOptions(l.guest)
 			if err != nil {
 				return err
 			}
-			l.Options = opts
+			l.Options, l.AllURL = opts, all
 		}
 		mail, err := compose(l, t.from, t.brand, t.now)
 		if err != nil {

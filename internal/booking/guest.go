@@ -48,7 +48,22 @@ type GuestProposal struct {
 	// Response is the guest's: needs-action, accepted, declined…
 	Response  string
 	GuestName string
+	// Outcome says what an answer did (GuestChoose, GuestDecline, or
+	// another GuestAnswers such as the e-mail assistant's): one of the
+	// Guest* outcomes; "" when nothing was answered.
+	Outcome string
 }
+
+// Outcomes of a guest's answer (GuestProposal.Outcome), for the page that
+// thanks the guest.
+const (
+	GuestBooked   = "booked"    // the meeting is booked at the time picked
+	GuestAccepted = "accepted"  // recorded; the other guests have yet to agree
+	GuestTaken    = "taken"     // the time was taken meanwhile: new times are on their way by mail
+	GuestNewTimes = "new_times" // none of the times works: new ones are on their way by mail
+	GuestTold     = "told"      // the organizer is told (none works) and decides
+	GuestFailed   = "failed"    // it could not be booked; the organizer is told
+)
 
 // ProposedTime is one option of a proposal.
 type ProposedTime struct {
@@ -153,7 +168,11 @@ func (s *Service) GuestChoose(ctx context.Context, g Guest, start time.Time) (*G
 	case store.MeetingProposed:
 	case store.MeetingBooked, store.MeetingBooking:
 		if m.Start.Equal(start) {
-			return s.guestView(ctx, m, a)
+			v, err := s.guestView(ctx, m, a)
+			if err == nil {
+				v.Outcome = GuestBooked
+			}
+			return v, err
 		}
 		return nil, failure.New(failure.Conflict, "this meeting is already booked for another time")
 	default:
@@ -172,7 +191,12 @@ func (s *Service) GuestChoose(ctx context.Context, g Guest, start time.Time) (*G
 	if err := s.Store.SetResponse(ctx, m.AccountID, m.ID, a.Email, "accepted"); err != nil {
 		return nil, fmt.Errorf("booking: guest's answer: %w", err)
 	}
-	return s.GuestProposal(ctx, g)
+	v, err := s.GuestProposal(ctx, g)
+	if err != nil {
+		return nil, err
+	}
+	v.Outcome = GuestBooked
+	return v, nil
 }
 
 // maxGuestNote bounds the note of a guest for whom no time works.
@@ -229,5 +253,10 @@ func (s *Service) GuestDecline(ctx context.Context, g Guest, note string) (*Gues
 		}
 		return nil, fmt.Errorf("booking: guest's answer: %w", err)
 	}
-	return s.guestView(ctx, out, guest)
+	v, err := s.guestView(ctx, out, guest)
+	if err != nil {
+		return nil, err
+	}
+	v.Outcome = GuestTold
+	return v, nil
 }

@@ -45,6 +45,12 @@ type Service struct {
 	// Wait is how long Create waits for the video meeting before it
 	// answers 202 (default 5 s).
 	Wait time.Duration
+	// OnProposal, when set, runs in the transaction that records a
+	// proposal made without a Commit of its own (the API's POST
+	// /api/v1/meetings with a window and external guests, the pages' "find
+	// a time"): the e-mail assistant adopts it and mails each guest their
+	// options (internal/server sets it). An error rolls the proposal back.
+	OnProposal Commit
 
 	waitMu  sync.Mutex
 	waiters map[string]chan struct{} // closed when the meeting's booking ends

@@ -115,6 +115,9 @@ func (s *Service) propose(ctx context.Context, organizer *store.User, pl *plan, 
 		if err := tx.CreateMeeting(ctx, m); err != nil {
 			return err
 		}
+		if pl.commit == nil && s.OnProposal != nil {
+			return s.OnProposal(ctx, tx, m)
+		}
 		return pl.runCommit(ctx, tx, m)
 	})
 	if err != nil {

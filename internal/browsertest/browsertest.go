@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,13 +105,57 @@ func (b *Browser) Submit(p *Page, fields map[string]string) *Page {
 	return b.do(req)
 }
 
-// parseForm returns the first form's action, method and the values of its
-// inputs that a browser would send without user input (hidden, text with a
-// value).
-func parseForm(page string) (action, method string, values url.Values, err error) {
+// SubmitForm is Submit for the page's first form that matches selector:
+// "#id", or ".class" (a class among the form's).
+func (b *Browser) SubmitForm(p *Page, selector string, fields map[string]string) *Page {
+	b.t.Helper()
+	action, method, values, err := parseForm(p.Body, selector)
+	if err != nil {
+		b.t.Fatalf("%s: %v", p.URL, err)
+	}
+	for k, v := range fields {
+		values.Set(k, v)
+	}
+	target, err := p.URL.Parse(action)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	if !strings.EqualFold(method, "post") {
+		b.t.Fatalf("%s: form %s is not a POST", p.URL, selector)
+	}
+	return b.Post(target.String(), values)
+}
+
+// Post sends values as a form to rawURL, with the browser's cookies.
+func (b *Browser) Post(rawURL string, values url.Values) *Page {
+	b.t.Helper()
+	req, err := http.NewRequest("POST", rawURL, strings.NewReader(values.Encode()))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.do(req)
+}
+
+// parseForm returns the action, method and the values of the inputs that
+// a browser would send without user input (hidden, text with a value) of
+// the page's first form, or of its first form matching selector ("#id",
+// ".class").
+func parseForm(page string, selector ...string) (action, method string, values url.Values, err error) {
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		return "", "", nil, err
+	}
+	match := func(n *html.Node) bool {
+		if len(selector) == 0 {
+			return true
+		}
+		sel := selector[0]
+		if id, ok := strings.CutPrefix(sel, "#"); ok {
+			return attr(n, "id") == id
+		}
+		_, class, _ := strings.Cut(sel, ".")
+		return class != "" && slices.Contains(strings.Fields(attr(n, "class")), class)
 	}
 	var form *html.Node
 	var find func(*html.Node)
@@ -118,7 +163,7 @@ func parseForm(page string) (action, method string, values url.Values, err error
 		if form != nil {
 			return
 		}
-		if n.Type == html.ElementNode && n.Data == "form" {
+		if n.Type == html.ElementNode && n.Data == "form" && match(n) {
 			form = n
 			return
 		}
@@ -128,7 +173,7 @@ func parseForm(page string) (action, method string, values url.Values, err error
 	}
 	find(doc)
 	if form == nil {
-		return "", "", nil, fmt.Errorf("no form on the page")
+		return "", "", nil, fmt.Errorf("no form %v on the page", selector)
 	}
 	values = url.Values{}
 	var walk func(*html.Node)

@@ -54,9 +54,6 @@ type Options struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// (default 30 s).
 	ShutdownTimeout time.Duration
-	// GuestLinks serves the page behind guests' proposal links
-	// (pages.GuestLinks); nil: none (the e-mail assistant's links).
-	GuestLinks *pages.GuestLinks
 }
 
 // Run starts Convene with cfg and serves until ctx is done.
@@ -170,6 +167,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		LinkKey: deriveKey(key, "assistant-choice-links"), GuestReminder: cfg.GuestReminder,
 		Log: log.With("component", "assistant"), Now: time.Now}
 	helper.Register(queue)
+	// Proposals made through the API or the pages are the assistant's to
+	// mail to their guests (DESIGN §1).
+	meetings.OnProposal = helper.Adopt
 	mailIn.Processor = helper
 	mailIn.Register(queue)
 	var mailbox *imapin.Mailbox
@@ -251,7 +251,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// 6. HTTP.
 	api := &web.Server{
 		Inbox:             mailIn,
-		Links:             helper,
 		MailDNS:           dkimKeys,
 		Accounts:          accounts,
 		Apps:              marketplace,
@@ -274,7 +273,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		},
 	}
 	admin := pages.AdminOptions{Apps: marketplace, Mail: meetings, Inbox: mailIn, Calendars: cals, MailDNS: dkimKeys}
-	if err := mountPages(api, cfg, opts, accounts, admin, authLimit, key, baseURL, log); err != nil {
+	if err := mountPages(api, cfg, opts, accounts, admin, assistantLinks(helper), authLimit, key, baseURL, log); err != nil {
 		return err
 	}
 	srv := &http.Server{
@@ -360,13 +359,13 @@ func startIMAP(ctx context.Context, box imapin.Mailbox, intake *inbox.Service, l
 
 // mountPages serves the web pages beside the API.
 func mountPages(api *web.Server, cfg *config.Config, opts Options, accounts *account.Service, admin pages.AdminOptions,
-	limit *authlimit.Limiter, key []byte, baseURL string, log *slog.Logger) error {
+	guestLinks *pages.GuestLinks, limit *authlimit.Limiter, key []byte, baseURL string, log *slog.Logger) error {
 	pg, err := pages.New(pages.Options{
 		Accounts: accounts, BaseURL: baseURL, Key: deriveKey(key, "web-pages"), AuthLimit: limit,
 		OIDC:      pages.OIDCOptions{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret},
 		Sandboxed: cfg.Sandboxed(), Version: opts.Version, Log: log.With("component", "pages"),
 		Admin: admin,
-		OrganizerOptions: pages.OrganizerOptions{Booking: api.Booking, Calendars: api.Calendars, GuestLinks: opts.GuestLinks,
+		OrganizerOptions: pages.OrganizerOptions{Booking: api.Booking, Calendars: api.Calendars, GuestLinks: guestLinks,
 			BookingLimit: authlimit.New(authlimit.Options{Burst: 5, Refill: 12 * time.Minute, TrustedProxies: cfg.TrustedProxies})},
 	})
 	if err != nil {

@@ -73,9 +73,6 @@ type Server struct {
 	// AppCallbackPage answers a browser at the end of an app's install;
 	// nil: plain text.
 	AppCallbackPage AppCallbackPage
-	// Links serves the guests' choice links (/choose/…); nil: every link
-	// is refused as invalid.
-	Links ChoiceLinks
 
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec

@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,8 +15,6 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/browsertest"
 	"github.com/convene/convene/internal/chrometest"
-	"github.com/convene/convene/internal/server"
-	"github.com/convene/convene/internal/web/pages"
 )
 
 // The organizer's and guests' pages in Chromium, on the real server: an
@@ -242,73 +239,119 @@ func mustTime(t *testing.T, s string) time.Time {
 	return v
 }
 
-// guestLinks is the test's stand-in for the assistant's links: a token
-// names a guest of a meeting.
-type guestLinks struct {
-	mu    sync.Mutex
-	links map[string]*pages.GuestLink
-}
-
-func (g *guestLinks) verify(r *http.Request) (*pages.GuestLink, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if l, ok := g.links[r.PathValue("token")]; ok {
-		return l, nil
-	}
-	return nil, pages.ErrGuestLinkInvalid
-}
-
-// TestBrowserGuestProposal: a guest opens the page of a proposal; it
-// shows the times in the browser's zone (New York), the guest picks one,
-// and the meeting is booked at it.
+// TestBrowserGuestProposal: guests answer the e-mail assistant's mail on
+// the proposal page. Ann asks the assistant by mail (SMTP, proven by the
+// trusted MTA's Authentication-Results) for 30 minutes with Gus next
+// week; the link of Gus's second time, read from the assistant's mail in
+// the outbox, opens the page in New York's zone (the browser's), that
+// time first with its button; Gus confirms it and the meeting is booked
+// there, once. Nina, a guest of a proposal made through the API (which the
+// assistant mails too), opens her link to every time in Tokyo and says
+// none works with a note asking for the week after next: new times for
+// then are mailed to her, and her old links are void. Every page is
+// checked with axe-core, light and dark.
 func TestBrowserGuestProposal(t *testing.T) {
-	links := &guestLinks{links: map[string]*pages.GuestLink{}}
-	cv := chrometest.Serve(t, nil, func(o *server.Options) {
-		o.GuestLinks = &pages.GuestLinks{Pattern: "/test-guest/{token}", Verify: links.verify}
-	})
-	setup := mustAPI(t, "POST", cv.URL+"/api/v1/setup", "", map[string]any{"account": "Acme", "admin_email": "ann@acme.example", "admin_name": "Ann"}, 201)
-	token := setup["token"].(string)
-	mustAPI(t, "PATCH", cv.URL+"/api/v1/users/me", token, map[string]any{"timezone": "Europe/Paris"}, 200)
-	mon := nextMonday()
-	prop := mustAPI(t, "POST", cv.URL+"/api/v1/meetings", token, map[string]any{"subject": "Partnership", "duration": 30, "timezone": "Europe/Paris",
-		"window":    map[string]string{"from": mon.Format("2006-01-02") + "T09:00", "to": mon.AddDate(0, 0, 4).Format("2006-01-02") + "T17:00"},
-		"attendees": []map[string]string{{"email": "gus@guest.example", "name": "Gus"}}, "video_provider": "none"}, 201)
-	if prop["status"] != "proposed" {
-		t.Fatalf("proposal: %v", prop)
+	smtpAddr := chrometest.FreeAddr(t)
+	cv := chrometest.Serve(t, map[string]string{"CONVENE_SMTP_ADDR": smtpAddr, "CONVENE_TRUSTED_MTA": "mx.acme.example",
+		"CONVENE_TRUSTED_MTA_IPS": "127.0.0.1"})
+	g := newGuestWorld(t, cv)
+	g.mailAssistant(smtpAddr, "Partnership", "Gus Guest <gus@guest.example>", "Hi Gus, could we meet for 30 minutes next week?")
+	gusMail := g.waitMail("assistant.options", "gus@guest.example", 1)[0]
+	links, _ := g.links(gusMail)
+	if len(links) < 3 || len(links) > 5 {
+		t.Fatalf("%d links in Gus's mail", len(links))
 	}
-	id := prop["id"].(string)
-	links.mu.Lock()
-	links.links["gus-link"] = &pages.GuestLink{Guest: booking.Guest{AccountID: setup["account_id"].(string), MeetingID: id, Email: "gus@guest.example"}}
-	links.mu.Unlock()
+	id := gusMail["meeting_id"].(string)
+	option := func(v map[string]any, k int) time.Time {
+		return mustTime(t, v["options"].([]any)[k].(map[string]any)["start_time"].(string))
+	}
+	prop := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, g.token, nil, 200)
 
 	b := chrometest.Start(t)
 	b.TimeZone("America/New_York")
-	b.Navigate(cv.URL + "/test-guest/gus-link")
+	b.Navigate(links[1])
 	// The script switches the page to the browser's zone once.
-	b.WaitFor("the browser's zone", `location.search.includes("tz=America") && document.readyState === "complete" && document.querySelector("#pick") !== null`)
+	b.WaitFor("the browser's zone", `location.search.includes("tz=America") && document.readyState === "complete" && document.querySelector("#confirm") !== null`)
 	if got := b.Value("#tz"); got != "America/New_York" {
 		t.Fatalf("the zone select shows %q", got)
 	}
-	label := chrometest.Eval[string](b, `document.querySelectorAll("input[name=start]")[2].parentElement.textContent`)
-	if !strings.Contains(label, "New York time") {
-		t.Fatalf("the times are not in New York's zone: %q", label)
+	if when := b.Text("#when"); !strings.Contains(when, "New York time") {
+		t.Fatalf("the link's time is not in New York's zone: %q", when)
+	}
+	if got := b.Value("form.pick input[name=start]"); !mustTime(t, got).Equal(option(prop, 1)) {
+		t.Fatalf("the time offered first is %s, the link's is %s", got, option(prop, 1))
+	}
+	if n := chrometest.Eval[int](b, `document.querySelectorAll("input[name=start][type=radio]").length`); n != len(links)-1 {
+		t.Fatalf("%d other times, want %d", n, len(links)-1)
+	}
+	if v := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, g.token, nil, 200); v["status"] != "proposed" {
+		t.Fatalf("opening the link answered: %v", v["status"])
 	}
 	check(t, b, "guest-proposal", true)
 	b.Viewport(390, 844)
 	b.Screenshot("guest-proposal-phone")
 	b.Viewport(1024, 800)
-	chosen := chrometest.Eval[string](b, `(function(){var r=document.querySelectorAll("input[name=start]")[2]; r.checked=true; return r.value})()`)
-	b.Submit("#pick")
-	if !b.Has("#booked") || !strings.Contains(b.Text("h1"), "it is booked") {
-		t.Fatalf("after the pick: %q", b.Text("main"))
+	b.Submit("#confirm")
+	if !b.Has("#booked") || !strings.Contains(b.Text("h1"), "it is booked") || !strings.Contains(b.Text("#booked"), "New York time") {
+		t.Fatalf("after confirming: %q", b.Text("main"))
 	}
 	check(t, b, "guest-answered", true)
-	v := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, token, nil, 200)
-	if v["status"] != "booked" || !mustTime(t, v["start_time"].(string)).Equal(mustTime(t, chosen)) {
-		t.Fatalf("the meeting: %v %v, chose %s", v["status"], v["start_time"], chosen)
+	v := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, g.token, nil, 200)
+	if v["status"] != "booked" || !mustTime(t, v["start_time"].(string)).Equal(option(prop, 1)) {
+		t.Fatalf("the meeting: %v %v, confirmed %s", v["status"], v["start_time"], option(prop, 1))
 	}
-	b.Navigate(cv.URL + "/test-guest/no-such-link")
+	// The link worked once: opened again, it shows the booking and
+	// answers nothing.
+	b.Navigate(links[1])
+	if !b.Has("#booked") || b.Has("#confirm") || b.Has("#none") {
+		t.Fatalf("the used link: %q", b.Text("main"))
+	}
+	b.Navigate(cv.URL + "/choose/no-such-link")
 	check(t, b, "guest-invalid", false)
+
+	// Nina, invited through the API next week, says none works.
+	mon := thisMonday().AddDate(0, 0, 7)
+	nina := mustAPI(t, "POST", cv.URL+"/api/v1/meetings", g.token, map[string]any{"subject": "Roadmap", "duration": 30, "timezone": "Europe/Paris",
+		"window":    map[string]string{"from": mon.Format("2006-01-02") + "T09:00", "to": mon.AddDate(0, 0, 4).Format("2006-01-02") + "T17:00"},
+		"attendees": []map[string]string{{"email": "nina@guest.example", "name": "Nina"}}, "video_provider": "none"}, 201)
+	if nina["status"] != "proposed" {
+		t.Fatalf("proposal: %v", nina)
+	}
+	ninaMail := g.waitMail("assistant.options", "nina@guest.example", 1)[0]
+	ninaLinks, all := g.links(ninaMail)
+	n := chrometest.Start(t)
+	n.TimeZone("Asia/Tokyo")
+	n.Navigate(all)
+	n.WaitFor("the browser's zone", `location.search.includes("tz=Asia") && document.readyState === "complete" && document.querySelector("#none") !== null`)
+	if n.Has("#confirm") || !strings.Contains(chrometest.Eval[string](n, `document.querySelector("input[name=start]").parentElement.textContent`), "Tokyo time") {
+		t.Fatalf("the page of every time: %q", n.Text("main"))
+	}
+	check(t, n, "guest-proposal-all", false)
+	n.Fill("#f-note", "Mornings only, the week after next please.")
+	n.Submit("#none")
+	if !n.Has("#new-times") {
+		t.Fatalf("after none works: %q", n.Text("main"))
+	}
+	check(t, n, "guest-none-works", false)
+	news := g.waitMail("assistant.new_options", "nina@guest.example", 1)
+	newLinks, _ := g.links(news[0])
+	if len(newLinks) == 0 {
+		t.Fatal("no new times mailed")
+	}
+	after := mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+nina["id"].(string), g.token, nil, 200)
+	for k := range after["options"].([]any) {
+		if option(after, k).Before(thisMonday().AddDate(0, 0, 14)) {
+			t.Errorf("new time %s is not in the week after next", option(after, k))
+		}
+	}
+	n.Navigate(ninaLinks[0])
+	if !strings.Contains(n.Text("h1"), "These times were replaced") {
+		t.Fatalf("an old link after new times: %q", n.Text("main"))
+	}
+	n.Navigate(newLinks[0])
+	if !n.Has("#confirm") {
+		t.Fatalf("a new link: %q", n.Text("main"))
+	}
 }
 
 // TestBrowserBookingPage: ann switches her booking page on; a visitor in

@@ -537,6 +537,9 @@ func TestCatalogs(t *testing.T) {
 	for k := range kindStatus {
 		used["err.kind."+k.String()] = true
 	}
+	for _, r := range []string{"expired", "replaced", "closed"} { // guestRefused
+		used["guest."+r+"_title"], used["guest."+r] = true, true
+	}
 	for _, r := range []store.Role{store.RoleOwner, store.RoleAdmin, store.RoleMember} {
 		used["role."+string(r)] = true
 	}
