@@ -129,6 +129,17 @@ func TestGuestPageSeveralGuests(t *testing.T) {
 		if th, _ := e.thread(); th.State != stateProposed {
 			t.Fatalf("booked before Carol answered: %s", th.State)
 		}
+		// Bob's link answered: it accepts nothing more, and says none
+		// works no more either.
+		if _, err := e.a.GuestAnswers(allLink(t, bobMail)).GuestChoose(ctx, e.guestOf("bob@partner.example"), d.Options[2].Start); failure.KindOf(err) != failure.Conflict {
+			t.Errorf("Bob's link again: %v", err)
+		}
+		if _, err := e.a.GuestAnswers(allLink(t, bobMail)).GuestDecline(ctx, e.guestOf("bob@partner.example"), ""); failure.KindOf(err) != failure.Conflict {
+			t.Errorf("Bob's link again, none works: %v", err)
+		}
+		if _, d2 := e.thread(); len(d2.Guests[0].Accepted) != 1 || d2.Round != d.Round {
+			t.Fatalf("a used link answered: %+v, round %d", d2.Guests[0], d2.Round)
+		}
 		p, err = e.a.GuestAnswers(links(t, carolMail)[1]).GuestChoose(ctx, e.guestOf("carol@other.example"), d.Options[1].Start)
 		if err != nil || p.Outcome != booking.GuestBooked {
 			t.Fatalf("Carol's pick: %+v %v", p, err)

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"github.com/convene/convene/internal/browsertest"
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/mail/dovecottest"
 	"github.com/convene/convene/internal/mail/mailtest"
@@ -118,7 +119,21 @@ func plainText(t *testing.T, raw []byte) string {
 	}
 }
 
-var chooseRE = regexp.MustCompile(`(http://[^\s]+/choose/[A-Za-z0-9_-]+)`)
+// chooseRE is an option's link in the assistant's mail (below its time,
+// indented); allRE the guest's link to every time, on a line of its own.
+var (
+	chooseRE = regexp.MustCompile(`(?m)^   (http://\S+/choose/[A-Za-z0-9_-]+)\r?$`)
+	allRE    = regexp.MustCompile(`(?m)^(http://\S+/choose/[A-Za-z0-9_-]+)\r?$`)
+)
+
+// submatches returns the first group of each match.
+func submatches(re *regexp.Regexp, s string) []string {
+	var out []string
+	for _, m := range re.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
 
 // inboxStatus waits until the inbox holds the message with Message-ID id
 // in one of statuses, and returns it.
@@ -168,40 +183,50 @@ func assistantStory(t *testing.T, c client, tn tenant, w *mailWorld, send func(r
 	}
 	raw := rawMail(t, c, tn.owner, options[0]["id"].(string))
 	body := plainText(t, raw)
-	urls := chooseRE.FindAllString(body, -1)
-	if len(urls) < 3 || len(urls) > 5 || !strings.Contains(body, "Bonjour Bob") || !strings.Contains(string(raw), "In-Reply-To: <req-1@acme.test>") {
+	urls, all := submatches(chooseRE, body), submatches(allRE, body)
+	if len(urls) < 3 || len(urls) > 5 || len(all) != 1 || !strings.Contains(body, "Bonjour Bob") || !strings.Contains(string(raw), "In-Reply-To: <req-1@acme.test>") {
 		t.Fatalf("the guest's mail:\n%s", raw)
 	}
-	// The links work, and fetching one (as a mail scanner does) books
+	// The links land on the guests' proposal page, in Bob's language:
+	// each with its own time first and its button, the other times and
+	// "none works"; fetching them (as a mail scanner does) answers
 	// nothing.
-	for _, u := range urls {
-		resp, err := http.Get(u)
-		if err != nil {
-			t.Fatal(err)
+	opts := mtg["options"].([]any)
+	bob := browsertest.New(t)
+	var first *browsertest.Page
+	for k, u := range append(urls, all...) {
+		page := bob.Get(u)
+		if page.Status != 200 || !strings.Contains(page.Body, `<html lang="fr">`) || !strings.Contains(page.Body, "Point projet") ||
+			!strings.Contains(page.Body, `id="none"`) || !strings.Contains(page.Body, `method="post"`) {
+			t.Fatalf("GET %s: %d\n%s", u, page.Status, page.Body)
 		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(page), "Ce créneau vous convient-il ?") || !strings.Contains(string(page), `method="post"`) {
-			t.Fatalf("GET %s: %d\n%s", u, resp.StatusCode, page)
+		if k < len(urls) {
+			want, _ := time.Parse(time.RFC3339, opts[k].(map[string]any)["start_time"].(string))
+			if !strings.Contains(page.Body, `id="confirm"`) || !strings.Contains(page.Body, `name="start" value="`+want.UTC().Format(time.RFC3339)+`"`) {
+				t.Fatalf("GET %s does not offer option %d first:\n%s", u, k+1, page.Body)
+			}
+		} else if strings.Contains(page.Body, `id="confirm"`) {
+			t.Fatalf("the link to every time offers one first:\n%s", page.Body)
+		}
+		if first == nil {
+			first = page
 		}
 	}
 	if m := c.must("GET", "/api/v1/meetings/"+meetingID, tn.member, nil, 200); m["status"] != "proposed" {
 		t.Fatalf("fetching the links booked: %v", m["status"])
 	}
-	// A tampered link is refused with a page that says so, and books
-	// nothing even when confirmed.
+	// A tampered link is refused with a page that says so, and answers
+	// nothing, even with the page's own form token.
 	tampered := urls[0][:len(urls[0])-4] + "AAAA"
-	for _, method := range []string{"GET", "POST"} {
-		req, _ := http.NewRequest(method, tampered, nil)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		page, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 404 || !strings.Contains(string(page), "This link is not valid") {
-			t.Errorf("%s a tampered link: %d\n%s", method, resp.StatusCode, page)
-		}
+	if page := bob.Get(tampered); page.Status != 404 || !strings.Contains(page.Body, "This link does not work") {
+		t.Errorf("GET a tampered link: %d\n%s", page.Status, page.Body)
+	}
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(first.Body)
+	if csrf == nil {
+		t.Fatalf("no form token on\n%s", first.Body)
+	}
+	if page := bob.Post(tampered, url.Values{"csrf": {csrf[1]}, "action": {"pick"}, "start": {opts[0].(map[string]any)["start_time"].(string)}}); page.Status != 404 {
+		t.Errorf("POST a tampered link: %d\n%s", page.Status, page.Body)
 	}
 	mails := len(allMail(t, c, tn.owner))
 
@@ -213,7 +238,6 @@ func assistantStory(t *testing.T, c client, tn tenant, w *mailWorld, send func(r
 	}
 
 	// Bob answers in words with the second option.
-	opts := mtg["options"].([]any)
 	second, err := time.Parse(time.RFC3339, opts[1].(map[string]any)["start_time"].(string))
 	if err != nil {
 		t.Fatal(err)
@@ -240,6 +264,10 @@ func assistantStory(t *testing.T, c client, tn tenant, w *mailWorld, send func(r
 	zm := zoomMeetings(t, c.base+"/zoom-sandbox")
 	if len(zm) != 1 || zm[0]["topic"] != "Point projet" || jsonID(zm[0]["id"]) != fmt.Sprint(video["id"]) {
 		t.Fatalf("Zoom has %v", zm)
+	}
+	// The links now show the booking and answer nothing.
+	if page := bob.Get(urls[0]); page.Status != 200 || !strings.Contains(page.Body, `id="booked"`) || strings.Contains(page.Body, `id="confirm"`) {
+		t.Errorf("a link after the booking: %d\n%s", page.Status, page.Body)
 	}
 	for _, who := range []string{"member@acme.test", "claire@acme.test", "bob@partner.example"} {
 		eventually(t, 30*time.Second, "the invitation to "+who, func() bool { return len(mailOf(t, c, tn.owner, "request", who)) == 1 })

@@ -215,6 +215,25 @@ func TestGuestLinkPage(t *testing.T) {
 		t.Fatalf("the page of a booked meeting: %s", p.body)
 	}
 
+	// A link that already answered (Used) shows what became of the
+	// answer and takes no other: its form is refused without asking the
+	// core.
+	v3 := o.book(o.ann, booking.Request{Subject: "Third offer", Duration: 30, TimeZone: "Europe/Paris", VideoProvider: "none",
+		Window:    &booking.Window{From: mon.AddDate(0, 0, 14).Format(time.RFC3339), To: mon.AddDate(0, 0, 18).Format(time.RFC3339)},
+		Attendees: []booking.AttendeeInput{{Email: "gus@guest.example", Name: "Gus"}}})
+	o.guests["tok-3"] = &GuestLink{Guest: booking.Guest{AccountID: o.ann.AccountID, MeetingID: v3.ID, Email: "gus@guest.example"}}
+	p3 := g.get("/test-guest/tok-3")
+	o.guests["tok-3"].Used = true
+	if p := g.get("/test-guest/tok-3"); p.status != 200 || !strings.Contains(p.body, `id="used"`) || len(radios(p.body, "start")) != 0 || strings.Contains(p.body, `id="none"`) {
+		t.Fatalf("a used link's page: %d\n%s", p.status, p.body)
+	}
+	if p := g.post("/test-guest/tok-3", p3, url.Values{"action": {"pick"}, "start": {radios(p3.body, "start")[0]}}); p.status != http.StatusConflict {
+		t.Fatalf("a pick through a used link: %d", p.status)
+	}
+	if got, _ := o.bk.Get(context.Background(), o.ann, v3.ID); got.Status != store.MeetingProposed {
+		t.Fatalf("a used link answered: %s", got.Status)
+	}
+
 	// None works, on another proposal.
 	v2 := o.book(o.ann, booking.Request{Subject: "Second offer", Duration: 30, TimeZone: "Europe/Paris", VideoProvider: "none",
 		Window:    &booking.Window{From: mon.AddDate(0, 0, 7).Format(time.RFC3339), To: mon.AddDate(0, 0, 11).Format(time.RFC3339)},
