@@ -1,8 +1,10 @@
 // Package assistant is Convene's e-mail assistant: the conversation about
 // each meeting request, one thread per request, persisted and resumable. It
 // is the inbox's Processor (internal/inbox hands it every message whose
-// sender is proven), the handler of the one-click choice links, and a
-// periodic sweep of reminders.
+// sender is proven), what answers the guests' page behind its one-click
+// choice links (GuestAnswers, for internal/web/pages), booking's
+// OnProposal (Adopt: proposals made through the API are mailed to their
+// guests too), and a periodic sweep of reminders.
 //
 // # Who may do what
 //
@@ -32,9 +34,10 @@
 // API's window booking) and the organizer gets one confirmation once the
 // video meeting exists. With external guests the meeting is a proposal:
 // every guest gets its 3 to 5 options in their language and zone, each with
-// a signed, expiring, single-use link, and may answer in words ("Thursday
-// works", "jeudi 10h ça me va", "the second one", "none of these, next
-// week?"). The organizer gets the list.
+// a signed, expiring, single-use link, and one link to all of them (see
+// links.go; the page they open answers as a reply would), and may answer
+// in words ("Thursday works", "jeudi 10h ça me va", "the second one",
+// "none of these, next week?"). The organizer gets the list.
 //
 // When is it agreed? Each guest's pick adds that option to the options they
 // accept. The meeting is booked at the first option every guest still in

@@ -219,6 +219,7 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 	}
 	pick := map[string]string{"en": "Choose this time", "fr": "Choisir ce créneau"}[l.Lang]
 	all := map[string]string{"en": "All the times on one page, or none works", "fr": "Tous les créneaux sur une page, ou aucun ne convient"}[l.Lang]
+	colon := map[string]string{"en": ":", "fr": " :"}[l.Lang]
 	var text strings.Builder
 	text.WriteString(intro)
 	if len(l.Options) > 0 {
@@ -230,7 +231,7 @@ func compose(l *letter, from string, brand branding, now time.Time) (*store.Mail
 			}
 		}
 		if l.AllURL != "" {
-			fmt.Fprintf(&text, "\n\n%s:\n%s", all, l.AllURL)
+			fmt.Fprintf(&text, "\n\n%s%s\n%s", all, colon, l.AllURL)
 		}
 	}
 	if outro != "" {

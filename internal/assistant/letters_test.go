@@ -81,6 +81,34 @@ func TestComposedMail(t *testing.T) {
 	}
 }
 
+// TestComposedOptions: a mail of options lists each time with its link,
+// then the link to every time, in text and HTML; the first mail of a
+// thread the assistant starts (no In-Reply-To) is not a "Re:".
+func TestComposedOptions(t *testing.T) {
+	l := &letter{Kind: "options", Lang: "fr", To: person{Email: "gus@guest.example", Name: "Gus"}, FromName: "Max via Acme",
+		Data:    letterData{Account: "Acme", Organizer: "Max", Guest: "Gus", Subject: "Plan", Duration: "30 minutes"},
+		Topic:   "Plan", Key: "k2",
+		Options: []optionLine{{N: 1, When: "lundi", URL: "https://convene.example/choose/one"}, {N: 2, When: "mardi", URL: "https://convene.example/choose/two"}},
+		AllURL:  "https://convene.example/choose/all"}
+	m, err := compose(l, "assistant@acme.test", brandingOf(&store.Account{Name: "Acme"}), time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Subject != "Plan" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	txt := text(t, *m)
+	for _, want := range []string{"1. lundi\r\n   https://convene.example/choose/one", "2. mardi\r\n   https://convene.example/choose/two",
+		"Tous les créneaux sur une page, ou aucun ne convient :\r\nhttps://convene.example/choose/all"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("no %q in\n%s", want, txt)
+		}
+	}
+	if !strings.Contains(string(m.Raw), `href=3D"https://convene.example/choose/all"`) {
+		t.Errorf("no link to every time in the HTML:\n%s", m.Raw)
+	}
+}
+
 func m2MessageID(t *testing.T, l *letter, brand branding) string {
 	m, err := compose(l, "assistant@acme.test", brand, time.Date(2032, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {

@@ -59,6 +59,14 @@ func TestLinkTokenRoundTrip(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
+	// The link to every option of a round.
+	all := c
+	all.Option = linkAll
+	if tok, err := signLink(key, all, nil); err != nil {
+		t.Fatal(err)
+	} else if got, _, err := parseLink(key, tok, now); err != nil || got != all {
+		t.Fatalf("every option: %+v %v", got, err)
+	}
 	if _, err := signLink(key[:8], c, nil); err == nil {
 		t.Error("signed with a short key")
 	}
