@@ -86,8 +86,8 @@ func TestComposedMail(t *testing.T) {
 // thread the assistant starts (no In-Reply-To) is not a "Re:".
 func TestComposedOptions(t *testing.T) {
 	l := &letter{Kind: "options", Lang: "fr", To: person{Email: "gus@guest.example", Name: "Gus"}, FromName: "Max via Acme",
-		Data:    letterData{Account: "Acme", Organizer: "Max", Guest: "Gus", Subject: "Plan", Duration: "30 minutes"},
-		Topic:   "Plan", Key: "k2",
+		Data:  letterData{Account: "Acme", Organizer: "Max", Guest: "Gus", Subject: "Plan", Duration: "30 minutes"},
+		Topic: "Plan", Key: "k2",
 		Options: []optionLine{{N: 1, When: "lundi", URL: "https://convene.example/choose/one"}, {N: 2, When: "mardi", URL: "https://convene.example/choose/two"}},
 		AllURL:  "https://convene.example/choose/all"}
 	m, err := compose(l, "assistant@acme.test", brandingOf(&store.Account{Name: "Acme"}), time.Date(2031, 3, 3, 8, 0, 0, 0, time.UTC))
