@@ -22,11 +22,13 @@ import (
 // refuses it:
 //
 //	pg.GuestHandler(func(r *http.Request) (*pages.GuestLink, error) {
-//		g, err := links.Verify(r.Context(), r.PathValue("token"))
+//		v, err := assistant.Describe(r.Context(), r.PathValue("token"))
 //		…
-//		return &pages.GuestLink{Guest: booking.Guest{AccountID: …, MeetingID: …, Email: …},
-//			Answers: links.AnswersOf(token), Selected: g.Option.Start, Language: g.Language}, nil
+//		return &pages.GuestLink{Guest: booking.Guest{AccountID: v.AccountID, MeetingID: v.MeetingID, Email: v.Email},
+//			Answers: assistant.GuestAnswers(token), Selected: v.Selected, Language: v.Lang, TimeZone: v.TimeZone}, nil
 //	})
+//
+// (internal/server/guestlinks.go is the real one)
 //
 // mounted with Options.GuestLinks (Pattern "/…/{token}", GET and POST),
 // or by hand; internal/server mounts the assistant's at /choose/{token}.
