@@ -203,6 +203,16 @@ func TestGuestLinkPage(t *testing.T) {
 	if p := g.do("POST", "/test-guest/tok-gus", url.Values{"action": {"pick"}, "start": {opts[0]}}); p.status != http.StatusForbidden {
 		t.Errorf("a pick without the CSRF token: %d", p.status)
 	}
+	// From another site: refused, and logged by its route, never by the
+	// link's path (its secret).
+	g.header.Set("Sec-Fetch-Site", "cross-site")
+	if p := g.post("/test-guest/tok-gus", page, url.Values{"action": {"pick"}, "start": {opts[0]}}); p.status != http.StatusForbidden {
+		t.Errorf("a pick from another site: %d", p.status)
+	}
+	g.header.Del("Sec-Fetch-Site")
+	if logs := o.logs.String(); !strings.Contains(logs, "cross-origin request refused") || strings.Contains(logs, "tok-gus") {
+		t.Errorf("the refusal's log:\n%s", logs)
+	}
 	done := g.post("/test-guest/tok-gus", page, url.Values{"action": {"pick"}, "start": {opts[1]}})
 	if done.status != 200 || !strings.Contains(done.body, `id="booked"`) || answered != 1 {
 		t.Fatalf("pick: %d answered %d\n%s", done.status, answered, done.body)

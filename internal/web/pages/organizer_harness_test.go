@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -42,18 +43,37 @@ type orgSite struct {
 	zoom    *httptest.Server
 	guests  map[string]*GuestLink // the test's guest links, by token
 	booking *authlimit.Limiter
+	logs    *logBuffer // what the pages and the core logged
 
 	ann, bob, carl, eve account.Principal // ann owns Acme, bob is a member, carl an admin; eve owns Other
 }
 
 const orgMemberPassword = "member password 123"
 
+// logBuffer keeps log lines for a test to read.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func newOrgSite(t *testing.T) *orgSite {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
 	st := &site{t: t, db: db, clock: &clock{now: time.Now()}, mail: &mailbox{}}
-	o := &orgSite{site: st, guests: map[string]*GuestLink{}}
-	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	o := &orgSite{site: st, guests: map[string]*GuestLink{}, logs: &logBuffer{}}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLog{t}, o.logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx := context.Background()
 	st.acc = account.New(db, noDNS{}, "operator-token")
 	st.acc.SandboxReservedNames = true

@@ -279,7 +279,7 @@ func (req *Request) fail(err error) {
 	fe, ok := failure.As(err)
 	if !ok || fe.Kind == failure.Internal {
 		id := req.W.Header().Get("X-Request-Id")
-		req.s.opts.Log.Error("pages: request failed", "request_id", id, "method", req.R.Method, "path", req.R.URL.Path, "err", err)
+		req.s.opts.Log.Error("pages: request failed", "request_id", id, "method", req.R.Method, "route", logRoute(req.R), "err", err)
 		fe = failure.New(failure.Internal, "Convene failed to answer; the error is logged with request ID %s", id)
 		if req.L.Lang != "en" {
 			fe.Detail = req.L.T("err.internal", id)
@@ -293,4 +293,14 @@ func (req *Request) fail(err error) {
 		req.s.opts.Log.Error("pages: error page", "err", err)
 		http.Error(req.W, d.Detail, statusOf(fe.Kind))
 	}
+}
+
+// logRoute names a request's page in logs by its route's pattern, never by
+// its path: the paths of links mailed to people (a guest's choice link, a
+// password reset, a booking confirmation) carry their secret.
+func logRoute(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return "unmatched"
 }

@@ -145,7 +145,7 @@ func errCSRF() error {
 // token of this browser's session.
 func (s *Server) checkCSRF(req *Request) error {
 	if err := s.cop.Check(req.R); err != nil {
-		s.opts.Log.Warn("pages: cross-origin request refused", "path", req.R.URL.Path, "origin", req.R.Header.Get("Origin"),
+		s.opts.Log.Warn("pages: cross-origin request refused", "route", logRoute(req.R), "origin", req.R.Header.Get("Origin"),
 			"sec_fetch_site", req.R.Header.Get("Sec-Fetch-Site"))
 		return errCSRF()
 	}
