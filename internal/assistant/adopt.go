@@ -18,7 +18,8 @@ import (
 // with their links; from then on the conversation is the one a request by
 // mail starts (links, replies in words, agreement, reminders), except
 // that the organizer, who has the options in the API's answer, gets no
-// list by mail.
+// list by mail. An account with no assistant address (no verified domain)
+// has nowhere for guests to answer: its proposals are not mailed.
 
 var _ booking.Commit = (*Service)(nil).Adopt
 
@@ -36,6 +37,14 @@ func (s *Service) Adopt(ctx context.Context, tx *store.DB, m *store.Meeting) err
 	org, err := tx.User(ctx, m.AccountID, m.OrganizerID)
 	if err != nil {
 		return fmt.Errorf("assistant: adopt %s: %w", m.ID, err)
+	}
+	if addr, err := s.Accounts.AssistantAddress(ctx, acct.ID); err != nil {
+		return err
+	} else if addr == "" {
+		// No verified domain, so no address the guests could answer:
+		// the proposal stands, chosen through the API, as before.
+		s.log().Info("assistant: proposal not mailed: the account has no assistant address (no verified domain)", "meeting", m.ID)
+		return nil
 	}
 	t, err := s.newTurn(ctx, "proposal:"+m.ID, acct, org, nil, nil)
 	if err != nil {

@@ -2,6 +2,7 @@ package assistant
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -317,6 +318,19 @@ func TestAdoptAPIProposal(t *testing.T) {
 		th2, err := e.db.ThreadOfMeeting(ctx, e.acct, v2.ID)
 		if err != nil || th2.State != stateBooked || !th2.Due.IsZero() {
 			t.Errorf("the thread after the sweep: %+v %v", th2, err)
+		}
+
+		// Without a verified domain there is no assistant address to
+		// answer: the proposal is not mailed.
+		if err := e.db.DeleteDomain(ctx, e.acct, "acme.test"); err != nil {
+			t.Fatal(err)
+		}
+		v3 := create("Third")
+		if _, err := e.db.ThreadOfMeeting(ctx, e.acct, v3.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a thread for a proposal with no assistant address: %v", err)
+		}
+		if n := len(e.mailsTo("gus@guest.example", "assistant.options")); n != 2 {
+			t.Errorf("%d options mails, want 2", n)
 		}
 	})
 }
