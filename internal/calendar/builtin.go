@@ -231,6 +231,21 @@ type Written struct {
 // so a retried job is harmless. The caller has decided the user may be
 // written to.
 func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics []byte) (*Written, error) {
+	u, err := s.store.User(ctx, accountID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: write event: %w", err)
+	}
+	return s.writeEvent(ctx, s.store, u, ics)
+}
+
+// WriteEventIn is WriteEvent for u inside the caller's transaction tx (the
+// Store its Tx gives): the event commits with the caller's other writes,
+// or not at all.
+func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, u *store.User, ics []byte) (*Written, error) {
+	return s.writeEvent(ctx, tx, u, ics)
+}
+
+func (s *Service) writeEvent(ctx context.Context, st store.Store, u *store.User, ics []byte) (*Written, error) {
 	cal, err := decodeOne(ics)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
@@ -240,21 +255,14 @@ func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics 
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
-	u, err := s.store.User(ctx, accountID, userID)
-	if err != nil {
-		return nil, fmt.Errorf("calendar: write event: %w", err)
-	}
 	a, err := analyze(cal, u.Email)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
+	accountID := u.AccountID
 	w := &Written{UID: a.uid, ETag: etagOf(data)}
-	err = s.store.Tx(ctx, func(tx store.Store) error {
-		c, err := s.builtin(ctx, tx, accountID, userID)
-		if err != nil {
-			return err
-		}
-		seq, err := tx.BumpCalendarSeq(ctx, accountID, c.ID)
+	err = st.Tx(ctx, func(tx store.Store) error {
+		c, err := s.builtin(ctx, tx, accountID, u.ID)
 		if err != nil {
 			return err
 		}
@@ -264,9 +272,15 @@ func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics 
 		case err == nil:
 			w.Name = cur.Name
 			if cur.ETag == w.ETag && cur.Origin == store.OriginBooking {
+				// Nothing written: inside the caller's transaction too,
+				// where errUnchanged rolls nothing back.
 				return errUnchanged
 			}
 		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		seq, err := tx.BumpCalendarSeq(ctx, accountID, c.ID)
+		if err != nil {
 			return err
 		}
 		w.Changed = true
