@@ -84,6 +84,13 @@ func resolveProvider(requested, user, acct string) string {
 
 // Create books a meeting for the principal. It answers once the video
 // meeting exists, or after Wait with the meeting still booking.
+//
+// The video meeting is made in this request, right after the booking
+// commits, as the first attempt of its video.create job (a claimed job:
+// jobs.Claim), and its invitations and calendar events are stored in the
+// transaction that stores it: without a fault, a booking with video is
+// two transactions and the answer reads nothing again. Should the attempt
+// fail, or this process die, the job does the rest as it always did.
 func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (*View, error) {
 	organizer, err := s.Store.User(ctx, p.AccountID, p.UserID)
 	if err != nil {
@@ -106,24 +113,54 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	if err != nil {
 		return nil, err
 	}
+	k := &known{organizer: organizer, account: acct}
+	var vp video.Provider
 	// The provider must be usable before anything is booked: no silent
 	// fallback, nothing created when it is not.
 	if provider != "" {
-		if _, err := s.Apps.Provider(ctx, p.AccountID, organizer.Email, provider); err != nil {
+		if vp, err = s.Apps.Provider(ctx, p.AccountID, organizer.Email, provider); err != nil {
 			return nil, err
 		}
 	}
-	var m *store.Meeting
+	deadline := time.Now().Add(s.waitFor())
+	var b *booked
 	if pl.window != nil {
-		m, err = s.bookInWindow(ctx, p, organizer, pl)
+		b, err = s.bookInWindow(ctx, p, k, pl)
 	} else {
-		m, err = s.book(ctx, organizer, pl)
+		if k.users, err = s.attendeeUserRows(ctx, organizer.AccountID, pl.attendees); err != nil {
+			return nil, err
+		}
+		b, err = s.book(ctx, k, pl)
 	}
 	if err != nil {
 		return nil, err
 	}
+	m := b.m
+	if b.claim != nil {
+		a := &videoAttempt{m: m, organizer: organizer, provider: vp, settings: &pl.settings, attempt: b.claim.Attempt(),
+			maxAttempts: b.claim.MaxAttempts(), claim: b.claim, known: k}
+		ended := b.claim.Work(func(ctx context.Context) error { return s.createVideo(ctx, a) })
+		timer := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ended:
+			if a.stored != nil {
+				s.forget(m.ID)
+				timer.Stop()
+				return s.viewOf(ctx, p, a.stored, organizer, a.video)
+			}
+			if a.failed {
+				s.forget(m.ID)
+				deadline = time.Now() // nothing to wait for: read how it ended
+			}
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	} else if b.stored {
+		return s.viewOf(ctx, p, m, organizer, nil)
+	}
 	if m.Status == store.MeetingBooking {
-		s.wait(ctx, m.AccountID, m.ID)
+		s.wait(ctx, m.AccountID, m.ID, deadline)
 	}
 	v, err := s.Get(ctx, p, m.ID)
 	if err != nil {
@@ -138,15 +175,31 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	return v, nil
 }
 
-// book writes the meeting, its holds and its first job in one transaction.
-func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*store.Meeting, error) {
-	now := s.Now().UTC()
+// booked is a meeting just booked, with the claim on its video.create job
+// when it has one.
+type booked struct {
+	m     *store.Meeting
+	claim *jobs.Claim
+	// stored: m is booked, without video, as stored (nothing to wait for).
+	stored bool
+}
+
+// book writes the meeting, its holds and the jobs or the invitations of
+// its side effects in one transaction. With a video provider, the
+// video.create job is claimed: the caller works its first attempt. Without,
+// the invitations and calendar events are written first and stored in the
+// same transaction.
+func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error) {
+	organizer := k.organizer
+	// Times as the store keeps them: the meeting in memory is the one a
+	// read would return.
+	now := storedTime(s.Now())
 	id := s.newID("mtg_")
 	m := &store.Meeting{
 		ID: id, AccountID: organizer.AccountID, OrganizerID: organizer.ID,
 		UID:    id + "@convene",
 		Status: store.MeetingBooked, Type: pl.typ, Subject: pl.subject, Description: pl.description,
-		Start: pl.start.UTC(), End: pl.start.Add(pl.duration).UTC(), TimeZone: pl.loc.String(),
+		Start: storedTime(pl.start), End: storedTime(pl.start.Add(pl.duration)), TimeZone: pl.loc.String(),
 		Duration: int(pl.duration / time.Minute), RRule: pl.rrule, Language: organizer.Language,
 		VideoProvider: pl.provider, Created: now, Updated: now,
 	}
@@ -163,21 +216,26 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 	if pl.provider != "" {
 		m.Status = store.MeetingBooking
 	}
-	users, err := s.attendeeUsers(ctx, organizer.AccountID, pl.attendees)
-	if err != nil {
-		return nil, err
-	}
 	for _, a := range pl.attendees {
-		m.Attendees = append(m.Attendees, store.Attendee{Email: a.Email, Name: a.Name, UserID: users[a.Email]})
+		at := store.Attendee{Email: strings.ToLower(a.Email), Name: a.Name, Response: "needs-action"}
+		if u := k.users[a.Email]; u != nil {
+			at.UserID = u.ID
+		}
+		m.Attendees = append(m.Attendees, at)
 	}
 	holds := make([]store.Hold, len(pl.occurrences))
 	for i, o := range pl.occurrences {
 		holds[i] = store.Hold{AccountID: m.AccountID, OrganizerID: m.OrganizerID, MeetingID: m.ID, Start: o.UTC(), End: o.Add(pl.duration).UTC()}
 	}
+	var d *delivery
 	if m.Status == store.MeetingBooking {
 		s.expectWake(m.ID)
+	} else if m.RRule == "" {
+		d = s.prepareBooked(ctx, m, organizer, k, nil)
 	}
-	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+	b := &booked{m: m}
+	err := s.Store.InTx(ctx, func(tx *store.DB) error {
+		b.claim = nil
 		// One organizer's bookings one at a time: their holds are then
 		// checked against committed ones, and PostgreSQL has no deadlock
 		// between two conflicting inserts to detect.
@@ -191,7 +249,12 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 			return err
 		}
 		if m.Status == store.MeetingBooking {
-			return s.Jobs.Enqueue(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID}, uniqueArgs)
+			var err error
+			b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID})
+			return err
+		}
+		if d != nil {
+			return s.applyDelivery(ctx, tx, d)
 		}
 		return s.enqueueDeliver(ctx, tx, m, deliverRequest, nil)
 	})
@@ -211,7 +274,16 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 		return nil, fmt.Errorf("booking: book: %w", err)
 	}
 	s.Log.Info("meeting booked", "meeting", m.ID, "account", m.AccountID, "provider", m.VideoProvider, "occurrences", len(holds))
-	return m, nil
+	b.stored = m.Status == store.MeetingBooked
+	return b, nil
+}
+
+// storedTime is t as the store keeps it (Unix milliseconds, UTC).
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
 }
 
 // inactiveOrganizer refuses a meeting to an organizer an admin disabled or
@@ -226,7 +298,21 @@ var uniqueArgs = &jobs.InsertOpts{UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
 // attendeeUsers maps the attendees that are users of the account to their
 // user IDs.
 func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []AttendeeInput) (map[string]string, error) {
-	out := map[string]string{}
+	users, err := s.attendeeUserRows(ctx, accountID, as)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for email, u := range users {
+		out[email] = u.ID
+	}
+	return out, nil
+}
+
+// attendeeUserRows maps the attendees that are users of the account to
+// them.
+func (s *Service) attendeeUserRows(ctx context.Context, accountID string, as []AttendeeInput) (map[string]*store.User, error) {
+	out := map[string]*store.User{}
 	for _, a := range as {
 		u, err := s.Store.UserByEmail(ctx, accountID, a.Email)
 		if errors.Is(err, store.ErrNotFound) {
@@ -235,7 +321,7 @@ func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []Atte
 		if err != nil {
 			return nil, fmt.Errorf("booking: attendee %s: %w", a.Email, err)
 		}
-		out[a.Email] = u.ID
+		out[a.Email] = u
 	}
 	return out, nil
 }
@@ -319,18 +405,22 @@ func (s *Service) wake(id string) {
 	}
 }
 
-// wait waits for the meeting's booking to finish, up to Wait: woken by
-// the job in this process, or polling when it runs in another one.
-func (s *Service) wait(ctx context.Context, accountID, id string) {
-	d := s.Wait
-	if d == 0 {
-		d = 5 * time.Second
+// waitFor is how long Create waits for the video meeting.
+func (s *Service) waitFor() time.Duration {
+	if s.Wait == 0 {
+		return 5 * time.Second
 	}
+	return s.Wait
+}
+
+// wait waits for the meeting's booking to finish, until deadline: woken by
+// the job in this process, or polling when it runs in another one.
+func (s *Service) wait(ctx context.Context, accountID, id string, deadline time.Time) {
 	s.waitMu.Lock()
 	ch := s.waiters[id] // nil (never ready) when none: poll only
 	s.waitMu.Unlock()
 	defer s.forget(id)
-	timer := time.NewTimer(d)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()
