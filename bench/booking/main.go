@@ -249,11 +249,15 @@ func (b *bench) phase(name string, n, conc int, cpuProfile string) *phaseResult 
 	cpu0 := cpuTime()
 	start := time.Now()
 	day0 := time.Date(2032, 1, 5, 0, 0, 0, 0, time.UTC)
+	// Clients keep their connections, as browsers and API clients do.
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = conc
+	defer transport.CloseIdleConnections()
 	for c := 0; c < conc; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			client := &http.Client{Timeout: 60 * time.Second}
+			client := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 			for {
 				i := int(next.Add(1)) - 1
 				if i >= n {

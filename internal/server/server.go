@@ -116,7 +116,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
 	accounts.DefaultAssistant = cfg.AssistantAddress
-	httpClient := &http.Client{Timeout: 60 * time.Second}
+	// Zoom's API is one host that every booking calls: keep enough idle
+	// connections to it for the concurrent requests (the default keeps 2,
+	// and the rest dial anew).
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
 		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
