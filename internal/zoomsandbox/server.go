@@ -22,7 +22,7 @@ type Server struct {
 	// persist writes the data file (nil: none).
 	persist *persister
 	pages   map[string]*pageCursor
-	qps        map[string]*qpsWindow
+	qps     map[string]*qpsWindow
 
 	faults  faultList
 	hooks   *webhookSender
