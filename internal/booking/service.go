@@ -138,7 +138,7 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	m := b.m
 	if b.claim != nil {
 		a := &videoAttempt{m: m, organizer: organizer, provider: vp, settings: &pl.settings, attempt: b.claim.Attempt(),
-			maxAttempts: b.claim.MaxAttempts(), claim: b.claim, known: k}
+			maxAttempts: b.claim.MaxAttempts(), claim: b.claim, known: k, posting: b.posting}
 		ended := b.claim.Work(func(ctx context.Context) error { return s.createVideo(ctx, a) })
 		timer := time.NewTimer(time.Until(deadline))
 		select {
@@ -180,6 +180,9 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 type booked struct {
 	m     *store.Meeting
 	claim *jobs.Claim
+	// posting is when the claimed attempt's create request is sent at the
+	// latest, recorded with the booking (zero: none).
+	posting time.Time
 	// stored: m is booked, without video, as stored (nothing to wait for).
 	stored bool
 }
@@ -250,8 +253,13 @@ func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error)
 		}
 		if m.Status == store.MeetingBooking {
 			var err error
-			b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID})
-			return err
+			if b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID}); err != nil {
+				return err
+			}
+			// The claimed attempt's create request, recorded now (see
+			// videoAttempt.posting): no transaction of its own.
+			b.posting = storedTime(s.Now().Add(postLead))
+			return tx.RecordVideoPost(ctx, m.AccountID, m.ID, b.posting)
 		}
 		if d != nil {
 			return s.applyDelivery(ctx, tx, d)

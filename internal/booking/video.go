@@ -109,6 +109,11 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 	return s.createVideo(ctx, &videoAttempt{m: m, organizer: organizer, attempt: job.Attempt, maxAttempts: job.MaxAttempts})
 }
 
+// postLead is how long after a booking commits its claimed attempt's
+// create request may leave under the record made with the booking: a
+// crash before it left makes the next attempt wait that much longer.
+const postLead = time.Second
+
 // videoAttempt is one attempt at a booking's video meeting: a run of its
 // video.create job, or the first one, claimed by the request that booked
 // the meeting and run right after its commit.
@@ -126,6 +131,14 @@ type videoAttempt struct {
 	claim *jobs.Claim
 	// known is what the request read (nil in the job).
 	known *known
+	// posting, when set, is a create request recorded with the booking
+	// (store.RecordVideoPost in its transaction) for this attempt to send
+	// before that time: the attempt's first request, sent by then, needs
+	// no record of its own. Sent later, it is recorded as any other; never
+	// sent, the record is withdrawn. Either way, a create request never
+	// leaves without a durable record saying it may have been sent by
+	// VideoPosted, which is all CreateOnce and the sweep rely on.
+	posting time.Time
 
 	// stored and video are the meeting and its video meeting as the
 	// attempt stored them (nil until it did); failed is set when it
@@ -179,12 +192,18 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 			return fail(err)
 		}
 	}
+	sent := false
 	ref := video.CreateRef{Key: "meeting/" + m.ID, Exclude: s.belongsElsewhere(ctx, m),
 		// Each create request is recorded before it leaves: if this
 		// process dies before the answer, the next attempt knows that a
 		// meeting may still appear, and until when. Those Zoom refused
 		// made nothing and are no longer waited for.
 		Posting: func(ctx context.Context, at time.Time) error {
+			first := !sent
+			sent = true
+			if first && !a.posting.IsZero() && !at.After(a.posting) {
+				return nil // recorded with the booking
+			}
 			return s.Store.RecordVideoPost(ctx, m.AccountID, m.ID, at)
 		},
 		Refused: func(ctx context.Context) error {
@@ -199,6 +218,14 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 		ref.Since = m.Created
 	}
 	vm, err := p.CreateOnce(ctx, a.organizer.Email, spec, ref)
+	if !sent && !a.posting.IsZero() {
+		// The request recorded with the booking never left: no later
+		// attempt need wait for it. Should this fail, one waits longer
+		// than it must.
+		if rerr := s.Store.RecordVideoRefused(context.WithoutCancel(ctx), m.AccountID, m.ID); rerr != nil {
+			s.Log.Warn("a create request recorded but never sent still counts", "meeting", m.ID, "err", rerr)
+		}
+	}
 	if err != nil {
 		if permanentVideoError(err) {
 			return fail(err)

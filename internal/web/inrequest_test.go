@@ -1,0 +1,118 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
+)
+
+// TestBookingAnswerIsTheStoredMeeting: the answer to a booking is built
+// from what the request holds, without reading the meeting again; it must
+// be what GET answers, field for field, with and without video, and its
+// invitations and calendar event must be stored when it comes (no job
+// left to run them).
+func TestBookingAnswerIsTheStoredMeeting(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine)
+			tn := h.setupTenant("Acme", "acme.test", true)
+			h.installZoom(tn)
+			for i, provider := range []string{"zoom", "none"} {
+				status, raw, _ := h.doRaw("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Answered " + provider,
+					"start_time": time.Date(2030, 6, 3+i, 10, 0, 0, 0, time.UTC).Format(time.RFC3339), "timezone": "Europe/Paris",
+					"duration": 30, "video_provider": provider, "description": "Agenda",
+					"attendees": []map[string]string{{"email": "Guest@Partner.example", "name": "Guest"}, {"email": "owner@acme.test"}}})
+				if status != 201 {
+					t.Fatalf("%s: %d %s", provider, status, raw)
+				}
+				var posted map[string]any
+				json.Unmarshal(raw, &posted)
+				id := posted["id"].(string)
+				_, got, _ := h.doRaw("GET", "/api/v1/meetings/"+id, tn.member, nil)
+				var read map[string]any
+				json.Unmarshal(got, &read)
+				a, _ := json.Marshal(posted)
+				b, _ := json.Marshal(read)
+				if string(a) != string(b) {
+					t.Errorf("%s: the answer differs from GET:\n%s\n%s", provider, a, b)
+				}
+				if provider == "zoom" && (posted["video"] == nil || posted["video"].(map[string]any)["start_url"] == "") {
+					t.Errorf("zoom: no video or start URL for the organizer: %v", posted["video"])
+				}
+				// Stored with the answer: the organizer's and each
+				// attendee's invitation, and the calendars of the users.
+				mails, err := h.db.Mails(context.Background(), tn.accountID, id, 0)
+				if err != nil || len(mails) != 3 {
+					t.Errorf("%s: %d mails stored with the answer, want 3 (%v)", provider, len(mails), err)
+				}
+				for _, user := range []string{tn.memberID, tn.ownerID} {
+					if _, err := h.db.CalendarObjectByUID(context.Background(), tn.accountID, calendar.BuiltinID(user), id+"@convene"); err != nil {
+						t.Errorf("%s: calendar of %s: %v", provider, user, err)
+					}
+				}
+			}
+			h.waitJobsIdle()
+		})
+	}
+}
+
+// TestLateCreateRequestRecorded: the claimed attempt's create request is
+// recorded with the booking for a send within postLead; one that leaves
+// later is recorded before it leaves, like any other: the record never
+// says a request was sent earlier than it was.
+func TestLateCreateRequestRecorded(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.installZoom(tn)
+	// The booking's clock runs late: its record is stale by the time the
+	// request leaves.
+	h.booking.Now = func() time.Time { return time.Now().Add(-time.Minute) }
+	before := time.Now().Truncate(time.Millisecond)
+	m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Late", "start_time": "2030-06-03T10:00",
+		"timezone": "UTC", "duration": 30}, 201)
+	row, err := h.db.Meeting(context.Background(), tn.accountID, m["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.VideoPosted.Before(before) {
+		t.Errorf("the create request was sent after %v, recorded as sent by %v", before, row.VideoPosted)
+	}
+}
+
+// TestUnsentCreateRequestWithdrawn: a claimed attempt that sends no create
+// request (its host is paused on Zoom's daily limit) withdraws the one
+// recorded with the booking: the job's next attempt need not wait for a
+// request that never left.
+func TestUnsentCreateRequestWithdrawn(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.booking.Wait = 300 * time.Millisecond
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.installZoom(tn)
+	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"status": 429, "daily_limit": true, "retry_after": "auto", "times": 1,
+		"method": "POST", "path": "/v2/users"}, nil)
+	var rows []*store.Meeting
+	for i := range 2 {
+		m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Paused", "timezone": "UTC", "duration": 30,
+			"start_time": time.Date(2030, 6, 3+i, 10, 0, 0, 0, time.UTC).Format(time.RFC3339)}, 202)
+		row, err := h.db.Meeting(context.Background(), tn.accountID, m["id"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
+	}
+	// The first was sent and refused by Zoom, the second never sent: no
+	// create of either may still complete.
+	for i, row := range rows {
+		if row.VideoPosts != 0 {
+			t.Errorf("booking %d: %d create requests still counted", i+1, row.VideoPosts)
+		}
+	}
+	if n := len(h.sandboxMeetings()); n != 0 {
+		t.Errorf("Zoom has %d meetings", n)
+	}
+}
