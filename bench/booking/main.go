@@ -80,6 +80,7 @@ func main() {
 	organizers := flag.Int("organizers", 0, fmt.Sprintf("organizers the bookings are spread over (0: enough for at most %d Zoom creates each)", perHostPerDay))
 	provider := flag.String("provider", "zoom", "zoom or none")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the concurrent phase to this file")
+	blockProfile := flag.String("blockprofile", "", "write a profile of where goroutines waited (channels, locks, the SQLite writer) to this file")
 	pgb := flag.String("pgbench", "", "PostgreSQL server for pgbench (default: -db when it is one, else $CONVENE_TEST_DATABASE_URL; off: skip)")
 	pgbTime := flag.Duration("pgbench-time", 10*time.Second, "how long pgbench runs")
 	flag.Parse()
@@ -135,7 +136,19 @@ func main() {
 	if *n1 > 0 {
 		results = append(results, b.phase("1 client", *n1, 1, ""))
 	}
+	if *blockProfile != "" {
+		runtime.SetBlockProfileRate(int(10 * time.Microsecond))
+	}
 	results = append(results, b.phase(fmt.Sprintf("%d clients", *conc), *n, *conc, *cpuProfile))
+	if *blockProfile != "" {
+		f, err := os.Create(*blockProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("block").WriteTo(f, 0)
+		f.Close()
+		runtime.SetBlockProfileRate(0)
+	}
 
 	// pgbench on the same machine, right after the bookings.
 	pgURL := *pgb

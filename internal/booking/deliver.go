@@ -620,7 +620,7 @@ func hashString(s string) uint32 {
 // planOf rebuilds the plan of a stored meeting (its rule and Zoom's form
 // of it).
 func planOf(m *store.Meeting) (*plan, error) {
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		return nil, err
 	}

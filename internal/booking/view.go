@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 )
@@ -142,7 +143,7 @@ func (s *Service) viewOf(ctx context.Context, p account.Principal, m *store.Meet
 // viewWith builds the view of m, organized by org, with a series'
 // occurrences and its video meeting (whose StartURL is shown as it is).
 func (s *Service) viewWith(p account.Principal, m *store.Meeting, org *store.User, occ []store.Occurrence, vm *video.Meeting) (*View, error) {
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}

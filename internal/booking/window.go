@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -142,7 +143,7 @@ func (s *Service) Choose(ctx context.Context, p account.Principal, id, startTime
 		if m.Status != store.MeetingProposed {
 			return failure.New(failure.Conflict, "meeting %s is %s, not proposed", id, m.Status)
 		}
-		loc, err := time.LoadLocation(m.TimeZone)
+		loc, err := recur.IANA(m.TimeZone)
 		if err != nil {
 			return err
 		}
