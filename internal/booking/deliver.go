@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/invite"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/recur"
@@ -192,7 +193,7 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 	if err != nil {
 		return err
 	}
-	d, err := s.prepareDelivery(ctx, m, organizer, a, nil)
+	d, err := s.prepareDelivery(ctx, m, organizer, a, nil, nil)
 	if err != nil {
 		return err
 	}
@@ -218,8 +219,7 @@ type delivery struct {
 	m          *store.Meeting // as written
 	mails      []*store.Mail
 	recipients []invite.Person
-	ics        []byte        // the event for the built-in calendars; nil: none
-	calendars  []*store.User // whose built-in calendars get ics
+	calendars  []*calendar.Event // the event for the built-in calendars
 }
 
 // known is what the request that booked a meeting already read, so that
@@ -236,8 +236,9 @@ type known struct {
 // prepareDelivery writes the mails of the delivery a of m for its
 // recipients and, for a REQUEST, the event of the built-in calendars.
 // With k (a meeting just booked by this request) it reads nothing: there
-// are no earlier mails to refer to.
-func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organizer *store.User, a deliver, k *known) (*delivery, error) {
+// are no earlier mails to refer to. vm, when set, is m's video meeting
+// (else m.Video is decoded).
+func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organizer *store.User, a deliver, k *known, vm *video.Meeting) (*delivery, error) {
 	var acct *store.Account
 	var from string
 	var err error
@@ -258,7 +259,7 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 		}
 	}
 	base := Letter{From: invite.Person{Name: organizer.Name + " via " + acct.Name, Email: from}, ReplyTo: organizer.Email, Account: acct}
-	im, err := s.inviteMeeting(ctx, m, organizer, a.OccurrenceID)
+	im, err := s.inviteMeetingWith(ctx, m, organizer, a.OccurrenceID, vm)
 	if err != nil {
 		return nil, err
 	}
@@ -330,18 +331,19 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 	}
 	// The built-in calendars get the whole meeting (a series with all its
 	// occurrences): the mails' own object when they carry it.
+	var ics []byte
 	if a.OccurrenceID == "" && len(composed) > 0 && composed[0].Calendar != nil {
-		d.ics = composed[0].Calendar
+		ics = composed[0].Calendar
 	} else {
-		full, err := s.inviteMeeting(ctx, m, organizer, "")
+		full, err := s.inviteMeetingWith(ctx, m, organizer, "", vm)
 		if err != nil {
 			return nil, err
 		}
-		if d.ics, err = invite.Calendar(invite.MethodRequest, full, s.Now()); err != nil {
+		if ics, err = invite.Calendar(invite.MethodRequest, full, s.Now()); err != nil {
 			return nil, err
 		}
 	}
-	d.calendars = []*store.User{organizer}
+	users := []*store.User{organizer}
 	seen := map[string]bool{organizer.ID: true}
 	for _, at := range m.Attendees {
 		if at.UserID == "" || seen[at.UserID] {
@@ -357,7 +359,14 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 				return nil, fmt.Errorf("booking: calendar of %s: %w", at.UserID, err)
 			}
 		}
-		d.calendars = append(d.calendars, u)
+		users = append(users, u)
+	}
+	for _, u := range users {
+		ev, err := calendar.PrepareEvent(u, ics)
+		if err != nil {
+			return nil, fmt.Errorf("booking: calendar of %s: %w", u.ID, err)
+		}
+		d.calendars = append(d.calendars, ev)
 	}
 	return d, nil
 }
@@ -374,9 +383,9 @@ func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) 
 // writeEvents writes a delivery's event into the built-in calendars, in
 // tx. Writes are idempotent: a retried job writes the same event again.
 func (s *Service) writeEvents(ctx context.Context, tx *store.DB, d *delivery) error {
-	for _, u := range d.calendars {
-		if _, err := s.Calendars.WriteEventIn(ctx, tx, u, d.ics); err != nil {
-			return fmt.Errorf("booking: calendar of %s: %w", u.ID, err)
+	for _, ev := range d.calendars {
+		if _, err := s.Calendars.WriteEventIn(ctx, tx, ev); err != nil {
+			return fmt.Errorf("booking: calendar: %w", err)
 		}
 	}
 	return nil
@@ -557,6 +566,12 @@ func (s *Service) workSendMail(ctx context.Context, job *jobs.Job[sendMail]) err
 
 // inviteMeeting describes a stored meeting for the invite package.
 func (s *Service) inviteMeeting(ctx context.Context, m *store.Meeting, organizer *store.User, occurrenceID string) (*invite.Meeting, error) {
+	return s.inviteMeetingWith(ctx, m, organizer, occurrenceID, nil)
+}
+
+// inviteMeetingWith is inviteMeeting with m's video meeting at hand (nil:
+// decoded from m.Video).
+func (s *Service) inviteMeetingWith(ctx context.Context, m *store.Meeting, organizer *store.User, occurrenceID string, vm *video.Meeting) (*invite.Meeting, error) {
 	im := &invite.Meeting{
 		UID: m.UID, Sequence: m.Sequence, Summary: m.Subject, Description: m.Description,
 		Start: m.Start, End: m.End, TimeZone: m.TimeZone,
@@ -572,11 +587,13 @@ func (s *Service) inviteMeeting(ctx context.Context, m *store.Meeting, organizer
 		}
 		im.Attendees = append(im.Attendees, invite.Attendee{Person: invite.Person{Name: a.Name, Email: a.Email}, PartStat: ps})
 	}
-	if len(m.Video) > 0 {
-		var vm video.Meeting
-		if err := json.Unmarshal(m.Video, &vm); err != nil {
+	if vm == nil && len(m.Video) > 0 {
+		vm = new(video.Meeting)
+		if err := json.Unmarshal(m.Video, vm); err != nil {
 			return nil, err
 		}
+	}
+	if vm != nil {
 		im.Video = &invite.Video{Provider: displayName(m.VideoProvider), JoinURL: vm.JoinURL, MeetingID: vm.ID, Passcode: vm.Password, Invitation: vm.Invitation}
 	}
 	if m.RRule != "" {

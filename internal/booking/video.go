@@ -288,13 +288,9 @@ func (s *Service) prepareBooked(ctx context.Context, m *store.Meeting, organizer
 	booked := *m
 	booked.Status = store.MeetingBooked
 	if vm != nil {
-		blob, err := json.Marshal(vm)
-		if err != nil {
-			return nil
-		}
-		booked.Video, booked.VideoID = blob, vm.ID
+		booked.VideoID = vm.ID
 	}
-	d, err := s.prepareDelivery(ctx, &booked, organizer, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: deliverRequest}, k)
+	d, err := s.prepareDelivery(ctx, &booked, organizer, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: deliverRequest}, k, vm)
 	if err != nil {
 		s.Log.Info("invitations left to the delivery job", "meeting", m.ID, "err", err)
 		return nil

@@ -235,17 +235,24 @@ func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics 
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
-	return s.writeEvent(ctx, s.store, u, ics)
+	ev, err := PrepareEvent(u, ics)
+	if err != nil {
+		return nil, err
+	}
+	return s.writeEvent(ctx, s.store, ev)
 }
 
-// WriteEventIn is WriteEvent for u inside the caller's transaction tx (the
-// Store its Tx gives): the event commits with the caller's other writes,
-// or not at all.
-func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, u *store.User, ics []byte) (*Written, error) {
-	return s.writeEvent(ctx, tx, u, ics)
+// Event is a booked meeting's event for one user's built-in calendar, read
+// and checked by PrepareEvent, to be written by WriteEventIn.
+type Event struct {
+	owner *store.User
+	data  []byte
+	a     *analysis
 }
 
-func (s *Service) writeEvent(ctx context.Context, st store.Store, u *store.User, ics []byte) (*Written, error) {
+// PrepareEvent reads ics for u's built-in calendar as WriteEvent does, so
+// that the work is done before the transaction WriteEventIn runs in.
+func PrepareEvent(u *store.User, ics []byte) (*Event, error) {
 	cal, err := decodeOne(ics)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
@@ -259,9 +266,21 @@ func (s *Service) writeEvent(ctx context.Context, st store.Store, u *store.User,
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
+	return &Event{owner: u, data: data, a: a}, nil
+}
+
+// WriteEventIn is WriteEvent of a prepared event inside the caller's
+// transaction tx (the Store its Tx gives): the event commits with the
+// caller's other writes, or not at all.
+func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, ev *Event) (*Written, error) {
+	return s.writeEvent(ctx, tx, ev)
+}
+
+func (s *Service) writeEvent(ctx context.Context, st store.Store, ev *Event) (*Written, error) {
+	u, data, a := ev.owner, ev.data, ev.a
 	accountID := u.AccountID
 	w := &Written{UID: a.uid, ETag: etagOf(data)}
-	err = st.Tx(ctx, func(tx store.Store) error {
+	err := st.Tx(ctx, func(tx store.Store) error {
 		c, err := s.builtin(ctx, tx, accountID, u.ID)
 		if err != nil {
 			return err

@@ -302,7 +302,7 @@ func TestWriteEventInATransaction(t *testing.T) {
 			data := []byte(ics(vevent("mtg-9@convene", "DTSTART:20260302T090000Z", "DTEND:20260302T100000Z")))
 			boom := errors.New("boom")
 			err := f.db.Tx(ctx, func(tx store.Store) error {
-				if _, err := f.svc.WriteEventIn(ctx, tx, ann, data); err != nil {
+				if _, err := f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data)); err != nil {
 					return err
 				}
 				return boom
@@ -316,7 +316,7 @@ func TestWriteEventInATransaction(t *testing.T) {
 			var w *Written
 			err = f.db.Tx(ctx, func(tx store.Store) error {
 				var err error
-				w, err = f.svc.WriteEventIn(ctx, tx, ann, data)
+				w, err = f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data))
 				return err
 			})
 			if err != nil || !w.Changed {
@@ -329,7 +329,7 @@ func TestWriteEventInATransaction(t *testing.T) {
 			cal, _ := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID))
 			err = f.db.Tx(ctx, func(tx store.Store) error {
 				var err error
-				w, err = f.svc.WriteEventIn(ctx, tx, ann, data)
+				w, err = f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data))
 				return err
 			})
 			if err != nil || w.Changed {
@@ -340,4 +340,13 @@ func TestWriteEventInATransaction(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustPrepare(t *testing.T, u *store.User, ics []byte) *Event {
+	t.Helper()
+	ev, err := PrepareEvent(u, ics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }
