@@ -210,7 +210,11 @@ func (c *Composer) ComposeEach(ctx context.Context, req MailRequest, to []Addres
 	for i, a := range to {
 		r := req
 		r.To, r.References = a.To, a.References
-		key := pickLang(a.To.Language, req.Account.Language) + "\x00" + a.To.TimeZone
+		tz := a.To.TimeZone
+		if tz == "" {
+			tz = m.TimeZone // as templateData does
+		}
+		key := pickLang(a.To.Language, req.Account.Language) + "\x00" + tz
 		if perRecipient {
 			key = strconv.Itoa(i)
 		}
