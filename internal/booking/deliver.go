@@ -284,7 +284,7 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 	}
 	var earlier []store.Mail
 	if k == nil {
-		if earlier, err = s.Store.Mails(ctx, m.AccountID, m.ID, 0); err != nil {
+		if earlier, err = s.Store.MailHeaders(ctx, m.AccountID, m.ID, 0); err != nil {
 			return nil, err
 		}
 	}

@@ -45,6 +45,9 @@ type Service struct {
 	// Wait is how long Create waits for the video meeting before it
 	// answers 202 (default 5 s).
 	Wait time.Duration
+	// OutboxRetention is how long the body of a sent mail stays in the
+	// outbox (default DefaultOutboxRetention).
+	OutboxRetention time.Duration
 
 	waitMu  sync.Mutex
 	waiters map[string]chan struct{} // closed when the meeting's booking ends

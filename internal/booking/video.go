@@ -58,6 +58,8 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.Register(q, s.workSendMail)
 	jobs.Register(q, s.workReconcile)
 	jobs.Register(q, s.workReconcileAll)
+	jobs.Register(q, s.workPurgeOutbox)
+	q.Every(s.outboxPurgeInterval(), purgeOutbox{})
 }
 
 // permanentVideoError reports whether a provider error cannot be helped by

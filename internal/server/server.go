@@ -140,7 +140,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	meetings := &booking.Service{
 		Calendars: cals,
 		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
-		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL,
+		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL, OutboxRetention: cfg.OutboxRetention,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
 	// Outgoing mail is DKIM-signed with its domain's key as it leaves.

@@ -31,6 +31,9 @@ type Mail struct {
 	LastError  string
 	Created    time.Time
 	Sent       time.Time
+	// Purged is when the body (Raw) of a sent mail was dropped after the
+	// retention period (zero: kept).
+	Purged time.Time
 }
 
 // Outbox stores mail.
@@ -42,7 +45,13 @@ type Outbox interface {
 	// Mails lists an account's mail, newest first; meetingID filters when
 	// set.
 	Mails(ctx context.Context, accountID, meetingID string, limit int) ([]Mail, error)
+	// MailHeaders is Mails without the bodies (Raw is nil): for the outbox
+	// view and the Message-IDs a new mail refers to.
+	MailHeaders(ctx context.Context, accountID, meetingID string, limit int) ([]Mail, error)
 	UpdateMail(ctx context.Context, m *Mail) error
+	// PurgeSentMail empties the body of up to limit mails, of any account,
+	// sent before cutoff, records at as when, and returns how many.
+	PurgeSentMail(ctx context.Context, cutoff, at time.Time, limit int) (int, error)
 }
 
 var _ Outbox = (*DB)(nil)
@@ -50,18 +59,29 @@ var _ Outbox = (*DB)(nil)
 const mailColumns = `id, account_id, meeting_id, dedupe_key, kind, sender, recipients, subject, message_id, raw, status,
 	attempts, last_error, created_ms, sent_ms`
 
+// mailSelect is mailColumns and the column only PurgeSentMail writes;
+// mailHeaderSelect the same without the body.
+const (
+	mailSelect       = mailColumns + `, purged_ms`
+	mailHeaderSelect = `id, account_id, meeting_id, dedupe_key, kind, sender, recipients, subject, message_id, '', status,
+	attempts, last_error, created_ms, sent_ms, purged_ms`
+)
+
 func scanMail(row interface{ Scan(...any) error }) (*Mail, error) {
 	var m Mail
 	var recipients, raw string
-	var created, sent int64
+	var created, sent, purged int64
 	if err := row.Scan(&m.ID, &m.AccountID, &m.MeetingID, &m.DedupeKey, &m.Kind, &m.Sender, &recipients, &m.Subject,
-		&m.MessageID, &raw, &m.Status, &m.Attempts, &m.LastError, &created, &sent); err != nil {
+		&m.MessageID, &raw, &m.Status, &m.Attempts, &m.LastError, &created, &sent, &purged); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(recipients), &m.Recipients); err != nil {
 		return nil, err
 	}
-	m.Raw, m.Created, m.Sent = []byte(raw), fromMS(created), fromMS(sent)
+	m.Created, m.Sent, m.Purged = fromMS(created), fromMS(sent), fromMS(purged)
+	if raw != "" {
+		m.Raw = []byte(raw)
+	}
 	return &m, nil
 }
 
@@ -83,21 +103,30 @@ func (db *DB) AddMail(ctx context.Context, m *Mail) (bool, error) {
 
 // Mail implements Outbox.
 func (db *DB) Mail(ctx context.Context, accountID, id string) (*Mail, error) {
-	m, err := scanMail(db.r().QueryRowContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE account_id = $1 AND id = $2`, accountID, id))
+	m, err := scanMail(db.r().QueryRowContext(ctx, `SELECT `+mailSelect+` FROM mail_outbox WHERE account_id = $1 AND id = $2`, accountID, id))
 	return m, db.wrap(err, "load mail %s", id)
 }
 
 // Mails implements Outbox.
 func (db *DB) Mails(ctx context.Context, accountID, meetingID string, limit int) ([]Mail, error) {
+	return db.mails(ctx, mailSelect, accountID, meetingID, limit)
+}
+
+// MailHeaders implements Outbox.
+func (db *DB) MailHeaders(ctx context.Context, accountID, meetingID string, limit int) ([]Mail, error) {
+	return db.mails(ctx, mailHeaderSelect, accountID, meetingID, limit)
+}
+
+func (db *DB) mails(ctx context.Context, columns, accountID, meetingID string, limit int) ([]Mail, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
 	// Two queries rather than "($2 = '' OR meeting_id = $2)", which no
 	// index serves: a meeting's mail through its own index.
-	q := `SELECT ` + mailColumns + ` FROM mail_outbox WHERE account_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2`
+	q := `SELECT ` + columns + ` FROM mail_outbox WHERE account_id = $1 ORDER BY created_ms DESC, id DESC LIMIT $2`
 	args := []any{accountID, limit}
 	if meetingID != "" {
-		q = `SELECT ` + mailColumns + ` FROM mail_outbox WHERE meeting_id = $1 AND account_id = $2
+		q = `SELECT ` + columns + ` FROM mail_outbox WHERE meeting_id = $1 AND account_id = $2
 			ORDER BY created_ms DESC, id DESC LIMIT $3`
 		args = []any{meetingID, accountID, limit}
 	}
@@ -122,4 +151,20 @@ func (db *DB) UpdateMail(ctx context.Context, m *Mail) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE mail_outbox SET status = $3, attempts = $4, last_error = $5, sent_ms = $6
 		WHERE account_id = $1 AND id = $2`, m.AccountID, m.ID, m.Status, m.Attempts, m.LastError, ms(m.Sent))
 	return db.mustAffect(res, err, "update mail %s", m.ID)
+}
+
+// PurgeSentMail implements Outbox. Only the body goes: the row keeps what
+// the outbox view shows and the dedupe key that makes the mail once.
+func (db *DB) PurgeSentMail(ctx context.Context, cutoff, at time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	res, err := db.w().ExecContext(ctx, `UPDATE mail_outbox SET raw = '', purged_ms = $1
+		WHERE id IN (SELECT id FROM mail_outbox WHERE status = 'sent' AND purged_ms = 0 AND sent_ms < $2 ORDER BY sent_ms LIMIT $3)`,
+		ms(at), ms(cutoff), limit)
+	if err != nil {
+		return 0, db.wrap(err, "purge sent mail")
+	}
+	n, err := res.RowsAffected()
+	return int(n), db.wrap(err, "purge sent mail")
 }

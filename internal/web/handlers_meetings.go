@@ -139,6 +139,9 @@ type mailView struct {
 	LastError string     `json:"last_error,omitempty"`
 	Created   time.Time  `json:"created_at"`
 	Sent      *time.Time `json:"sent_at,omitempty"`
+	// Purged is when the body was dropped after the retention period
+	// (CONVENE_OUTBOX_RETENTION).
+	Purged *time.Time `json:"purged_at,omitempty"`
 }
 
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
@@ -154,7 +157,7 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 		}
 		limit = n
 	}
-	mails, err := s.Booking.Store.Mails(r.Context(), p.AccountID, r.URL.Query().Get("meeting"), limit)
+	mails, err := s.Booking.Store.MailHeaders(r.Context(), p.AccountID, r.URL.Query().Get("meeting"), limit)
 	if err != nil {
 		return err
 	}
@@ -165,6 +168,10 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 		if !m.Sent.IsZero() {
 			sent := m.Sent
 			out[i].Sent = &sent
+		}
+		if !m.Purged.IsZero() {
+			purged := m.Purged
+			out[i].Purged = &purged
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"mail": out})
@@ -182,6 +189,9 @@ func (s *Server) rawMail(w http.ResponseWriter, r *http.Request) error {
 			return failure.New(failure.NotFound, "no mail %s", r.PathValue("id"))
 		}
 		return err
+	}
+	if !m.Purged.IsZero() {
+		return failure.New(failure.NotFound, "mail %s has no content: it was purged after the retention period (CONVENE_OUTBOX_RETENTION); its record stays", m.ID)
 	}
 	w.Header().Set("Content-Type", "message/rfc822")
 	w.Write(m.Raw)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,46 @@ func TestUnsentCreateRequestWithdrawn(t *testing.T) {
 	}
 	if n := len(h.sandboxMeetings()); n != 0 {
 		t.Errorf("Zoom has %d meetings", n)
+	}
+}
+
+// TestOutboxRetention: a sent mail's body is purged from the outbox after
+// the retention period; the outbox still lists it, with when it was
+// purged, and its raw form is refused with the reason. A held mail keeps
+// its body whatever its age.
+func TestOutboxRetention(t *testing.T) {
+	h := newHarness(t, "sqlite")
+	h.booking.OutboxRetention = 24 * time.Hour
+	tn := h.setupTenant("Acme", "acme.test", true)
+	m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Kept a while", "start_time": "2030-06-03T10:00",
+		"timezone": "UTC", "duration": 30, "video_provider": "none", "attendees": []map[string]string{{"email": "guest@partner.example"}}}, 201)
+	ctx := context.Background()
+	mails, err := h.db.Mails(ctx, tn.accountID, m["id"].(string), 0)
+	if err != nil || len(mails) != 2 {
+		t.Fatalf("mails: %d %v", len(mails), err)
+	}
+	sent, held := mails[0], mails[1]
+	sent.Status, sent.Sent, sent.Attempts = store.MailSent, time.Now().Add(-25*time.Hour), 1
+	if err := h.db.UpdateMail(ctx, &sent); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.booking.PurgeOutbox(ctx); err != nil || n != 1 {
+		t.Fatalf("purge: %d %v, want the sent mail", n, err)
+	}
+	list := h.expect("GET", "/api/v1/outbox", tn.owner, nil, 200)["mail"].([]any)
+	purged := map[string]bool{}
+	for _, v := range list {
+		mv := v.(map[string]any)
+		purged[mv["id"].(string)] = mv["purged_at"] != nil
+	}
+	if !purged[sent.ID] || purged[held.ID] {
+		t.Errorf("purged in the outbox view: %v", purged)
+	}
+	status, body, _ := h.doRaw("GET", "/api/v1/outbox/"+sent.ID+"/raw", tn.owner, nil)
+	if status != 404 || !strings.Contains(string(body), "CONVENE_OUTBOX_RETENTION") {
+		t.Errorf("raw of a purged mail: %d %s", status, body)
+	}
+	if status, body, _ := h.doRaw("GET", "/api/v1/outbox/"+held.ID+"/raw", tn.owner, nil); status != 200 || !strings.Contains(string(body), "Kept a while") {
+		t.Errorf("raw of a held mail: %d %.80s", status, body)
 	}
 }
