@@ -75,6 +75,7 @@ func openSQLite(path string, opts Options) (*DB, error) {
 		d:     sqliteDialect{},
 		write: write,
 		read:  read,
+		group: &txGroup{},
 		close: func() error {
 			return errors.Join(read.Close(), write.Close())
 		},
