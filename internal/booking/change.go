@@ -406,6 +406,7 @@ func (s *Service) changeFollowing(ctx context.Context, tx *store.DB, m *store.Me
 	next.Start, next.End = pivot.Original, pivot.Original.Add(m.End.Sub(m.Start))
 	next.RRule = rest.String()
 	next.Video, next.VideoID, next.StartURL, next.Sequence, next.Problem = nil, "", "", 0, ""
+	next.VideoPosted, next.VideoPosts = time.Time{}, 0 // no create sent for it yet
 	next.Created, next.Updated = s.Now().UTC(), s.Now().UTC()
 	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {

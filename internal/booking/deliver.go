@@ -165,7 +165,16 @@ func (s *Service) workNotice(ctx context.Context, job *jobs.Job[notice]) error {
 // sender returns the account's assistant address (account.Service's
 // AssistantAddress), the From of its mail.
 func (s *Service) sender(ctx context.Context, accountID string) (string, error) {
-	addr, err := s.Accounts.AssistantAddress(ctx, accountID)
+	acct, err := s.Store.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	return s.senderOf(ctx, acct)
+}
+
+// senderOf is sender of an account read already.
+func (s *Service) senderOf(ctx context.Context, acct *store.Account) (string, error) {
+	addr, err := s.Accounts.AssistantAddressOf(ctx, acct)
 	if err != nil {
 		return "", err
 	}
@@ -245,7 +254,7 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 	if k != nil {
 		acct = k.account
 		if k.sender == "" {
-			if k.sender, err = s.sender(ctx, m.AccountID); err != nil {
+			if k.sender, err = s.senderOf(ctx, acct); err != nil {
 				return nil, err
 			}
 		}
@@ -254,7 +263,7 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 		if acct, err = s.Store.Account(ctx, m.AccountID); err != nil {
 			return nil, err
 		}
-		if from, err = s.sender(ctx, m.AccountID); err != nil {
+		if from, err = s.senderOf(ctx, acct); err != nil {
 			return nil, err
 		}
 	}

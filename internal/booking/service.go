@@ -248,6 +248,13 @@ func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error)
 		if err := tx.LockKey(ctx, "organizer/"+m.OrganizerID); err != nil {
 			return err
 		}
+		if m.Status == store.MeetingBooking {
+			// The claimed attempt's create request, recorded with the
+			// meeting (see videoAttempt.posting): no transaction of its
+			// own.
+			b.posting = storedTime(s.Now().Add(postLead))
+			m.VideoPosted, m.VideoPosts = b.posting, 1
+		}
 		if err := tx.CreateMeeting(ctx, m); err != nil {
 			return err
 		}
@@ -256,13 +263,8 @@ func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error)
 		}
 		if m.Status == store.MeetingBooking {
 			var err error
-			if b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID}); err != nil {
-				return err
-			}
-			// The claimed attempt's create request, recorded now (see
-			// videoAttempt.posting): no transaction of its own.
-			b.posting = storedTime(s.Now().Add(postLead))
-			return tx.RecordVideoPost(ctx, m.AccountID, m.ID, b.posting)
+			b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID})
+			return err
 		}
 		if d != nil {
 			return s.applyDelivery(ctx, tx, d)

@@ -134,7 +134,7 @@ type videoAttempt struct {
 	// known is what the request read (nil in the job).
 	known *known
 	// posting, when set, is a create request recorded with the booking
-	// (store.RecordVideoPost in its transaction) for this attempt to send
+	// (m.VideoPosted, counted in m.VideoPosts) for this attempt to send
 	// before that time: the attempt's first request, sent by then, needs
 	// no record of its own. Sent later, it is recorded as any other; never
 	// sent, the record is withdrawn. Either way, a create request never
@@ -212,10 +212,16 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 			return s.Store.RecordVideoRefused(ctx, m.AccountID, m.ID)
 		},
 	}
-	if m.VideoPosts > 0 {
+	// The requests sent before this attempt (the one recorded for it with
+	// the booking is not: it is this attempt's own).
+	earlier := m.VideoPosts
+	if !a.posting.IsZero() {
+		earlier--
+	}
+	if earlier > 0 {
 		ref.Posted = m.VideoPosted
 	}
-	if a.attempt > 1 || m.VideoPosts > 0 {
+	if a.attempt > 1 || earlier > 0 {
 		// An earlier attempt may have created it and lost the answer.
 		ref.Since = m.Created
 	}
@@ -254,7 +260,12 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 	if a.known != nil && m.RRule == "" {
 		d = s.prepareBooked(ctx, m, a.organizer, a.known, vm)
 	}
-	return s.saveVideo(ctx, m.AccountID, m.ID, vm, func(tx *store.DB, cur *store.Meeting) error {
+	row, err := s.videoRow(m.ID, vm)
+	if err != nil {
+		return err
+	}
+	var stored *store.Meeting
+	next := func(tx *store.DB, cur *store.Meeting) error {
 		// More than one create was sent: any one of them may still make a
 		// meeting besides the one stored now.
 		if err := s.sweepLater(ctx, tx, cur, p, spec, 2); err != nil {
@@ -278,9 +289,38 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 		if err := finish(tx); err != nil {
 			return err
 		}
-		a.stored, a.video = cur, vm
+		stored = cur
 		return nil
+	}
+	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+		stored = nil
+		if d != nil {
+			// Nothing changed the meeting since this request booked it
+			// (the common case): one statement stores the video meeting,
+			// and the invitations written for it go with it.
+			booked := *m
+			booked.Status, booked.Video, booked.VideoID, booked.StartURL, booked.Updated =
+				store.MeetingBooked, row.blob, vm.ID, row.sealed, storedTime(s.Now())
+			done, err := tx.UpdateMeetingUnchanged(ctx, &booked, m)
+			if err != nil {
+				return err
+			}
+			if done {
+				if err := s.applyDelivery(ctx, tx, d); err != nil {
+					return err
+				}
+				stored = &booked
+				return finish(tx)
+			}
+		}
+		return s.saveVideoIn(ctx, tx, m.AccountID, m.ID, vm, row, next)
 	})
+	if err != nil {
+		return err
+	}
+	// Committed: the request answers with what was stored.
+	a.stored, a.video = stored, vm
+	return nil
 }
 
 // prepareBooked writes the invitations of m, just booked by this request,
@@ -371,33 +411,50 @@ func (s *Service) readVideo(ctx context.Context, p video.Provider, vm *video.Mee
 // saveVideo stores vm with the meeting row locked; then, in the same
 // transaction, runs next.
 func (s *Service) saveVideo(ctx context.Context, accountID, meetingID string, vm *video.Meeting, next func(tx *store.DB, cur *store.Meeting) error) error {
-	startURL := vm.StartURL
+	row, err := s.videoRow(meetingID, vm)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx *store.DB) error { return s.saveVideoIn(ctx, tx, accountID, meetingID, vm, row, next) })
+}
+
+// videoColumns are a video meeting as the meeting row keeps it: the
+// meeting without its start URL, and the start URL sealed.
+type videoColumns struct {
+	blob   []byte
+	sealed string
+}
+
+func (s *Service) videoRow(meetingID string, vm *video.Meeting) (videoColumns, error) {
 	stored := *vm
 	stored.StartURL = ""
 	blob, err := json.Marshal(&stored)
 	if err != nil {
-		return err
+		return videoColumns{}, err
 	}
-	sealed, err := s.Box.Seal(startURL, "meeting/"+meetingID+"/start_url")
+	sealed, err := s.Box.Seal(vm.StartURL, "meeting/"+meetingID+"/start_url")
+	if err != nil {
+		return videoColumns{}, err
+	}
+	return videoColumns{blob: blob, sealed: sealed}, nil
+}
+
+// saveVideoIn is saveVideo in tx.
+func (s *Service) saveVideoIn(ctx context.Context, tx *store.DB, accountID, meetingID string, vm *video.Meeting, row videoColumns, next func(tx *store.DB, cur *store.Meeting) error) error {
+	cur, err := tx.MeetingForUpdate(ctx, accountID, meetingID)
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.DB) error {
-		cur, err := tx.MeetingForUpdate(ctx, accountID, meetingID)
-		if err != nil {
+	cur.Video, cur.VideoID, cur.StartURL, cur.Updated = row.blob, vm.ID, row.sealed, storedTime(s.Now())
+	if cur.RRule != "" && len(vm.Occurrences) > 0 {
+		if err := s.recordOccurrences(ctx, tx, cur, vm.Occurrences); err != nil {
 			return err
 		}
-		cur.Video, cur.VideoID, cur.StartURL, cur.Updated = blob, vm.ID, sealed, storedTime(s.Now())
-		if cur.RRule != "" && len(vm.Occurrences) > 0 {
-			if err := s.recordOccurrences(ctx, tx, cur, vm.Occurrences); err != nil {
-				return err
-			}
-		}
-		if err := next(tx, cur); err != nil {
-			return err
-		}
-		return tx.UpdateMeeting(ctx, cur)
-	})
+	}
+	if err := next(tx, cur); err != nil {
+		return err
+	}
+	return tx.UpdateMeeting(ctx, cur)
 }
 
 // recordOccurrences stores the provider's occurrences of a series. They
