@@ -53,6 +53,9 @@ type Principal struct {
 	Email     string
 	Role      store.Role
 	TokenID   string
+	// User is the user as Authenticate read it, for the rest of the same
+	// request (nil when the principal was made otherwise: read it).
+	User *store.User
 }
 
 // IsAdmin reports whether the principal administers its account.
@@ -144,7 +147,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 			return nil, fmt.Errorf("account: authenticate: %w", err)
 		}
 	}
-	return &Principal{AccountID: u.AccountID, UserID: u.ID, Email: u.Email, Role: u.Role, TokenID: t.ID}, nil
+	return &Principal{AccountID: u.AccountID, UserID: u.ID, Email: u.Email, Role: u.Role, TokenID: t.ID, User: u}, nil
 }
 
 // IsOperator reports whether secret is the operator token.

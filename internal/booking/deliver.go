@@ -528,12 +528,12 @@ func (s *Service) composeError(ctx context.Context, m *store.Meeting, key string
 // jobs for the relay: a mail's dedupe key makes it once, ever, so its job
 // needs no uniqueness of its own.
 func (s *Service) addMails(ctx context.Context, tx *store.DB, m *store.Meeting, mails []*store.Mail) error {
-	for _, mail := range mails {
-		added, err := tx.AddMail(ctx, mail)
-		if err != nil {
-			return err
-		}
-		if added && mail.Status == store.MailQueued {
+	added, err := tx.AddMails(ctx, mails)
+	if err != nil {
+		return err
+	}
+	for i, mail := range mails {
+		if added[i] && mail.Status == store.MailQueued {
 			if err := s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, nil); err != nil {
 				return err
 			}

@@ -95,9 +95,14 @@ func resolveProvider(requested, user, acct string) string {
 // two transactions and the answer reads nothing again. Should the attempt
 // fail, or this process die, the job does the rest as it always did.
 func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (*View, error) {
-	organizer, err := s.Store.User(ctx, p.AccountID, p.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("booking: organizer: %w", err)
+	// The organizer as this request authenticated them: the booking
+	// transaction checks again that they are active.
+	organizer := p.User
+	if organizer == nil || organizer.ID != p.UserID || organizer.AccountID != p.AccountID {
+		var err error
+		if organizer, err = s.Store.User(ctx, p.AccountID, p.UserID); err != nil {
+			return nil, fmt.Errorf("booking: organizer: %w", err)
+		}
 	}
 	if !organizer.Active() {
 		return nil, inactiveOrganizer()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type Outbox interface {
 	// AddMail stores a mail unless one with its dedupe key exists, and
 	// reports whether it did.
 	AddMail(ctx context.Context, m *Mail) (bool, error)
+	// AddMails is AddMail for several mails in one statement: added[i]
+	// reports whether ms[i] was stored.
+	AddMails(ctx context.Context, ms []*Mail) (added []bool, err error)
 	Mail(ctx context.Context, accountID, id string) (*Mail, error)
 	// Mails lists an account's mail, newest first; meetingID filters when
 	// set.
@@ -99,6 +103,48 @@ func (db *DB) AddMail(ctx context.Context, m *Mail) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, db.wrap(err, "add mail %s", m.DedupeKey)
+}
+
+// AddMails implements Outbox.
+func (db *DB) AddMails(ctx context.Context, mails []*Mail) ([]bool, error) {
+	added := make([]bool, len(mails))
+	if len(mails) == 0 {
+		return added, nil
+	}
+	const per = 15 // columns
+	var q strings.Builder
+	q.WriteString(`INSERT INTO mail_outbox (` + mailColumns + `) VALUES `)
+	args := make([]any, 0, per*len(mails))
+	for i, m := range mails {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(" + inList(len(args)+1, per) + ")")
+		rcpt, _ := json.Marshal(m.Recipients)
+		args = append(args, m.ID, m.AccountID, m.MeetingID, m.DedupeKey, m.Kind, m.Sender, string(rcpt), m.Subject, m.MessageID,
+			string(m.Raw), m.Status, m.Attempts, m.LastError, ms(m.Created), ms(m.Sent))
+	}
+	q.WriteString(` ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`)
+	rows, err := db.w().QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, db.wrap(err, "add %d mails", len(mails))
+	}
+	defer rows.Close()
+	stored := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.wrap(err, "add %d mails", len(mails))
+		}
+		stored[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, db.wrap(err, "add %d mails", len(mails))
+	}
+	for i, m := range mails {
+		added[i] = stored[m.ID]
+	}
+	return added, nil
 }
 
 // Mail implements Outbox.

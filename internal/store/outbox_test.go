@@ -69,3 +69,34 @@ func TestSentMailPurged(t *testing.T) {
 		}
 	})
 }
+
+// TestAddMailsOnce: several mails stored in one statement, each once per
+// dedupe key: a key stored before (by an earlier attempt) is skipped, and
+// reported so.
+func TestAddMailsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		mail := func(id, key string) *store.Mail {
+			return &store.Mail{ID: id, AccountID: "a", MeetingID: "m", DedupeKey: key, Kind: "request", Sender: "x@acme.test",
+				Recipients: []string{key + "@acme.test"}, Subject: "S", MessageID: "<" + id + ">", Raw: []byte("body " + id),
+				Status: store.MailHeld, Created: t0}
+		}
+		if added, err := db.AddMails(ctx, []*store.Mail{mail("m1", "k1")}); err != nil || !added[0] {
+			t.Fatalf("first: %v %v", added, err)
+		}
+		added, err := db.AddMails(ctx, []*store.Mail{mail("m2", "k2"), mail("m3", "k1"), mail("m4", "k3")})
+		if err != nil || len(added) != 3 || !added[0] || added[1] || !added[2] {
+			t.Fatalf("added %v %v, want [true false true]", added, err)
+		}
+		if _, err := db.Mail(ctx, "a", "m3"); err == nil {
+			t.Error("the mail of a taken key was stored")
+		}
+		if m, err := db.Mail(ctx, "a", "m4"); err != nil || string(m.Raw) != "body m4" || m.Recipients[0] != "k3@acme.test" {
+			t.Errorf("m4: %+v %v", m, err)
+		}
+		if added, err := db.AddMails(ctx, nil); err != nil || len(added) != 0 {
+			t.Errorf("none: %v %v", added, err)
+		}
+	})
+}
