@@ -170,7 +170,7 @@ func main() {
 	fmt.Println()
 	fmt.Printf("%-12s %9s %11s %11s %9s %9s %9s %10s", "phase", "bookings", "to answers", "to end", "p50", "p99", "max", "CPU/bkg")
 	if engine == "postgres" {
-		fmt.Printf(" %8s %8s", "commits", "walsync")
+		fmt.Printf(" %8s %8s %10s", "commits", "walsync", "PG CPU")
 	}
 	fmt.Println()
 	for _, r := range results {
@@ -219,6 +219,7 @@ type phaseResult struct {
 	toEnd        time.Duration // start to the end of the work
 	cpu          time.Duration // process CPU during the phase
 	commits, wal int64         // PostgreSQL server-wide, during the phase
+	pgCPU        time.Duration // CPU of the machine's postgres processes during the phase
 }
 
 func (r *phaseResult) rateToEnd() float64 { return float64(r.n) / r.toEnd.Seconds() }
@@ -231,7 +232,8 @@ func (r *phaseResult) print(engine string) {
 	fmt.Printf("%-12s %9d %9.0f/s %9.0f/s %9v %9v %9v %8.2fms", r.name, r.n, float64(r.n)/r.toAnswers.Seconds(), r.rateToEnd(),
 		pct(0.5), pct(0.99), pct(1), float64(r.cpu.Microseconds())/1000/float64(r.n))
 	if engine == "postgres" {
-		fmt.Printf(" %8.2f %8.2f", float64(r.commits)/float64(r.n), float64(r.wal)/float64(r.n))
+		fmt.Printf(" %8.2f %8.2f %8.2fms", float64(r.commits)/float64(r.n), float64(r.wal)/float64(r.n),
+			float64(r.pgCPU.Microseconds())/1000/float64(r.n))
 	}
 	if len(r.statuses) != 1 || r.statuses[201] != r.n {
 		fmt.Printf("  statuses %v", r.statuses)
@@ -259,7 +261,7 @@ func (b *bench) phase(name string, n, conc int, cpuProfile string) *phaseResult 
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	commits0, wal0 := b.w.pgStats()
-	cpu0 := cpuTime()
+	cpu0, pg0 := cpuTime(), postgresCPU()
 	start := time.Now()
 	day0 := time.Date(2032, 1, 5, 0, 0, 0, 0, time.UTC)
 	// Clients keep their connections, as browsers and API clients do.
@@ -306,6 +308,9 @@ func (b *bench) phase(name string, n, conc int, cpuProfile string) *phaseResult 
 	b.w.untilDone(len(guests) + 1)
 	r.toEnd = time.Since(start)
 	r.cpu = cpuTime() - cpu0
+	if b.w.postgres {
+		r.pgCPU = postgresCPU() - pg0
+	}
 	commits1, wal1 := b.w.pgStats()
 	r.commits, r.wal = commits1-commits0, wal1-wal0
 	return r
@@ -534,6 +539,34 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// postgresCPU is the user and system CPU time of the postgres processes
+// running on this machine (0 where /proc cannot tell): the server's share
+// of a booking, when nothing else uses it meanwhile.
+func postgresCPU() time.Duration {
+	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
+	var ticks int64
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state … utime stime: fields 14 and 15, counted after
+		// the comm, which may hold spaces.
+		open, close := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+		if open < 0 || close < open || string(b[open+1:close]) != "postgres" {
+			continue
+		}
+		f := strings.Fields(string(b[close+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		s, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + s
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 // procStatus reads a kB figure of /proc/self/status (0 where there is none).
