@@ -186,8 +186,11 @@ func main() {
 	// Memory and disk after every meeting of the run.
 	runtime.GC()
 	rss, hwm := procStatus("VmRSS"), procStatus("VmHWM")
+	var mem runtime.MemStats
+	runtime.ReadMemStats(&mem)
 	total := w.count(`SELECT count(*) FROM meetings WHERE account_id = $1`)
-	fmt.Printf("\nafter %d meetings: RSS %.1f MB (peak %.1f MB; the harness's clients included)\n", total, rss/1024, hwm/1024)
+	fmt.Printf("\nafter %d meetings: RSS %.1f MB (peak %.1f MB; the harness's clients included), Go heap in use %.1f MB\n",
+		total, rss/1024, hwm/1024, float64(mem.HeapInuse)/1e6)
 	size, parts := dataSize(dir, w, engine, schema)
 	outboxBytes := w.count(`SELECT coalesce(sum(length(raw)), 0) FROM mail_outbox WHERE account_id = $1`)
 	if total > 0 {
