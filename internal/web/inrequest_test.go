@@ -158,3 +158,44 @@ func TestOutboxRetention(t *testing.T) {
 		t.Errorf("raw of a held mail: %d %.80s", status, body)
 	}
 }
+
+// TestCancelledWhileZoomCreates: a booking cancelled while the request's
+// attempt waits for Zoom stays cancelled when Zoom answers: the attempt
+// stores nothing over the cancellation, sends no invitation, and the
+// meeting Zoom made is deleted.
+func TestCancelledWhileZoomCreates(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine)
+			h.booking.Wait = 200 * time.Millisecond
+			tn := h.setupTenant("Acme", "acme.test", true)
+			h.installZoom(tn)
+			h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"delay_ms": 1500, "times": 1, "method": "POST", "path": "/v2/users"}, nil)
+			const topic = "Cancelled while made"
+			m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": topic, "start_time": "2030-06-03T10:00",
+				"timezone": "UTC", "duration": 30, "attendees": []map[string]string{{"email": "guest@partner.example"}}}, 202)
+			id := m["id"].(string)
+			h.expect("DELETE", "/api/v1/meetings/"+id, tn.member, nil, 200)
+			// Zoom makes the meeting, then the attempt finds it cancelled.
+			waitFor(t, func() bool {
+				var f struct{ Held, Released int }
+				h.sandboxCall("GET", "/_sandbox/faults", nil, &f)
+				return f.Held == 0 && f.Released == 1
+			})
+			h.waitJobsIdle()
+			if ids := h.zoomMeetingsTitled(topic); len(ids) != 0 {
+				t.Errorf("Zoom still has %v", ids)
+			}
+			got := h.expect("GET", "/api/v1/meetings/"+id, tn.member, nil, 200)
+			if got["status"] != "cancelled" {
+				t.Errorf("status %v, want cancelled", got["status"])
+			}
+			mails, _ := h.db.Mails(context.Background(), tn.accountID, id, 0)
+			for _, ml := range mails {
+				if ml.Kind == "request" {
+					t.Errorf("an invitation went out for a cancelled booking: %s to %v", ml.Subject, ml.Recipients)
+				}
+			}
+		})
+	}
+}
