@@ -116,9 +116,13 @@ func TestMailSurvivesSIGKILL(t *testing.T) {
 			defer db.Close()
 			var n int
 			var state string
-			if err := db.SQL().QueryRow(`SELECT count(*), max(state) FROM river_job WHERE kind = 'inbox.process'`).Scan(&n, &state); err != nil {
-				t.Fatal(err)
-			}
+			// River records a job's end shortly after its work returns.
+			eventually(t, 10*time.Second, "the processing job recorded as completed", func() bool {
+				if err := db.SQL().QueryRow(`SELECT count(*), max(state) FROM river_job WHERE kind = 'inbox.process'`).Scan(&n, &state); err != nil {
+					t.Fatal(err)
+				}
+				return n != 1 || state == "completed"
+			})
 			if n != 1 || state != "completed" {
 				t.Errorf("%d processing jobs, state %s; want exactly one, completed", n, state)
 			}
