@@ -69,6 +69,9 @@ type Principal struct {
 	// SessionID is the hash of the web session the request came with
 	// ("" for an API token).
 	SessionID string
+	// User is the user as Authenticate read it, for the rest of the same
+	// request (nil when the principal was made otherwise: read it).
+	User *store.User
 }
 
 // IsAdmin reports whether the principal administers its account.
@@ -160,7 +163,7 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 			return nil, fmt.Errorf("account: authenticate: %w", err)
 		}
 	}
-	return &Principal{AccountID: u.AccountID, UserID: u.ID, Email: u.Email, Role: u.Role, TokenID: t.ID}, nil
+	return &Principal{AccountID: u.AccountID, UserID: u.ID, Email: u.Email, Role: u.Role, TokenID: t.ID, User: u}, nil
 }
 
 // IsOperator reports whether secret is the operator token.

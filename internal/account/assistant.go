@@ -35,7 +35,13 @@ func (s *Service) AssistantAddress(ctx context.Context, accountID string) (strin
 	if err != nil {
 		return "", fmt.Errorf("account: assistant address: %w", err)
 	}
-	ds, err := s.Store.Domains(ctx, accountID)
+	return s.AssistantAddressOf(ctx, a)
+}
+
+// AssistantAddressOf is AssistantAddress of an account the caller has read
+// already.
+func (s *Service) AssistantAddressOf(ctx context.Context, a *store.Account) (string, error) {
+	ds, err := s.Store.Domains(ctx, a.ID)
 	if err != nil {
 		return "", fmt.Errorf("account: assistant address: %w", err)
 	}

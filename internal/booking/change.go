@@ -229,7 +229,7 @@ func copyMeeting(m *store.Meeting) *store.Meeting {
 
 // changeAll changes a single meeting, or a whole series.
 func (s *Service) changeAll(ctx context.Context, tx *store.DB, m *store.Meeting, c Change) error {
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (s *Service) changeOccurrence(ctx context.Context, tx *store.DB, m *store.M
 	if c.Subject != nil || c.Description != nil || c.Attendees != nil {
 		return failure.Field("scope", "the subject, description and attendees are the series': change them with scope all")
 	}
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		return err
 	}
@@ -406,8 +406,9 @@ func (s *Service) changeFollowing(ctx context.Context, tx *store.DB, m *store.Me
 	next.Start, next.End = pivot.Original, pivot.Original.Add(m.End.Sub(m.Start))
 	next.RRule = rest.String()
 	next.Video, next.VideoID, next.StartURL, next.Sequence, next.Problem = nil, "", "", 0, ""
+	next.VideoPosted, next.VideoPosts = time.Time{}, 0 // no create sent for it yet
 	next.Created, next.Updated = s.Now().UTC(), s.Now().UTC()
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		return "", err
 	}

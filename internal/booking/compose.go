@@ -25,6 +25,20 @@ func (c InviteComposer) Compose(ctx context.Context, l Letter) (*Composed, error
 	if l.Notice != "" {
 		return c.notice(l)
 	}
+	out, err := c.ComposeEach(ctx, []Letter{l})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// ComposeEach implements EachComposer with invite.Composer.ComposeEach:
+// the calendar object once, the body once per language and time zone.
+func (c InviteComposer) ComposeEach(ctx context.Context, ls []Letter) ([]*Composed, error) {
+	if len(ls) == 0 {
+		return nil, nil
+	}
+	l := ls[0]
 	acct := invite.Account{Name: l.Account.Name, AssistantAddress: l.From.Email, Language: l.Account.Language}
 	if err := decodeOptional(l.Account.Templates, &acct.Templates); err != nil {
 		return nil, fmt.Errorf("booking: templates of %s: %w", l.Account.ID, err)
@@ -32,16 +46,25 @@ func (c InviteComposer) Compose(ctx context.Context, l Letter) (*Composed, error
 	if err := decodeOptional(l.Account.Branding, &acct.Branding); err != nil {
 		return nil, fmt.Errorf("booking: branding of %s: %w", l.Account.ID, err)
 	}
-	m, err := (&invite.Composer{Now: c.Now}).Compose(ctx, invite.MailRequest{
-		Method: l.Method, Meeting: l.Meeting, Previous: l.Previous, Account: acct,
-		To:         invite.Recipient{Name: l.Recipient.Name, Email: l.Recipient.Email, Language: l.Language, TimeZone: l.TimeZone},
-		Reason:     l.Reason,
-		References: l.References,
-	})
+	to := make([]invite.Addressee, len(ls))
+	for i, l := range ls {
+		if l.Notice != "" {
+			return nil, fmt.Errorf("booking: a notice among invitations (%s)", l.Recipient.Email)
+		}
+		to[i] = invite.Addressee{To: invite.Recipient{Name: l.Recipient.Name, Email: l.Recipient.Email, Language: l.Language, TimeZone: l.TimeZone},
+			References: l.References}
+	}
+	ms, err := (&invite.Composer{Now: c.Now}).ComposeEach(ctx, invite.MailRequest{
+		Method: l.Method, Meeting: l.Meeting, Previous: l.Previous, Account: acct, Reason: l.Reason,
+	}, to)
 	if err != nil {
 		return nil, err
 	}
-	return &Composed{Raw: m.Raw, Subject: m.Subject, MessageID: m.MessageID}, nil
+	out := make([]*Composed, len(ms))
+	for i, m := range ms {
+		out[i] = &Composed{Raw: m.Raw, Subject: m.Subject, MessageID: m.MessageID, Calendar: m.Calendar}
+	}
+	return out, nil
 }
 
 func decodeOptional(b []byte, v any) error {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/invite"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/recur"
@@ -77,11 +78,21 @@ type Composed struct {
 	Raw       []byte
 	Subject   string
 	MessageID string
+	// Calendar is the iCalendar object the mail carries (nil: none).
+	Calendar []byte
 }
 
 // Composer writes mail; the invite package does it.
 type Composer interface {
 	Compose(ctx context.Context, l Letter) (*Composed, error)
+}
+
+// EachComposer is a Composer that writes the invitations of one meeting
+// change to several recipients at once: letters that differ only in
+// Recipient, Language, TimeZone and References, in that order.
+type EachComposer interface {
+	Composer
+	ComposeEach(ctx context.Context, ls []Letter) ([]*Composed, error)
 }
 
 func (s *Service) enqueueDeliver(ctx context.Context, tx *store.DB, m *store.Meeting, method string, only []string) error {
@@ -154,7 +165,16 @@ func (s *Service) workNotice(ctx context.Context, job *jobs.Job[notice]) error {
 // sender returns the account's assistant address (account.Service's
 // AssistantAddress), the From of its mail.
 func (s *Service) sender(ctx context.Context, accountID string) (string, error) {
-	addr, err := s.Accounts.AssistantAddress(ctx, accountID)
+	acct, err := s.Store.Account(ctx, accountID)
+	if err != nil {
+		return "", err
+	}
+	return s.senderOf(ctx, acct)
+}
+
+// senderOf is sender of an account read already.
+func (s *Service) senderOf(ctx context.Context, acct *store.Account) (string, error) {
+	addr, err := s.Accounts.AssistantAddressOf(ctx, acct)
 	if err != nil {
 		return "", err
 	}
@@ -178,14 +198,79 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 	if m.Sequence != a.Sequence {
 		return nil // a later change sends its own
 	}
-	organizer, base, err := s.letterBase(ctx, m)
+	organizer, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
 	if err != nil {
 		return err
 	}
-
-	im, err := s.inviteMeeting(ctx, m, organizer, a.OccurrenceID)
+	d, err := s.prepareDelivery(ctx, m, organizer, a, nil, nil)
 	if err != nil {
 		return err
+	}
+	// The mails first, on their own: a calendar that cannot be written
+	// holds back no invitation.
+	if err := s.Store.InTx(ctx, func(tx *store.DB) error { return s.addMails(ctx, tx, m, d.mails) }); err != nil {
+		return err
+	}
+	if a.Method != deliverRequest {
+		return s.writeCalendars(ctx, m, organizer, a, d.recipients)
+	}
+	if len(d.calendars) == 0 {
+		return nil
+	}
+	return s.Store.InTx(ctx, func(tx *store.DB) error { return s.writeEvents(ctx, tx, d) })
+}
+
+// delivery is a meeting change written for its recipients, to be stored in
+// one transaction: its mails in the outbox and, for a REQUEST, the event
+// in the built-in calendars of the organizer and the attendees who are
+// users.
+type delivery struct {
+	m          *store.Meeting // as written
+	mails      []*store.Mail
+	recipients []invite.Person
+	calendars  []*calendar.Event // the event for the built-in calendars
+}
+
+// known is what the request that booked a meeting already read, so that
+// its delivery right after reads nothing again.
+type known struct {
+	organizer *store.User
+	account   *store.Account
+	// users are the attendees who are users of the account, by address.
+	users map[string]*store.User
+	// sender is the account's assistant address, once looked up.
+	sender string
+}
+
+// prepareDelivery writes the mails of the delivery a of m for its
+// recipients and, for a REQUEST, the event of the built-in calendars.
+// With k (a meeting just booked by this request) it reads nothing: there
+// are no earlier mails to refer to. vm, when set, is m's video meeting
+// (else m.Video is decoded).
+func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organizer *store.User, a deliver, k *known, vm *video.Meeting) (*delivery, error) {
+	var acct *store.Account
+	var from string
+	var err error
+	if k != nil {
+		acct = k.account
+		if k.sender == "" {
+			if k.sender, err = s.senderOf(ctx, acct); err != nil {
+				return nil, err
+			}
+		}
+		from = k.sender
+	} else {
+		if acct, err = s.Store.Account(ctx, m.AccountID); err != nil {
+			return nil, err
+		}
+		if from, err = s.senderOf(ctx, acct); err != nil {
+			return nil, err
+		}
+	}
+	base := Letter{From: invite.Person{Name: organizer.Name + " via " + acct.Name, Email: from}, ReplyTo: organizer.Email, Account: acct}
+	im, err := s.inviteMeetingWith(ctx, m, organizer, a.OccurrenceID, vm)
+	if err != nil {
+		return nil, err
 	}
 	method := invite.MethodRequest
 	if a.Method == deliverCancel {
@@ -206,19 +291,35 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 			}
 		}
 	}
-	earlier, err := s.Store.Mails(ctx, m.AccountID, m.ID, 0)
-	if err != nil {
-		return err
+	var earlier []store.Mail
+	if k == nil {
+		if earlier, err = s.Store.MailHeaders(ctx, m.AccountID, m.ID, 0); err != nil {
+			return nil, err
+		}
 	}
 	var previous *invite.Meeting
 	if len(m.Previous) > 0 && method == invite.MethodRequest {
 		previous = previousMeeting(im, m.Previous)
 	}
-	var pending []pendingMail
+	// The recipients who are users, whose language and zone the mail
+	// follows.
+	userOf := func(email string) *store.User {
+		if k != nil {
+			if email == organizer.Email {
+				return organizer
+			}
+			return k.users[email]
+		}
+		if u, err := s.Store.UserByEmail(ctx, m.AccountID, email); err == nil {
+			return u
+		}
+		return nil
+	}
+	pending := make([]pendingMail, 0, len(recipients))
 	for _, r := range recipients {
 		l := base
 		l.Method, l.Meeting, l.Recipient, l.Update, l.Previous, l.Reason = method, im, r, m.Sequence > 0, previous, m.Problem
-		if u, err := s.Store.UserByEmail(ctx, m.AccountID, r.Email); err == nil {
+		if u := userOf(r.Email); u != nil {
 			l.Language, l.TimeZone = u.Language, u.TimeZone
 		}
 		for i := len(earlier) - 1; i >= 0; i-- {
@@ -229,16 +330,79 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 		key := fmt.Sprintf("%s/%d/%s/%s/%s", m.ID, m.Sequence, a.Method, a.OccurrenceID, r.Email)
 		pending = append(pending, pendingMail{kind: string(method), key: key, letter: l})
 	}
-	if err := s.storeMails(ctx, m, pending); err != nil {
-		return err
+	mails, composed, err := s.composeMails(ctx, m, pending)
+	if err != nil {
+		return nil, err
 	}
-	return s.writeCalendars(ctx, m, organizer, a, recipients)
+	d := &delivery{m: m, mails: mails, recipients: recipients}
+	if a.Method != deliverRequest || s.Calendars == nil {
+		return d, nil
+	}
+	// The built-in calendars get the whole meeting (a series with all its
+	// occurrences): the mails' own object when they carry it.
+	var ics []byte
+	if a.OccurrenceID == "" && len(composed) > 0 && composed[0].Calendar != nil {
+		ics = composed[0].Calendar
+	} else {
+		full, err := s.inviteMeetingWith(ctx, m, organizer, "", vm)
+		if err != nil {
+			return nil, err
+		}
+		if ics, err = invite.Calendar(invite.MethodRequest, full, s.Now()); err != nil {
+			return nil, err
+		}
+	}
+	users := []*store.User{organizer}
+	seen := map[string]bool{organizer.ID: true}
+	for _, at := range m.Attendees {
+		if at.UserID == "" || seen[at.UserID] {
+			continue
+		}
+		seen[at.UserID] = true
+		var u *store.User
+		if k != nil {
+			u = k.users[at.Email]
+		}
+		if u == nil || u.ID != at.UserID {
+			if u, err = s.Store.User(ctx, m.AccountID, at.UserID); err != nil {
+				return nil, fmt.Errorf("booking: calendar of %s: %w", at.UserID, err)
+			}
+		}
+		users = append(users, u)
+	}
+	for _, u := range users {
+		ev, err := calendar.PrepareEvent(u, ics)
+		if err != nil {
+			return nil, fmt.Errorf("booking: calendar of %s: %w", u.ID, err)
+		}
+		d.calendars = append(d.calendars, ev)
+	}
+	return d, nil
 }
 
-// writeCalendars puts the meeting in the built-in calendars of the
-// organizer and of the attendees who are users (or takes it out), so their
-// availability and their CalDAV clients see it. Writes are idempotent: a
-// retried job writes the same event again.
+// applyDelivery stores a delivery in tx: the mails whose key was never
+// stored, with their jobs for the relay, and the built-in calendar events.
+func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) error {
+	if err := s.addMails(ctx, tx, d.m, d.mails); err != nil {
+		return err
+	}
+	return s.writeEvents(ctx, tx, d)
+}
+
+// writeEvents writes a delivery's event into the built-in calendars, in
+// tx. Writes are idempotent: a retried job writes the same event again.
+func (s *Service) writeEvents(ctx context.Context, tx *store.DB, d *delivery) error {
+	for _, ev := range d.calendars {
+		if _, err := s.Calendars.WriteEventIn(ctx, tx, ev); err != nil {
+			return fmt.Errorf("booking: calendar: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeCalendars takes the meeting out of the built-in calendars of the
+// organizer and of the attendees who are users (a cancellation: the whole
+// meeting, one occurrence, or the attendees removed from it).
 func (s *Service) writeCalendars(ctx context.Context, m *store.Meeting, organizer *store.User, a deliver, recipients []invite.Person) error {
 	if s.Calendars == nil {
 		return nil
@@ -260,16 +424,6 @@ func (s *Service) writeCalendars(ctx context.Context, m *store.Meeting, organize
 		}
 		return nil
 	}
-	var ics []byte
-	if a.Method == deliverRequest {
-		full, err := s.inviteMeeting(ctx, m, organizer, "")
-		if err != nil {
-			return err
-		}
-		if ics, err = invite.Calendar(invite.MethodRequest, full, s.Now()); err != nil {
-			return err
-		}
-	}
 	var recurrenceID time.Time
 	if a.OccurrenceID != "" {
 		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
@@ -284,12 +438,9 @@ func (s *Service) writeCalendars(ctx context.Context, m *store.Meeting, organize
 	}
 	for _, userID := range users {
 		var err error
-		switch {
-		case a.Method == deliverRequest:
-			_, err = s.Calendars.WriteEvent(ctx, m.AccountID, userID, ics)
-		case !recurrenceID.IsZero():
+		if !recurrenceID.IsZero() {
 			err = s.Calendars.DeleteOccurrence(ctx, m.AccountID, userID, m.UID, recurrenceID)
-		default:
+		} else {
 			err = s.Calendars.DeleteEvent(ctx, m.AccountID, userID, m.UID)
 		}
 		if err != nil {
@@ -314,18 +465,38 @@ type pendingMail struct {
 // storeMails writes mails and stores those whose key was never stored, in
 // one transaction, with their jobs for the relay.
 func (s *Service) storeMails(ctx context.Context, m *store.Meeting, ps []pendingMail) error {
+	mails, _, err := s.composeMails(ctx, m, ps)
+	if err != nil {
+		return err
+	}
+	return s.Store.InTx(ctx, func(tx *store.DB) error { return s.addMails(ctx, tx, m, mails) })
+}
+
+// composeMails writes mails for the outbox: invitations of one change all
+// at once when the Composer can.
+func (s *Service) composeMails(ctx context.Context, m *store.Meeting, ps []pendingMail) ([]*store.Mail, []*Composed, error) {
+	composed := make([]*Composed, len(ps))
+	var err error
+	if ec, ok := s.Composer.(EachComposer); ok && len(ps) > 1 && ps[0].letter.Notice == "" {
+		ls := make([]Letter, len(ps))
+		for i, p := range ps {
+			ls[i] = p.letter
+		}
+		composed, err = ec.ComposeEach(ctx, ls)
+		if err = s.composeError(ctx, m, ps[0].key, err); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		for i, p := range ps {
+			composed[i], err = s.Composer.Compose(ctx, p.letter)
+			if err = s.composeError(ctx, m, p.key, err); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
 	mails := make([]*store.Mail, 0, len(ps))
-	for _, p := range ps {
-		c, err := s.Composer.Compose(ctx, p.letter)
-		if err != nil && ctx.Err() != nil {
-			// The job was stopped (shutdown, its timeout), not the mail
-			// refused: it is written again on the next attempt.
-			return fmt.Errorf("booking: write mail %s: %w", p.key, err)
-		}
-		if err != nil {
-			s.Log.Error("mail cannot be written", "meeting", m.ID, "key", p.key, "err", err)
-			return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", p.key, err))
-		}
+	for i, p := range ps {
+		c := composed[i]
 		mail := &store.Mail{
 			ID: s.newID("msg_"), AccountID: m.AccountID, MeetingID: m.ID, DedupeKey: p.key, Kind: strings.ToLower(p.kind),
 			Sender: p.letter.From.Email, Recipients: []string{p.letter.Recipient.Email}, Subject: c.Subject, MessageID: c.MessageID,
@@ -336,21 +507,40 @@ func (s *Service) storeMails(ctx context.Context, m *store.Meeting, ps []pending
 		}
 		mails = append(mails, mail)
 	}
-	return s.Store.InTx(ctx, func(tx *store.DB) error {
-		for _, mail := range mails {
-			added, err := tx.AddMail(ctx, mail)
-			if err != nil {
+	return mails, composed, nil
+}
+
+// composeError is what an error of the Composer means for the job.
+func (s *Service) composeError(ctx context.Context, m *store.Meeting, key string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		// The job was stopped (shutdown, its timeout), not the mail
+		// refused: it is written again on the next attempt.
+		return fmt.Errorf("booking: write mail %s: %w", key, err)
+	}
+	s.Log.Error("mail cannot be written", "meeting", m.ID, "key", key, "err", err)
+	return jobs.Permanent(fmt.Errorf("booking: write mail %s: %w", key, err))
+}
+
+// addMails stores in tx the mails whose key was never stored, with their
+// jobs for the relay: a mail's dedupe key makes it once, ever, so its job
+// needs no uniqueness of its own.
+func (s *Service) addMails(ctx context.Context, tx *store.DB, m *store.Meeting, mails []*store.Mail) error {
+	added, err := tx.AddMails(ctx, mails)
+	if err != nil {
+		return err
+	}
+	for i, mail := range mails {
+		if added[i] && mail.Status == store.MailQueued {
+			if err := s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, nil); err != nil {
 				return err
 			}
-			if added && mail.Status == store.MailQueued {
-				if err := s.Jobs.Enqueue(ctx, tx, sendMail{AccountID: m.AccountID, MailID: mail.ID}, uniqueArgs); err != nil {
-					return err
-				}
-			}
-			// Not added: written by an earlier attempt, never twice.
 		}
-		return nil
-	})
+		// Not added: written by an earlier attempt, never twice.
+	}
+	return nil
 }
 
 func (s *Service) workSendMail(ctx context.Context, job *jobs.Job[sendMail]) error {
@@ -385,6 +575,12 @@ func (s *Service) workSendMail(ctx context.Context, job *jobs.Job[sendMail]) err
 
 // inviteMeeting describes a stored meeting for the invite package.
 func (s *Service) inviteMeeting(ctx context.Context, m *store.Meeting, organizer *store.User, occurrenceID string) (*invite.Meeting, error) {
+	return s.inviteMeetingWith(ctx, m, organizer, occurrenceID, nil)
+}
+
+// inviteMeetingWith is inviteMeeting with m's video meeting at hand (nil:
+// decoded from m.Video).
+func (s *Service) inviteMeetingWith(ctx context.Context, m *store.Meeting, organizer *store.User, occurrenceID string, vm *video.Meeting) (*invite.Meeting, error) {
 	im := &invite.Meeting{
 		UID: m.UID, Sequence: m.Sequence, Summary: m.Subject, Description: m.Description,
 		Start: m.Start, End: m.End, TimeZone: m.TimeZone,
@@ -400,11 +596,13 @@ func (s *Service) inviteMeeting(ctx context.Context, m *store.Meeting, organizer
 		}
 		im.Attendees = append(im.Attendees, invite.Attendee{Person: invite.Person{Name: a.Name, Email: a.Email}, PartStat: ps})
 	}
-	if len(m.Video) > 0 {
-		var vm video.Meeting
-		if err := json.Unmarshal(m.Video, &vm); err != nil {
+	if vm == nil && len(m.Video) > 0 {
+		vm = new(video.Meeting)
+		if err := json.Unmarshal(m.Video, vm); err != nil {
 			return nil, err
 		}
+	}
+	if vm != nil {
 		im.Video = &invite.Video{Provider: displayName(m.VideoProvider), JoinURL: vm.JoinURL, MeetingID: vm.ID, Passcode: vm.Password, Invitation: vm.Invitation}
 	}
 	if m.RRule != "" {
@@ -448,7 +646,7 @@ func hashString(s string) uint32 {
 // planOf rebuilds the plan of a stored meeting (its rule and Zoom's form
 // of it).
 func planOf(m *store.Meeting) (*plan, error) {
-	loc, err := time.LoadLocation(m.TimeZone)
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,21 @@ type Commit func(ctx context.Context, tx *store.DB, m *store.Meeting) error
 // transaction that records the meeting, and returns the meeting without
 // waiting for its video meeting.
 func (s *Service) CreateWith(ctx context.Context, p account.Principal, in Request, commit Commit) (*store.Meeting, error) {
-	return s.create(ctx, p, in, commit)
+	c, err := s.create(ctx, p, in, commit)
+	if err != nil {
+		return nil, err
+	}
+	m := c.b.m
+	if c.b.claim != nil {
+		// Its first video attempt starts now, as Create's does; nobody
+		// waits for it here.
+		_, ended := s.startVideo(c)
+		go func() {
+			<-ended
+			s.forget(m.ID)
+		}()
+	}
+	return m, nil
 }
 
 // ChooseWith books a proposed meeting at one of its options, as Choose

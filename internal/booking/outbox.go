@@ -26,12 +26,10 @@ func (s *Service) Outbox(ctx context.Context, p account.Principal, meetingID str
 	if limit < 1 || limit > 1000 {
 		return nil, failure.Field("limit", "use 1 to 1000")
 	}
-	ms, err := s.Store.Mails(ctx, p.AccountID, meetingID, limit)
+	// Headers only: the list never reads the bodies.
+	ms, err := s.Store.MailHeaders(ctx, p.AccountID, meetingID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("booking: outbox: %w", err)
-	}
-	for i := range ms {
-		ms[i].Raw = nil
 	}
 	return ms, nil
 }

@@ -130,7 +130,7 @@ func validate(in Request, provider string, defaultDuration int, organizerEmail s
 	if tz == "" {
 		tz = "UTC"
 	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := recur.IANA(tz)
 	if err != nil || tz == "Local" {
 		fs.Add("timezone", "%q is not an IANA time zone such as Europe/Paris", in.TimeZone)
 		loc = time.UTC

@@ -45,6 +45,9 @@ type Service struct {
 	// Wait is how long Create waits for the video meeting before it
 	// answers 202 (default 5 s).
 	Wait time.Duration
+	// OutboxRetention is how long the body of a sent mail stays in the
+	// outbox (default DefaultOutboxRetention).
+	OutboxRetention time.Duration
 	// OnProposal, when set, runs in the transaction that records a
 	// proposal made without a Commit of its own (the API's POST
 	// /api/v1/meetings with a window and external guests, the pages' "find
@@ -90,13 +93,43 @@ func resolveProvider(requested, user, acct string) string {
 
 // Create books a meeting for the principal. It answers once the video
 // meeting exists, or after Wait with the meeting still booking.
+//
+// The video meeting is made in this request, right after the booking
+// commits, as the first attempt of its video.create job (a claimed job:
+// jobs.Claim), and its invitations and calendar events are stored in the
+// transaction that stores it: without a fault, a booking with video is
+// two transactions and the answer reads nothing again. Should the attempt
+// fail, or this process die, the job does the rest as it always did.
 func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (*View, error) {
-	m, err := s.create(ctx, p, in, nil)
+	c, err := s.create(ctx, p, in, nil)
 	if err != nil {
 		return nil, err
 	}
+	m, organizer := c.b.m, c.k.organizer
+	deadline := c.deadline
+	if c.b.claim != nil {
+		a, ended := s.startVideo(c)
+		timer := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ended:
+			if a.stored != nil {
+				s.forget(m.ID)
+				timer.Stop()
+				return s.viewOf(ctx, p, a.stored, organizer, a.video)
+			}
+			if a.failed {
+				s.forget(m.ID)
+				deadline = time.Now() // nothing to wait for: read how it ended
+			}
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		timer.Stop()
+	} else if c.b.stored {
+		return s.viewOf(ctx, p, m, organizer, nil)
+	}
 	if m.Status == store.MeetingBooking {
-		s.wait(ctx, m.AccountID, m.ID)
+		s.wait(ctx, m.AccountID, m.ID, deadline)
 	}
 	v, err := s.Get(ctx, p, m.ID)
 	if err != nil {
@@ -111,12 +144,30 @@ func (s *Service) Create(ctx context.Context, p account.Principal, in Request) (
 	return v, nil
 }
 
+// created is a request just booked by create, with what its claimed video
+// attempt needs.
+type created struct {
+	b        *booked
+	k        *known
+	pl       *plan
+	provider video.Provider
+	// deadline is when Create stops waiting for the video meeting.
+	deadline time.Time
+}
+
 // create validates and books a request; commit, when set, runs in the
-// transaction that records the meeting.
-func (s *Service) create(ctx context.Context, p account.Principal, in Request, commit Commit) (*store.Meeting, error) {
-	organizer, err := s.Store.User(ctx, p.AccountID, p.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("booking: organizer: %w", err)
+// transaction that records the meeting. With a video provider the
+// meeting's video.create job is claimed: the caller starts its first
+// attempt (startVideo).
+func (s *Service) create(ctx context.Context, p account.Principal, in Request, commit Commit) (*created, error) {
+	// The organizer as this request authenticated them: the booking
+	// transaction checks again that they are active.
+	organizer := p.User
+	if organizer == nil || organizer.ID != p.UserID || organizer.AccountID != p.AccountID {
+		var err error
+		if organizer, err = s.Store.User(ctx, p.AccountID, p.UserID); err != nil {
+			return nil, fmt.Errorf("booking: organizer: %w", err)
+		}
 	}
 	if !organizer.Active() {
 		return nil, inactiveOrganizer()
@@ -135,29 +186,67 @@ func (s *Service) create(ctx context.Context, p account.Principal, in Request, c
 	if err != nil {
 		return nil, err
 	}
+	pl.commit = commit
+	c := &created{k: &known{organizer: organizer, account: acct}, pl: pl}
 	// The provider must be usable before anything is booked: no silent
 	// fallback, nothing created when it is not.
 	if provider != "" {
-		if _, err := s.Apps.Provider(ctx, p.AccountID, organizer.Email, provider); err != nil {
+		if c.provider, err = s.Apps.Provider(ctx, p.AccountID, organizer.Email, provider); err != nil {
 			return nil, err
 		}
 	}
-	pl.commit = commit
+	c.deadline = time.Now().Add(s.waitFor())
 	if pl.window != nil {
-		return s.bookInWindow(ctx, p, organizer, pl)
+		c.b, err = s.bookInWindow(ctx, p, c.k, pl)
+	} else {
+		if c.k.users, err = s.attendeeUserRows(ctx, organizer.AccountID, pl.attendees); err != nil {
+			return nil, err
+		}
+		c.b, err = s.book(ctx, c.k, pl)
 	}
-	return s.book(ctx, organizer, pl)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-// book writes the meeting, its holds and its first job in one transaction.
-func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*store.Meeting, error) {
-	now := s.Now().UTC()
+// startVideo works the first attempt of a created meeting's claimed
+// video.create job; ended is closed when the attempt is over.
+func (s *Service) startVideo(c *created) (a *videoAttempt, ended <-chan struct{}) {
+	b := c.b
+	a = &videoAttempt{m: b.m, organizer: c.k.organizer, provider: c.provider, settings: &c.pl.settings, attempt: b.claim.Attempt(),
+		maxAttempts: b.claim.MaxAttempts(), claim: b.claim, known: c.k, posting: b.posting}
+	return a, b.claim.Work(func(ctx context.Context) error { return s.createVideo(ctx, a) })
+}
+
+// booked is a meeting just booked, with the claim on its video.create job
+// when it has one.
+type booked struct {
+	m     *store.Meeting
+	claim *jobs.Claim
+	// posting is when the claimed attempt's create request is sent at the
+	// latest, recorded with the booking (zero: none).
+	posting time.Time
+	// stored: m is booked, without video, as stored (nothing to wait for).
+	stored bool
+}
+
+// book writes the meeting, its holds and the jobs or the invitations of
+// its side effects in one transaction. With a video provider, the
+// video.create job is claimed: the caller works its first attempt. Without,
+// the invitations and calendar events are written first and stored in the
+// same transaction.
+func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error) {
+	organizer := k.organizer
+	// Times as the store keeps them: the meeting in memory is the one a
+	// read would return.
+	now := storedTime(s.Now())
 	id := s.newID("mtg_")
 	m := &store.Meeting{
 		ID: id, AccountID: organizer.AccountID, OrganizerID: organizer.ID,
 		UID:    id + "@convene",
 		Status: store.MeetingBooked, Type: pl.typ, Subject: pl.subject, Description: pl.description,
-		Start: pl.start.UTC(), End: pl.start.Add(pl.duration).UTC(), TimeZone: pl.loc.String(),
+		Start: storedTime(pl.start), End: storedTime(pl.start.Add(pl.duration)), TimeZone: pl.loc.String(),
 		Duration: int(pl.duration / time.Minute), RRule: pl.rrule, Language: organizer.Language,
 		VideoProvider: pl.provider, Created: now, Updated: now,
 	}
@@ -174,26 +263,38 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 	if pl.provider != "" {
 		m.Status = store.MeetingBooking
 	}
-	users, err := s.attendeeUsers(ctx, organizer.AccountID, pl.attendees)
-	if err != nil {
-		return nil, err
-	}
 	for _, a := range pl.attendees {
-		m.Attendees = append(m.Attendees, store.Attendee{Email: a.Email, Name: a.Name, UserID: users[a.Email]})
+		at := store.Attendee{Email: strings.ToLower(a.Email), Name: a.Name, Response: "needs-action"}
+		if u := k.users[a.Email]; u != nil {
+			at.UserID = u.ID
+		}
+		m.Attendees = append(m.Attendees, at)
 	}
 	holds := make([]store.Hold, len(pl.occurrences))
 	for i, o := range pl.occurrences {
 		holds[i] = store.Hold{AccountID: m.AccountID, OrganizerID: m.OrganizerID, MeetingID: m.ID, Start: o.UTC(), End: o.Add(pl.duration).UTC()}
 	}
+	var d *delivery
 	if m.Status == store.MeetingBooking {
 		s.expectWake(m.ID)
+	} else if m.RRule == "" {
+		d = s.prepareBooked(ctx, m, organizer, k, nil)
 	}
-	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+	b := &booked{m: m}
+	err := s.Store.InTx(ctx, func(tx *store.DB) error {
+		b.claim = nil
 		// One organizer's bookings one at a time: their holds are then
 		// checked against committed ones, and PostgreSQL has no deadlock
 		// between two conflicting inserts to detect.
 		if err := tx.LockKey(ctx, "organizer/"+m.OrganizerID); err != nil {
 			return err
+		}
+		if m.Status == store.MeetingBooking {
+			// The claimed attempt's create request, recorded with the
+			// meeting (see videoAttempt.posting): no transaction of its
+			// own.
+			b.posting = storedTime(s.Now().Add(postLead))
+			m.VideoPosted, m.VideoPosts = b.posting, 1
 		}
 		if err := tx.CreateMeeting(ctx, m); err != nil {
 			return err
@@ -205,7 +306,12 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 			return err
 		}
 		if m.Status == store.MeetingBooking {
-			return s.Jobs.Enqueue(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID}, uniqueArgs)
+			var err error
+			b.claim, err = s.Jobs.EnqueueClaimed(ctx, tx, videoCreate{AccountID: m.AccountID, MeetingID: m.ID})
+			return err
+		}
+		if d != nil {
+			return s.applyDelivery(ctx, tx, d)
 		}
 		return s.enqueueDeliver(ctx, tx, m, deliverRequest, nil)
 	})
@@ -225,7 +331,16 @@ func (s *Service) book(ctx context.Context, organizer *store.User, pl *plan) (*s
 		return nil, fmt.Errorf("booking: book: %w", err)
 	}
 	s.Log.Info("meeting booked", "meeting", m.ID, "account", m.AccountID, "provider", m.VideoProvider, "occurrences", len(holds))
-	return m, nil
+	b.stored = m.Status == store.MeetingBooked
+	return b, nil
+}
+
+// storedTime is t as the store keeps it (Unix milliseconds, UTC).
+func storedTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
 }
 
 // inactiveOrganizer refuses a meeting to an organizer an admin disabled or
@@ -240,7 +355,21 @@ var uniqueArgs = &jobs.InsertOpts{UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
 // attendeeUsers maps the attendees that are users of the account to their
 // user IDs.
 func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []AttendeeInput) (map[string]string, error) {
-	out := map[string]string{}
+	users, err := s.attendeeUserRows(ctx, accountID, as)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for email, u := range users {
+		out[email] = u.ID
+	}
+	return out, nil
+}
+
+// attendeeUserRows maps the attendees that are users of the account to
+// them.
+func (s *Service) attendeeUserRows(ctx context.Context, accountID string, as []AttendeeInput) (map[string]*store.User, error) {
+	out := map[string]*store.User{}
 	for _, a := range as {
 		u, err := s.Store.UserByEmail(ctx, accountID, a.Email)
 		if errors.Is(err, store.ErrNotFound) {
@@ -249,7 +378,7 @@ func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []Atte
 		if err != nil {
 			return nil, fmt.Errorf("booking: attendee %s: %w", a.Email, err)
 		}
-		out[a.Email] = u.ID
+		out[a.Email] = u
 	}
 	return out, nil
 }
@@ -333,18 +462,22 @@ func (s *Service) wake(id string) {
 	}
 }
 
-// wait waits for the meeting's booking to finish, up to Wait: woken by
-// the job in this process, or polling when it runs in another one.
-func (s *Service) wait(ctx context.Context, accountID, id string) {
-	d := s.Wait
-	if d == 0 {
-		d = 5 * time.Second
+// waitFor is how long Create waits for the video meeting.
+func (s *Service) waitFor() time.Duration {
+	if s.Wait == 0 {
+		return 5 * time.Second
 	}
+	return s.Wait
+}
+
+// wait waits for the meeting's booking to finish, until deadline: woken by
+// the job in this process, or polling when it runs in another one.
+func (s *Service) wait(ctx context.Context, accountID, id string, deadline time.Time) {
 	s.waitMu.Lock()
 	ch := s.waiters[id] // nil (never ready) when none: poll only
 	s.waitMu.Unlock()
 	defer s.forget(id)
-	timer := time.NewTimer(d)
+	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
 	poll := time.NewTicker(200 * time.Millisecond)
 	defer poll.Stop()

@@ -61,6 +61,8 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.Register(q, s.workSendMail)
 	jobs.Register(q, s.workReconcile)
 	jobs.Register(q, s.workReconcileAll)
+	jobs.Register(q, s.workPurgeOutbox)
+	q.Every(s.outboxPurgeInterval(), purgeOutbox{})
 }
 
 // permanentVideoError reports whether a provider error cannot be helped by
@@ -109,21 +111,82 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 	if err != nil {
 		return err
 	}
-	var p video.Provider
+	return s.createVideo(ctx, &videoAttempt{m: m, organizer: organizer, attempt: job.Attempt, maxAttempts: job.MaxAttempts})
+}
+
+// postLead is how long after a booking commits its claimed attempt's
+// create request may leave under the record made with the booking: a
+// crash before it left makes the next attempt wait that much longer.
+const postLead = time.Second
+
+// videoAttempt is one attempt at a booking's video meeting: a run of its
+// video.create job, or the first one, claimed by the request that booked
+// the meeting and run right after its commit.
+type videoAttempt struct {
+	m         *store.Meeting
+	organizer *store.User
+	// provider and settings, when the request has them (nil: looked up,
+	// decoded from m).
+	provider video.Provider
+	settings *video.Settings
+	// attempt is the job's attempt, maxAttempts its limit.
+	attempt, maxAttempts int
+	// claim is the request's claim on the job: the attempt ends the job in
+	// the transaction that records its outcome.
+	claim *jobs.Claim
+	// known is what the request read (nil in the job).
+	known *known
+	// posting, when set, is a create request recorded with the booking
+	// (m.VideoPosted, counted in m.VideoPosts) for this attempt to send
+	// before that time: the attempt's first request, sent by then, needs
+	// no record of its own. Sent later, it is recorded as any other; never
+	// sent, the record is withdrawn. Either way, a create request never
+	// leaves without a durable record saying it may have been sent by
+	// VideoPosted, which is all CreateOnce and the sweep rely on.
+	posting time.Time
+
+	// stored and video are the meeting and its video meeting as the
+	// attempt stored them (nil until it did); failed is set when it
+	// recorded that the booking failed.
+	stored *store.Meeting
+	video  *video.Meeting
+	failed bool
+}
+
+// createVideo makes a's meeting's video meeting (exactly once: see
+// CreateOnce and sweep.go), stores it and sends the invitations.
+func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
+	m := a.m
+	p := a.provider
 	var spec video.Spec
+	finish := func(tx *store.DB) error {
+		if a.claim != nil {
+			return a.claim.Done(ctx, tx)
+		}
+		return nil
+	}
 	fail := func(err error) error {
-		return s.failBooking(ctx, m, describeVideoError(m.VideoProvider, err), func(tx *store.DB, cur *store.Meeting) error {
+		err = s.failBooking(ctx, m, describeVideoError(m.VideoProvider, err), func(tx *store.DB, cur *store.Meeting) error {
 			// A create already sent may still make a meeting nobody will
 			// use: look for it once it can no longer appear.
-			return s.sweepLater(ctx, tx, cur, p, spec, 1)
+			if err := s.sweepLater(ctx, tx, cur, p, spec, 1); err != nil {
+				return err
+			}
+			return finish(tx)
 		})
+		a.failed = err == nil
+		return err
 	}
-	p, err = s.Apps.Provider(ctx, m.AccountID, organizer.Email, m.VideoProvider)
-	if err != nil {
-		return fail(err)
+	if p == nil {
+		var err error
+		if p, err = s.Apps.Provider(ctx, m.AccountID, a.organizer.Email, m.VideoProvider); err != nil {
+			return fail(err)
+		}
 	}
 	var settings video.Settings
-	if len(m.Settings) > 2 {
+	if a.settings != nil {
+		settings = *a.settings
+	} else if len(m.Settings) > 2 {
 		if err := json.Unmarshal(m.Settings, &settings); err != nil {
 			return fail(err)
 		}
@@ -134,26 +197,46 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 			return fail(err)
 		}
 	}
+	sent := false
 	ref := video.CreateRef{Key: "meeting/" + m.ID, Exclude: s.belongsElsewhere(ctx, m),
 		// Each create request is recorded before it leaves: if this
 		// process dies before the answer, the next attempt knows that a
 		// meeting may still appear, and until when. Those Zoom refused
 		// made nothing and are no longer waited for.
 		Posting: func(ctx context.Context, at time.Time) error {
+			first := !sent
+			sent = true
+			if first && !a.posting.IsZero() && !at.After(a.posting) {
+				return nil // recorded with the booking
+			}
 			return s.Store.RecordVideoPost(ctx, m.AccountID, m.ID, at)
 		},
 		Refused: func(ctx context.Context) error {
 			return s.Store.RecordVideoRefused(ctx, m.AccountID, m.ID)
 		},
 	}
-	if m.VideoPosts > 0 {
+	// The requests sent before this attempt (the one recorded for it with
+	// the booking is not: it is this attempt's own).
+	earlier := m.VideoPosts
+	if !a.posting.IsZero() {
+		earlier--
+	}
+	if earlier > 0 {
 		ref.Posted = m.VideoPosted
 	}
-	if job.Attempt > 1 || m.VideoPosts > 0 {
+	if a.attempt > 1 || earlier > 0 {
 		// An earlier attempt may have created it and lost the answer.
 		ref.Since = m.Created
 	}
-	vm, err := p.CreateOnce(ctx, organizer.Email, spec, ref)
+	vm, err := p.CreateOnce(ctx, a.organizer.Email, spec, ref)
+	if !sent && !a.posting.IsZero() {
+		// The request recorded with the booking never left: no later
+		// attempt need wait for it. Should this fail, one waits longer
+		// than it must.
+		if rerr := s.Store.RecordVideoRefused(context.WithoutCancel(ctx), m.AccountID, m.ID); rerr != nil {
+			s.Log.Warn("a create request recorded but never sent still counts", "meeting", m.ID, "err", rerr)
+		}
+	}
 	if err != nil {
 		if permanentVideoError(err) {
 			return fail(err)
@@ -163,12 +246,29 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 			// not an attempt of its own.
 			return jobs.Snooze(at.Sub(s.Now()))
 		}
-		if job.Attempt >= job.MaxAttempts {
+		if a.attempt >= a.maxAttempts {
 			return fail(err)
 		}
 		return err
 	}
-	return s.storeVideo(ctx, m.AccountID, m.ID, p, vm, func(tx *store.DB, cur *store.Meeting) error {
+	// The answer to a create is the meeting in full when it names its
+	// uuid and host (Zoom's does; zoom-api.md §1.6): no need to read it
+	// again.
+	if vm, err = s.readVideo(ctx, p, vm, vm.UUID != "" && vm.HostID != ""); err != nil {
+		return err
+	}
+	// The invitations are written before the transaction that stores the
+	// video meeting, and stored in it if the meeting is still as they say.
+	var d *delivery
+	if a.known != nil && m.RRule == "" {
+		d = s.prepareBooked(ctx, m, a.organizer, a.known, vm)
+	}
+	row, err := s.videoRow(m.ID, vm)
+	if err != nil {
+		return err
+	}
+	var stored *store.Meeting
+	next := func(tx *store.DB, cur *store.Meeting) error {
 		// More than one create was sent: any one of them may still make a
 		// meeting besides the one stored now.
 		if err := s.sweepLater(ctx, tx, cur, p, spec, 2); err != nil {
@@ -176,11 +276,87 @@ func (s *Service) workVideoCreate(ctx context.Context, job *jobs.Job[videoCreate
 		}
 		if cur.Status == store.MeetingCancelled {
 			// Cancelled while Zoom was making it: undo.
-			return s.Jobs.Enqueue(ctx, tx, videoDelete{AccountID: cur.AccountID, MeetingID: cur.ID, Provider: cur.VideoProvider, VideoID: vm.ID}, uniqueArgs)
+			if err := s.Jobs.Enqueue(ctx, tx, videoDelete{AccountID: cur.AccountID, MeetingID: cur.ID, Provider: cur.VideoProvider, VideoID: vm.ID}, uniqueArgs); err != nil {
+				return err
+			}
+			return finish(tx)
 		}
 		cur.Status = store.MeetingBooked
-		return s.enqueueDeliver(ctx, tx, cur, deliverRequest, nil)
+		if d != nil && sameInvitation(d.m, cur) {
+			if err := s.applyDelivery(ctx, tx, d); err != nil {
+				return err
+			}
+		} else if err := s.enqueueDeliver(ctx, tx, cur, deliverRequest, nil); err != nil {
+			return err
+		}
+		if err := finish(tx); err != nil {
+			return err
+		}
+		stored = cur
+		return nil
+	}
+	err = s.Store.InTx(ctx, func(tx *store.DB) error {
+		stored = nil
+		if d != nil {
+			// Nothing changed the meeting since this request booked it
+			// (the common case): one statement stores the video meeting,
+			// and the invitations written for it go with it.
+			booked := *m
+			booked.Status, booked.Video, booked.VideoID, booked.StartURL, booked.Updated =
+				store.MeetingBooked, row.blob, vm.ID, row.sealed, storedTime(s.Now())
+			done, err := tx.UpdateMeetingUnchanged(ctx, &booked, m)
+			if err != nil {
+				return err
+			}
+			if done {
+				if err := s.applyDelivery(ctx, tx, d); err != nil {
+					return err
+				}
+				stored = &booked
+				return finish(tx)
+			}
+		}
+		return s.saveVideoIn(ctx, tx, m.AccountID, m.ID, vm, row, next)
 	})
+	if err != nil {
+		return err
+	}
+	// Committed: the request answers with what was stored.
+	a.stored, a.video = stored, vm
+	return nil
+}
+
+// prepareBooked writes the invitations of m, just booked by this request,
+// once vm is stored; nil when they cannot be written now (the delivery job
+// then writes them, and says why).
+func (s *Service) prepareBooked(ctx context.Context, m *store.Meeting, organizer *store.User, k *known, vm *video.Meeting) *delivery {
+	booked := *m
+	booked.Status = store.MeetingBooked
+	if vm != nil {
+		booked.VideoID = vm.ID
+	}
+	d, err := s.prepareDelivery(ctx, &booked, organizer, deliver{AccountID: m.AccountID, MeetingID: m.ID, Sequence: m.Sequence, Method: deliverRequest}, k, vm)
+	if err != nil {
+		s.Log.Info("invitations left to the delivery job", "meeting", m.ID, "err", err)
+		return nil
+	}
+	return d
+}
+
+// sameInvitation reports whether the invitation written for a says what
+// one written for b would: nothing it shows changed meanwhile.
+func sameInvitation(a, b *store.Meeting) bool {
+	if a.Sequence != b.Sequence || a.Subject != b.Subject || a.Description != b.Description || !a.Start.Equal(b.Start) ||
+		!a.End.Equal(b.End) || a.TimeZone != b.TimeZone || a.RRule != b.RRule || a.Problem != b.Problem ||
+		len(a.Attendees) != len(b.Attendees) || len(b.Previous) > 0 {
+		return false
+	}
+	for i := range a.Attendees {
+		if a.Attendees[i] != b.Attendees[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // belongsElsewhere tells CreateOnce which provider meetings are other
@@ -210,42 +386,78 @@ func (s *Service) seriesSpec(m *store.Meeting, spec *video.Spec) error {
 // text), then stores it with the meeting row locked; then, in the same
 // transaction, runs next.
 func (s *Service) storeVideo(ctx context.Context, accountID, meetingID string, p video.Provider, vm *video.Meeting, next func(tx *store.DB, cur *store.Meeting) error) error {
-	if full, err := p.Get(ctx, vm.ID, ""); err == nil {
-		vm = full
-	} else if !errors.Is(err, video.ErrNotSupported) {
-		return fmt.Errorf("booking: re-read video meeting %s: %w", vm.ID, err)
+	vm, err := s.readVideo(ctx, p, vm, false)
+	if err != nil {
+		return err
+	}
+	return s.saveVideo(ctx, accountID, meetingID, vm, next)
+}
+
+// readVideo reads the provider's meeting in full unless it is, and its
+// invitation text.
+func (s *Service) readVideo(ctx context.Context, p video.Provider, vm *video.Meeting, full bool) (*video.Meeting, error) {
+	if !full {
+		if got, err := p.Get(ctx, vm.ID, ""); err == nil {
+			vm = got
+		} else if !errors.Is(err, video.ErrNotSupported) {
+			return nil, fmt.Errorf("booking: re-read video meeting %s: %w", vm.ID, err)
+		}
 	}
 	if inv, err := p.Invitation(ctx, vm.ID); err == nil {
 		vm.Invitation, vm.SIPLinks = inv.Text, inv.SIPLinks
 	} else if !errors.Is(err, video.ErrNotSupported) {
-		return fmt.Errorf("booking: invitation of %s: %w", vm.ID, err)
+		return nil, fmt.Errorf("booking: invitation of %s: %w", vm.ID, err)
 	}
-	startURL := vm.StartURL
-	vm.StartURL = ""
-	blob, err := json.Marshal(vm)
+	return vm, nil
+}
+
+// saveVideo stores vm with the meeting row locked; then, in the same
+// transaction, runs next.
+func (s *Service) saveVideo(ctx context.Context, accountID, meetingID string, vm *video.Meeting, next func(tx *store.DB, cur *store.Meeting) error) error {
+	row, err := s.videoRow(meetingID, vm)
 	if err != nil {
 		return err
 	}
-	sealed, err := s.Box.Seal(startURL, "meeting/"+meetingID+"/start_url")
+	return s.Store.InTx(ctx, func(tx *store.DB) error { return s.saveVideoIn(ctx, tx, accountID, meetingID, vm, row, next) })
+}
+
+// videoColumns are a video meeting as the meeting row keeps it: the
+// meeting without its start URL, and the start URL sealed.
+type videoColumns struct {
+	blob   []byte
+	sealed string
+}
+
+func (s *Service) videoRow(meetingID string, vm *video.Meeting) (videoColumns, error) {
+	stored := *vm
+	stored.StartURL = ""
+	blob, err := json.Marshal(&stored)
+	if err != nil {
+		return videoColumns{}, err
+	}
+	sealed, err := s.Box.Seal(vm.StartURL, "meeting/"+meetingID+"/start_url")
+	if err != nil {
+		return videoColumns{}, err
+	}
+	return videoColumns{blob: blob, sealed: sealed}, nil
+}
+
+// saveVideoIn is saveVideo in tx.
+func (s *Service) saveVideoIn(ctx context.Context, tx *store.DB, accountID, meetingID string, vm *video.Meeting, row videoColumns, next func(tx *store.DB, cur *store.Meeting) error) error {
+	cur, err := tx.MeetingForUpdate(ctx, accountID, meetingID)
 	if err != nil {
 		return err
 	}
-	return s.Store.InTx(ctx, func(tx *store.DB) error {
-		cur, err := tx.MeetingForUpdate(ctx, accountID, meetingID)
-		if err != nil {
+	cur.Video, cur.VideoID, cur.StartURL, cur.Updated = row.blob, vm.ID, row.sealed, storedTime(s.Now())
+	if cur.RRule != "" && len(vm.Occurrences) > 0 {
+		if err := s.recordOccurrences(ctx, tx, cur, vm.Occurrences); err != nil {
 			return err
 		}
-		cur.Video, cur.VideoID, cur.StartURL, cur.Updated = blob, vm.ID, sealed, s.Now().UTC()
-		if cur.RRule != "" && len(vm.Occurrences) > 0 {
-			if err := s.recordOccurrences(ctx, tx, cur, vm.Occurrences); err != nil {
-				return err
-			}
-		}
-		if err := next(tx, cur); err != nil {
-			return err
-		}
-		return tx.UpdateMeeting(ctx, cur)
-	})
+	}
+	if err := next(tx, cur); err != nil {
+		return err
+	}
+	return tx.UpdateMeeting(ctx, cur)
 }
 
 // recordOccurrences stores the provider's occurrences of a series. They

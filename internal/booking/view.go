@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 )
@@ -98,7 +99,51 @@ type VideoView struct {
 }
 
 func (s *Service) view(ctx context.Context, p account.Principal, m *store.Meeting) (*View, error) {
-	loc, err := time.LoadLocation(m.TimeZone)
+	org, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	if err != nil {
+		return nil, fmt.Errorf("booking: organizer of %s: %w", m.ID, err)
+	}
+	var occ []store.Occurrence
+	if m.RRule != "" {
+		if occ, err = s.Store.Occurrences(ctx, m.AccountID, m.ID); err != nil {
+			return nil, fmt.Errorf("booking: occurrences of %s: %w", m.ID, err)
+		}
+	}
+	var vm *video.Meeting
+	if len(m.Video) > 0 {
+		vm = new(video.Meeting)
+		if err := json.Unmarshal(m.Video, vm); err != nil {
+			return nil, fmt.Errorf("booking: video of %s: %w", m.ID, err)
+		}
+		vm.StartURL = ""
+		if p.UserID == m.OrganizerID && m.StartURL != "" {
+			if su, err := s.Box.Open(m.StartURL, "meeting/"+m.ID+"/start_url"); err == nil {
+				vm.StartURL = su
+			}
+		}
+	}
+	return s.viewWith(p, m, org, occ, vm)
+}
+
+// viewOf is the view of a meeting this request has just stored, with its
+// organizer and its video meeting as the provider answered: nothing is read
+// again. A series' occurrences are read.
+func (s *Service) viewOf(ctx context.Context, p account.Principal, m *store.Meeting, org *store.User, vm *video.Meeting) (*View, error) {
+	if m.RRule != "" {
+		return s.view(ctx, p, m)
+	}
+	if vm != nil && p.UserID != m.OrganizerID {
+		shown := *vm
+		shown.StartURL = ""
+		vm = &shown
+	}
+	return s.viewWith(p, m, org, nil, vm)
+}
+
+// viewWith builds the view of m, organized by org, with a series'
+// occurrences and its video meeting (whose StartURL is shown as it is).
+func (s *Service) viewWith(p account.Principal, m *store.Meeting, org *store.User, occ []store.Occurrence, vm *video.Meeting) (*View, error) {
+	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
@@ -109,19 +154,11 @@ func (s *Service) view(ctx context.Context, p account.Principal, m *store.Meetin
 		Problem: m.Problem, Sequence: m.Sequence, UID: m.UID, Created: m.Created, Updated: m.Updated,
 		Attendees: []AttendeeView{},
 	}
-	org, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
-	if err != nil {
-		return nil, fmt.Errorf("booking: organizer of %s: %w", m.ID, err)
-	}
 	v.Organizer = PersonView{Email: org.Email, Name: org.Name, Removed: !org.Removed.IsZero()}
 	for _, a := range m.Attendees {
 		v.Attendees = append(v.Attendees, AttendeeView{Email: a.Email, Name: a.Name, Response: a.Response})
 	}
 	if m.RRule != "" {
-		occ, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
-		if err != nil {
-			return nil, fmt.Errorf("booking: occurrences of %s: %w", m.ID, err)
-		}
 		rv := &RecurrenceView{RRule: m.RRule, Occurrences: []OccurrenceView{}}
 		for _, o := range occ {
 			rv.Occurrences = append(rv.Occurrences, OccurrenceView{OccurrenceID: o.ID, StartTime: o.Start.In(loc).Format(time.RFC3339),
@@ -134,11 +171,7 @@ func (s *Service) view(ctx context.Context, p account.Principal, m *store.Meetin
 			return nil, fmt.Errorf("booking: options of %s: %w", m.ID, err)
 		}
 	}
-	if len(m.Video) > 0 {
-		var vm video.Meeting
-		if err := json.Unmarshal(m.Video, &vm); err != nil {
-			return nil, fmt.Errorf("booking: video of %s: %w", m.ID, err)
-		}
+	if vm != nil {
 		vv := &VideoView{
 			Provider: vm.Provider, ID: vm.ID, UUID: vm.UUID, HostID: vm.HostID, HostEmail: vm.HostEmail, Topic: vm.Topic,
 			Type: vm.Type, Duration: vm.Duration, TimeZone: vm.Timezone, Password: vm.Password,
@@ -148,10 +181,8 @@ func (s *Service) view(ctx context.Context, p account.Principal, m *store.Meetin
 		if !vm.StartTime.IsZero() {
 			vv.StartTime = vm.StartTime.UTC().Format(time.RFC3339)
 		}
-		if p.UserID == m.OrganizerID && m.StartURL != "" {
-			if su, err := s.Box.Open(m.StartURL, "meeting/"+m.ID+"/start_url"); err == nil {
-				vv.StartURL = su
-			}
+		if p.UserID == m.OrganizerID {
+			vv.StartURL = vm.StartURL
 		}
 		v.Video = vv
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
 )
 
@@ -22,16 +23,22 @@ const Proposals = 4
 // attendees (users of the account, whose calendars Convene reads) it books
 // the best slot; with external guests it stores a proposal with a few
 // well-spread options, to be chosen with Choose.
-func (s *Service) bookInWindow(ctx context.Context, p account.Principal, organizer *store.User, pl *plan) (*store.Meeting, error) {
+func (s *Service) bookInWindow(ctx context.Context, p account.Principal, k *known, pl *plan) (*booked, error) {
+	organizer := k.organizer
 	if s.Calendars == nil {
 		return nil, failure.New(failure.Invalid, "this Convene cannot read calendars; send start_time")
 	}
 	if pl.rule != nil {
 		return nil, failure.Field("window", "a series needs a start_time: its occurrences must follow the rule from it")
 	}
-	users, err := s.attendeeUsers(ctx, organizer.AccountID, pl.attendees)
+	rows, err := s.attendeeUserRows(ctx, organizer.AccountID, pl.attendees)
 	if err != nil {
 		return nil, err
+	}
+	k.users = rows
+	users := map[string]string{}
+	for email, u := range rows {
+		users[email] = u.ID
 	}
 	internal := []string{organizer.Email}
 	var external []string
@@ -56,7 +63,11 @@ func (s *Service) bookInWindow(ctx context.Context, p account.Principal, organiz
 			With("problems", res.Problems)
 	}
 	if len(external) > 0 {
-		return s.propose(ctx, organizer, pl, users, res.Slots)
+		m, err := s.propose(ctx, organizer, pl, users, res.Slots)
+		if err != nil {
+			return nil, err
+		}
+		return &booked{m: m}, nil
 	}
 	// Internal only: book the best slot; if another booking takes it
 	// first, the next one.
@@ -66,9 +77,9 @@ func (s *Service) bookInWindow(ctx context.Context, p account.Principal, organiz
 		if err := pl.expand(); err != nil {
 			return nil, err
 		}
-		m, err := s.book(ctx, organizer, pl)
+		b, err := s.book(ctx, k, pl)
 		if err == nil {
-			return m, nil
+			return b, nil
 		}
 		if failure.KindOf(err) != failure.Conflict {
 			return nil, err
@@ -137,7 +148,7 @@ func (s *Service) Choose(ctx context.Context, p account.Principal, id, startTime
 		return nil, err
 	}
 	if chosen.Status == store.MeetingBooking {
-		s.wait(ctx, chosen.AccountID, chosen.ID)
+		s.wait(ctx, chosen.AccountID, chosen.ID, time.Now().Add(s.waitFor()))
 	}
 	return s.Get(ctx, p, id)
 }
@@ -154,7 +165,7 @@ func (s *Service) choose(ctx context.Context, p account.Principal, id, startTime
 		if m.Status != store.MeetingProposed {
 			return failure.New(failure.Conflict, "meeting %s is %s, not proposed", id, m.Status)
 		}
-		loc, err := time.LoadLocation(m.TimeZone)
+		loc, err := recur.IANA(m.TimeZone)
 		if err != nil {
 			return err
 		}

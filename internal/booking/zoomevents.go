@@ -26,6 +26,9 @@ func (s *Service) ZoomEvent(ctx context.Context, ev *zoom.Event) error {
 	if err != nil {
 		return err
 	}
+	if ev.Event != "meeting.deleted" && ev.Event != "meeting.updated" {
+		return nil // meeting.created for every booking, and the rest: nothing to do
+	}
 	m, err := s.Store.MeetingByVideo(ctx, "zoom", obj.ID.String())
 	if errors.Is(err, store.ErrNotFound) {
 		return nil // not ours

@@ -231,6 +231,28 @@ type Written struct {
 // so a retried job is harmless. The caller has decided the user may be
 // written to.
 func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics []byte) (*Written, error) {
+	u, err := s.store.User(ctx, accountID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: write event: %w", err)
+	}
+	ev, err := PrepareEvent(u, ics)
+	if err != nil {
+		return nil, err
+	}
+	return s.writeEvent(ctx, s.store, ev)
+}
+
+// Event is a booked meeting's event for one user's built-in calendar, read
+// and checked by PrepareEvent, to be written by WriteEventIn.
+type Event struct {
+	owner *store.User
+	data  []byte
+	a     *analysis
+}
+
+// PrepareEvent reads ics for u's built-in calendar as WriteEvent does, so
+// that the work is done before the transaction WriteEventIn runs in.
+func PrepareEvent(u *store.User, ics []byte) (*Event, error) {
 	cal, err := decodeOne(ics)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
@@ -240,21 +262,26 @@ func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics 
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
-	u, err := s.store.User(ctx, accountID, userID)
-	if err != nil {
-		return nil, fmt.Errorf("calendar: write event: %w", err)
-	}
 	a, err := analyze(cal, u.Email)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: write event: %w", err)
 	}
+	return &Event{owner: u, data: data, a: a}, nil
+}
+
+// WriteEventIn is WriteEvent of a prepared event inside the caller's
+// transaction tx (the Store its Tx gives): the event commits with the
+// caller's other writes, or not at all.
+func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, ev *Event) (*Written, error) {
+	return s.writeEvent(ctx, tx, ev)
+}
+
+func (s *Service) writeEvent(ctx context.Context, st store.Store, ev *Event) (*Written, error) {
+	u, data, a := ev.owner, ev.data, ev.a
+	accountID := u.AccountID
 	w := &Written{UID: a.uid, ETag: etagOf(data)}
-	err = s.store.Tx(ctx, func(tx store.Store) error {
-		c, err := s.builtin(ctx, tx, accountID, userID)
-		if err != nil {
-			return err
-		}
-		seq, err := tx.BumpCalendarSeq(ctx, accountID, c.ID)
+	err := st.Tx(ctx, func(tx store.Store) error {
+		c, err := s.builtin(ctx, tx, accountID, u.ID)
 		if err != nil {
 			return err
 		}
@@ -264,9 +291,15 @@ func (s *Service) WriteEvent(ctx context.Context, accountID, userID string, ics 
 		case err == nil:
 			w.Name = cur.Name
 			if cur.ETag == w.ETag && cur.Origin == store.OriginBooking {
+				// Nothing written: inside the caller's transaction too,
+				// where errUnchanged rolls nothing back.
 				return errUnchanged
 			}
 		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		seq, err := tx.BumpCalendarSeq(ctx, accountID, c.ID)
+		if err != nil {
 			return err
 		}
 		w.Changed = true

@@ -9,6 +9,7 @@ import (
 
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
 )
 
 // TestBusyAcrossDST: weekly and daily events written in four zones keep
@@ -287,4 +288,65 @@ func TestBusyOnBothEngines(t *testing.T) {
 		})
 	}
 	_ = time.Second
+}
+
+// TestWriteEventInATransaction: an event written inside the caller's
+// transaction commits with it or not at all, and writing the same data
+// again inside one changes nothing, not even the calendar's sequence.
+func TestWriteEventInATransaction(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine)
+			ann := f.user("ann@acme.test", "UTC", store.RoleMember)
+			ctx := context.Background()
+			data := []byte(ics(vevent("mtg-9@convene", "DTSTART:20260302T090000Z", "DTEND:20260302T100000Z")))
+			boom := errors.New("boom")
+			err := f.db.Tx(ctx, func(tx store.Store) error {
+				if _, err := f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data)); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatal(err)
+			}
+			if _, err := f.db.CalendarObjectByUID(ctx, "acc_1", BuiltinID(ann.ID), "mtg-9@convene"); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("rolled back, the event is there: %v", err)
+			}
+			var w *Written
+			err = f.db.Tx(ctx, func(tx store.Store) error {
+				var err error
+				w, err = f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data))
+				return err
+			})
+			if err != nil || !w.Changed {
+				t.Fatalf("write: %+v %v", w, err)
+			}
+			busy, _, _ := f.svc.Busy(ctx, "acc_1", []string{ann.ID}, mustTime("2026-03-02T00:00:00Z"), mustTime("2026-03-03T00:00:00Z"))
+			if got := spans(busy[ann.ID]); got != "[03-02T09:00/03-02T10:00]" {
+				t.Errorf("busy after the write: %s", got)
+			}
+			cal, _ := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID))
+			err = f.db.Tx(ctx, func(tx store.Store) error {
+				var err error
+				w, err = f.svc.WriteEventIn(ctx, tx, mustPrepare(t, ann, data))
+				return err
+			})
+			if err != nil || w.Changed {
+				t.Fatalf("write again: %+v %v", w, err)
+			}
+			if again, _ := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID)); again.SyncSeq != cal.SyncSeq {
+				t.Errorf("writing the same event again raised the sequence %d → %d", cal.SyncSeq, again.SyncSeq)
+			}
+		})
+	}
+}
+
+func mustPrepare(t *testing.T, u *store.User, ics []byte) *Event {
+	t.Helper()
+	ev, err := PrepareEvent(u, ics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

@@ -86,6 +86,10 @@ type Config struct {
 	// (CONVENE_MAIL_RETENTION).
 	MailRetention time.Duration
 	mailRetention string
+	// OutboxRetention is how long the body of a sent mail is kept in the
+	// outbox (CONVENE_OUTBOX_RETENTION).
+	OutboxRetention time.Duration
+	outboxRetention string
 	// TrustedMTA is the authserv-id whose Authentication-Results are
 	// believed (CONVENE_TRUSTED_MTA), on mail from TrustedMTAIPs
 	// (CONVENE_TRUSTED_MTA_IPS) or read from the IMAP mailbox.
@@ -131,6 +135,7 @@ var settings = []setting{
 	{"job-timeout", "CONVENE_JOB_TIMEOUT", "60s", "longest attempt of a background job; a dead node's jobs run again after twice that; a Zoom request gets half of it (at most 30s)", false, func(c *Config) *string { return &c.jobTimeout }},
 	{"imap-url", "CONVENE_IMAP_URL", "", "read the assistant's mail from this mailbox: imaps://user:pass@host/INBOX (none: off)", true, func(c *Config) *string { return &c.IMAPURL }},
 	{"mail-retention", "CONVENE_MAIL_RETENTION", "720h", "received mail's content is purged after this; its record stays", false, func(c *Config) *string { return &c.mailRetention }},
+	{"outbox-retention", "CONVENE_OUTBOX_RETENTION", "720h", "a sent mail's content is purged from the outbox this long after it was sent; its record stays (held and queued mail keeps it)", false, func(c *Config) *string { return &c.outboxRetention }},
 	{"trusted-mta", "CONVENE_TRUSTED_MTA", "", "authserv-id of the MTA whose Authentication-Results header is believed (none: Convene checks SPF/DKIM/DMARC itself)", false, func(c *Config) *string { return &c.TrustedMTA }},
 	{"guest-reminder", "CONVENE_GUEST_REMINDER", "24h", "a guest silent this long after the assistant's options is reminded once; silent as long again, the organizer is asked", false, func(c *Config) *string { return &c.guestReminder }},
 	{"trusted-mta-ips", "CONVENE_TRUSTED_MTA_IPS", "", "comma-separated addresses or CIDRs the trusted MTA relays to the SMTP listener from", false, func(c *Config) *string { return &c.trustedMTAIPs }},
@@ -313,6 +318,10 @@ func (c *Config) resolveMail() error {
 		return fmt.Errorf("CONVENE_MAIL_RETENTION: %q is not a duration of at least 1m, e.g. 720h", c.mailRetention)
 	}
 	c.MailRetention = d
+	if d, err = time.ParseDuration(c.outboxRetention); err != nil || d < time.Minute {
+		return fmt.Errorf("CONVENE_OUTBOX_RETENTION: %q is not a duration of at least 1m, e.g. 720h", c.outboxRetention)
+	}
+	c.OutboxRetention = d
 	if c.TrustedMTA != "" && strings.ContainsAny(c.TrustedMTA, " ;\t") {
 		return fmt.Errorf("CONVENE_TRUSTED_MTA: %q is not an authserv-id (a host name such as mx.example.com)", c.TrustedMTA)
 	}

@@ -297,15 +297,15 @@ func TestMailSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MailRetention != 720*time.Hour || c.IMAPURL != "" || c.TrustedMTA != "" || len(c.TrustedMTAIPs) != 0 {
+	if c.MailRetention != 720*time.Hour || c.OutboxRetention != 720*time.Hour || c.IMAPURL != "" || c.TrustedMTA != "" || len(c.TrustedMTAIPs) != 0 {
 		t.Errorf("defaults: retention %v imap %q trusted %q %v", c.MailRetention, c.IMAPURL, c.TrustedMTA, c.TrustedMTAIPs)
 	}
-	c, err = load(t, nil, map[string]string{"CONVENE_MAIL_RETENTION": "48h", "CONVENE_IMAP_URL": "imaps://a%40b.test:pw@imap.b.test/INBOX",
+	c, err = load(t, nil, map[string]string{"CONVENE_MAIL_RETENTION": "48h", "CONVENE_OUTBOX_RETENTION": "168h", "CONVENE_IMAP_URL": "imaps://a%40b.test:pw@imap.b.test/INBOX",
 		"CONVENE_TRUSTED_MTA": "mx.b.test", "CONVENE_TRUSTED_MTA_IPS": "10.0.0.5, 192.0.2.0/24,::ffff:10.0.0.6"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.MailRetention != 48*time.Hour || len(c.TrustedMTAIPs) != 3 || c.TrustedMTAIPs[0].String() != "10.0.0.5/32" || c.TrustedMTAIPs[2].String() != "10.0.0.6/32" {
+	if c.MailRetention != 48*time.Hour || c.OutboxRetention != 168*time.Hour || len(c.TrustedMTAIPs) != 3 || c.TrustedMTAIPs[0].String() != "10.0.0.5/32" || c.TrustedMTAIPs[2].String() != "10.0.0.6/32" {
 		t.Errorf("parsed: %v %v", c.MailRetention, c.TrustedMTAIPs)
 	}
 	for _, line := range c.Dump() {
@@ -319,6 +319,8 @@ func TestMailSettings(t *testing.T) {
 	}{
 		{map[string]string{"CONVENE_MAIL_RETENTION": "soon"}, "CONVENE_MAIL_RETENTION"},
 		{map[string]string{"CONVENE_MAIL_RETENTION": "10s"}, "at least 1m"},
+		{map[string]string{"CONVENE_OUTBOX_RETENTION": "forever"}, "CONVENE_OUTBOX_RETENTION"},
+		{map[string]string{"CONVENE_OUTBOX_RETENTION": "30s"}, "at least 1m"},
 		{map[string]string{"CONVENE_IMAP_URL": "pop3://u:p@h"}, "CONVENE_IMAP_URL"},
 		{map[string]string{"CONVENE_IMAP_URL": "imaps://imap.b.test/INBOX"}, "user and password"},
 		{map[string]string{"CONVENE_TRUSTED_MTA_IPS": "10.0.0.5"}, "set CONVENE_TRUSTED_MTA too"},

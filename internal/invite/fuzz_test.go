@@ -163,3 +163,20 @@ func allocated() uint64 {
 	runtime.ReadMemStats(&m)
 	return m.TotalAlloc
 }
+
+// FuzzCleanShortcuts: cleanText and cleanLine with their shortcuts for
+// text that needs no cleaning return what the full cleaning returns.
+func FuzzCleanShortcuts(f *testing.F) {
+	for _, s := range []string{"", "Design review", "Ann  Example", " x", "x ", "a\nb", "a \nb", "a\n\n\nb", "\na\n", "a\r\nb",
+		"a\tb", "caf\xe9", "Chloé Dubois", "a\u00a0b", "\ufeffx", "x\x7f", "a\u2028b", "\n\n", "a\t\nb", "trailing\t"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := cleanText(s), cleanTextFull(s); got != want {
+			t.Fatalf("cleanText(%q) = %q, want %q", s, got, want)
+		}
+		if got, want := cleanLine(s), cleanLineFull(s); got != want {
+			t.Fatalf("cleanLine(%q) = %q, want %q", s, got, want)
+		}
+	})
+}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-ical"
 
@@ -306,6 +308,14 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 // become LF (Zoom's invitation text is CRLF-separated), trailing blanks go,
 // runs of blank lines shrink to one, other control characters are dropped.
 func cleanText(s string) string {
+	if cleanAlready(s) {
+		return strings.Trim(s, "\n")
+	}
+	return cleanTextFull(s)
+}
+
+// cleanTextFull is cleanText without its shortcut.
+func cleanTextFull(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
 	s = strings.Map(func(r rune) rune {
@@ -326,9 +336,73 @@ func cleanText(s string) string {
 	return strings.Trim(s, "\n")
 }
 
+// cleanAlready reports whether cleanText would change nothing in s but
+// leading and trailing line breaks: no CR, no control character, no
+// blank at a line's end, no run of three line breaks. Names, subjects and
+// most texts are, and are then not copied four times.
+func cleanAlready(s string) bool {
+	newlines := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\n':
+			if i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+				return false
+			}
+			if newlines++; newlines == 3 {
+				return false
+			}
+			continue
+		case c < 0x20 && c != '\t', c == 0x7f:
+			return false
+		case c == 0xEF && strings.HasPrefix(s[i:], "\uFEFF"):
+			return false
+		}
+		newlines = 0
+	}
+	return len(s) == 0 || (s[len(s)-1] != ' ' && s[len(s)-1] != '\t') && utf8.ValidString(s)
+}
+
 // cleanLine is cleanText on one line: line breaks become spaces.
 func cleanLine(s string) string {
+	if lineAlready(s) {
+		return s
+	}
+	return cleanLineFull(s)
+}
+
+// cleanLineFull is cleanLine without its shortcut.
+func cleanLineFull(s string) string {
 	return strings.TrimSpace(strings.Join(strings.Fields(strings.ReplaceAll(cleanText(s), "\n", " ")), " "))
+}
+
+// lineAlready reports whether cleanLine would return s as it is: printable
+// ASCII or other UTF-8 without a control character or the BOM, single
+// spaces between words, none at either end.
+func lineAlready(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c < 0x20, c == 0x7f:
+			return false
+		case c == ' ' && s[i+1] == ' ':
+			return false
+		case c >= 0x80:
+			// Unicode spaces (strings.Fields splits at them too) and the
+			// BOM: leave those to the full path.
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == '\uFEFF' || unicode.IsSpace(r) || r == utf8.RuneError && size == 1 {
+				return false
+			}
+			i += size - 1
+		}
+	}
+	return true
 }
 
 // paramText makes a text a valid parameter value (RFC 5545 §3.1: no

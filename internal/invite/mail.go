@@ -103,6 +103,30 @@ type Composer struct {
 // account's templates render within their budget (budget.go); when ctx
 // ends, Compose stops and returns its cause.
 func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) {
+	ms, err := c.ComposeEach(ctx, req, []Addressee{{To: req.To, References: req.References}})
+	if err != nil {
+		return nil, err
+	}
+	return ms[0], nil
+}
+
+// Addressee is one recipient of ComposeEach: who the mail is for, and the
+// earlier mails about the meeting to them (MailRequest.References).
+type Addressee struct {
+	To         Recipient
+	References []string
+}
+
+// ComposeEach builds the invitation of req for each addressee, in order:
+// the mails Compose builds for req with its To and References set to each
+// addressee's, byte for byte. req.To and req.References are not used.
+//
+// It does the shared work once: the calendar object is the same for every
+// recipient (the same ATTENDEE list), and the text and HTML differ only
+// with the recipient's language and time zone, or when the account's
+// templates name the recipient; a mail's body then differs from another's
+// only in its MIME boundaries, which follow its Message-ID.
+func (c *Composer) ComposeEach(ctx context.Context, req MailRequest, to []Addressee) ([]*Mail, error) {
 	if c == nil || c.Now == nil {
 		return nil, invalid("composer", "no clock")
 	}
@@ -115,9 +139,11 @@ func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) 
 		return nil, invalid("account.assistant_address", "%v", err)
 	}
 	organizer, _ := mailbox(m.Organizer.Email) // checked by validate
-	to, err := mailbox(req.To.Email)
-	if err != nil {
-		return nil, invalid("to", "%v", err)
+	addrs := make([]string, len(to))
+	for i, a := range to {
+		if addrs[i], err = mailbox(a.To.Email); err != nil {
+			return nil, invalid("to", "%v", err)
+		}
 	}
 	kind := KindRequest
 	switch req.Method {
@@ -148,18 +174,8 @@ func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) 
 	if err != nil {
 		return nil, err
 	}
-	data, err := templateData(&req, kind)
-	if err != nil {
-		return nil, err
-	}
-	out, warnings, err := render(ctx, req.Account.Templates, data)
-	if err != nil {
-		return nil, err
-	}
-
 	domain := assistant[strings.LastIndexByte(assistant, '@')+1:]
-	msgID := MessageID(m, req.Method, to, domain)
-	envelope := []string{to}
+	envelope := make([]string, 0, 1+len(req.Cc))
 	cc := make([]*mail.Address, 0, len(req.Cc))
 	for i, p := range req.Cc {
 		a, err := mailbox(p.Email)
@@ -169,20 +185,6 @@ func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) 
 		envelope = append(envelope, a)
 		cc = append(cc, &mail.Address{Name: cleanLine(p.Name), Address: a})
 	}
-	var refs []string
-	for _, r := range req.References {
-		r = strings.TrimSpace(r)
-		if r == "" || strings.ContainsAny(r, "\r\n \t") {
-			continue
-		}
-		if !strings.HasPrefix(r, "<") {
-			r = "<" + r + ">"
-		}
-		if r != msgID {
-			refs = append(refs, r)
-		}
-	}
-
 	fromName := cleanLine(m.Organizer.Name)
 	if org := cleanLine(req.Account.Name); org != "" {
 		if fromName == "" {
@@ -191,42 +193,116 @@ func (c *Composer) Compose(ctx context.Context, req MailRequest) (*Mail, error) 
 			fromName += " via " + org
 		}
 	}
-	// Header fields in the order they are written.
-	fields := [][2]string{
-		{"From", (&mail.Address{Name: fromName, Address: assistant}).String()},
-		{"Reply-To", (&mail.Address{Name: cleanLine(m.Organizer.Name), Address: organizer}).String()},
-		{"To", (&mail.Address{Name: cleanLine(req.To.Name), Address: to}).String()},
-	}
-	if len(cc) > 0 {
-		list := make([]string, len(cc))
-		for i, a := range cc {
-			list[i] = a.String()
-		}
-		fields = append(fields, [2]string{"Cc", strings.Join(list, ", ")})
-	}
-	fields = append(fields,
-		[2]string{"Subject", encodeSubject(out.Subject)},
-		[2]string{"Date", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")},
-		[2]string{"Message-ID", msgID},
-	)
-	if len(refs) > 0 {
-		fields = append(fields,
-			[2]string{"In-Reply-To", refs[len(refs)-1]},
-			[2]string{"References", strings.Join(refs, " ")})
-	}
-	boundary := boundaryBase(msgID)
-	fields = append(fields,
-		[2]string{"MIME-Version", "1.0"},
-		[2]string{"Content-Language", data.Lang},
-		[2]string{"Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": boundary + "_mixed"})},
-	)
+	from := (&mail.Address{Name: fromName, Address: assistant}).String()
+	replyTo := (&mail.Address{Name: cleanLine(m.Organizer.Name), Address: organizer}).String()
 
-	raw, err := writeMessage(fields, boundary, out, ics, req.Method)
-	if err != nil {
-		return nil, fmt.Errorf("invite: write mail for %s: %w", to, err)
+	// The bodies written so far, by what they depend on.
+	type body struct {
+		out      Rendered
+		lang     string
+		warnings []string
+		raw      []byte // the rest of a mail after its header
+		boundary string
 	}
-	return &Mail{From: assistant, To: envelope, MessageID: msgID, Subject: out.Subject, Kind: kind,
-		Calendar: ics, Raw: raw, Warnings: warnings}, nil
+	bodies := map[string]*body{}
+	perRecipient := namesRecipient(req.Account.Templates)
+	out := make([]*Mail, len(to))
+	for i, a := range to {
+		r := req
+		r.To, r.References = a.To, a.References
+		tz := a.To.TimeZone
+		if tz == "" {
+			tz = m.TimeZone // as templateData does
+		}
+		key := pickLang(a.To.Language, req.Account.Language) + "\x00" + tz
+		if perRecipient {
+			key = strconv.Itoa(i)
+		}
+		b := bodies[key]
+		if b == nil {
+			data, err := templateData(&r, kind)
+			if err != nil {
+				return nil, err
+			}
+			rendered, warnings, err := render(ctx, req.Account.Templates, data)
+			if err != nil {
+				return nil, err
+			}
+			b = &body{out: rendered, lang: data.Lang, warnings: warnings}
+			bodies[key] = b
+		}
+		msgID := MessageID(m, req.Method, addrs[i], domain)
+		var refs []string
+		for _, ref := range a.References {
+			ref = strings.TrimSpace(ref)
+			if ref == "" || strings.ContainsAny(ref, "\r\n \t") {
+				continue
+			}
+			if !strings.HasPrefix(ref, "<") {
+				ref = "<" + ref + ">"
+			}
+			if ref != msgID {
+				refs = append(refs, ref)
+			}
+		}
+		// Header fields in the order they are written.
+		fields := [][2]string{
+			{"From", from},
+			{"Reply-To", replyTo},
+			{"To", (&mail.Address{Name: cleanLine(a.To.Name), Address: addrs[i]}).String()},
+		}
+		if len(cc) > 0 {
+			list := make([]string, len(cc))
+			for i, a := range cc {
+				list[i] = a.String()
+			}
+			fields = append(fields, [2]string{"Cc", strings.Join(list, ", ")})
+		}
+		fields = append(fields,
+			[2]string{"Subject", encodeSubject(b.out.Subject)},
+			[2]string{"Date", now.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")},
+			[2]string{"Message-ID", msgID},
+		)
+		if len(refs) > 0 {
+			fields = append(fields,
+				[2]string{"In-Reply-To", refs[len(refs)-1]},
+				[2]string{"References", strings.Join(refs, " ")})
+		}
+		boundary := boundaryBase(msgID)
+		fields = append(fields,
+			[2]string{"MIME-Version", "1.0"},
+			[2]string{"Content-Language", b.lang},
+			[2]string{"Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": boundary + "_mixed"})},
+		)
+		var raw []byte
+		if b.raw == nil {
+			var headerLen int
+			raw, headerLen, err = writeMessage(fields, boundary, b.out, ics, req.Method)
+			if err != nil {
+				return nil, fmt.Errorf("invite: write mail for %s: %w", addrs[i], err)
+			}
+			b.raw, b.boundary = raw[headerLen:], boundary
+		} else {
+			// The same body but for its boundaries, which cannot occur in
+			// its quoted-printable or base64 text (boundaryBase).
+			header, err := writeHeader(fields)
+			if err != nil {
+				return nil, fmt.Errorf("invite: write mail for %s: %w", addrs[i], err)
+			}
+			raw = append(header, bytes.ReplaceAll(b.raw, []byte(b.boundary), []byte(boundary))...)
+		}
+		out[i] = &Mail{From: assistant, To: append([]string{addrs[i]}, envelope...), MessageID: msgID, Subject: b.out.Subject,
+			Kind: kind, Calendar: ics, Raw: raw, Warnings: b.warnings}
+	}
+	return out, nil
+}
+
+// namesRecipient reports whether custom templates may write something of
+// the recipient (.Recipient): their text must then be rendered for each
+// recipient. TemplateData is a struct, so a template can reach the field
+// only by its name.
+func namesRecipient(t Templates) bool {
+	return strings.Contains(t.Subject, "Recipient") || strings.Contains(t.Text, "Recipient") || strings.Contains(t.HTML, "Recipient")
 }
 
 // MessageID is the Message-ID of the invitation about m (its UID, SEQUENCE
@@ -290,8 +366,8 @@ func boundaryBase(msgID string) string {
 	return "=_convene_" + hex.EncodeToString(sum[:12])
 }
 
-func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte, method Method) ([]byte, error) {
-	var buf bytes.Buffer
+// header is the top-level header of a mail with these fields.
+func header(fields [][2]string) message.Header {
 	var h message.Header
 	// go-message writes fields in the reverse order of Add, and keeps a
 	// Content-Type that already has its boundary.
@@ -304,15 +380,34 @@ func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte,
 			h.Add(k, v)
 		}
 	}
-	mw, err := message.CreateWriter(&buf, h)
-	if err != nil {
+	return h
+}
+
+// writeHeader writes the top-level header of a mail, as writeMessage does.
+func writeHeader(fields [][2]string) ([]byte, error) {
+	var buf bytes.Buffer
+	// The writer writes the header at once; its multipart body is never
+	// started.
+	if _, err := message.CreateWriter(&buf, header(fields)); err != nil {
 		return nil, err
 	}
+	return buf.Bytes(), nil
+}
+
+// writeMessage writes a whole mail and returns it with the length of its
+// header.
+func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte, method Method) ([]byte, int, error) {
+	var buf bytes.Buffer
+	mw, err := message.CreateWriter(&buf, header(fields))
+	if err != nil {
+		return nil, 0, err
+	}
+	headerLen := buf.Len()
 	var ah message.Header
 	ah.SetContentType("multipart/alternative", map[string]string{"boundary": boundary + "_alt"})
 	aw, err := mw.CreatePart(ah)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	writePart := func(w *message.Writer, h message.Header, body []byte) error {
 		pw, err := w.CreatePart(h)
@@ -328,23 +423,23 @@ func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte,
 	th.SetContentType("text/plain", map[string]string{"charset": "UTF-8"})
 	th.Set("Content-Transfer-Encoding", "quoted-printable")
 	if err := writePart(aw, th, []byte(strings.ReplaceAll(out.Text, "\n", "\r\n"))); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var hh message.Header
 	hh.SetContentType("text/html", map[string]string{"charset": "UTF-8"})
 	hh.Set("Content-Transfer-Encoding", "quoted-printable")
 	if err := writePart(aw, hh, []byte(strings.ReplaceAll(out.HTML, "\n", "\r\n"))); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	// RFC 6047 §2.4: the method parameter equals the METHOD property.
 	var ch message.Header
 	ch.SetContentType("text/calendar", map[string]string{"charset": "UTF-8", "method": string(method)})
 	ch.Set("Content-Transfer-Encoding", "base64")
 	if err := writePart(aw, ch, ics); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := aw.Close(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	name := "invite.ics"
 	if method == MethodCancel {
@@ -355,10 +450,10 @@ func writeMessage(fields [][2]string, boundary string, out Rendered, ics []byte,
 	fh.SetContentDisposition("attachment", map[string]string{"filename": name})
 	fh.Set("Content-Transfer-Encoding", "base64")
 	if err := writePart(mw, fh, ics); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := mw.Close(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), headerLen, nil
 }

@@ -464,3 +464,75 @@ func TestMailRecipientZone(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeEachIsComposePerRecipient: the mails ComposeEach writes for
+// several recipients are, byte for byte, those Compose writes for each,
+// whatever the recipients share (language, time zone) or not, also with
+// templates that name the recipient (rendered for each then).
+func TestComposeEachIsComposePerRecipient(t *testing.T) {
+	recipients := []Addressee{
+		{To: Recipient{Name: "Bob Martin, Jr.", Email: "bob@example.org", TimeZone: "America/New_York"}},
+		{To: Recipient{Name: "Chloé Dubois", Email: "chloe@exemple.fr", Language: "fr-FR"},
+			References: []string{"<earlier.1@acme.test>", "earlier.2@acme.test"}},
+		{To: Recipient{Name: "Dana Lee", Email: "dana@example.org", TimeZone: "America/New_York"}},
+		{To: Recipient{Email: "eve@example.org"}},
+		{To: Recipient{Name: "Fanny", Email: "fanny@exemple.fr", Language: "fr"}},
+	}
+	named := DefaultTemplates("en")
+	named.Text = "Dear {{.Recipient.Name}},\n" + named.Text
+	for _, tc := range mailCases() {
+		for _, templates := range []struct {
+			name string
+			t    Templates
+		}{{"defaults", Templates{}}, {"naming the recipient", named}} {
+			t.Run(tc.name+"/"+templates.name, func(t *testing.T) {
+				req := tc.req(t)
+				req.Account.Templates = templates.t
+				c := composer()
+				each, err := c.ComposeEach(context.Background(), req, recipients)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(each) != len(recipients) {
+					t.Fatalf("%d mails for %d recipients", len(each), len(recipients))
+				}
+				for i, a := range recipients {
+					r := req
+					r.To, r.References = a.To, a.References
+					one, err := c.Compose(context.Background(), r)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !bytes.Equal(each[i].Raw, one.Raw) {
+						t.Errorf("%s: ComposeEach differs from Compose:\n%s\n----\n%s", a.To.Email, each[i].Raw, one.Raw)
+					}
+					if each[i].MessageID != one.MessageID || each[i].Subject != one.Subject || !slices.Equal(each[i].To, one.To) {
+						t.Errorf("%s: %q %q %v, want %q %q %v", a.To.Email, each[i].MessageID, each[i].Subject, each[i].To,
+							one.MessageID, one.Subject, one.To)
+					}
+				}
+				if templates.name == "naming the recipient" && !bytes.Contains(each[2].Raw, []byte("Dear Dana Lee")) {
+					t.Error("the template naming the recipient was not rendered for the third recipient")
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkComposeEach writes one meeting's invitation to its organizer and
+// four guests in two languages.
+func BenchmarkComposeEach(b *testing.B) {
+	req := mailCases()[0].req(b)
+	to := []Addressee{
+		{To: Recipient{Email: "organizer@example.org"}}, {To: Recipient{Email: "a@example.org"}},
+		{To: Recipient{Email: "b@example.org"}}, {To: Recipient{Email: "c@exemple.fr", Language: "fr"}},
+		{To: Recipient{Email: "d@example.org"}},
+	}
+	c := composer()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.ComposeEach(context.Background(), req, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/convene/convene/internal/recur"
 )
 
 // Method is an iTIP method (RFC 5546 §1.4), written both as the iCalendar
@@ -316,7 +318,7 @@ func loadZone(name string) (*time.Location, error) {
 	case "UTC", "Etc/UTC", "Z":
 		return time.UTC, nil
 	}
-	loc, err := time.LoadLocation(name)
+	loc, err := recur.IANA(name)
 	if err != nil {
 		return nil, fmt.Errorf("unknown time zone %q", name)
 	}

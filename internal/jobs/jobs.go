@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -88,6 +89,11 @@ type Queue struct {
 	workers  *river.Workers
 	periodic []*river.PeriodicJob
 	client   *river.Client[*sql.Tx]
+
+	// base is the context claimed attempts run under (Start's, without its
+	// cancellation); claims counts those still running, for Stop.
+	base   context.Context
+	claims sync.WaitGroup
 }
 
 // New returns a queue; register workers, then Start it.
@@ -195,18 +201,28 @@ func (q *Queue) Start(ctx context.Context) error {
 		return fmt.Errorf("jobs: %w", err)
 	}
 	q.client = c
+	q.base = context.WithoutCancel(ctx)
 	if err := c.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
 	}
 	return nil
 }
 
-// Stop stops fetching and waits for running jobs (until ctx ends).
+// Stop stops fetching and waits for running jobs, claimed attempts
+// included (until ctx ends).
 func (q *Queue) Stop(ctx context.Context) error {
 	if q.client == nil {
 		return nil
 	}
-	return q.client.Stop(ctx)
+	err := q.client.Stop(ctx)
+	claimed := make(chan struct{})
+	go func() { q.claims.Wait(); close(claimed) }()
+	select {
+	case <-claimed:
+	case <-ctx.Done():
+		return errors.Join(err, fmt.Errorf("jobs: stop: claimed attempts still running: %w", ctx.Err()))
+	}
+	return err
 }
 
 // ErrNotStarted: Enqueue before Start.

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emersion/go-ical"
@@ -86,6 +87,35 @@ func (z *Zones) Location(tzid string) (*time.Location, error) {
 }
 
 var ianaCache sync.Map // string → *time.Location or error
+
+// IANA is time.LoadLocation, which reads and parses the zone database on
+// every call, with the zones found kept (up to a thousand names; the IANA
+// database has about six hundred): for code that turns the same few zones
+// into locations on every request. It accepts what time.LoadLocation
+// accepts, no more (see LoadLocation for Windows and vendor names).
+func IANA(name string) (*time.Location, error) {
+	if l, ok := zoneCache.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	if zoneCount.Load() < maxZones {
+		if _, loaded := zoneCache.LoadOrStore(name, l); !loaded {
+			zoneCount.Add(1)
+		}
+	}
+	return l, nil
+}
+
+var (
+	zoneCache sync.Map // name → *time.Location
+	zoneCount atomic.Int32
+)
+
+// maxZones bounds zoneCache (a variable for the tests).
+var maxZones = int32(1000)
 
 // LoadLocation resolves a TZID without a VTIMEZONE: an IANA name, a Windows
 // zone name ("W. Europe Standard Time"), an Outlook display name, or either

@@ -293,3 +293,25 @@ END:VTIMEZONE`
 		t.Errorf("09:00 New York on March 20, 2026 is %v UTC, want 13:00", got)
 	}
 }
+
+func TestIANACachesBoundedly(t *testing.T) {
+	l, err := IANA("Europe/Paris")
+	if err != nil || l.String() != "Europe/Paris" {
+		t.Fatalf("Europe/Paris: %v %v", l, err)
+	}
+	if again, _ := IANA("Europe/Paris"); again != l {
+		t.Error("a zone looked up twice is not the cached one")
+	}
+	for _, bad := range []string{"W. Europe Standard Time", "Mars/Olympus", ""} {
+		if l, err := IANA(bad); err == nil && bad != "" {
+			t.Errorf("%q: %v, want an error (IANA names only)", bad, l)
+		}
+	}
+	old := maxZones
+	defer func() { maxZones = old }()
+	maxZones = zoneCount.Load()
+	first, _ := IANA("Asia/Kolkata")
+	if second, _ := IANA("Asia/Kolkata"); second == first || zoneCount.Load() != maxZones {
+		t.Errorf("the cache grew past its bound: %d zones", zoneCount.Load())
+	}
+}

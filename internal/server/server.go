@@ -120,7 +120,12 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	accounts.DefaultAssistant = cfg.AssistantAddress
 	// Names reserved for testing verify without DNS on the sandbox only.
 	accounts.SandboxReservedNames = cfg.Sandboxed()
-	httpClient := &http.Client{Timeout: 60 * time.Second}
+	// Zoom's API is one host that every booking calls: keep enough idle
+	// connections to it for the concurrent requests (the default keeps 2,
+	// and the rest dial anew).
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
 		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
@@ -139,7 +144,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	meetings := &booking.Service{
 		Calendars: cals,
 		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,
-		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL,
+		Composer: booking.InviteComposer{Now: time.Now}, BaseURL: baseURL, OutboxRetention: cfg.OutboxRetention,
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
 	// Outgoing mail is DKIM-signed with its domain's key as it leaves.

@@ -44,6 +44,7 @@ type DB struct {
 	tx    *sql.Tx // set inside Tx
 	close func() error
 	pool  *pgxpool.Pool // PostgreSQL only
+	group *txGroup      // SQLite only: write transactions grouped (group.go)
 }
 
 var _ Store = (*DB)(nil)
@@ -164,10 +165,19 @@ func (db *DB) LockKey(ctx context.Context, key string) error {
 }
 
 func (db *DB) inTx(ctx context.Context, fn func(*DB) error) error {
+	if db.group != nil {
+		return db.inGroup(ctx, fn)
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			tx.Rollback() // not left open, holding its connection
+			panic(p)
+		}
+	}()
 	child := *db
 	child.tx = tx
 	if err := fn(&child); err != nil {

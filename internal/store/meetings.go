@@ -52,7 +52,8 @@ type Meeting struct {
 	// was sent (zero: none), VideoPosts how many of the requests sent may
 	// have made a meeting (RecordVideoPost, RecordVideoRefused): with none,
 	// nothing is in flight. They are read with the meeting and written
-	// only by those two.
+	// only by those two, and by CreateMeeting (a request recorded with the
+	// booking, before it is sent).
 	VideoPosted time.Time
 	VideoPosts  int
 }
@@ -114,6 +115,11 @@ type Meetings interface {
 	// provider that end (a series: start) after since: for the reconciler.
 	VideoMeetings(ctx context.Context, accountID, provider string, since time.Time) ([]Meeting, error)
 	UpdateMeeting(ctx context.Context, m *Meeting) error
+	// UpdateMeetingUnchanged is UpdateMeeting on the condition that the
+	// row still has was's status, sequence, update time and video
+	// requests (nothing changed it since it was read as was), and reports
+	// whether it did.
+	UpdateMeetingUnchanged(ctx context.Context, m, was *Meeting) (bool, error)
 	// RecordVideoPost notes that a create request for the meeting's video
 	// meeting is sent at at: VideoPosted becomes at, VideoPosts grows by
 	// one.
@@ -174,18 +180,19 @@ func orEmpty(b []byte, empty string) string {
 	return string(b)
 }
 
-// CreateMeeting implements Meetings; it stores the attendees too. The
-// organizer must be an active user of the account (ErrInactive): checked
-// in the same statement, so a user disabled or removed meanwhile cannot
-// slip a meeting in.
+// CreateMeeting implements Meetings; it stores the attendees too, and the
+// video requests recorded (VideoPosted, VideoPosts). The organizer must be
+// an active user of the account (ErrInactive): checked in the same
+// statement, so a user disabled or removed meanwhile cannot slip a meeting
+// in.
 func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
-	res, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingColumns+`)
-		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27
+	res, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingSelect+`)
+		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29
 		WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $2 AND id = $3 AND disabled_ms = 0 AND removed_ms = 0)`,
 		m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
 		m.TimeZone, m.Duration, m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"),
 		string(m.Video), m.VideoID, m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf,
-		string(m.Previous), ms(m.Created), ms(m.Updated))
+		string(m.Previous), ms(m.Created), ms(m.Updated), ms(m.VideoPosted), m.VideoPosts)
 	if err != nil {
 		return db.wrap(err, "create meeting %s", m.ID)
 	}
@@ -194,7 +201,22 @@ func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
 	} else if n == 0 {
 		return fmt.Errorf("store: create meeting %s: organizer %s: %w", m.ID, m.OrganizerID, ErrInactive)
 	}
-	return db.SetAttendees(ctx, m.AccountID, m.ID, m.Attendees)
+	// A new meeting has no attendees to replace: insert them.
+	for i, a := range m.Attendees {
+		if err := db.insertAttendee(ctx, m.AccountID, m.ID, i, a.Email, a.Name, a.UserID, a.Response); err != nil {
+			return db.wrap(err, "set attendees of %s", m.ID)
+		}
+	}
+	return nil
+}
+
+func (db *DB) insertAttendee(ctx context.Context, accountID, meetingID string, position int, email, name, userID, response string) error {
+	if response == "" {
+		response = "needs-action"
+	}
+	_, err := db.w().ExecContext(ctx, `INSERT INTO meeting_attendees (meeting_id, account_id, email, name, user_id, response, position)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, strings.ToLower(email), name, userID, response, position)
+	return err
 }
 
 func (db *DB) loadMeeting(ctx context.Context, q querier, query string, args ...any) (*Meeting, error) {
@@ -282,6 +304,25 @@ func (db *DB) UpdateMeeting(ctx context.Context, m *Meeting) error {
 	return db.mustAffect(res, err, "update meeting %s", m.ID)
 }
 
+// UpdateMeetingUnchanged implements Meetings.
+func (db *DB) UpdateMeetingUnchanged(ctx context.Context, m, was *Meeting) (bool, error) {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET status = $3, type = $4, subject = $5, description = $6,
+		start_ms = $7, end_ms = $8, timezone = $9, duration = $10, rrule = $11, password = $12, language = $13,
+		video_provider = $14, settings = $15, video = $16, video_id = $17, start_url = $18, sequence = $19, problem = $20,
+		options = $21, series_of = $22, previous = $23, updated_ms = $24
+		WHERE account_id = $1 AND id = $2 AND status = $25 AND sequence = $26 AND updated_ms = $27 AND video_posts = $28
+			AND video_posted_ms = $29`,
+		m.AccountID, m.ID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End), m.TimeZone, m.Duration,
+		m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"), string(m.Video), m.VideoID,
+		m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf, string(m.Previous), ms(m.Updated),
+		was.Status, was.Sequence, ms(was.Updated), was.VideoPosts, ms(was.VideoPosted))
+	if err != nil {
+		return false, db.wrap(err, "update meeting %s", m.ID)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "update meeting %s", m.ID)
+}
+
 // RecordVideoPost implements Meetings.
 func (db *DB) RecordVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posted_ms = $3, video_posts = video_posts + 1
@@ -333,11 +374,7 @@ func (db *DB) SetAttendees(ctx context.Context, accountID, meetingID string, as 
 		if r, ok := responses[a.Email]; ok && resp == "" {
 			resp = r
 		}
-		if resp == "" {
-			resp = "needs-action"
-		}
-		if _, err := db.w().ExecContext(ctx, `INSERT INTO meeting_attendees (meeting_id, account_id, email, name, user_id, response, position)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, strings.ToLower(a.Email), a.Name, a.UserID, resp, i); err != nil {
+		if err := db.insertAttendee(ctx, accountID, meetingID, i, a.Email, a.Name, a.UserID, resp); err != nil {
 			return db.wrap(err, "set attendees of %s", meetingID)
 		}
 	}

@@ -3,6 +3,8 @@ package video
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"sync"
@@ -245,7 +247,20 @@ func known(key string) bool {
 // UnmarshalJSON reads Zoom's settings object, keeping unknown settings in
 // Other.
 func (s *Settings) UnmarshalJSON(b []byte) error {
+	// Zoom's answers seldom hold a setting this type does not name: decode
+	// in one pass, and in two (the fields, then the others) only when the
+	// first meets a name it does not know, or any other error, which the
+	// second then reports.
 	var p settingsPlain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err == nil {
+		if _, err := dec.Token(); errors.Is(err, io.EOF) {
+			*s = Settings(p)
+			return nil
+		}
+	}
+	p = settingsPlain{}
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}

@@ -139,6 +139,9 @@ type mailView struct {
 	LastError string     `json:"last_error,omitempty"`
 	Created   time.Time  `json:"created_at"`
 	Sent      *time.Time `json:"sent_at,omitempty"`
+	// Purged is when the body was dropped after the retention period
+	// (CONVENE_OUTBOX_RETENTION).
+	Purged *time.Time `json:"purged_at,omitempty"`
 }
 
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
@@ -163,6 +166,10 @@ func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 			sent := m.Sent
 			out[i].Sent = &sent
 		}
+		if !m.Purged.IsZero() {
+			purged := m.Purged
+			out[i].Purged = &purged
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"mail": out})
 	return nil
@@ -172,6 +179,9 @@ func (s *Server) rawMail(w http.ResponseWriter, r *http.Request) error {
 	m, err := s.Booking.RawMail(r.Context(), principal(r), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if !m.Purged.IsZero() {
+		return failure.New(failure.NotFound, "mail %s has no content: it was purged after the retention period (CONVENE_OUTBOX_RETENTION); its record stays", m.ID)
 	}
 	w.Header().Set("Content-Type", "message/rfc822")
 	w.Write(m.Raw)

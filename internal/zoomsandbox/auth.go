@@ -123,6 +123,7 @@ func (s *Server) countCreateUpdate(hostID string) *apiError {
 		return dailyLimitError(now, true)
 	}
 	dc.Count++
+	s.dailyChanged(hostID)
 	return nil
 }
 

@@ -46,7 +46,7 @@ func (s *Server) handleControlStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Status = "started"
-	s.changed()
+	s.meetingChanged(m.ID)
 	// §5.2: meeting.started carries the id as a string.
 	ev := &event{Event: "meeting.started", EventTS: s.now().UnixMilli(), Payload: map[string]any{
 		"account_id": m.AccountID,

@@ -45,7 +45,7 @@
 //	POST   /_sandbox/faults                  {"status":503,"times":2} | {"status":429,"daily_limit":true,"retry_after":"auto"}
 //	                                         | {"delay_ms":3000} | {"commit_then_drop":true}, optionally "path", "method"
 //	DELETE /_sandbox/faults                  clear them
-//	GET    /_sandbox/webhooks                events sent and their delivery
+//	GET    /_sandbox/webhooks                events sent and their delivery (the last 1,000)
 //	POST   /_sandbox/webhooks/deauthorize    {"access_token"?, "account_id"?}: revoke and send app_deauthorized
 //	POST   /_sandbox/webhooks/url-validation send endpoint.url_validation now; says whether the receiver answered right
 //

@@ -124,7 +124,7 @@ func (s *Server) create(c *call, userID string, in *meetingInput) (meetingView, 
 		m.ID = s.rnd.meetingID()
 	}
 	s.st.Meetings[m.ID] = m
-	s.changed()
+	s.meetingChanged(m.ID)
 	v := s.view(m, host, nil, false)
 	return v, s.meetingEvent("meeting.created", c, m, host, nil), nil
 }

@@ -55,12 +55,12 @@ func (s *Server) delete(c *call, idStr, occID string) (*event, *apiError) {
 			// The last occurrence gone, the meeting is gone.
 			s.trash(m)
 		}
-		s.changed()
+		s.meetingChanged(m.ID)
 		return ev, nil
 	}
 	ev := s.meetingEvent("meeting.deleted", c, m, host, nil)
 	s.trash(m)
-	s.changed()
+	s.meetingChanged(m.ID)
 	return ev, nil
 }
 

@@ -33,7 +33,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, c *call) *
 			delete(s.st.Trash, id)
 			m.DeletedAt = time.Time{}
 			s.st.Meetings[id] = m
-			s.changed()
+			s.meetingChanged(id)
 			w.WriteHeader(http.StatusNoContent)
 			return nil
 		}
@@ -44,7 +44,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request, c *call) *
 	}
 	if *body.Action == "end" && m.Status == "started" {
 		m.Status = "waiting"
-		s.changed()
+		s.meetingChanged(m.ID)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

@@ -51,7 +51,7 @@ func (s *Server) update(c *call, idStr, occID string, in *meetingInput) (*event,
 		if aerr := s.updateOccurrence(m, occID, in); aerr != nil {
 			return nil, aerr
 		}
-		s.changed()
+		s.meetingChanged(m.ID)
 		return s.updatedEvent(c, m, host, before, occID), nil
 	}
 
@@ -125,7 +125,7 @@ func (s *Server) update(c *call, idStr, occID string, in *meetingInput) (*event,
 		}
 	}
 	*m = next
-	s.changed()
+	s.meetingChanged(m.ID)
 	return s.updatedEvent(c, m, host, before, ""), nil
 }
 

@@ -41,8 +41,10 @@ type Options struct {
 	// the users' domains of the account that authorization installs into.
 	// Without it, Domains is used.
 	DomainsForAuthorization func(*http.Request) ([]string, error)
-	// DataFile, when set, keeps the state in this JSON file: loaded by New,
-	// rewritten atomically after each change.
+	// DataFile, when set, keeps the state in this JSON file, a snapshot,
+	// and a journal beside it (DataFile + ".journal") to which each change
+	// is appended shortly after it happens: loaded by New, folded into a
+	// new snapshot when the journal grows and by Close (persist.go).
 	DataFile string
 	// Now is the clock (default time.Now).
 	Now func() time.Time

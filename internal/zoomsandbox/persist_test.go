@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -180,4 +181,176 @@ func TestBinaryPersistsAcrossRestart(t *testing.T) {
 	if !strings.HasPrefix(got.JoinURL, base+"/j/") {
 		t.Errorf("join_url %s not under %s", got.JoinURL, base)
 	}
+}
+
+// journaled opens a sandbox on file (without closing any earlier one on
+// it: a process killed with SIGKILL closes nothing).
+func journaled(t *testing.T, file string, clock *testClock, seed byte) *sandbox {
+	t.Helper()
+	srv, err := New(Options{BaseURL: "http://sandbox.test", Domains: []string{"example.com"}, DataFile: file,
+		Now: clock.Now, Rand: rand.NewChaCha8([32]byte{seed})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	return &sandbox{t: t, srv: srv, ts: ts, clock: clock, client: &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// flushed writes what is pending, as the timer would saveDelay after a
+// change.
+func flushed(t *testing.T, sb *sandbox) {
+	t.Helper()
+	if err := sb.srv.flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalSurvivesAKill: every kind of change is in the journal once
+// written, and a new process on the same file, the first never closed,
+// sees them all; what the journal cannot read at its end (a line cut short
+// by the kill) is left out, not an error.
+func TestJournalSurvivesAKill(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox.json")
+	clock := &testClock{t: startTime}
+	sb := journaled(t, file, clock, 1)
+	tok := sb.s2sToken()
+	kept := sb.create(tok, "keep@example.com", map[string]any{"topic": "Kept", "start_time": "2030-02-01T10:00:00Z"})
+	changed := sb.create(tok, "keep@example.com", map[string]any{"topic": "Before", "start_time": "2030-02-02T10:00:00Z"})
+	gone := sb.create(tok, "keep@example.com", map[string]any{"topic": "Deleted"})
+	back := sb.create(tok, "keep@example.com", map[string]any{"topic": "Recovered"})
+	series := sb.create(tok, "keep@example.com", map[string]any{"topic": "Series", "type": 8, "start_time": "2030-03-04T10:00:00Z",
+		"recurrence": map[string]any{"type": 2, "repeat_interval": 1, "weekly_days": "2", "end_times": 3}})
+	flushed(t, sb)
+	if r := sb.do(http.MethodPatch, "/v2/meetings/"+formatInt(changed.ID), tok, map[string]any{"topic": "After"}); r.Status != 204 {
+		t.Fatalf("update: %d %s", r.Status, r.Body)
+	}
+	for _, id := range []int64{gone.ID, back.ID} {
+		if r := sb.do(http.MethodDelete, "/v2/meetings/"+formatInt(id), tok, nil); r.Status != 204 {
+			t.Fatalf("delete: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := sb.do(http.MethodPut, "/v2/meetings/"+formatInt(back.ID)+"/status", tok, map[string]any{"action": "recover"}); r.Status != 204 {
+		t.Fatalf("recover: %d %s", r.Status, r.Body)
+	}
+	var occ struct {
+		Occurrences []struct {
+			ID string `json:"occurrence_id"`
+		} `json:"occurrences"`
+	}
+	sb.do(http.MethodGet, "/v2/meetings/"+formatInt(series.ID), tok, nil).json(t, &occ)
+	if r := sb.do(http.MethodDelete, "/v2/meetings/"+formatInt(series.ID)+"?occurrence_id="+occ.Occurrences[1].ID, tok, nil); r.Status != 204 {
+		t.Fatalf("delete occurrence: %d %s", r.Status, r.Body)
+	}
+	_, user := sb.exchange(sb.authorize(nil))
+	flushed(t, sb)
+	want := map[int64]string{}
+	for _, id := range []int64{kept.ID, changed.ID, back.ID, series.ID} {
+		want[id] = string(sb.do(http.MethodGet, "/v2/meetings/"+formatInt(id), tok, nil).Body)
+	}
+	// A kill mid-append leaves a line cut short.
+	f, err := os.OpenFile(file+".journal", os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(`{"meeting":{"id":`)
+	f.Close()
+
+	again := journaled(t, file, clock, 2)
+	for id, body := range want {
+		if got := string(again.do(http.MethodGet, "/v2/meetings/"+formatInt(id), tok, nil).Body); got != body {
+			t.Errorf("meeting %d after the kill:\n%s\nwant\n%s", id, got, body)
+		}
+	}
+	if r := again.do(http.MethodGet, "/v2/meetings/"+formatInt(gone.ID), tok, nil); r.Status != 404 {
+		t.Errorf("deleted meeting after the kill: %d", r.Status)
+	}
+	if r := again.form("/oauth/token", DefaultClientID, DefaultClientSecret, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {user.RefreshToken}}); r.Status != 200 {
+		t.Errorf("refresh after the kill: %d %s", r.Status, r.Body)
+	}
+	if err := again.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(file + ".journal"); !os.IsNotExist(err) {
+		t.Errorf("Close left the journal: %v", err)
+	}
+}
+
+// TestJournalCostFollowsTheChange: writing one change appends that change,
+// whatever the number of meetings (the whole state rewritten for each
+// change made the data file half of a booking's cost); the journal is
+// folded into a new snapshot once it outgrows the last one, and a journal
+// older than the snapshot (a kill between the two) is not replayed.
+func TestJournalCostFollowsTheChange(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "sandbox.json")
+	clock := &testClock{t: startTime}
+	sb := journaled(t, file, clock, 1)
+	tok := sb.s2sToken()
+	appended := func(f func()) int64 {
+		t.Helper()
+		flushed(t, sb)
+		before := sb.srv.persist.journalSize
+		f()
+		flushed(t, sb)
+		return sb.srv.persist.journalSize - before
+	}
+	create := func(i int) meetingView {
+		return sb.create(tok, fmt.Sprintf("host%d@example.com", i%50), map[string]any{"topic": fmt.Sprint("Meeting ", i), "start_time": "2030-02-01T10:00:00Z"})
+	}
+	first := appended(func() { create(0) })
+	for i := 1; i < 400; i++ {
+		create(i)
+	}
+	last := appended(func() { create(400) })
+	if first == 0 || last > first*3/2 {
+		t.Errorf("one create appended %d bytes with 1 meeting and %d with 400", first, last)
+	}
+	gen := sb.srv.persist.generation
+	for i := 401; sb.srv.persist.generation == gen && i < 5000; i++ {
+		create(i)
+		flushed(t, sb)
+	}
+	if sb.srv.persist.generation == gen {
+		t.Fatal("the journal was never folded into a snapshot")
+	}
+	// A kill after a snapshot replaced the journal's, before the new
+	// journal: the old journal comes back as it was.
+	create(5999)
+	flushed(t, sb)
+	stale, err := os.ReadFile(file + ".journal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	victim := create(6000)
+	flushed(t, sb)
+	sb.srv.mu.Lock()
+	victimRecord := must(json.Marshal(record{Meeting: sb.srv.st.Meetings[victim.ID]}))
+	sb.srv.mu.Unlock()
+	if r := sb.do(http.MethodDelete, "/v2/meetings/"+formatInt(victim.ID), tok, nil); r.Status != 204 {
+		t.Fatal(r.Status)
+	}
+	sb.srv.mu.Lock()
+	sb.srv.persist.mu.Lock() // not the order flush takes them, but nothing else runs
+	if err := sb.srv.persist.snapshotLocked(sb.srv.st); err != nil {
+		t.Fatal(err)
+	}
+	sb.srv.persist.mu.Unlock()
+	sb.srv.mu.Unlock()
+	stale = append(stale, append(victimRecord, '\n')...)
+	if err := os.WriteFile(file+".journal", stale, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again := journaled(t, file, clock, 2)
+	if r := again.do(http.MethodGet, "/v2/meetings/"+formatInt(victim.ID), tok, nil); r.Status != 404 {
+		t.Errorf("a stale journal brought back a deleted meeting: %d", r.Status)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -17,12 +17,12 @@ type Server struct {
 	log  *slog.Logger
 	mux  *http.ServeMux
 
-	mu sync.Mutex // guards st, pages, qps, saveQueued
+	mu sync.Mutex // guards st, pages, qps, and persist's changes
 	st *state
-	// saveQueued: a write of the data file is scheduled.
-	saveQueued bool
-	pages      map[string]*pageCursor
-	qps        map[string]*qpsWindow
+	// persist writes the data file (nil: none).
+	persist *persister
+	pages   map[string]*pageCursor
+	qps     map[string]*qpsWindow
 
 	faults  faultList
 	hooks   *webhookSender
@@ -35,22 +35,28 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	st := newState()
+	var p *persister
 	if opts.DataFile != "" {
+		p = &persister{path: opts.DataFile}
 		var err error
-		if st, err = loadState(opts.DataFile); err != nil {
+		if st, err = p.load(); err != nil {
 			return nil, err
 		}
 	}
 	s := &Server{
-		opts:  opts,
-		rnd:   &randSource{r: opts.Rand},
-		log:   opts.Logger,
-		st:    st,
-		pages: map[string]*pageCursor{},
-		qps:   map[string]*qpsWindow{},
+		opts:    opts,
+		rnd:     &randSource{r: opts.Rand},
+		log:     opts.Logger,
+		st:      st,
+		persist: p,
+		pages:   map[string]*pageCursor{},
+		qps:     map[string]*qpsWindow{},
 	}
 	s.hooks = newWebhookSender(s)
 	// The server-to-server account: Options.AccountID with Options.Domains.
+	if p != nil {
+		p.mu.Lock() // before s.mu, as in flush
+	}
 	s.mu.Lock()
 	a := s.st.Accounts[opts.AccountID]
 	if a == nil {
@@ -58,8 +64,15 @@ func New(opts Options) (*Server, error) {
 		s.st.Accounts[a.ID] = a
 	}
 	a.Domains = opts.Domains
-	err := s.saveLocked()
+	var err error
+	if p != nil {
+		// A new snapshot: what the journal held and the account's domains.
+		err = p.snapshotLocked(s.st)
+	}
 	s.mu.Unlock()
+	if p != nil {
+		p.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -78,44 +91,10 @@ func (s *Server) Close() error {
 	var err error
 	s.closeMu.Do(func() {
 		s.hooks.close()
-		s.mu.Lock()
-		err = s.saveLocked()
-		s.mu.Unlock()
+		err = s.closeData()
 	})
 	return err
 }
-
-// saveLocked writes the data file, if any; s.mu is held.
-func (s *Server) saveLocked() error {
-	if s.opts.DataFile == "" {
-		return nil
-	}
-	return s.st.save(s.opts.DataFile)
-}
-
-// changed is called with s.mu held after every change of the state.
-//
-// The data file is written shortly after a change rather than on each one:
-// rewriting the whole state per request made the file the sandbox's cost
-// (half the CPU of a booking benchmark). A process killed in between loses
-// at most saveDelay of changes; Close writes what is pending.
-func (s *Server) changed() {
-	if s.opts.DataFile == "" || s.saveQueued {
-		return
-	}
-	s.saveQueued = true
-	time.AfterFunc(saveDelay, func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.saveQueued = false
-		if err := s.saveLocked(); err != nil {
-			s.log.Error("zoomsandbox: cannot write the data file", "err", err)
-		}
-	})
-}
-
-// saveDelay is how long after a change the data file is written.
-const saveDelay = 50 * time.Millisecond
 
 func (s *Server) routes() {
 	m := http.NewServeMux()

@@ -13,6 +13,9 @@ import (
 // state is everything the sandbox remembers; Server.mu guards it. With
 // Options.DataFile it is what the file holds.
 type state struct {
+	// Generation numbers the snapshots of the data file (persist.go).
+	Generation int64 `json:"generation,omitempty"`
+
 	Accounts map[string]*account  `json:"accounts"`
 	Users    map[string]*user     `json:"users"`
 	Meetings map[int64]*meeting   `json:"meetings"`
@@ -183,10 +186,15 @@ func loadState(path string) (*state, error) {
 	if err := json.Unmarshal(b, st); err != nil {
 		return nil, fmt.Errorf("zoomsandbox: load state %s: %w", path, err)
 	}
-	for _, m := range []*map[string]*account{&st.Accounts} {
-		if *m == nil {
-			*m = map[string]*account{}
-		}
+	st.fillMaps()
+	st.index()
+	return st, nil
+}
+
+// fillMaps makes the maps a file left out.
+func (st *state) fillMaps() {
+	if st.Accounts == nil {
+		st.Accounts = map[string]*account{}
 	}
 	if st.Users == nil {
 		st.Users = map[string]*user{}
@@ -203,36 +211,35 @@ func loadState(path string) (*state, error) {
 	if st.Daily == nil {
 		st.Daily = map[string]*dailyCount{}
 	}
-	st.index()
-	return st, nil
 }
 
 // save writes the state to path atomically: a temporary file in the same
-// directory, synced, then renamed over the old one.
-func (st *state) save(path string) error {
+// directory, synced, then renamed over the old one. It returns the size
+// written.
+func (st *state) save(path string) (int64, error) {
 	b, err := json.Marshal(st)
 	if err != nil {
-		return fmt.Errorf("zoomsandbox: encode state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: encode state: %w", err)
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
 	if err != nil {
-		return fmt.Errorf("zoomsandbox: save state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: save state: %w", err)
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after the rename
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		return fmt.Errorf("zoomsandbox: save state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: save state: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("zoomsandbox: save state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: save state: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("zoomsandbox: save state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: save state: %w", err)
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("zoomsandbox: save state: %w", err)
+		return 0, fmt.Errorf("zoomsandbox: save state: %w", err)
 	}
-	return nil
+	return int64(len(b)), nil
 }

@@ -46,8 +46,12 @@ type webhookSender struct {
 	done   chan struct{}
 
 	mu  sync.Mutex
-	log []*delivery
+	log []*delivery // the last maxDeliveryLog, oldest first
 }
+
+// maxDeliveryLog bounds the deliveries GET /_sandbox/webhooks lists: the
+// most recent ones; the memory of a long-running sandbox stays bounded.
+var maxDeliveryLog = 1000
 
 func newWebhookSender(s *Server) *webhookSender {
 	ctx, cancel := context.WithCancel(context.Background())
@@ -68,6 +72,11 @@ func (h *webhookSender) send(ev *event) {
 	}
 	d := &delivery{Event: ev.Event, EventTS: ev.EventTS, Body: string(body)}
 	h.mu.Lock()
+	if len(h.log) >= maxDeliveryLog {
+		n := len(h.log) - maxDeliveryLog + 1
+		clear(h.log[:n])
+		h.log = append(h.log[:0], h.log[n:]...)
+	}
 	h.log = append(h.log, d)
 	h.mu.Unlock()
 	select {

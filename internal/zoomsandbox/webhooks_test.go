@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -145,5 +146,42 @@ func TestURLValidationAnswered(t *testing.T) {
 	sb.do(http.MethodPost, "/_sandbox/webhooks/url-validation", "", nil).json(t, &out)
 	if !out.Valid {
 		t.Fatal("a correct challenge answer was not accepted")
+	}
+}
+
+// TestWebhookLogBounded: the deliveries listed are the most recent ones, a
+// bounded number of them: a long-running sandbox's memory does not grow
+// with every meeting it ever made.
+func TestWebhookLogBounded(t *testing.T) {
+	old := maxDeliveryLog
+	maxDeliveryLog = 3
+	defer func() { maxDeliveryLog = old }()
+	hooks := newHookRecorder(t)
+	sb := newSandbox(t, func(o *Options) { o.WebhookURL = hooks.url })
+	tok := sb.s2sToken()
+	var ids []float64
+	for i := range 5 {
+		v := sb.create(tok, "host@example.com", map[string]any{"topic": fmt.Sprint("M", i), "start_time": "2030-02-01T10:00:00Z"})
+		hooks.next(t)
+		ids = append(ids, float64(v.ID))
+	}
+	var out struct {
+		Deliveries []delivery `json:"deliveries"`
+	}
+	sb.do(http.MethodGet, "/_sandbox/webhooks", "", nil).json(t, &out)
+	if len(out.Deliveries) != 3 {
+		t.Fatalf("%d deliveries listed, want the last 3", len(out.Deliveries))
+	}
+	for i, d := range out.Deliveries {
+		var ev struct {
+			Payload struct {
+				Object struct {
+					ID float64 `json:"id"`
+				} `json:"object"`
+			} `json:"payload"`
+		}
+		if json.Unmarshal([]byte(d.Body), &ev) != nil || ev.Payload.Object.ID != ids[2+i] {
+			t.Errorf("delivery %d: %.80s, want meeting %v", i, d.Body, ids[2+i])
+		}
 	}
 }
