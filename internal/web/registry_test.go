@@ -62,9 +62,18 @@ func TestNewProviderFromItsEntry(t *testing.T) {
 	if status != 422 || !strings.Contains(fmt.Sprint(out), "zoom, jitsi, acme_video or none") {
 		t.Errorf("an unknown default: %d %v", status, out)
 	}
-	// Its rules: no passcode.
 	meeting := map[string]any{"subject": "Acme call", "start_time": "2030-06-03T10:00", "timezone": "UTC", "duration": 30,
 		"attendees": []map[string]string{{"email": "guest@partner.example"}}}
+	// A meeting's provider: one of the catalog's, or none.
+	withTeams := map[string]any{"video_provider": "teams"}
+	for k, v := range meeting {
+		withTeams[k] = v
+	}
+	status, out = h.do("POST", "/api/v1/meetings", tn.member, withTeams)
+	if status != 422 || !strings.Contains(fmt.Sprint(out), `"teams" is not zoom, jitsi, acme_video or none`) {
+		t.Errorf("an unknown provider: %d %v", status, out)
+	}
+	// Its rules: no passcode.
 	withPassword := map[string]any{"password": "secret"}
 	for k, v := range meeting {
 		withPassword[k] = v
@@ -82,11 +91,12 @@ func TestNewProviderFromItsEntry(t *testing.T) {
 	h.mailsOf(tn.accountID, id, 2)
 
 	// Its webhook: a deletion the provider does not confirm cancels
-	// nothing; one it confirms cancels the meeting.
-	deleted := func() {
+	// nothing, nor does one from another provider account than the
+	// install's (Acme has none: its installs are bound to ""); one it
+	// confirms cancels the meeting.
+	deleted := func(account string) {
 		t.Helper()
-		// Acme has no accounts: its installs are bound to none.
-		body := fmt.Sprintf(`{"deleted":%q}`, vid["id"])
+		body := fmt.Sprintf(`{"deleted":%q,"account":%q}`, vid["id"], account)
 		if status, _, _ := h.doRawWith("POST", "/webhooks/acme_video", "", body, map[string]string{"X-Acme-Token": "let-me-in"}); status != 204 {
 			t.Fatalf("webhook: %d", status)
 		}
@@ -94,12 +104,16 @@ func TestNewProviderFromItsEntry(t *testing.T) {
 	if status, _, _ := h.doRawWith("POST", "/webhooks/acme_video", "", `{}`, nil); status != 401 {
 		t.Errorf("an unsigned delivery: %d, want 401", status)
 	}
-	deleted()
+	deleted("")
 	if got, _ := h.db.Meeting(context.Background(), tn.accountID, id); got.Status != store.MeetingBooked {
 		t.Fatalf("a deletion the provider does not confirm: %s", got.Status)
 	}
 	fake.drop(vid["id"].(string))
-	deleted()
+	deleted("another-acme-account")
+	if got, _ := h.db.Meeting(context.Background(), tn.accountID, id); got.Status != store.MeetingBooked {
+		t.Fatalf("a deletion from another provider account: %s", got.Status)
+	}
+	deleted("")
 	got, _ := h.db.Meeting(context.Background(), tn.accountID, id)
 	if got.Status != store.MeetingCancelled || got.Problem != "deleted in Acme Video" {
 		t.Fatalf("after a confirmed deletion: %s %q", got.Status, got.Problem)
