@@ -149,8 +149,8 @@ func (s *Service) Repropose(ctx context.Context, p account.Principal, id string,
 }
 
 // ChangeProvider gives a meeting another video provider (an app of the
-// catalog, or "none" for a proposal). A proposal just records it; a booked meeting
-// gets a new video meeting (the old one is deleted) and every invitee an
+// catalog, or "none" for a proposal). A proposal just records it; a booked
+// meeting gets a new video meeting (the old one is deleted) and every invitee an
 // update with the new link. A booked meeting keeps a video meeting: "none"
 // is refused there, since its invitations would lose their link. The same
 // provider again changes nothing.

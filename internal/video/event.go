@@ -3,6 +3,7 @@ package video
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"time"
 )
 
@@ -19,10 +20,23 @@ type Webhook struct {
 	// validation), for the OpenAPI document; both empty: it answers none.
 	ReplySchema     string
 	ReplyJSONSchema json.RawMessage
-	// Receive verifies and decodes one delivery: the request's header and
-	// its raw body (bounded by the caller), at now. Its errors are
+	// ReplyText says the receiver answers some deliveries in plain text
+	// (Delivery.ReplyText) instead; a receiver answers in one form.
+	ReplyText bool
+	// Receive verifies and decodes one delivery, at now. Its errors are
 	// *WebhookError.
-	Receive func(h http.Header, body []byte, now time.Time) (*Delivery, error)
+	Receive func(req WebhookRequest, now time.Time) (*Delivery, error)
+}
+
+// WebhookRequest is one delivery to a provider's webhook as it arrived:
+// what a provider signs or sends its challenges in (Zoom: headers and the
+// raw body; Microsoft Graph: a validationToken in the query; Google: the
+// channel's headers and no body).
+type WebhookRequest struct {
+	Header http.Header
+	Query  url.Values
+	// Body is the raw body, bounded by the caller.
+	Body []byte
 }
 
 // Delivery is what one verified webhook request carries.
@@ -30,6 +44,10 @@ type Delivery struct {
 	// Reply, when set, is answered as JSON with 200 and nothing is
 	// applied (a challenge, like Zoom's endpoint.url_validation).
 	Reply any
+	// ReplyText, when set, is answered as text/plain with 200 and nothing
+	// is applied (a challenge answered in plain text, like Microsoft
+	// Graph's validationToken).
+	ReplyText string
 	// Events are applied in order; a failure answers an error, so that
 	// the provider delivers again.
 	Events []Event

@@ -265,6 +265,9 @@ func NewRegistry(apps ...App) (*Registry, error) {
 			if (w.ReplySchema == "") != (len(w.ReplyJSONSchema) == 0) {
 				bad("a webhook's reply needs both its schema's name and the schema")
 			}
+			if w.ReplySchema != "" && w.ReplyText {
+				bad("a webhook answers its challenges in JSON or in plain text, not both")
+			}
 		}
 		if err := a.DataUse.check(); err != nil {
 			bad("%v", err)

@@ -52,9 +52,15 @@ func TestRegistryRefusesBadEntries(t *testing.T) {
 		{"a webhook that receives nothing", []App{func() App { a := plainApp("x"); a.Webhook = &Webhook{}; return a }()}, "Receive"},
 		{"a reply schema without its name", []App{func() App {
 			a := plainApp("x")
-			a.Webhook = &Webhook{Receive: func(http.Header, []byte, time.Time) (*Delivery, error) { return nil, nil }, ReplyJSONSchema: json.RawMessage(`{}`)}
+			a.Webhook = &Webhook{Receive: func(WebhookRequest, time.Time) (*Delivery, error) { return nil, nil }, ReplyJSONSchema: json.RawMessage(`{}`)}
 			return a
 		}()}, "reply"},
+		{"a reply in two forms", []App{func() App {
+			a := plainApp("x")
+			a.Webhook = &Webhook{Receive: func(WebhookRequest, time.Time) (*Delivery, error) { return nil, nil },
+				ReplySchema: "R", ReplyJSONSchema: json.RawMessage(`{}`), ReplyText: true}
+			return a
+		}()}, "not both"},
 		{"a purpose the pages cannot say", []App{func() App {
 			a := plainApp("x")
 			a.DataUse.Calls = []APICall{{Method: "GET", Path: "/x", Purpose: "spy"}}

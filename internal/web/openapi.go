@@ -24,6 +24,9 @@ var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 // document lists the providers Convene offers.
 const videoAppsEnum = "{video_apps}"
 
+// textReply, as a route's response schema, is a text/plain body.
+const textReply = "text/plain"
+
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
 	s.openapiOnce.Do(func() { s.openapiDoc, s.openapiErr = json.Marshal(s.OpenAPI()) })
 	if s.openapiErr != nil {
@@ -140,8 +143,9 @@ func operation(rt route) map[string]any {
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": ref(rt.request)}}}
 	case rt.reqType == "application/json":
-		// A body in another's format (a provider's notification).
-		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+		// A body in another's format (a provider's notification), which
+		// some challenges come without.
+		op["requestBody"] = map[string]any{"required": false, "content": map[string]any{
 			rt.reqType: map[string]any{"schema": map[string]any{"type": "object", "description": "As its sender writes it."}}}}
 	case rt.reqType != "":
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
@@ -150,7 +154,9 @@ func operation(rt route) map[string]any {
 	resp := map[string]any{}
 	for status, schema := range rt.resp {
 		r := map[string]any{"description": http.StatusText(status)}
-		if schema != "" {
+		if schema == textReply {
+			r["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+		} else if schema != "" {
 			ct := "application/json"
 			if schema == "Problem" {
 				ct = "application/problem+json"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -104,6 +103,11 @@ func TestNewProviderFromItsEntry(t *testing.T) {
 	if status, _, _ := h.doRawWith("POST", "/webhooks/acme_video", "", `{}`, nil); status != 401 {
 		t.Errorf("an unsigned delivery: %d, want 401", status)
 	}
+	// A challenge in the query, without a body, answered in plain text.
+	if status, raw, hd := h.doRawWith("POST", "/webhooks/acme_video?validationToken=Validation%3A+abc", "", nil, nil); status != 200 ||
+		string(raw) != "Validation: abc" || hd.Get("Content-Type") != "text/plain; charset=utf-8" {
+		t.Errorf("a challenge: %d %q %q", status, raw, hd.Get("Content-Type"))
+	}
 	deleted("")
 	if got, _ := h.db.Meeting(context.Background(), tn.accountID, id); got.Status != store.MeetingBooked {
 		t.Fatalf("a deletion the provider does not confirm: %s", got.Status)
@@ -135,13 +139,16 @@ func (f *fakeProvider) app() video.App {
 		Auth:    video.Auth{Kind: video.AuthNone},
 		Connect: func(video.Connection) video.Provider { return f },
 		Rules:   video.Rules{Password: func(string) string { return "Acme links carry no passcode" }},
-		Webhook: &video.Webhook{Summary: "Acme's notices",
-			Receive: func(h http.Header, body []byte, now time.Time) (*video.Delivery, error) {
-				if h.Get("X-Acme-Token") != "let-me-in" {
+		Webhook: &video.Webhook{Summary: "Acme's notices", ReplyText: true,
+			Receive: func(req video.WebhookRequest, now time.Time) (*video.Delivery, error) {
+				if v := req.Query.Get("validationToken"); v != "" {
+					return &video.Delivery{ReplyText: v}, nil // as Microsoft Graph checks an endpoint
+				}
+				if req.Header.Get("X-Acme-Token") != "let-me-in" {
 					return nil, &video.WebhookError{Unauthenticated: true, Detail: "X-Acme-Token is wrong"}
 				}
 				var in struct{ Deleted, Account string }
-				if err := json.Unmarshal(body, &in); err != nil || in.Deleted == "" {
+				if err := json.Unmarshal(req.Body, &in); err != nil || in.Deleted == "" {
 					return nil, &video.WebhookError{Detail: "not an Acme notice"}
 				}
 				return &video.Delivery{Events: []video.Event{{Kind: video.EventDeleted, Account: in.Account, MeetingID: in.Deleted, At: now}}}, nil

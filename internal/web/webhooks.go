@@ -31,8 +31,11 @@ func (s *Server) webhookRoutes() []route {
 			continue
 		}
 		resp := map[int]string{204: ""}
-		if a.Webhook.ReplySchema != "" {
+		switch {
+		case a.Webhook.ReplySchema != "":
 			resp[200] = a.Webhook.ReplySchema
+		case a.Webhook.ReplyText:
+			resp[200] = textReply
 		}
 		out = append(out, route{method: "POST", path: "/webhooks/" + a.ID, summary: a.Webhook.Summary,
 			reqType: "application/json", resp: resp, handle: s.webhook(a)})
@@ -52,7 +55,7 @@ func (s *Server) webhook(app video.App) handlerFunc {
 		if err != nil {
 			return failure.New(failure.TooLarge, "the webhook body is over %d bytes", maxWebhookBody)
 		}
-		d, err := app.Webhook.Receive(r.Header, body, s.Now())
+		d, err := app.Webhook.Receive(video.WebhookRequest{Header: r.Header, Query: r.URL.Query(), Body: body}, s.Now())
 		if err != nil {
 			we, ok := errors.AsType[*video.WebhookError](err)
 			if !ok {
@@ -64,8 +67,14 @@ func (s *Server) webhook(app video.App) handlerFunc {
 			}
 			return failure.New(failure.Malformed, "%s", we.Detail)
 		}
-		if d.Reply != nil {
+		switch {
+		case d.Reply != nil:
 			writeJSON(w, http.StatusOK, d.Reply)
+			return nil
+		case d.ReplyText != "":
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			io.WriteString(w, d.ReplyText)
 			return nil
 		}
 		if d.Ignored != "" {

@@ -115,8 +115,8 @@ func App(cfg Config) video.App {
 			Summary:         "Zoom event notifications, signed with the app's secret token (x-zm-signature)",
 			ReplySchema:     "ZoomURLValidation",
 			ReplyJSONSchema: json.RawMessage(urlValidationSchema),
-			Receive: func(h http.Header, body []byte, now time.Time) (*video.Delivery, error) {
-				return Receive(cfg.WebhookSecret, h, body, now)
+			Receive: func(req video.WebhookRequest, now time.Time) (*video.Delivery, error) {
+				return Receive(cfg.WebhookSecret, req.Header, req.Body, now)
 			},
 		},
 		Reconcile: true,
