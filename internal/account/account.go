@@ -21,6 +21,7 @@ import (
 
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // TXTResolver looks up DNS TXT records; *net.Resolver is one.
@@ -47,11 +48,22 @@ type Service struct {
 	SandboxReservedNames bool
 	// Web holds what signing in to the web pages needs; see signin.go.
 	Web WebOptions
+	// VideoApps is the catalog of video apps: besides "none" (and "" for
+	// the default), a video provider preference or default names one of
+	// its apps. Nil: none but "none".
+	VideoApps *video.Registry
 
 	hashOnce  sync.Once
 	hashSem   chan struct{} // bounds the argon2 computations at once
 	dummyOnce sync.Once
 	dummyHash string // hashed once, checked when there is no user
+}
+
+// videoProvider reports whether v may be a video provider preference or
+// default: "none" or an app of the catalog.
+func (s *Service) videoProvider(v string) bool {
+	_, ok := s.VideoApps.Lookup(v)
+	return ok || v == "none"
 }
 
 // New returns a Service with the real clock and randomness.

@@ -78,8 +78,8 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 		}
 		if patch.DefaultVideoProvider != nil {
 			v := *patch.DefaultVideoProvider
-			if v != "" && v != "none" && v != "zoom" && v != "jitsi" {
-				fs.Add("default_video_provider", "%q is not zoom, jitsi or none", v)
+			if v != "" && !s.videoProvider(v) {
+				fs.Add("default_video_provider", "%q is not %s", v, s.VideoApps.Choices())
 			} else {
 				a.DefaultVideoProvider = v
 			}

@@ -21,10 +21,6 @@ var Languages = []string{"en", "fr"}
 // ValidLanguage reports whether lang is one of Languages.
 func ValidLanguage(lang string) bool { return slices.Contains(Languages, lang) }
 
-// VideoProviders are the values of a video provider preference; "" means
-// "use the default" and "none" means no video meeting.
-var VideoProviders = []string{"", "none", "zoom", "jitsi"}
-
 // DefaultWorkingHours is Monday to Friday, 09:00 to 17:00 (DESIGN.md §4),
 // in its stored JSON form.
 var DefaultWorkingHours = mustJSON(availability.DefaultWorkingHours())
@@ -213,7 +209,7 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, patch UserPatch) (*
 		if err != nil {
 			return err
 		}
-		if err := applyPatch(u, patch); err != nil {
+		if err := s.applyPatch(u, patch); err != nil {
 			return err
 		}
 		out = u
@@ -228,7 +224,7 @@ func (s *Service) UpdateMe(ctx context.Context, p Principal, patch UserPatch) (*
 	return out, nil
 }
 
-func applyPatch(u *store.User, p UserPatch) error {
+func (s *Service) applyPatch(u *store.User, p UserPatch) error {
 	var fs failure.Fields
 	if p.Name != nil {
 		if n := strings.TrimSpace(*p.Name); n == "" || len(n) > 200 {
@@ -271,8 +267,8 @@ func applyPatch(u *store.User, p UserPatch) error {
 		}
 	}
 	if p.VideoProvider != nil {
-		if !slices.Contains(VideoProviders, *p.VideoProvider) {
-			fs.Add("video_provider", "%q is not one of zoom, jitsi, none or empty (the account's default)", *p.VideoProvider)
+		if v := *p.VideoProvider; v != "" && !s.videoProvider(v) {
+			fs.Add("video_provider", "%q is not one of %s, or empty (the account's default)", v, s.VideoApps.Choices())
 		} else {
 			u.VideoProvider = *p.VideoProvider
 		}

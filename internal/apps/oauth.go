@@ -2,7 +2,6 @@ package apps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,17 +18,21 @@ import (
 	"github.com/convene/convene/internal/video"
 )
 
-// oauthConfig is Zoom's OAuth endpoint (zoom-api.md §4.1): client
-// credentials in a Basic header.
-func (s *Service) oauthConfig() *oauth2.Config {
+// oauthConfig is an app's OAuth endpoint as its entry describes it (Zoom's:
+// zoom-api.md §4.1, client credentials in a Basic header).
+func oauthConfig(a video.App) *oauth2.Config {
+	style := oauth2.AuthStyleInParams
+	if a.Auth.BasicAuth {
+		style = oauth2.AuthStyleInHeader
+	}
 	return &oauth2.Config{
-		ClientID:     s.Zoom.ClientID,
-		ClientSecret: s.Zoom.ClientSecret,
-		RedirectURL:  s.Zoom.RedirectURL,
+		ClientID:     a.Auth.ClientID,
+		ClientSecret: a.Auth.ClientSecret,
+		RedirectURL:  a.Auth.RedirectURL,
 		Endpoint: oauth2.Endpoint{
-			AuthURL:   s.Zoom.OAuthURL + "/oauth/authorize",
-			TokenURL:  s.Zoom.OAuthURL + "/oauth/token",
-			AuthStyle: oauth2.AuthStyleInHeader,
+			AuthURL:   a.Auth.AuthURL,
+			TokenURL:  a.Auth.TokenURL,
+			AuthStyle: style,
 		},
 	}
 }
@@ -70,7 +73,7 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 	}
 	now := s.Now().UTC()
 	if st.App != a.ID {
-		return nil, failure.New(failure.Invalid, "this authorization was started for %s, not %s", appName(st.App), a.Name)
+		return nil, failure.New(failure.Invalid, "this authorization was started for %s, not %s", s.appName(st.App), a.Name)
 	}
 	if now.After(st.Expires) {
 		return nil, failure.New(failure.Invalid, "this authorization expired at %s; start the install again", st.Expires.Format(time.RFC3339))
@@ -89,7 +92,7 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 	if err != nil {
 		return nil, fmt.Errorf("apps: callback: %w", err)
 	}
-	tok, err := s.oauthConfig().Exchange(s.oauthContext(ctx), code, oauth2.VerifierOption(verifier))
+	tok, err := oauthConfig(a).Exchange(s.oauthContext(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
@@ -98,19 +101,19 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 		return nil, failure.New(failure.Unavailable, "could not reach %s to complete the authorization: %v", a.Name, err).Wrap(err)
 	}
 	scopes, _ := tok.Extra("scope").(string)
-	if missing := a.MissingScopes(scopes); len(missing) > 0 {
+	if missing := a.Auth.MissingScopes(scopes); len(missing) > 0 {
 		problem := fmt.Sprintf("%s did not grant the scope(s) %s that Convene needs; add them to the app at %s and install again",
 			a.Name, strings.Join(missing, ", "), a.Name)
-		s.revokeToken(ctx, tok.RefreshToken)
+		s.revokeToken(ctx, a, tok.RefreshToken)
 		if err := s.markProblem(ctx, st.AccountID, a.ID, problem); err != nil {
 			return nil, err
 		}
 		s.notify(ctx, st.AccountID, a.ID, problem)
 		return nil, failure.New(failure.Invalid, "%s", problem).With("missing_scopes", missing)
 	}
-	me, err := s.zoomMe(ctx, tok.AccessToken)
+	me, err := a.Auth.Identify(ctx, s.httpClient(), tok.AccessToken)
 	if err != nil {
-		return nil, failure.New(failure.Unavailable, "could not read the authorizing Zoom user: %v", err).Wrap(err)
+		return nil, failure.New(failure.Unavailable, "could not read the authorizing %s user: %v", a.Name, err).Wrap(err)
 	}
 	in := &store.Install{AccountID: st.AccountID, App: a.ID}
 	where := installPlace(st.AccountID, a.ID)
@@ -130,7 +133,7 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 		}
 		in.State, in.Domains, in.Scopes = store.InstallInstalled, st.Domains, scopes
 		in.TokenExpires = now.Add(time.Duration(tok.ExpiresIn) * time.Second)
-		in.ProviderAccountID, in.ProviderUserID, in.InstalledBy = me.AccountID, me.ID, st.UserID
+		in.ProviderAccountID, in.ProviderUserID, in.InstalledBy = me.AccountID, me.UserID, st.UserID
 		in.Installed, in.Created, in.Updated, in.TokenVersion = now, old.Created, now, old.TokenVersion
 		if err := tx.SaveInstall(ctx, in); err != nil {
 			return err
@@ -187,36 +190,6 @@ func (s *Service) markProblem(ctx context.Context, accountID, appID, problem str
 	return nil
 }
 
-// zoomUser is the part of GET /users/me the install keeps.
-type zoomUser struct {
-	ID        string `json:"id"`
-	AccountID string `json:"account_id"`
-	Email     string `json:"email"`
-}
-
-func (s *Service) zoomMe(ctx context.Context, accessToken string) (*zoomUser, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", s.Zoom.APIURL+"/users/me", nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	req.Header.Set("Accept", "application/json")
-	resp, err := s.httpClient().Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("GET /users/me: %s: %.200s", resp.Status, body)
-	}
-	var u zoomUser
-	if err := json.Unmarshal(body, &u); err != nil {
-		return nil, fmt.Errorf("GET /users/me: %w", err)
-	}
-	return &u, nil
-}
-
 func (s *Service) httpClient() *http.Client {
 	if s.HTTP != nil {
 		return s.HTTP
@@ -224,27 +197,36 @@ func (s *Service) httpClient() *http.Client {
 	return http.DefaultClient
 }
 
-// revoke revokes an install's refresh token at Zoom (which revokes the
-// whole grant). A token Zoom no longer knows counts as revoked.
-func (s *Service) revoke(ctx context.Context, in *store.Install) error {
+// revoke revokes an install's refresh token at the provider (at Zoom,
+// that revokes the whole grant). A token the provider no longer knows
+// counts as revoked.
+func (s *Service) revoke(ctx context.Context, a video.App, in *store.Install) error {
 	rt, err := s.Box.Open(in.RefreshToken, installPlace(in.AccountID, in.App)+"/refresh")
 	if err != nil {
 		return err
 	}
-	return s.revokeToken(ctx, rt)
+	return s.revokeToken(ctx, a, rt)
 }
 
-// revokeToken calls POST /oauth/revoke (zoom-api.md §4.1).
-func (s *Service) revokeToken(ctx context.Context, token string) error {
-	if token == "" {
+// revokeToken revokes token at the app's revocation endpoint (RFC 7009
+// §2.1; Zoom's POST /oauth/revoke, zoom-api.md §4.1).
+func (s *Service) revokeToken(ctx context.Context, a video.App, token string) error {
+	if token == "" || !a.Auth.Revocable() {
 		return nil
 	}
-	req, err := http.NewRequestWithContext(ctx, "POST", s.Zoom.OAuthURL+"/oauth/revoke",
-		strings.NewReader(url.Values{"token": {token}}.Encode()))
+	form := url.Values{"token": {token}}
+	if !a.Auth.BasicAuth {
+		form.Set("client_id", a.Auth.ClientID)
+		form.Set("client_secret", a.Auth.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", a.Auth.RevokeURL, strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
-	req.SetBasicAuth(url.QueryEscape(s.Zoom.ClientID), url.QueryEscape(s.Zoom.ClientSecret))
+	if a.Auth.BasicAuth {
+		// RFC 6749 §2.3.1: form-encoded, then Basic.
+		req.SetBasicAuth(url.QueryEscape(a.Auth.ClientID), url.QueryEscape(a.Auth.ClientSecret))
+	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := s.httpClient().Do(req)
 	if err != nil {
@@ -260,7 +242,7 @@ func (s *Service) revokeToken(ctx context.Context, token string) error {
 		s.Log.Info("revoke: token already invalid", "status", resp.StatusCode)
 		return nil
 	}
-	return fmt.Errorf("POST /oauth/revoke: %s: %.200s", resp.Status, body)
+	return fmt.Errorf("POST %s: %s: %.200s", a.Auth.RevokeURL, resp.Status, body)
 }
 
 // refreshError classifies a failed refresh: permanent (the grant is dead,

@@ -10,8 +10,6 @@ import (
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
-	"github.com/convene/convene/internal/video/jitsi"
-	"github.com/convene/convene/internal/video/zoom"
 )
 
 // Provider returns the video provider named app for a meeting organized by
@@ -42,22 +40,11 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 	if c, ok := s.clients.Load(key); ok {
 		return c.(video.Provider), nil
 	}
-	var p video.Provider
-	switch a.ID {
-	case "zoom":
-		p = &zoom.Client{
-			BaseURL:    s.Zoom.APIURL,
-			HTTPClient: s.HTTP,
-			Tokens:     &tokenSource{s: s, accountID: accountID, app: a.ID},
-			Now:        s.Now,
-			Logger:     s.Log,
-			Retry:      zoom.RetryPolicy{Timeout: s.Zoom.RequestTimeout},
-		}
-	case "jitsi":
-		p = &jitsi.Provider{BaseURL: s.JitsiURL, Secret: s.JitsiSecret, Now: s.Now}
-	default:
-		return nil, fmt.Errorf("apps: no provider for %s", a.ID)
+	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log}
+	if a.Auth.Kind != video.AuthNone {
+		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
 	}
+	p := a.Connect(conn)
 	c, _ := s.clients.LoadOrStore(key, p)
 	return c.(video.Provider), nil
 }

@@ -21,32 +21,17 @@ import (
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
-
-// ZoomConfig is how Convene reaches Zoom (or the sandbox).
-type ZoomConfig struct {
-	APIURL       string // https://api.zoom.us/v2
-	OAuthURL     string // https://zoom.us (authorize, token and revoke live under /oauth/)
-	ClientID     string
-	ClientSecret string
-	RedirectURL  string // BASE/oauth/zoom/callback
-	// RequestTimeout bounds one Zoom API request (zoom.RetryPolicy.Timeout;
-	// zero: 30 s). With the settle time derived from it, it bounds how
-	// long a create whose answer was lost may still take effect, which a
-	// retry after a crash waits out before it creates again.
-	RequestTimeout time.Duration
-}
 
 // Service is the marketplace.
 type Service struct {
 	Store    store.Store
 	Accounts *account.Service
 	Box      *seal.Box
-	Zoom     ZoomConfig
-	JitsiURL string
-	// JitsiSecret makes Jitsi room names a function of the booking, so a
-	// retried create gives the same room.
-	JitsiSecret []byte
+	// Registry is the catalog of apps: each provider's entry (its
+	// authorization, client, rules, data use).
+	Registry *video.Registry
 	// HTTP talks to the providers' OAuth endpoints.
 	HTTP *http.Client
 	Log  *slog.Logger
@@ -61,51 +46,9 @@ type Service struct {
 	// locks serializes refreshes of one install inside this process; the
 	// lease in the database serializes them across processes.
 	locks sync.Map // "account/app" → *sync.Mutex
-	// clients keeps one provider client per install: the Zoom client
-	// remembers hosts paused by Zoom's daily limit.
+	// clients keeps one provider client per install: a client may keep
+	// state (Zoom's remembers hosts paused by Zoom's daily limit).
 	clients sync.Map // "account/app" → video.Provider
-}
-
-// AppView is an app as the API shows it to a member of an account.
-type AppView struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"`
-	Scopes      []string  `json:"scopes"`
-	State       string    `json:"state"` // available, pre_approved, installed, needs_reauthorization
-	Domains     []string  `json:"domains"`
-	Problem     string    `json:"problem,omitempty"`
-	InstalledAt time.Time `json:"installed_at,omitzero"`
-}
-
-// List returns the catalog with the account's state of each app.
-func (s *Service) List(ctx context.Context, p account.Principal) ([]AppView, error) {
-	installs, err := s.Store.Installs(ctx, p.AccountID)
-	if err != nil {
-		return nil, fmt.Errorf("apps: list: %w", err)
-	}
-	out := make([]AppView, 0, len(Catalog))
-	for _, a := range Catalog {
-		v := AppView{ID: a.ID, Name: a.Name, Scopes: a.Scopes(), State: "available", Domains: []string{}}
-		for _, in := range installs {
-			if in.App == a.ID {
-				v.State, v.Domains, v.Problem, v.InstalledAt = in.State, in.Domains, in.Problem, in.Installed
-			}
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
-func (s *Service) app(id string) (App, error) {
-	a, ok := Lookup(id)
-	if !ok {
-		names := make([]string, len(Catalog))
-		for i, a := range Catalog {
-			names[i] = a.ID
-		}
-		return App{}, failure.New(failure.NotFound, "no app %q; the catalog has %s", id, strings.Join(names, ", "))
-	}
-	return a, nil
 }
 
 // PreApprove lets the account install the app. Idempotent.
@@ -137,7 +80,7 @@ func (s *Service) PreApprove(ctx context.Context, p account.Principal, appID str
 	return s.view(ctx, p, a)
 }
 
-func (s *Service) view(ctx context.Context, p account.Principal, a App) (*AppView, error) {
+func (s *Service) view(ctx context.Context, p account.Principal, a video.App) (*AppView, error) {
 	list, err := s.List(ctx, p)
 	if err != nil {
 		return nil, err
@@ -211,7 +154,7 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 		return nil, err
 	}
 	now := s.Now().UTC()
-	if !a.OAuth {
+	if a.Auth.Kind == video.AuthNone {
 		in.State, in.Domains, in.Installed, in.InstalledBy, in.Updated, in.Problem = store.InstallInstalled, doms, now, p.UserID, now, ""
 		err := s.Store.Tx(ctx, func(tx store.Store) error {
 			if err := tx.SaveInstall(ctx, in); err != nil {
@@ -250,19 +193,23 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 		return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
 	}
 	challenge := sha256.Sum256([]byte(verifier))
+	// RFC 6749 §4.1.1, with RFC 7636 §4.3's challenge.
 	q := url.Values{
 		"response_type":         {"code"},
-		"client_id":             {s.Zoom.ClientID},
-		"redirect_uri":          {s.Zoom.RedirectURL},
+		"client_id":             {a.Auth.ClientID},
+		"redirect_uri":          {a.Auth.RedirectURL},
 		"state":                 {state},
 		"code_challenge":        {base64.RawURLEncoding.EncodeToString(challenge[:])},
 		"code_challenge_method": {"S256"},
+	}
+	if a.Auth.Scope != "" {
+		q.Set("scope", a.Auth.Scope)
 	}
 	v, err := s.view(ctx, p, a)
 	if err != nil {
 		return nil, err
 	}
-	return &InstallResult{AuthorizeURL: s.Zoom.OAuthURL + "/oauth/authorize?" + q.Encode(), App: v}, nil
+	return &InstallResult{AuthorizeURL: a.Auth.AuthURL + "?" + q.Encode(), App: v}, nil
 }
 
 // Add starts installing a pre-approved app the way the marketplace page
@@ -365,11 +312,11 @@ func (s *Service) Uninstall(ctx context.Context, p account.Principal, appID stri
 	if err != nil {
 		return fmt.Errorf("apps: uninstall %s: %w", a.ID, err)
 	}
-	if a.OAuth && in.RefreshToken != "" {
-		// Revoke first: if Zoom cannot be reached, the tokens stay and the
-		// admin can try again; a revoke Zoom refuses as already invalid is
-		// done.
-		if err := s.revoke(ctx, in); err != nil {
+	if a.Auth.Revocable() && in.RefreshToken != "" {
+		// Revoke first: if the provider cannot be reached, the tokens stay
+		// and the admin can try again; a revoke the provider refuses as
+		// already invalid is done.
+		if err := s.revoke(ctx, a, in); err != nil {
 			return failure.New(failure.Unavailable, "could not revoke the %s tokens at %s; try again: %v", a.Name, a.Name, err).Wrap(err)
 		}
 	}
@@ -421,7 +368,8 @@ func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, prob
 }
 
 // Deauthorized handles the provider's notice that the app was removed
-// there (Zoom's app_deauthorized webhook, already verified): the tokens of
+// there (a video.EventDeauthorized its webhook decoded, already verified,
+// like Zoom's app_deauthorized): the tokens of
 // every install bound to that provider account are deleted and the admins
 // are told to re-authorize.
 func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID string, at time.Time) (int, error) {
@@ -434,7 +382,7 @@ func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID str
 		if in.State != store.InstallInstalled || (!at.IsZero() && at.Before(in.Installed)) {
 			continue // uninstalled already, or an old notice from before a re-install
 		}
-		problem := fmt.Sprintf("the app was removed in %s on %s; install it again to re-authorize", appName(appID), at.UTC().Format(time.RFC3339))
+		problem := fmt.Sprintf("the app was removed in %s on %s; install it again to re-authorize", s.appName(appID), at.UTC().Format(time.RFC3339))
 		installed := in.Installed
 		// Checked again in the transaction: an uninstall revokes the
 		// grant at the provider, whose notice may come while it
@@ -457,13 +405,6 @@ func (s *Service) Deauthorized(ctx context.Context, appID, providerAccountID str
 	return n, nil
 }
 
-func appName(id string) string {
-	if a, ok := Lookup(id); ok {
-		return a.Name
-	}
-	return id
-}
-
 func (s *Service) notify(ctx context.Context, accountID, appID, problem string) {
 	s.Log.Warn("app needs the admin", "account", accountID, "app", appID, "problem", problem)
 	if s.Notify != nil {
@@ -472,8 +413,8 @@ func (s *Service) notify(ctx context.Context, accountID, appID, problem string) 
 }
 
 // DomainsOfState returns the domains a pending install attempt was started
-// for, without taking its state: the embedded Zoom sandbox makes them the
-// users' domains of the Zoom account it creates for the install.
+// for, without taking its state: an embedded sandbox (Zoom's) makes them
+// the users' domains of the account it creates for the install.
 func (s *Service) DomainsOfState(ctx context.Context, state string) ([]string, error) {
 	st, err := s.Store.OAuthState(ctx, hashState(state))
 	if err != nil {

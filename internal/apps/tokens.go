@@ -28,11 +28,11 @@ const (
 
 func principalOf(accountID string) account.Principal { return account.Principal{AccountID: accountID} }
 
-// tokenSource gives the Zoom client the access token of one install. It
-// implements zoom.TokenSource.
+// tokenSource gives a provider's client the access token of one install.
+// It implements video.TokenSource.
 //
-// Zoom rotates refresh tokens: each refresh returns a new one and kills
-// the old. Two workers refreshing at once with the same refresh token
+// Providers may rotate refresh tokens (Zoom does): each refresh returns a
+// new one and kills the old. Two workers refreshing at once with the same refresh token
 // would leave one of them (and maybe the database) with a dead token, so
 // a refresh happens only under the install's lease (a row field taken
 // with a conditional UPDATE, across processes and nodes) and an
@@ -43,10 +43,11 @@ type tokenSource struct {
 	s         *Service
 	accountID string
 	app       string
+	entry     video.App // the app's catalog entry: its token endpoint
 
 	// The access token in use, kept so that each API call does not read
-	// and open it again; Zoom's 401 on a revoked one sends the caller to
-	// Refresh, which reads the stored one.
+	// and open it again; the provider's 401 on a revoked one sends the
+	// caller to Refresh, which reads the stored one.
 	mu      sync.Mutex
 	access  string
 	expires time.Time
@@ -75,7 +76,7 @@ func (ts *tokenSource) load(ctx context.Context) (*store.Install, string, error)
 		return nil, "", fmt.Errorf("apps: load tokens: %w", err)
 	}
 	if in.State != store.InstallInstalled || in.RefreshToken == "" {
-		return nil, "", fmt.Errorf("apps: %s needs re-authorization by an admin (%s): %w", appName(ts.app), in.Problem, video.ErrUnauthorized)
+		return nil, "", fmt.Errorf("apps: %s needs re-authorization by an admin (%s): %w", ts.s.appName(ts.app), in.Problem, video.ErrUnauthorized)
 	}
 	access, err := ts.s.Box.Open(in.AccessToken, installPlace(ts.accountID, ts.app)+"/access")
 	if err != nil {
@@ -84,7 +85,7 @@ func (ts *tokenSource) load(ctx context.Context) (*store.Install, string, error)
 	return in, access, nil
 }
 
-// Token implements zoom.TokenSource: the stored access token, refreshed
+// Token implements video.TokenSource: the stored access token, refreshed
 // first when it is about to expire.
 func (ts *tokenSource) Token(ctx context.Context) (string, error) {
 	if access, ok := ts.cached(); ok {
@@ -101,7 +102,7 @@ func (ts *tokenSource) Token(ctx context.Context) (string, error) {
 	return ts.refresh(ctx, in.TokenVersion)
 }
 
-// Refresh implements zoom.TokenSource: Zoom refused rejected; unless the
+// Refresh implements video.TokenSource: the provider refused rejected; unless the
 // stored token is already another one, refresh.
 func (ts *tokenSource) Refresh(ctx context.Context, rejected string) (string, error) {
 	ts.remember("", time.Time{})
@@ -179,12 +180,12 @@ func (ts *tokenSource) refreshHolding(ctx context.Context, in *store.Install) (s
 		return "", fmt.Errorf("apps: open refresh token: %w", err)
 	}
 	// An expired Expiry makes oauth2 refresh at once.
-	src := ts.s.oauthConfig().TokenSource(ts.s.oauthContext(ctx), &oauth2.Token{RefreshToken: rt, Expiry: time.Unix(1, 0)})
+	src := oauthConfig(ts.entry).TokenSource(ts.s.oauthContext(ctx), &oauth2.Token{RefreshToken: rt, Expiry: time.Unix(1, 0)})
 	tok, err := src.Token()
 	if err != nil {
 		err = refreshError(err)
 		if errors.Is(err, video.ErrUnauthorized) {
-			problem := fmt.Sprintf("%s refused to renew the tokens (%v); an admin must install it again", appName(ts.app), err)
+			problem := fmt.Sprintf("%s refused to renew the tokens (%v); an admin must install it again", ts.s.appName(ts.app), err)
 			if perr := ts.s.markProblem(ctx, ts.accountID, ts.app, problem); perr != nil {
 				return "", perr
 			}
@@ -217,7 +218,7 @@ func (ts *tokenSource) refreshHolding(ctx context.Context, in *store.Install) (s
 	if !ok {
 		// Only an uninstall or re-install changes the version while we
 		// hold the lease: those tokens win.
-		ts.s.revokeToken(ctx, newRT)
+		ts.s.revokeToken(ctx, ts.entry, newRT)
 		_, access, err := ts.load(ctx)
 		return access, err
 	}

@@ -89,7 +89,7 @@ func (s *Service) workConfirm(ctx context.Context, job *jobs.Job[confirm]) error
 		if len(m.Video) > 0 {
 			var vm video.Meeting
 			if json.Unmarshal(m.Video, &vm) == nil && vm.JoinURL != "" {
-				l.JoinURL, l.Provider = vm.JoinURL, providerLabel(m.VideoProvider)
+				l.JoinURL, l.Provider = vm.JoinURL, t.s.providerLabel(m.VideoProvider)
 			}
 		}
 	})

@@ -699,11 +699,9 @@ func (s *Service) changeDuration(ctx context.Context, t *turn, res understand.Re
 
 // changeProvider switches the video provider.
 func (s *Service) changeProvider(ctx context.Context, t *turn, provider string) error {
-	switch provider {
-	case "zoom", "jitsi", "none":
-	default:
+	if !s.offered(provider) {
 		t.toOrganizer("failed", func(l *letterData) {
-			l.Reason = note(t.d.Language, "note.provider", letterData{Provider: providerLabel(provider)})
+			l.Reason = note(t.d.Language, "note.provider", letterData{Provider: s.providerLabel(provider)})
 		})
 		t.say("provider %q is not available", provider)
 		return t.finish(ctx)
@@ -718,7 +716,7 @@ func (s *Service) changeProvider(ctx context.Context, t *turn, provider string) 
 		return t.finish(ctx)
 	}
 	t.d.Provider = provider
-	t.toOrganizer("changed", func(l *letterData) { l.Reason, l.Provider = "provider", providerLabel(provider) })
+	t.toOrganizer("changed", func(l *letterData) { l.Reason, l.Provider = "provider", s.providerLabel(provider) })
 	t.say("the video provider is now %s", provider)
 	return t.finish(ctx)
 }

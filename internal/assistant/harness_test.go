@@ -30,6 +30,9 @@ import (
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
+	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/zoom"
 )
 
 // clock is a settable clock shared by the assistant, booking and the
@@ -118,7 +121,16 @@ func newEnv(t *testing.T, engine string) *env {
 		t.Fatal(err)
 	}
 	e.accounts = account.New(e.db, nil, "")
-	e.apps = &apps.Service{Store: e.db, Accounts: e.accounts, Box: box, Log: log, Now: e.clock.Now, JitsiURL: "https://meet.example", JitsiSecret: key}
+	// Jitsi, and Zoom never installed (nothing answers at its address).
+	catalog, err := video.NewRegistry(
+		zoom.App(zoom.Config{APIURL: "https://zoom.invalid/v2", OAuthURL: "https://zoom.invalid", ClientID: "sandbox-client",
+			RedirectURL: "https://convene.example/oauth/zoom/callback"}),
+		jitsi.App(jitsi.Config{BaseURL: "https://meet.example", Secret: key}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.accounts.VideoApps = catalog
+	e.apps = &apps.Service{Store: e.db, Accounts: e.accounts, Box: box, Log: log, Now: e.clock.Now, Registry: catalog}
 	if err := jobs.Migrate(ctx, e.db); err != nil {
 		t.Fatal(err)
 	}

@@ -116,11 +116,10 @@ func (t *turn) merge(ctx context.Context, res understand.Result, in *incoming, f
 		}
 	}
 	if p := r.VideoProvider; p != "" {
-		switch p {
-		case "zoom", "jitsi", "none":
+		if t.s.offered(p) {
 			d.Provider, d.AskedProvider = p, ""
-		default:
-			d.AskedProvider = p // Teams, Meet, Webex: not installable here
+		} else {
+			d.AskedProvider = p // not in the catalog: not installable here
 		}
 	}
 	// Attendees: To and Cc (and a forwarded message's people), less the
@@ -401,16 +400,23 @@ func (t *turn) providerNote() string {
 	if t.d.AskedProvider == "" {
 		return ""
 	}
-	return note(t.d.Language, "note.provider", letterData{Provider: providerLabel(t.d.AskedProvider)})
+	return note(t.d.Language, "note.provider", letterData{Provider: t.s.providerLabel(t.d.AskedProvider)})
 }
 
-// providerLabel names a provider for people.
-func providerLabel(p string) string {
+// offered reports whether a meeting may have the video provider p here:
+// an app of the catalog, or "none".
+func (s *Service) offered(p string) bool {
+	_, ok := s.Booking.VideoApps().Lookup(p)
+	return ok || p == "none"
+}
+
+// providerLabel names a provider for people: an app of the catalog by its
+// name, and the others people may ask for (understand's words) by theirs.
+func (s *Service) providerLabel(p string) string {
+	if a, ok := s.Booking.VideoApps().Lookup(p); ok {
+		return a.Name
+	}
 	switch p {
-	case "zoom":
-		return "Zoom"
-	case "jitsi":
-		return "Jitsi Meet"
 	case "teams":
 		return "Microsoft Teams"
 	case "google_meet":

@@ -117,7 +117,7 @@ type threadData struct {
 	Description string `json:"description,omitempty"`
 	Duration    int    `json:"duration,omitempty"` // minutes; 0: the organizer's default
 	TimeZone    string `json:"timezone"`           // the meeting's zone
-	Provider    string `json:"provider,omitempty"` // "", "zoom", "jitsi", "none"
+	Provider    string `json:"provider,omitempty"` // "", an app of the catalog ("zoom"), "none"
 	// Language is the organizer's, for mail to them.
 	Language string `json:"language"`
 	// Start or Window is when the request asks for; RRule a series.

@@ -603,7 +603,7 @@ func (s *Service) inviteMeetingWith(ctx context.Context, m *store.Meeting, organ
 		}
 	}
 	if vm != nil {
-		im.Video = &invite.Video{Provider: displayName(m.VideoProvider), JoinURL: vm.JoinURL, MeetingID: vm.ID, Passcode: vm.Password, Invitation: vm.Invitation}
+		im.Video = &invite.Video{Provider: s.displayName(m.VideoProvider), JoinURL: vm.JoinURL, MeetingID: vm.ID, Passcode: vm.Password, Invitation: vm.Invitation}
 	}
 	if m.RRule != "" {
 		occs, err := s.Store.Occurrences(ctx, m.AccountID, m.ID)
@@ -627,24 +627,13 @@ func (s *Service) inviteMeetingWith(ctx context.Context, m *store.Meeting, organ
 	return im, nil
 }
 
-func displayName(provider string) string {
-	switch provider {
-	case "zoom":
-		return "Zoom"
-	case "jitsi":
-		return "Jitsi Meet"
-	}
-	return provider
-}
-
 func hashString(s string) uint32 {
 	h := fnv.New32a()
 	h.Write([]byte(s))
 	return h.Sum32()
 }
 
-// planOf rebuilds the plan of a stored meeting (its rule and Zoom's form
-// of it).
+// planOf rebuilds the plan of a stored meeting (its rule and occurrences).
 func planOf(m *store.Meeting) (*plan, error) {
 	loc, err := recur.IANA(m.TimeZone)
 	if err != nil {
@@ -657,11 +646,6 @@ func planOf(m *store.Meeting) (*plan, error) {
 			return nil, err
 		}
 		p.rule = &r
-		if m.VideoProvider == "zoom" {
-			if p.zoomRecurrence, err = ZoomRecurrence(r, p.start); err != nil {
-				return nil, err
-			}
-		}
 	}
 	return p, p.expand()
 }
@@ -736,7 +720,7 @@ func (s *Service) notifyAdmins(ctx context.Context, accountID, app, problem stri
 			continue
 		}
 		l := Letter{From: invite.Person{Name: "Convene", Email: from}, Account: acct,
-			Meeting: &invite.Meeting{Summary: displayName(app)}, Recipient: invite.Person{Name: u.Name, Email: u.Email},
+			Meeting: &invite.Meeting{Summary: s.displayName(app)}, Recipient: invite.Person{Name: u.Name, Email: u.Email},
 			Language: u.Language, TimeZone: u.TimeZone, Notice: problem, NoticeKind: "admin"}
 		key := fmt.Sprintf("admin/%s/%s/%x/%s", accountID, app, hashString(problem), u.Email)
 		if err := s.storeMail(ctx, placeholder, "notice", key, l); err != nil {

@@ -6,9 +6,11 @@
 // when the process dies while the provider is still making the meeting
 // (see sweep.go).
 // Reschedules and cancellations flow to the provider and to every invitee
-// the same way, and Zoom's webhooks and a periodic reconciler bring back
-// what changed in Zoom.
+// the same way, and the providers' webhooks (as neutral video.Events) and
+// a periodic reconciler bring back what changed there.
 //
-// It is part of the core: it may import store, apps, video, invite, jobs
-// and recur, never a front end.
+// It knows providers only through the catalog of apps (video.Registry):
+// their names, their Rules, their events. It is part of the core: it may
+// import store, apps, video, invite, jobs and recur, never a front end and
+// never a provider's package.
 package booking

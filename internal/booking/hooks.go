@@ -162,19 +162,18 @@ func (s *Service) Repropose(ctx context.Context, p account.Principal, id string,
 	return out, nil
 }
 
-// ChangeProvider gives a meeting another video provider ("zoom", "jitsi",
-// or "none" for a proposal). A proposal just records it; a booked meeting
-// gets a new video meeting (the old one is deleted) and every invitee an
+// ChangeProvider gives a meeting another video provider (an app of the
+// catalog, or "none" for a proposal). A proposal just records it; a booked
+// meeting gets a new video meeting (the old one is deleted) and every invitee an
 // update with the new link. A booked meeting keeps a video meeting: "none"
 // is refused there, since its invitations would lose their link. The same
 // provider again changes nothing.
 func (s *Service) ChangeProvider(ctx context.Context, p account.Principal, id, provider string) (*store.Meeting, error) {
-	switch provider {
-	case "zoom", "jitsi":
-	case "none", "":
+	if err := s.checkProvider(provider); err != nil {
+		return nil, err
+	}
+	if provider == "none" {
 		provider = ""
-	default:
-		return nil, failure.Field("video_provider", "%q is not zoom, jitsi or none", provider)
 	}
 	m, err := s.Store.Meeting(ctx, p.AccountID, id)
 	if errors.Is(err, store.ErrNotFound) {

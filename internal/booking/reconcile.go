@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/convene/convene/internal/jobs"
@@ -11,10 +12,12 @@ import (
 	"github.com/convene/convene/internal/video"
 )
 
-// reconcile compares an account's booked meetings with its hosts' Zoom
-// meetings and repairs drift: a meeting deleted in Zoom (a lost webhook) is
-// cancelled everywhere; a Zoom meeting Convene made for a booking that was
-// cancelled or failed meanwhile (an orphan of a crash) is deleted.
+// reconcile compares an account's booked meetings with its hosts' meetings
+// at each provider that lists them (the apps of the catalog with
+// Reconcile) and repairs drift: a meeting deleted at the provider (a lost
+// webhook) is cancelled everywhere; a provider meeting Convene made for a
+// booking that was cancelled or failed meanwhile (an orphan of a crash) is
+// deleted.
 type reconcile struct {
 	AccountID string `json:"account_id"`
 }
@@ -22,8 +25,8 @@ type reconcile struct {
 // Kind implements jobs.Args.
 func (reconcile) Kind() string { return "video.reconcile" }
 
-// reconcileAll queues a reconciliation of every account with Zoom
-// installed.
+// reconcileAll queues a reconciliation of every account with an app
+// installed that the reconciler compares.
 type reconcileAll struct{}
 
 // Kind implements jobs.Args.
@@ -38,12 +41,24 @@ func (s *Service) workReconcileAll(ctx context.Context, job *jobs.Job[reconcileA
 	return s.ReconcileAll(ctx)
 }
 
-// ReconcileAll queues a reconciliation of every account with Zoom
-// installed, unless one is already waiting or running.
+// ReconcileAll queues a reconciliation of every account with an app
+// installed that the reconciler compares (App.Reconcile), unless one is
+// already waiting or running.
 func (s *Service) ReconcileAll(ctx context.Context) error {
-	ids, err := s.Store.InstalledAccounts(ctx, "zoom")
-	if err != nil {
-		return err
+	var ids []string
+	for _, a := range s.VideoApps().Apps() {
+		if !a.Reconcile {
+			continue
+		}
+		installed, err := s.Store.InstalledAccounts(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		for _, id := range installed {
+			if !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
 	}
 	for _, id := range ids {
 		// Not uniqueArgs: a reconciliation that completed must not stop
@@ -62,23 +77,40 @@ func (s *Service) workReconcile(ctx context.Context, job *jobs.Job[reconcile]) e
 
 // Drift is what a reconciliation repaired.
 type Drift struct {
-	Cancelled []string // Convene meetings whose Zoom meeting was gone
-	Deleted   []string // orphan Zoom meetings deleted
+	Cancelled []string // Convene meetings whose provider meeting was gone
+	Deleted   []string // orphan provider meetings deleted
 }
 
-// Reconcile repairs the drift between an account's meetings and Zoom.
+// Reconcile repairs the drift between an account's meetings and each
+// provider the reconciler compares (App.Reconcile) that the account has
+// installed.
 func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, error) {
-	in, err := s.Store.Install(ctx, accountID, "zoom")
+	drift := &Drift{}
+	for _, a := range s.VideoApps().Apps() {
+		if !a.Reconcile {
+			continue
+		}
+		if err := s.reconcileApp(ctx, accountID, a.ID, drift); err != nil {
+			return nil, err
+		}
+	}
+	return drift, nil
+}
+
+// reconcileApp repairs the drift between an account's meetings and the
+// provider app, adding what it repaired to drift.
+func (s *Service) reconcileApp(ctx context.Context, accountID, app string, drift *Drift) error {
+	in, err := s.Store.Install(ctx, accountID, app)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && in.State != store.InstallInstalled) {
-		return &Drift{}, nil
+		return nil
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
 	now := s.Now()
-	all, err := s.Store.VideoMeetings(ctx, accountID, "zoom", now.Add(-24*time.Hour))
+	all, err := s.Store.VideoMeetings(ctx, accountID, app, now.Add(-24*time.Hour))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	hosts := map[string]bool{}
 	var booked []store.Meeting
@@ -88,24 +120,23 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 			booked = append(booked, m)
 		}
 	}
-	drift := &Drift{}
 	for hostID := range hosts {
 		host, err := s.Store.User(ctx, accountID, hostID)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		p, err := s.Apps.Provider(ctx, accountID, host.Email, "zoom")
+		p, err := s.Apps.Provider(ctx, accountID, host.Email, app)
 		if err != nil {
 			s.Log.Info("reconcile: host skipped", "host", host.Email, "err", err)
 			continue
 		}
 		listed, err := p.List(ctx, host.Email)
 		if err != nil {
-			return nil, fmt.Errorf("booking: reconcile %s: %w", host.Email, err)
+			return fmt.Errorf("booking: reconcile %s at %s: %w", host.Email, app, err)
 		}
-		inZoom := map[string]video.Meeting{}
+		there := map[string]video.Meeting{}
 		for _, vm := range listed {
-			inZoom[vm.ID] = vm
+			there[vm.ID] = vm
 		}
 		// Booked here, gone there.
 		for i := range booked {
@@ -113,17 +144,17 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 			if m.OrganizerID != hostID {
 				continue
 			}
-			if _, ok := inZoom[m.VideoID]; ok {
+			if _, ok := there[m.VideoID]; ok {
 				continue
 			}
 			if m.RRule == "" && m.End.Before(now) {
-				continue // ended meetings expire from Zoom's list
+				continue // ended meetings expire from the list (Zoom's)
 			}
 			if _, err := p.Get(ctx, m.VideoID, ""); !errors.Is(err, video.ErrNotFound) {
-				continue // still there (or Zoom did not say): leave it
+				continue // still there (or the provider did not say): leave it
 			}
-			if err := s.zoomDeleted(ctx, m, eventMeeting(m.VideoID)); err != nil {
-				return nil, err
+			if err := s.videoDeleted(ctx, m, m.VideoID, nil); err != nil {
+				return err
 			}
 			drift.Cancelled = append(drift.Cancelled, m.ID)
 		}
@@ -136,7 +167,7 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 			}
 		}
 		for _, vm := range listed {
-			if owner, err := s.Store.MeetingByVideo(ctx, "zoom", vm.ID); err == nil && owner.Status == store.MeetingBooked {
+			if owner, err := s.Store.MeetingByVideo(ctx, app, vm.ID); err == nil && owner.Status == store.MeetingBooked {
 				continue
 			}
 			for i := range mine {
@@ -149,27 +180,27 @@ func (s *Service) Reconcile(ctx context.Context, accountID string) (*Drift, erro
 					// meeting yet.
 					rival, err := s.rivalPending(ctx, m, host.Email)
 					if err != nil {
-						return nil, err
+						return err
 					}
 					if rival {
 						break
 					}
 				}
 				if err := p.Delete(ctx, vm.ID, ""); err != nil && !errors.Is(err, video.ErrNotFound) {
-					return nil, fmt.Errorf("booking: delete orphan %s: %w", vm.ID, err)
+					return fmt.Errorf("booking: delete orphan %s at %s: %w", vm.ID, app, err)
 				}
-				s.Log.Info("reconcile: orphan Zoom meeting deleted", "zoom_meeting", vm.ID, "of", m.ID)
+				s.Log.Info("reconcile: orphan video meeting deleted", "app", app, "video_meeting", vm.ID, "of", m.ID)
 				drift.Deleted = append(drift.Deleted, vm.ID)
 				break
 			}
 		}
 	}
-	return drift, nil
+	return nil
 }
 
-// isOrphanOf reports whether a Zoom meeting no booking owns was made for m:
-// it has m's topic, start and duration, was created after m, and m was
-// cancelled or failed, or got another Zoom meeting.
+// isOrphanOf reports whether a provider meeting no booking owns was made
+// for m: it has m's topic, start and duration, was created after m, and m
+// was cancelled or failed, or got another provider meeting.
 func isOrphanOf(vm video.Meeting, m *store.Meeting) bool {
 	if vm.Topic != m.Subject || !vm.StartTime.Equal(m.Start) || vm.Duration != m.Duration ||
 		vm.CreatedAt.Before(m.Created.Add(-2*time.Minute)) {

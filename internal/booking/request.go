@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
@@ -61,9 +60,6 @@ const (
 	maxSeries = 366
 )
 
-// zoomPassword is what Zoom accepts as a passcode (zoom-api.md §1.3).
-var zoomPassword = regexp.MustCompile(`^[A-Za-z0-9@_*-]{1,10}$`)
-
 // plan is a validated request.
 type plan struct {
 	subject, description string
@@ -73,11 +69,10 @@ type plan struct {
 	duration             time.Duration
 	rule                 *recur.Rule
 	rrule                string
-	zoomRecurrence       *video.Recurrence
 	occurrences          []time.Time // starts; one for a single meeting
 	password             *string
 	attendees            []AttendeeInput
-	provider             string // "", "zoom", "jitsi"
+	provider             string // "" or the ID of an app of the catalog
 	settings             video.Settings
 	window               *[2]time.Time
 	// commit is the caller's writes, in the transaction that records
@@ -95,8 +90,9 @@ func (p *plan) runCommit(ctx context.Context, tx *store.DB, m *store.Meeting) er
 
 // validate checks a request and resolves its times. provider is the video
 // provider already resolved from the request and the user's and account's
-// defaults. now is the service's clock.
-func validate(in Request, provider string, defaultDuration int, organizerEmail string, now time.Time) (*plan, error) {
+// defaults, app its entry in the catalog (whose Rules the request must
+// keep; zero for none). now is the service's clock.
+func validate(in Request, provider string, app video.App, defaultDuration int, organizerEmail string, now time.Time) (*plan, error) {
 	var fs failure.Fields
 	p := &plan{provider: provider}
 	p.subject = strings.TrimSpace(in.Subject)
@@ -179,21 +175,23 @@ func validate(in Request, provider string, defaultDuration int, organizerEmail s
 
 	if in.Password != nil {
 		pw := *in.Password
+		msg := ""
+		if app.Rules.Password != nil {
+			msg = app.Rules.Password(pw)
+		}
 		switch {
-		case provider == "zoom" && !zoomPassword.MatchString(pw):
-			fs.Add("password", "Zoom accepts 1 to 10 letters, digits and @ _ * - as a passcode")
-		case provider == "jitsi":
-			fs.Add("password", "Jitsi links carry no passcode; leave password out")
+		case msg != "":
+			fs.Add("password", "%s", msg)
 		case len(pw) > 64:
 			fs.Add("password", "use at most 64 characters")
 		}
 		p.password = &pw
 	}
 	if len(in.Settings) > 0 && string(in.Settings) != "null" {
-		if provider != "zoom" {
-			fs.Add("settings", "settings are Zoom meeting settings; the video provider here is %q", providerName(provider))
+		if !app.Rules.Settings {
+			fs.Add("settings", "the video provider here is %q, which takes no meeting settings", providerName(provider))
 		} else if err := json.Unmarshal(in.Settings, &p.settings); err != nil {
-			fs.Add("settings", "not Zoom's settings object: %v", err)
+			fs.Add("settings", "not %s's settings object: %v", app.Name, err)
 		}
 	}
 
@@ -206,12 +204,10 @@ func validate(in Request, provider string, defaultDuration int, organizerEmail s
 			fs.Add("recurrence.rrule", "%v", err)
 		} else {
 			p.rule, p.rrule = &r, r.String()
-			if provider == "zoom" && !p.start.IsZero() {
-				z, err := ZoomRecurrence(r, p.start.In(loc))
-				if err != nil {
+			if app.Rules.Recurrence != nil && !p.start.IsZero() {
+				if _, err := app.Rules.Recurrence(r, p.start.In(loc)); err != nil {
 					fs.Add("recurrence.rrule", "%v", err)
 				}
-				p.zoomRecurrence = z
 			}
 		}
 	}
@@ -272,8 +268,8 @@ func (p *plan) expand() error {
 		return failure.Field("recurrence.rrule", "the rule has no occurrence on or after %s", start.Format(time.RFC3339))
 	}
 	// RFC 5545 counts DTSTART as the first instance even when the rule
-	// does not produce it; Zoom starts at the first date the rule
-	// produces. To keep both the same, the start must be one.
+	// does not produce it; a provider (Zoom) starts at the first date the
+	// rule produces. To keep both the same, the start must be one.
 	if !occ[0].Equal(start) {
 		return failure.Field("start_time", "%s is not an occurrence of %s; the first one after it is %s: start the series there",
 			start.Format(time.RFC3339), p.rrule, occ[0].Format(time.RFC3339)).

@@ -176,13 +176,11 @@ func (s *Service) create(ctx context.Context, p account.Principal, in Request, c
 	if err != nil {
 		return nil, fmt.Errorf("booking: account: %w", err)
 	}
-	switch in.VideoProvider {
-	case "", "none", "zoom", "jitsi":
-	default:
-		return nil, failure.Field("video_provider", "%q is not zoom, jitsi or none", in.VideoProvider)
+	if err := s.checkProvider(in.VideoProvider); err != nil {
+		return nil, err
 	}
 	provider := resolveProvider(in.VideoProvider, organizer.VideoProvider, acct.DefaultVideoProvider)
-	pl, err := validate(in, provider, organizer.DefaultDuration, organizer.Email, s.Now())
+	pl, err := validate(in, provider, s.videoApp(provider), organizer.DefaultDuration, organizer.Email, s.Now())
 	if err != nil {
 		return nil, err
 	}

@@ -76,8 +76,8 @@ func permanentVideoError(err error) bool {
 
 // describeVideoError says, for the organizer, why the video meeting could
 // not be made.
-func describeVideoError(provider string, err error) string {
-	name := displayName(provider)
+func (s *Service) describeVideoError(provider string, err error) string {
+	name := s.displayName(provider)
 	switch {
 	case errors.Is(err, video.ErrHostNotFound):
 		return fmt.Sprintf("the organizer has no user in the account %s is installed for; ask an admin to add them in %s", name, name)
@@ -166,7 +166,7 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 		return nil
 	}
 	fail := func(err error) error {
-		err = s.failBooking(ctx, m, describeVideoError(m.VideoProvider, err), func(tx *store.DB, cur *store.Meeting) error {
+		err = s.failBooking(ctx, m, s.describeVideoError(m.VideoProvider, err), func(tx *store.DB, cur *store.Meeting) error {
 			// A create already sent may still make a meeting nobody will
 			// use: look for it once it can no longer appear.
 			if err := s.sweepLater(ctx, tx, cur, p, spec, 1); err != nil {
@@ -368,17 +368,20 @@ func (s *Service) belongsElsewhere(ctx context.Context, m *store.Meeting) func(i
 	}
 }
 
-// seriesSpec makes spec a Zoom recurring meeting of m's rule.
+// seriesSpec makes spec a recurring meeting of m's rule, in the provider's
+// form of it (its Rules.Recurrence; none for a provider that keeps no
+// series).
 func (s *Service) seriesSpec(m *store.Meeting, spec *video.Spec) error {
 	pl, err := planOf(m)
 	if err != nil {
 		return err
 	}
-	if pl.zoomRecurrence == nil && m.VideoProvider == "zoom" {
-		return fmt.Errorf("booking: no Zoom recurrence for %s", m.RRule)
-	}
 	spec.Type = video.RecurringFixedTime
-	spec.Recurrence = pl.zoomRecurrence
+	if rec := s.videoApp(m.VideoProvider).Rules.Recurrence; rec != nil && pl.rule != nil {
+		if spec.Recurrence, err = rec(*pl.rule, pl.start); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -580,7 +583,7 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 	}
 	p, err := s.Apps.Provider(ctx, m.AccountID, organizer.Email, m.VideoProvider)
 	if err != nil {
-		return s.changeFailed(ctx, m, describeVideoError(m.VideoProvider, err))
+		return s.changeFailed(ctx, m, s.describeVideoError(m.VideoProvider, err))
 	}
 	spec := s.videoSpec(m, video.Settings{})
 	if a.OccurrenceID != "" {
@@ -595,7 +598,7 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 		spec = video.Spec{StartTime: occs[i].Start, Duration: int(occs[i].End.Sub(occs[i].Start) / time.Minute), Timezone: m.TimeZone}
 	} else if m.RRule != "" {
 		if err := s.seriesSpec(m, &spec); err != nil {
-			return s.changeFailed(ctx, m, describeVideoError(m.VideoProvider, err))
+			return s.changeFailed(ctx, m, s.describeVideoError(m.VideoProvider, err))
 		}
 	}
 	vm, err := p.Update(ctx, m.VideoID, a.OccurrenceID, spec)
@@ -607,7 +610,7 @@ func (s *Service) workVideoUpdate(ctx context.Context, job *jobs.Job[videoUpdate
 			return jobs.Snooze(time.Until(at))
 		}
 		if permanentVideoError(err) || job.Attempt >= job.MaxAttempts {
-			return s.changeFailed(ctx, m, describeVideoError(m.VideoProvider, err))
+			return s.changeFailed(ctx, m, s.describeVideoError(m.VideoProvider, err))
 		}
 		return err
 	}

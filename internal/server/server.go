@@ -40,6 +40,9 @@ import (
 	"github.com/convene/convene/internal/mail/smtpout"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
 	"github.com/convene/convene/internal/zoomsandbox"
@@ -115,8 +118,28 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 	}
 
+	// The catalog of video apps: one line per provider (see
+	// internal/video/README.md). With the built-in sandbox, Convene
+	// reaches Zoom's API on its own listener (mounted below).
+	zoomAPI, zoomOAuth := cfg.ZoomAPIURL, cfg.ZoomOAuthURL
+	if cfg.Sandboxed() {
+		zoomAPI, zoomOAuth = baseURL+"/zoom-sandbox/v2", baseURL+"/zoom-sandbox"
+	}
+	catalog, err := video.NewRegistry(
+		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
+			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
+			// Half a job attempt, at most 30 s: an attempt can send a
+			// create, wait out its settle time and look for its meeting.
+			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
+		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
+	)
+	if err != nil {
+		return err
+	}
+
 	// 3. Core services.
 	accounts := account.New(db, account.NewResolver(cfg.DNSResolver), cfg.OperatorToken)
+	accounts.VideoApps = catalog
 	accounts.DefaultAssistant = cfg.AssistantAddress
 	// Names reserved for testing verify without DNS on the sandbox only.
 	accounts.SandboxReservedNames = cfg.Sandboxed()
@@ -128,12 +151,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	httpClient := &http.Client{Timeout: 60 * time.Second, Transport: transport}
 	marketplace := &apps.Service{
 		Store: db, Accounts: accounts, Box: box, HTTP: httpClient, Log: log.With("component", "apps"),
-		Now: time.Now, JitsiURL: cfg.JitsiURL, JitsiSecret: deriveKey(key, "jitsi-rooms"),
-		Zoom: apps.ZoomConfig{APIURL: cfg.ZoomAPIURL, OAuthURL: cfg.ZoomOAuthURL, ClientID: cfg.ZoomClientID,
-			ClientSecret: zoomClientSecret, RedirectURL: baseURL + "/oauth/zoom/callback",
-			// Half a job attempt, at most 30 s: an attempt can send a
-			// create, wait out its settle time and look for its meeting.
-			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)},
+		Now: time.Now, Registry: catalog,
 	}
 	if err := jobs.Migrate(ctx, db); err != nil {
 		return err
@@ -227,8 +245,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		defer sb.Close()
 		mounts["zoom-sandbox"] = sb
-		marketplace.Zoom.APIURL = baseURL + "/zoom-sandbox/v2"
-		marketplace.Zoom.OAuthURL = baseURL + "/zoom-sandbox"
 	}
 
 	// 4. Workers.
@@ -255,18 +271,17 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// 6. HTTP.
 	api := &web.Server{
-		Inbox:             mailIn,
-		MailDNS:           dkimKeys,
-		Accounts:          accounts,
-		Apps:              marketplace,
-		Booking:           meetings,
-		Calendars:         cals,
-		ZoomMeetings:      meetings,
-		ZoomWebhookSecret: zoomWebhookSecret,
-		Mounts:            mounts,
-		AuthLimit:         authLimit,
-		Log:               log,
-		Version:           opts.Version,
+		Inbox:         mailIn,
+		MailDNS:       dkimKeys,
+		Accounts:      accounts,
+		Apps:          marketplace,
+		Booking:       meetings,
+		Calendars:     cals,
+		MeetingEvents: meetings,
+		Mounts:        mounts,
+		AuthLimit:     authLimit,
+		Log:           log,
+		Version:       opts.Version,
 		Health: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 			defer cancel()
@@ -301,7 +316,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if smtpLn != nil {
 		smtpAddr = smtpLn.Addr().String()
 	}
-	log.Info("serving", "http", httpURL, "base_url", baseURL, "smtp", smtpAddr, "database", db.Engine(), "zoom", marketplace.Zoom.APIURL)
+	log.Info("serving", "http", httpURL, "base_url", baseURL, "smtp", smtpAddr, "database", db.Engine(), "zoom", zoomAPI)
 
 	select {
 	case err := <-serveErr:

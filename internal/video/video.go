@@ -5,6 +5,12 @@
 // callers decide on (retry later, tell the organizer, ask the admin to
 // re-authorize).
 //
+// It is also the catalog of apps (Registry): one App entry per provider,
+// which carries its authorization, its client's constructor, its Rules,
+// its Webhook (decoding into neutral Events) and its DataUse facts. The
+// rest of Convene knows providers only through it; README.md says how to
+// add one.
+//
 // Zoom is the reference provider: the JSON form of Settings and Recurrence is
 // Zoom's own (shared/zoom-api.md §1.4 and §1.5), so the HTTP API can show
 // them as Zoom returned them and the Zoom client can send them unchanged.
@@ -18,7 +24,8 @@
 // has no idempotency keys, does it).
 //
 // This package must never import store, web, booking, apps or any provider
-// package: providers import it, not the other way round.
+// package: providers import it, not the other way round; the server
+// registers them.
 package video
 
 import (

@@ -360,7 +360,7 @@ func TestConcurrentRefreshKeepsTheToken(t *testing.T) {
 			ctx := context.Background()
 			// A second process: the same database and key, its own locks and
 			// clients.
-			other := apps.Service{Store: h.db, Accounts: h.apps.Accounts, Box: h.apps.Box, Zoom: h.apps.Zoom, Log: h.apps.Log, Now: time.Now}
+			other := apps.Service{Store: h.db, Accounts: h.apps.Accounts, Box: h.apps.Box, Registry: h.apps.Registry, Log: h.apps.Log, Now: time.Now}
 			var installed []sandboxToken
 			for _, tk := range h.sandboxTokens() {
 				if tk.GrantType == "authorization_code" {

@@ -9,9 +9,10 @@ import (
 	"github.com/convene/convene/internal/failure"
 )
 
-// appRoutes: the marketplace, its OAuth callback and Zoom's webhooks.
+// appRoutes: the marketplace, its OAuth callback and the providers'
+// webhooks (webhooks.go).
 func (s *Server) appRoutes() []route {
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/api/v1/apps", auth: authToken, summary: "The catalog of video apps and their state in the account",
 			resp: map[int]string{200: "AppList"}, handle: s.listApps},
 		{method: "POST", path: "/api/v1/apps/{app}/pre-approve", auth: authToken, admin: true, summary: "Pre-approve an app for the account",
@@ -26,9 +27,7 @@ func (s *Server) appRoutes() []route {
 			query: []param{{name: "code", typ: "string", doc: "authorization code"}, {name: "state", typ: "string", doc: "the state of the install attempt", required: true},
 				{name: "error", typ: "string", doc: "access_denied when the admin declined"}},
 			resp: map[int]string{200: "AppCallback"}, handle: s.oauthCallback},
-		{method: "POST", path: "/webhooks/zoom", summary: "Zoom event notifications, signed with the app's secret token (x-zm-signature)",
-			reqType: "application/json", resp: map[int]string{200: "ZoomURLValidation", 204: ""}, handle: s.zoomWebhook},
-	}
+	}, s.webhookRoutes()...)
 }
 
 func (s *Server) listApps(w http.ResponseWriter, r *http.Request) error {

@@ -32,7 +32,7 @@ func TestLateDuplicateSwept(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			h.apps.Zoom.RequestTimeout = 300 * time.Millisecond
+			h.setZoomRequestTimeout(300 * time.Millisecond)
 			tn := h.setupTenant("Acme", "acme.test", true)
 			h.installZoom(tn)
 			h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"delay_ms": 2500, "times": 1, "method": "POST", "path": "/v2/users"}, nil)
@@ -130,7 +130,7 @@ func TestReconcilerRunsAgain(t *testing.T) {
 // Nobody will use that meeting: the sweep deletes it.
 func TestLateMeetingOfFailedBookingSwept(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	h.apps.Zoom.RequestTimeout = 300 * time.Millisecond
+	h.setZoomRequestTimeout(300 * time.Millisecond)
 	tn := h.setupTenant("Acme", "acme.test", true)
 	h.installZoom(tn)
 	h.sandboxCall("POST", "/_sandbox/faults", map[string]any{"delay_ms": 2500, "times": 1, "method": "POST", "path": "/v2/users"}, nil)
@@ -207,7 +207,7 @@ func TestSweepSparesAPendingRival(t *testing.T) {
 // it under the new booking's feet.
 func TestLateSweepSparesAPendingRival(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	h.apps.Zoom.RequestTimeout = 300 * time.Millisecond
+	h.setZoomRequestTimeout(300 * time.Millisecond)
 	tn := h.setupTenant("Acme", "acme.test", true)
 	h.installZoom(tn)
 	body := map[string]any{"subject": "Tried twice", "start_time": "2030-06-07T10:00", "timezone": "UTC", "duration": 30,

@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 )
 
 // schemaFiles hold the components.schemas of the OpenAPI document, written
@@ -20,19 +19,21 @@ var schemaFiles embed.FS
 
 var pathParam = regexp.MustCompile(`\{([a-z_]+)\}`)
 
-var (
-	openapiOnce sync.Once
-	openapiDoc  []byte
-	openapiErr  error
-)
+// videoAppsEnum, an item of an enum in the schema files, stands for the
+// IDs of the catalog's video apps (video.Registry), in catalog order: the
+// document lists the providers Convene offers.
+const videoAppsEnum = "{video_apps}"
+
+// textReply, as a route's response schema, is a text/plain body.
+const textReply = "text/plain"
 
 func (s *Server) openapi(w http.ResponseWriter, r *http.Request) error {
-	openapiOnce.Do(func() { openapiDoc, openapiErr = json.Marshal(s.OpenAPI()) })
-	if openapiErr != nil {
-		return openapiErr
+	s.openapiOnce.Do(func() { s.openapiDoc, s.openapiErr = json.Marshal(s.OpenAPI()) })
+	if s.openapiErr != nil {
+		return s.openapiErr
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Write(openapiDoc)
+	w.Write(s.openapiDoc)
 	return nil
 }
 
@@ -53,6 +54,29 @@ func (s *Server) OpenAPI() map[string]any {
 			comp[k] = v
 		}
 	}
+	// Each provider's webhook reply, from its catalog entry.
+	if s.Apps != nil {
+		for _, a := range s.Apps.Registry.Apps() {
+			if a.Webhook == nil || a.Webhook.ReplySchema == "" {
+				continue
+			}
+			var v any
+			if err := json.Unmarshal(a.Webhook.ReplyJSONSchema, &v); err != nil {
+				panic("web: the webhook reply schema of " + a.ID + ": " + err.Error())
+			}
+			if _, dup := comp[a.Webhook.ReplySchema]; dup {
+				panic("web: schema " + a.Webhook.ReplySchema + " defined twice")
+			}
+			comp[a.Webhook.ReplySchema] = v
+		}
+	}
+	var ids []any
+	if s.Apps != nil {
+		for _, id := range s.Apps.Registry.IDs() {
+			ids = append(ids, id)
+		}
+	}
+	expandEnums(comp, ids)
 	routes := s.routes
 	if routes == nil {
 		routes = s.routeTable()
@@ -118,6 +142,11 @@ func operation(rt route) map[string]any {
 	case rt.request != "":
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 			"application/json": map[string]any{"schema": ref(rt.request)}}}
+	case rt.reqType == "application/json":
+		// A body in another's format (a provider's notification), which
+		// some challenges come without.
+		op["requestBody"] = map[string]any{"required": false, "content": map[string]any{
+			rt.reqType: map[string]any{"schema": map[string]any{"type": "object", "description": "As its sender writes it."}}}}
 	case rt.reqType != "":
 		op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
 			rt.reqType: map[string]any{"schema": map[string]any{"type": "string"}}}}
@@ -125,7 +154,9 @@ func operation(rt route) map[string]any {
 	resp := map[string]any{}
 	for status, schema := range rt.resp {
 		r := map[string]any{"description": http.StatusText(status)}
-		if schema != "" {
+		if schema == textReply {
+			r["content"] = map[string]any{"text/plain": map[string]any{"schema": map[string]any{"type": "string"}}}
+		} else if schema != "" {
 			ct := "application/json"
 			if schema == "Problem" {
 				ct = "application/problem+json"
@@ -141,6 +172,36 @@ func operation(rt route) map[string]any {
 		op["security"] = []any{map[string]any{"bearer": []any{}}}
 	}
 	return op
+}
+
+// expandEnums replaces, in every enum under v, the item videoAppsEnum with
+// ids.
+func expandEnums(v any, ids []any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if enum, ok := v["enum"].([]any); ok {
+			var out []any
+			for _, e := range enum {
+				if e == videoAppsEnum {
+					out = append(out, ids...)
+				} else {
+					out = append(out, e)
+				}
+			}
+			if len(out) == 0 {
+				delete(v, "enum") // no app: any string
+			} else {
+				v["enum"] = out
+			}
+		}
+		for _, c := range v {
+			expandEnums(c, ids)
+		}
+	case []any:
+		for _, c := range v {
+			expandEnums(c, ids)
+		}
+	}
 }
 
 func ref(name string) map[string]any { return map[string]any{"$ref": "#/components/schemas/" + name} }

@@ -19,6 +19,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,12 +42,11 @@ type Server struct {
 	Booking  *booking.Service
 	// Calendars serves the calendar and availability routes.
 	Calendars *calendar.Service
-	// ZoomWebhookSecret verifies Zoom's webhooks.
-	ZoomWebhookSecret string
-	// ZoomMeetings applies Zoom's meeting events; nil: they are ignored.
-	ZoomMeetings ZoomMeetingEvents
-	Log          *slog.Logger
-	Now          func() time.Time
+	// MeetingEvents applies the providers' meeting events (their webhooks,
+	// POST /webhooks/{app}); nil: they are ignored.
+	MeetingEvents MeetingEvents
+	Log           *slog.Logger
+	Now           func() time.Time
 	// Health checks the storage; nil means always healthy.
 	Health func(ctx context.Context) error
 	// Mounts are extra handler trees served under a path prefix (the Zoom
@@ -78,6 +78,11 @@ type Server struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	routes   []route
+
+	// The OpenAPI document, built once.
+	openapiOnce sync.Once
+	openapiDoc  []byte
+	openapiErr  error
 }
 
 // Handler returns the HTTP handler of every route.

@@ -27,6 +27,9 @@ import (
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
+	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -47,15 +50,21 @@ type harness struct {
 	zoom    *httptest.Server
 	sandbox *zoomsandbox.Server
 	logs    *syncBuffer
+	// zoomConfig is the Zoom app's, in the catalog of h.apps; moreApps
+	// are the catalog's others after Zoom and Jitsi.
+	zoomConfig zoom.Config
+	moreApps   []video.App
 	// loseWebhooks makes Zoom's notifications fail on the way to Convene.
 	loseWebhooks atomic.Bool
 	// validate checks every response against the OpenAPI document when set.
 	validate func(req *http.Request, body []byte, resp *http.Response, respBody []byte)
 }
 
-func newHarness(t *testing.T, engine string) *harness {
+// newHarness starts the harness on engine; more are video apps its catalog
+// offers besides Zoom and Jitsi.
+func newHarness(t *testing.T, engine string, more ...video.App) *harness {
 	t.Helper()
-	h := &harness{t: t, db: storetest.Open(t, engine), dns: dnstest.Start(t), logs: &syncBuffer{}}
+	h := &harness{t: t, db: storetest.Open(t, engine), dns: dnstest.Start(t), logs: &syncBuffer{}, moreApps: more}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLog{t}, h.logs), &slog.HandlerOptions{Level: slog.LevelDebug}))
 	accounts := account.New(h.db, account.NewResolver(h.dns.Addr), operatorToken)
 	key := make([]byte, 32)
@@ -66,9 +75,11 @@ func newHarness(t *testing.T, engine string) *harness {
 	}
 	h.srv = httptest.NewUnstartedServer(nil)
 	h.zoom = httptest.NewUnstartedServer(nil)
-	h.apps = &apps.Service{Store: h.db, Accounts: accounts, Box: box, Log: log, Now: time.Now,
-		Zoom: apps.ZoomConfig{APIURL: "http://" + h.zoom.Listener.Addr().String() + "/v2", OAuthURL: "http://" + h.zoom.Listener.Addr().String(),
-			ClientID: "sandbox-client", ClientSecret: "sandbox-secret", RedirectURL: "http://" + h.srv.Listener.Addr().String() + "/oauth/zoom/callback"}}
+	h.zoomConfig = zoom.Config{APIURL: "http://" + h.zoom.Listener.Addr().String() + "/v2", OAuthURL: "http://" + h.zoom.Listener.Addr().String(),
+		ClientID: "sandbox-client", ClientSecret: "sandbox-secret", RedirectURL: "http://" + h.srv.Listener.Addr().String() + "/oauth/zoom/callback",
+		WebhookSecret: "sandbox-webhook-secret"}
+	accounts.VideoApps = h.catalog()
+	h.apps = &apps.Service{Store: h.db, Accounts: accounts, Box: box, Log: log, Now: time.Now, Registry: accounts.VideoApps}
 	h.sandbox, err = zoomsandbox.New(zoomsandbox.Options{
 		BaseURL: "http://" + h.zoom.Listener.Addr().String(), WebhookURL: "http://" + h.srv.Listener.Addr().String() + "/webhooks/zoom",
 		WebhookRetryDelays: []time.Duration{10 * time.Millisecond},
@@ -101,9 +112,9 @@ func newHarness(t *testing.T, engine string) *harness {
 	if err := h.queue.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, ZoomMeetings: h.booking,
+	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, MeetingEvents: h.booking,
 		Calendars: cals, Inbox: h.inbox, MailDNS: &dkimsign.Keys{Store: h.db, Box: box},
-		ZoomWebhookSecret: "sandbox-webhook-secret", Version: "test", Log: log}
+		Version: "test", Log: log}
 	api := h.api.Handler()
 	h.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/webhooks/zoom" && h.loseWebhooks.Load() {
@@ -122,6 +133,24 @@ func newHarness(t *testing.T, engine string) *harness {
 		h.sandbox.Close()
 	})
 	return h
+}
+
+// catalog is the harness's catalog of video apps: Zoom at its sandbox
+// (h.zoomConfig), Jitsi and h.moreApps.
+func (h *harness) catalog() *video.Registry {
+	h.t.Helper()
+	catalog, err := video.NewRegistry(append([]video.App{zoom.App(h.zoomConfig), jitsi.App(jitsi.Config{})}, h.moreApps...)...)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return catalog
+}
+
+// setZoomRequestTimeout bounds each Zoom request of the clients made from
+// now on (zoom.Config.RequestTimeout); call it before the first booking.
+func (h *harness) setZoomRequestTimeout(d time.Duration) {
+	h.zoomConfig.RequestTimeout = d
+	h.apps.Registry = h.catalog()
 }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writers: the captured

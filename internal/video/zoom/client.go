@@ -21,23 +21,12 @@ import (
 // DefaultBaseURL is Zoom's global API host (zoom-api.md §1.1).
 const DefaultBaseURL = "https://api.zoom.us/v2"
 
-// TokenSource gives the client Zoom access tokens. The marketplace package
-// implements it over its token vault. Errors that mean the install needs
-// re-authorization (an invalid_grant refresh token, a revoked app) wrap
-// video.ErrUnauthorized.
-type TokenSource interface {
-	// Token returns the access token to use now.
-	Token(ctx context.Context) (string, error)
-
-	// Refresh is called after Zoom rejected the access token rejected
-	// (HTTP 401 or code 124); the client then repeats the request once
-	// with the token it returns. Zoom rotates refresh tokens, so an
-	// implementation refreshes under a per-install lock, persists the new
-	// tokens before it returns them, and returns the current token without
-	// refreshing again when another worker already replaced rejected
-	// (LESSONS "Token refresh races").
-	Refresh(ctx context.Context, rejected string) (string, error)
-}
+// TokenSource gives the client Zoom access tokens: video.TokenSource, which
+// the marketplace implements over its token vault. Zoom rotates refresh
+// tokens, so Refresh must be serialized per install (LESSONS "Token refresh
+// races"). Errors that mean the install needs re-authorization (an
+// invalid_grant refresh token, a revoked app) wrap video.ErrUnauthorized.
+type TokenSource = video.TokenSource
 
 // StaticToken is a TokenSource with one access token that cannot be
 // refreshed, for tests and scripts.

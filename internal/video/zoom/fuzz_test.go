@@ -2,12 +2,14 @@ package zoom
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/video"
 )
@@ -103,4 +105,67 @@ func TestFuzzCorpus(t *testing.T) {
 			t.Errorf("%s: decode error %v", f, err)
 		}
 	}
+}
+
+// FuzzReceive feeds webhook bodies (the corpus is in
+// testdata/fuzz/FuzzReceive), signed with the app's secret, to Receive. It
+// must never panic; it either refuses the body as malformed or decodes it
+// into exactly one of a reply, events or an ignored event, each event
+// Zoom's and well formed. With a signature of another secret, it refuses
+// the body as unauthenticated.
+func FuzzReceive(f *testing.F) {
+	for _, b := range []string{
+		`{"event":"meeting.deleted","event_ts":1764417600000,"payload":{"account_id":"acc","object":{"id":85746065432,"occurrences":[{"occurrence_id":"1648194360000"}]}}}`,
+		`{"event":"meeting.updated","event_ts":1,"payload":{"account_id":"acc","object":{"id":"1"}}}`,
+		`{"event":"app_deauthorized","payload":{"account_id":"acc","deauthorization_time":"2026-11-29T11:59:00Z"}}`,
+		`{"event":"endpoint.url_validation","payload":{"plainToken":"x"}}`,
+		`{"event":"meeting.created","payload":{}}`,
+	} {
+		f.Add([]byte(b))
+	}
+	now := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if _, err := Receive("s3cret", signed("forged", body, now), body, now); !unauthenticated(err) {
+			t.Fatalf("a forged delivery: %v", err)
+		}
+		d, err := Receive("s3cret", signed("s3cret", body, now), body, now)
+		if err != nil {
+			if we, ok := errors.AsType[*video.WebhookError](err); !ok || we.Unauthenticated || we.Detail == "" {
+				t.Fatalf("a signed delivery refused with %#v", err)
+			}
+			return
+		}
+		n := 0
+		if d.Reply != nil {
+			n++
+		}
+		if len(d.Events) > 0 {
+			n++
+		}
+		if d.Ignored != "" {
+			n++
+		}
+		if n != 1 {
+			t.Fatalf("%s: %+v is not one reply, events or ignored event", body, d)
+		}
+		for _, ev := range d.Events {
+			switch ev.Kind {
+			case video.EventUpdated, video.EventDeleted:
+				if ev.MeetingID == "" {
+					t.Fatalf("%s: an event without its meeting: %+v", body, ev)
+				}
+			case video.EventDeauthorized:
+			default:
+				t.Fatalf("%s: kind %q", body, ev.Kind)
+			}
+			if ev.App != ID || ev.Name == "" {
+				t.Fatalf("%s: %+v", body, ev)
+			}
+		}
+	})
+}
+
+func unauthenticated(err error) bool {
+	we, ok := errors.AsType[*video.WebhookError](err)
+	return ok && we.Unauthenticated
 }

@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/internal/video"
 )
 
 // Webhook verification (zoom-api.md §5.3, §5.4): Zoom signs each event with
@@ -130,4 +133,54 @@ func (e *Event) Meeting() (*EventMeeting, error) {
 		return nil, fmt.Errorf("zoom webhook: object: %w", err)
 	}
 	return &m, nil
+}
+
+// Receive verifies a delivery to Convene's Zoom webhook with the app's
+// secret token (the signature over the raw body and the timestamp, §5.4)
+// and decodes it into neutral events: meeting.updated and meeting.deleted
+// (with the occurrences it names) about a meeting, app_deauthorized for
+// the Zoom account. An endpoint.url_validation challenge is answered
+// (§5.3); other events are ignored. Its errors are *video.WebhookError.
+func Receive(secret string, h http.Header, body []byte, now time.Time) (*video.Delivery, error) {
+	if err := VerifyWebhook(secret, h.Get("x-zm-signature"), h.Get("x-zm-request-timestamp"), body, now); err != nil {
+		detail := "x-zm-signature does not match the body"
+		if errors.Is(err, ErrStale) {
+			detail = "x-zm-request-timestamp is missing or more than 5 minutes away"
+		}
+		return nil, &video.WebhookError{Unauthenticated: true, Detail: detail, Err: err}
+	}
+	ev, err := ParseEvent(body)
+	if err != nil {
+		return nil, &video.WebhookError{Detail: err.Error(), Err: err}
+	}
+	switch ev.Event {
+	case "endpoint.url_validation":
+		if ev.Payload.PlainToken == "" {
+			return nil, &video.WebhookError{Detail: "endpoint.url_validation without plainToken"}
+		}
+		return &video.Delivery{Reply: URLValidation(secret, ev.Payload.PlainToken)}, nil
+	case "app_deauthorized":
+		at := ev.Time()
+		if t, err := time.Parse(time.RFC3339, ev.Payload.DeauthorizationTime); err == nil {
+			at = t
+		}
+		return &video.Delivery{Events: []video.Event{{Kind: video.EventDeauthorized, App: ID, Account: ev.Payload.AccountID, At: at, Name: ev.Event}}}, nil
+	case "meeting.updated", "meeting.deleted":
+		obj, err := ev.Meeting()
+		if err != nil {
+			return nil, &video.WebhookError{Detail: err.Error(), Err: err}
+		}
+		if obj.ID.String() == "" {
+			return nil, &video.WebhookError{Detail: ev.Event + " without the meeting's id"}
+		}
+		e := video.Event{Kind: video.EventUpdated, App: ID, Account: ev.Payload.AccountID, MeetingID: obj.ID.String(), At: ev.Time(), Name: ev.Event}
+		if ev.Event == "meeting.deleted" {
+			e.Kind = video.EventDeleted
+			for _, o := range obj.Occurrences {
+				e.Occurrences = append(e.Occurrences, o.OccurrenceID)
+			}
+		}
+		return &video.Delivery{Events: []video.Event{e}}, nil
+	}
+	return &video.Delivery{Ignored: ev.Event}, nil
 }

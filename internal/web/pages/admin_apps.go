@@ -8,6 +8,7 @@ import (
 	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // The marketplace: a card per app of the catalog with its state in the
@@ -21,8 +22,8 @@ import (
 // appCard is an app of the marketplace.
 type appCard struct {
 	apps.AppView
-	// Entry is the catalog's entry: OAuth, scopes, data use.
-	Entry apps.App
+	// Entry is the catalog's entry: authorization, scopes, data use.
+	Entry video.App
 	// Default: the account's default video provider.
 	Default bool
 }
@@ -66,7 +67,7 @@ func (s *Server) cards(req *Request) ([]appCard, *store.Account, error) {
 	}
 	out := make([]appCard, len(list))
 	for i, v := range list {
-		entry, _ := apps.Lookup(v.ID)
+		entry, _ := svc.Registry.Lookup(v.ID)
 		out[i] = appCard{AppView: v, Entry: entry, Default: acct.DefaultVideoProvider == v.ID}
 	}
 	return out, acct, nil
@@ -109,7 +110,7 @@ type domainChoice struct {
 type appData struct {
 	adminPage
 	App   apps.AppView
-	Entry apps.App
+	Entry video.App
 	// Domains are the verified managed domains, checked when they may use
 	// the app.
 	Domains []domainChoice
@@ -236,12 +237,16 @@ type confirmData struct {
 
 func (s *Server) adminUninstallForm(req *Request) error {
 	id := req.R.PathValue("app")
-	entry, ok := apps.Lookup(id)
+	svc, err := s.appsService()
+	if err != nil {
+		return err
+	}
+	entry, ok := svc.Registry.Lookup(id)
 	if !ok {
 		return failure.New(failure.NotFound, "no app %q in the catalog", id)
 	}
 	points := []string{req.L.T("uninstall.point_domains")}
-	if entry.OAuth {
+	if entry.Auth.Revocable() {
 		points = append([]string{req.L.T("uninstall.point_revoke", entry.Name)}, points...)
 	}
 	points = append(points, req.L.T("uninstall.point_meetings", entry.Name))

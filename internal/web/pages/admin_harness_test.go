@@ -18,6 +18,9 @@ import (
 	"github.com/convene/convene/internal/mail/dkimsign"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -43,9 +46,9 @@ func newAdminSite(t *testing.T) *adminSite {
 		base := "http://" + st.srv.Listener.Addr().String()
 		as.zoom = httptest.NewUnstartedServer(nil)
 		zbase := "http://" + as.zoom.Listener.Addr().String()
+		st.acc.VideoApps = testCatalog(t, zbase, base)
 		as.apps = &apps.Service{Store: st.db, Accounts: st.acc, Box: box, Now: st.clock.Now,
-			Log: slog.New(slog.DiscardHandler), Zoom: apps.ZoomConfig{APIURL: zbase + "/v2", OAuthURL: zbase, ClientID: "sandbox-client",
-				ClientSecret: "sandbox-secret", RedirectURL: base + "/oauth/zoom/callback"}}
+			Log: slog.New(slog.DiscardHandler), Registry: st.acc.VideoApps}
 		sb, err := zoomsandbox.New(zoomsandbox.Options{BaseURL: zbase, RedirectURIs: []string{base + "/oauth/zoom/callback"},
 			DomainsForAuthorization: func(r *http.Request) ([]string, error) {
 				return as.apps.DomainsOfState(r.Context(), r.FormValue("state"))
@@ -65,6 +68,20 @@ func newAdminSite(t *testing.T) *adminSite {
 			Calendars: calendar.New(st.db, box, calendar.Options{}), MailDNS: &dkimsign.Keys{Store: st.db, Box: box}}
 	}})
 	return as
+}
+
+// testCatalog is the tests' catalog of video apps: Zoom at the sandbox
+// zoomBase, whose consent returns to Convene at base, and Jitsi.
+func testCatalog(t *testing.T, zoomBase, base string) *video.Registry {
+	t.Helper()
+	catalog, err := video.NewRegistry(
+		zoom.App(zoom.Config{APIURL: zoomBase + "/v2", OAuthURL: zoomBase, ClientID: "sandbox-client", ClientSecret: "sandbox-secret",
+			RedirectURL: base + "/oauth/zoom/callback"}),
+		jitsi.App(jitsi.Config{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return catalog
 }
 
 // tenant is an account of the admin tests: its owner (with a password),

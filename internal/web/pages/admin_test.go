@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
-	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // snapshot is what an admin action could change of an account, read
@@ -498,13 +498,16 @@ func TestAdminCatalog(t *testing.T) {
 	for _, s := range []string{"available", store.InstallPreApproved, store.InstallInstalled, store.InstallNeedsReauthorization} {
 		keys = append(keys, "apps.state."+s)
 	}
-	for _, a := range apps.Catalog {
-		for _, c := range a.DataUse.Calls {
-			keys = append(keys, "datause.purpose."+c.Purpose)
-		}
-		for _, k := range a.DataUse.Kept {
-			keys = append(keys, "datause.kept."+k.Item, "datause.protection."+k.Protection)
-		}
+	// The whole vocabulary of data use: the catalog refuses an app whose
+	// facts use another word (video.NewRegistry).
+	for _, p := range video.Purposes {
+		keys = append(keys, "datause.purpose."+p)
+	}
+	for _, k := range video.KeptItems {
+		keys = append(keys, "datause.kept."+k)
+	}
+	for _, p := range video.Protections {
+		keys = append(keys, "datause.protection."+p)
 	}
 	for _, act := range account.AuditActions {
 		keys = append(keys, "audit.action."+act)

@@ -94,9 +94,8 @@ func newOrgSite(t *testing.T) *orgSite {
 	// Zoom: the sandbox on its own listener, as real Zoom would be.
 	o.zoom = httptest.NewUnstartedServer(nil)
 	zurl := "http://" + o.zoom.Listener.Addr().String()
-	o.apps = &apps.Service{Store: db, Accounts: st.acc, Box: box, Log: log, Now: time.Now,
-		Zoom: apps.ZoomConfig{APIURL: zurl + "/v2", OAuthURL: zurl, ClientID: "sandbox-client", ClientSecret: "sandbox-secret",
-			RedirectURL: base + "/oauth/zoom/callback"}}
+	st.acc.VideoApps = testCatalog(t, zurl, base)
+	o.apps = &apps.Service{Store: db, Accounts: st.acc, Box: box, Log: log, Now: time.Now, Registry: st.acc.VideoApps}
 	sb, err := zoomsandbox.New(zoomsandbox.Options{BaseURL: zurl, RedirectURIs: []string{base + "/oauth/zoom/callback"},
 		DomainsForAuthorization: func(r *http.Request) ([]string, error) {
 			return o.apps.DomainsOfState(r.Context(), r.FormValue("state"))

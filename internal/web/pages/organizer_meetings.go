@@ -261,7 +261,7 @@ func (s *Server) meetingPage(req *Request) error {
 	}
 	loc, lang := req.zone(), req.L.Lang
 	d := meetingData{V: v, Organizer: v.Organizer.Email == req.me().Email, Duration: durationLabel(v.Duration, lang),
-		Provider: req.L.T("provider." + v.VideoProvider)}
+		Provider: s.providerLabel(req, v.VideoProvider)}
 	d.CanChange = d.Organizer || req.Session.Principal.IsAdmin()
 	d.Changeable = v.Status != store.MeetingCancelled && v.Status != store.MeetingFailed && v.Status != store.MeetingProposed
 	st, err1 := time.Parse(time.RFC3339, v.StartTime)

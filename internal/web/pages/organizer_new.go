@@ -56,9 +56,7 @@ var weekdayKeys = []string{"MO", "TU", "WE", "TH", "FR", "SA", "SU"}
 
 func (s *Server) newMeetingData(req *Request, f *Form) *newMeetingData {
 	d := &newMeetingData{Zone: req.me().TimeZone}
-	for _, p := range []string{"", "zoom", "jitsi", "none"} {
-		d.Providers = append(d.Providers, choice{Value: p, Label: req.L.T("provider." + providerKey(p)), Selected: f.Value("provider") == p})
-	}
+	d.Providers = s.providerChoices(req, f.Value("provider"))
 	for _, r := range []string{"", "weekly", "biweekly", "monthly"} {
 		d.Recurrences = append(d.Recurrences, choice{Value: r, Label: req.L.T("recurrence." + providerKey(r)), Selected: f.Value("recurrence") == r})
 	}
@@ -69,6 +67,28 @@ func (s *Server) newMeetingData(req *Request, f *Form) *newMeetingData {
 		d.Weekdays = append(d.Weekdays, choice{Value: k, Label: req.L.T("weekday." + strings.ToLower(k)), Selected: contains(f.Values["byday"], k)})
 	}
 	return d
+}
+
+// providerChoices are the video providers an organizer may choose: the
+// account's default, each app of the catalog, none.
+func (s *Server) providerChoices(req *Request, selected string) []choice {
+	values := append(append([]string{""}, s.opts.Booking.VideoApps().IDs()...), "none")
+	out := make([]choice, 0, len(values))
+	for _, p := range values {
+		out = append(out, choice{Value: p, Label: s.providerLabel(req, p), Selected: selected == p})
+	}
+	return out
+}
+
+// providerLabel names a video provider value: the catalog's wording of
+// the default and of none, and each app by the message of its own when the
+// catalog words it, else by its name.
+func (s *Server) providerLabel(req *Request, v string) string {
+	key := "provider." + providerKey(v)
+	if a, ok := s.opts.Booking.VideoApps().Lookup(v); ok && !req.L.Has(key) {
+		return a.Name
+	}
+	return req.L.T(key)
 }
 
 // providerKey is the catalog key of a provider or recurrence value ("" is

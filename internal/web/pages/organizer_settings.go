@@ -84,9 +84,7 @@ func (s *Server) preferencesData(req *Request, f *Form) preferencesData {
 		}
 		d.Days = append(d.Days, row)
 	}
-	for _, p := range []string{"", "zoom", "jitsi", "none"} {
-		d.Providers = append(d.Providers, choice{Value: p, Label: req.L.T("provider." + providerKey(p)), Selected: f.Value("provider") == p})
-	}
+	d.Providers = s.providerChoices(req, f.Value("provider"))
 	for _, l := range []string{"", "en", "fr"} {
 		d.Languages = append(d.Languages, choice{Value: l, Label: req.L.T("language." + providerKey(l)), Selected: f.Value("language") == l})
 	}

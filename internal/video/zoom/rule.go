@@ -1,7 +1,8 @@
-package booking
+package zoom
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -9,6 +10,17 @@ import (
 	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/video"
 )
+
+// passcode is what Zoom accepts as a meeting passcode (zoom-api.md §1.3).
+var passcode = regexp.MustCompile(`^[A-Za-z0-9@_*-]{1,10}$`)
+
+// checkPassword is the Rules' passcode check.
+func checkPassword(pw string) string {
+	if !passcode.MatchString(pw) {
+		return "Zoom accepts 1 to 10 letters, digits and @ _ * - as a passcode"
+	}
+	return ""
+}
 
 // Zoom's recurrence limits (zoom-api.md §1.4).
 const (
@@ -28,10 +40,10 @@ type RuleError struct{ Reason string }
 // Error implements error.
 func (e *RuleError) Error() string { return e.Reason + "; " + zoomSupports }
 
-// ZoomRecurrence maps an RRULE, for a series starting at start (in the
+// Recurrence maps an RRULE, for a series starting at start (in the
 // organizer's zone), onto Zoom's recurrence object. Rules Zoom cannot
 // express give a *RuleError that says what Zoom supports.
-func ZoomRecurrence(r recur.Rule, start time.Time) (*video.Recurrence, error) {
+func Recurrence(r recur.Rule, start time.Time) (*video.Recurrence, error) {
 	if err := r.Validate(); err != nil {
 		return nil, &RuleError{Reason: err.Error()}
 	}
@@ -164,8 +176,8 @@ func zoomDays(ds []recur.WeekdayNum) []int {
 
 var rfcDays = [7]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
 
-// RuleFromZoom writes Zoom's recurrence object as an RRULE.
-func RuleFromZoom(z *video.Recurrence) (string, error) {
+// RRule writes Zoom's recurrence object as an RRULE.
+func RRule(z *video.Recurrence) (string, error) {
 	var parts []string
 	interval := z.RepeatInterval
 	if interval == 0 {
@@ -179,7 +191,7 @@ func RuleFromZoom(z *video.Recurrence) (string, error) {
 	case video.Monthly:
 		parts = append(parts, "FREQ=MONTHLY")
 	default:
-		return "", fmt.Errorf("booking: Zoom recurrence type %d", z.Type)
+		return "", fmt.Errorf("zoom: recurrence type %d", z.Type)
 	}
 	if interval > 1 {
 		parts = append(parts, fmt.Sprintf("INTERVAL=%d", interval))
@@ -190,7 +202,7 @@ func RuleFromZoom(z *video.Recurrence) (string, error) {
 		for _, n := range z.WeeklyDays {
 			d, ok := video.Weekday(n)
 			if !ok {
-				return "", fmt.Errorf("booking: Zoom weekly day %d", n)
+				return "", fmt.Errorf("zoom: recurrence: weekly day %d", n)
 			}
 			days = append(days, rfcDays[d])
 		}
@@ -201,7 +213,7 @@ func RuleFromZoom(z *video.Recurrence) (string, error) {
 		if z.MonthlyWeek != 0 {
 			d, ok := video.Weekday(z.MonthlyWeekDay)
 			if !ok {
-				return "", fmt.Errorf("booking: Zoom monthly week day %d", z.MonthlyWeekDay)
+				return "", fmt.Errorf("zoom: recurrence: monthly week day %d", z.MonthlyWeekDay)
 			}
 			parts = append(parts, fmt.Sprintf("BYDAY=%d%s", z.MonthlyWeek, rfcDays[d]))
 		} else if z.MonthlyDay != 0 {

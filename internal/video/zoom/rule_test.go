@@ -1,4 +1,4 @@
-package booking
+package zoom
 
 import (
 	"errors"
@@ -42,7 +42,7 @@ func TestZoomRecurrenceBothWays(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.rrule, err)
 		}
-		z, err := ZoomRecurrence(r, start)
+		z, err := Recurrence(r, start)
 		if err != nil {
 			t.Errorf("%s: %v", c.rrule, err)
 			continue
@@ -50,7 +50,7 @@ func TestZoomRecurrenceBothWays(t *testing.T) {
 		if !sameRecurrence(*z, c.zoom) {
 			t.Errorf("%s → %+v, want %+v", c.rrule, *z, c.zoom)
 		}
-		back, err := RuleFromZoom(z)
+		back, err := RRule(z)
 		want := c.back
 		if want == "" {
 			want = c.rrule
@@ -87,7 +87,7 @@ func TestZoomRecurrenceRefused(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", rule, err)
 		}
-		_, err = ZoomRecurrence(r, start)
+		_, err = Recurrence(r, start)
 		var re *RuleError
 		if !errors.As(err, &re) || !strings.Contains(err.Error(), why) || !strings.Contains(err.Error(), "Zoom supports") {
 			t.Errorf("%s: %v; want a RuleError about %q saying what Zoom supports", rule, err, why)
