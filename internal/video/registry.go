@@ -37,6 +37,10 @@ type App struct {
 	// Connect returns the provider's client for one install (the
 	// marketplace keeps one per install and account).
 	Connect func(Connection) Provider
+	// Calendar connects the app's access to the calendars of an
+	// install's users (Outlook, Google Calendar); nil: the app reads and
+	// writes no calendar (Zoom, Jitsi).
+	Calendar func(Connection) Calendars
 	// Rules are what the provider accepts in a meeting request.
 	Rules Rules
 	// Webhook receives the provider's notifications; nil: it sends none.
@@ -63,6 +67,18 @@ const (
 	// PKCE, RFC 7636); the install keeps the access and refresh tokens,
 	// sealed, and refreshes them (Zoom's account-level app, DESIGN §2b).
 	AuthCode AuthKind = "authorization_code"
+	// AuthAdminConsent: an account admin grants the app's application
+	// permissions for the whole tenant at the provider (Microsoft identity
+	// platform's /adminconsent endpoint, whose callback names the
+	// tenant); Convene then takes client-credentials tokens (RFC 6749
+	// §4.4) from TokenURL for that tenant, with Scope (".default").
+	AuthAdminConsent AuthKind = "admin_consent"
+	// AuthServiceAccount: an account admin gives Convene a service
+	// account's key at install and grants it domain-wide delegation with
+	// ScopeSets' first set at the provider (Google Workspace); Convene
+	// acts as each user with JWT-assertion tokens (RFC 7523) from
+	// TokenURL. The key is sealed at rest like tokens.
+	AuthServiceAccount AuthKind = "service_account"
 )
 
 // Auth is how an account authorizes Convene at the provider: once, by an
@@ -185,6 +201,14 @@ type Connection struct {
 	Now func() time.Time
 	// Log receives the client's diagnostics (never tokens); nil: none.
 	Log *slog.Logger
+	// Tenant is the provider's account the install is bound to
+	// (Microsoft's tenant id, from the admin-consent callback); "" when
+	// the kind has none.
+	Tenant string
+	// Credentials is the key given at install, opened (AuthServiceAccount:
+	// the service account's JSON key); nil for other kinds. The client
+	// makes its per-user tokens from it and must never log it.
+	Credentials []byte
 }
 
 // Rules are what a provider accepts in a meeting request. Booking checks
@@ -254,6 +278,17 @@ func NewRegistry(apps ...App) (*Registry, error) {
 			}
 			if a.Auth.Identify == nil {
 				bad("authorization code needs Identify, to bind the install to the provider's account")
+			}
+		case AuthAdminConsent:
+			if a.Auth.AuthURL == "" || a.Auth.TokenURL == "" || a.Auth.ClientID == "" || a.Auth.RedirectURL == "" || a.Auth.Scope == "" {
+				bad("admin consent needs AuthURL, TokenURL, ClientID, RedirectURL and Scope")
+			}
+			if len(a.Auth.ScopeSets) == 0 || len(a.Auth.ScopeSets[0]) == 0 {
+				bad("admin consent needs the application permissions it must be granted")
+			}
+		case AuthServiceAccount:
+			if a.Auth.TokenURL == "" || len(a.Auth.ScopeSets) == 0 || len(a.Auth.ScopeSets[0]) == 0 {
+				bad("a service account needs TokenURL and the scopes it is delegated")
 			}
 		default:
 			bad("authorization kind %q is not one the marketplace implements", a.Auth.Kind)
