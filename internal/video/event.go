@@ -71,6 +71,13 @@ const (
 	// EventDeauthorized: the app was removed at the provider for an
 	// account. Convene deletes the installs' tokens and tells the admins.
 	EventDeauthorized EventKind = "deauthorized"
+	// EventCalendarChanged: a watched calendar changed (a Graph change
+	// notification, a Google push). It names the channel and carries the
+	// token the provider echoes; the calendar core accepts it only when
+	// both match a channel it opened (compared in constant time), then
+	// syncs that calendar. The notification itself is never trusted for
+	// what changed.
+	EventCalendarChanged EventKind = "calendar_changed"
 )
 
 // Event is a provider's notification in neutral form. It only says that
@@ -89,6 +96,9 @@ type Event struct {
 	// Occurrences are, for a deletion, the ids of the occurrences deleted;
 	// none: the whole meeting.
 	Occurrences []string
+	// Channel and ChannelToken name the watch a calendar_changed event
+	// comes through (Channel.ID, Channel.Token).
+	Channel, ChannelToken string
 	// At is when it happened, by the provider's clock.
 	At time.Time
 	// Name is the provider's own name of the event ("meeting.deleted"),

@@ -41,6 +41,13 @@ type App struct {
 	// install's users (Outlook, Google Calendar); nil: the app reads and
 	// writes no calendar (Zoom, Jitsi).
 	Calendar func(Connection) Calendars
+	// VideoIsEvent says the app's video meeting is itself an event of
+	// the host's calendar (Google Meet, made with the event's
+	// conferenceData): the calendar write of a meeting with this app as
+	// both its video and its organizer's calendar updates that event
+	// (CalendarEvent.ID is the video meeting's ID) instead of adding a
+	// second one.
+	VideoIsEvent bool
 	// Rules are what the provider accepts in a meeting request.
 	Rules Rules
 	// Webhook receives the provider's notifications; nil: it sends none.
