@@ -68,6 +68,7 @@ type AttendeeProblem struct {
 	CalendarID string    `json:"calendar_id,omitempty"`
 	Kind       string    `json:"kind,omitempty"`
 	Host       string    `json:"host,omitempty"`
+	App        string    `json:"app,omitempty"`
 	Problem    string    `json:"problem"`
 	Since      time.Time `json:"since,omitzero"`
 	BusyFrom   time.Time `json:"busy_from"`
@@ -83,7 +84,7 @@ func problemsFor(p account.Principal, problems []SourceProblem) []AttendeeProble
 	vague := map[string]int{} // attendee → index in out
 	for _, sp := range problems {
 		if sp.UserID == p.UserID || p.IsAdmin() {
-			out = append(out, AttendeeProblem{Email: sp.Email, CalendarID: sp.CalendarID, Kind: sp.Kind, Host: sp.Host,
+			out = append(out, AttendeeProblem{Email: sp.Email, CalendarID: sp.CalendarID, Kind: sp.Kind, Host: sp.Host, App: sp.App,
 				Problem: redact.Text(sp.Problem), Since: sp.Since, BusyFrom: sp.BusyFrom, BusyTo: sp.BusyTo})
 			continue
 		}
