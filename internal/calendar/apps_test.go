@@ -552,3 +552,41 @@ func TestAppFreeBusy(t *testing.T) {
 	}
 	_ = availability.Interval{}
 }
+
+// The provider's working hours (and their zone) are used for a user who has
+// not set their own; a user who has keeps theirs.
+func TestAppWorkingHours(t *testing.T) {
+	f := newAppFixture(t, storetest.Open(t, "sqlite"))
+	f.now = mustTime("2026-03-02T06:00:00Z") // a Monday
+	ann := f.user("ann@acme.test", "Europe/Paris", store.RoleMember)
+	bob := f.user("bob@acme.test", "Europe/Paris", store.RoleMember)
+	bob.WorkingHours = []byte(`{"mon": [["14:00","15:00"]]}`)
+	if err := f.db.UpdateUser(context.Background(), bob); err != nil {
+		t.Fatal(err)
+	}
+	f.fake.hours = &video.WorkingHours{TimeZone: "America/New_York", Days: []time.Weekday{time.Monday}, Start: "08:00", End: "10:00"}
+	f.install(store.InstallInstalled, "acme.test")
+	f.syncAll()
+	first := func(u *store.User) string {
+		t.Helper()
+		res, err := f.svc.Availability(context.Background(), principal(u), AvailabilityRequest{Attendees: []string{u.Email},
+			Duration: 30 * time.Minute, From: f.now, To: f.now.Add(24 * time.Hour), Location: time.UTC, Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Slots) == 0 {
+			return "none"
+		}
+		return res.Slots[0].Start.Format("15:04")
+	}
+	// 08:00 in New York on 2 March is 13:00Z.
+	if got := first(ann); got != "13:00" {
+		t.Errorf("ann, with the provider's hours: first slot %s", got)
+	}
+	// Bob's own 14:00 Paris is 13:00Z too; give him 15:00 to tell apart.
+	bob.WorkingHours = []byte(`{"mon": [["15:00","16:00"]]}`)
+	f.db.UpdateUser(context.Background(), bob)
+	if got := first(bob); got != "14:00" {
+		t.Errorf("bob, with his own hours: first slot %s", got)
+	}
+}
