@@ -208,7 +208,12 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 	}
 	// The mails first, on their own: a calendar that cannot be written
 	// holds back no invitation.
-	if err := s.Store.InTx(ctx, func(tx *store.DB) error { return s.addMails(ctx, tx, m, d.mails) }); err != nil {
+	if err := s.Store.InTx(ctx, func(tx *store.DB) error {
+		if err := s.addMails(ctx, tx, m, d.mails); err != nil {
+			return err
+		}
+		return s.enqueueAppEvent(ctx, tx, m, a)
+	}); err != nil {
 		return err
 	}
 	if a.Method != deliverRequest {
@@ -290,6 +295,20 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 				}
 			}
 		}
+	}
+	// The provider mails the invitees itself (the account's invitation
+	// mode, for an organizer with an app calendar): Convene mails only
+	// the organizer, so that nobody is invited twice.
+	if byProvider, err := s.providerInvites(ctx, acct, m); err != nil {
+		return nil, err
+	} else if byProvider {
+		kept := recipients[:0]
+		for _, r := range recipients {
+			if r.Email == organizer.Email {
+				kept = append(kept, r)
+			}
+		}
+		recipients = kept
 	}
 	var earlier []store.Mail
 	if k == nil {
@@ -384,6 +403,9 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 // stored, with their jobs for the relay, and the built-in calendar events.
 func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) error {
 	if err := s.addMails(ctx, tx, d.m, d.mails); err != nil {
+		return err
+	}
+	if err := s.enqueueAppEvent(ctx, tx, d.m, deliver{AccountID: d.m.AccountID, MeetingID: d.m.ID, Sequence: d.m.Sequence, Method: deliverRequest}); err != nil {
 		return err
 	}
 	return s.writeEvents(ctx, tx, d)

@@ -57,6 +57,7 @@ func (s *Service) Register(q *jobs.Queue) {
 	jobs.Register(q, s.workVideoDelete)
 	jobs.Register(q, s.workVideoSweep)
 	jobs.Register(q, s.workDeliver)
+	jobs.Register(q, s.workAppEvent)
 	jobs.Register(q, s.workNotice)
 	jobs.Register(q, s.workSendMail)
 	jobs.Register(q, s.workReconcile)

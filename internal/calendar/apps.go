@@ -449,3 +449,35 @@ func (s *Service) wakeWorker() {
 	default: // a wake-up is already waiting
 	}
 }
+
+// OrganizerApp returns the app whose calendar a user has (the first of the
+// catalog's apps with calendars, when several), or "" when they have none:
+// booking writes the meetings they organize there. It costs one lookup by
+// key per app with calendars, none when the catalog has none.
+func (s *Service) OrganizerApp(ctx context.Context, accountID, userID string) (string, error) {
+	if s.opts.Apps == nil {
+		return "", nil
+	}
+	for _, a := range s.calendarApps() {
+		_, err := s.store.Calendar(ctx, accountID, AppCalendarID(a.ID, userID))
+		if err == nil {
+			return a.ID, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return "", fmt.Errorf("calendar: organizer's app: %w", err)
+		}
+	}
+	return "", nil
+}
+
+// AppCalendars returns the connection to app's calendars of the account's
+// install (Options.Apps): booking writes meetings' events with it.
+func (s *Service) AppCalendars(ctx context.Context, accountID, app string) (video.Calendars, error) {
+	if s.opts.Apps == nil {
+		return nil, fmt.Errorf("calendar: no app calendars here: %w", store.ErrNotFound)
+	}
+	return s.opts.Apps.Calendars(ctx, accountID, app)
+}
+
+// AppRegistry is the catalog of apps the core knows (nil: none).
+func (s *Service) AppRegistry() *video.Registry { return s.opts.Registry }

@@ -42,6 +42,10 @@ type AvailabilityRequest struct {
 	// Granularity spaces the slots' starts (availability.Query's); zero
 	// means availability.DefaultGranularity.
 	Granularity time.Duration
+	// IgnoreUIDs are events that do not count: the meeting being moved
+	// (booking.Service.MeetingUIDs), whose own event, also in the synced
+	// copy of its organizer's app calendar, must not collide with it.
+	IgnoreUIDs []string
 	// Propose, when above zero, asks for that many well-spread options
 	// (different days, then half-days) to offer guests instead of the
 	// best slots; they come in time order.
@@ -186,7 +190,8 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 		people = append(people, person)
 		ids = append(ids, u.ID)
 	}
-	busy, problems, err := s.Busy(ctx, p.AccountID, ids, req.From.Add(-maxBuf), req.To.Add(maxBuf))
+	busy, problems, err := s.BusyFor(ctx, BusyQuery{AccountID: p.AccountID, UserIDs: ids, From: req.From.Add(-maxBuf), To: req.To.Add(maxBuf),
+		IgnoreUIDs: req.IgnoreUIDs})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,204 @@
+package web
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
+)
+
+// fakeCalendarApp is an app with calendars (as Microsoft 365 and Google
+// Workspace are): its video.Calendars, Convene's own interface, records
+// the events booking writes.
+type fakeCalendarApp struct {
+	mu     sync.Mutex
+	events map[string]video.CalendarEvent // id → as last written
+	byRef  map[string]string              // CreateRef.Key → id
+	puts   []video.CalendarEvent
+	dels   []string
+	// wrote receives a signal after every write.
+	wrote chan struct{}
+}
+
+func newFakeCalendarApp() *fakeCalendarApp {
+	return &fakeCalendarApp{events: map[string]video.CalendarEvent{}, byRef: map[string]string{}, wrote: make(chan struct{}, 100)}
+}
+
+func (f *fakeCalendarApp) app() video.App {
+	return video.App{ID: "acme_cal", Name: "Acme Calendar", Auth: video.Auth{Kind: video.AuthNone},
+		Connect:  func(video.Connection) video.Provider { return &fakeProvider{meetings: map[string]*video.Meeting{}} },
+		Calendar: func(video.Connection) video.Calendars { return f },
+		DataUse:  video.DataUse{Kept: []video.Kept{{Item: "join_url", Protection: video.KeptPlain}}}}
+}
+
+func (f *fakeCalendarApp) FreeBusy(context.Context, []string, time.Time, time.Time) (map[string]video.FreeBusy, error) {
+	return map[string]video.FreeBusy{}, nil
+}
+func (f *fakeCalendarApp) Changes(context.Context, string, string, time.Time, time.Time) (*video.ChangeSet, error) {
+	return &video.ChangeSet{Full: true, Cursor: "c"}, nil
+}
+func (f *fakeCalendarApp) Watch(context.Context, string, string, string) (*video.Channel, error) {
+	return nil, video.ErrNotSupported
+}
+func (f *fakeCalendarApp) Renew(context.Context, video.Channel) (*video.Channel, error) {
+	return nil, video.ErrNotSupported
+}
+func (f *fakeCalendarApp) Unwatch(context.Context, video.Channel) error { return nil }
+func (f *fakeCalendarApp) WorkingHours(context.Context, string) (*video.WorkingHours, error) {
+	return nil, nil
+}
+
+// PutEvent is exactly once by ev.Ref, as the interface requires.
+func (f *fakeCalendarApp) PutEvent(ctx context.Context, organizer string, ev video.CalendarEvent) (*video.EventRef, error) {
+	f.mu.Lock()
+	defer func() {
+		f.mu.Unlock()
+		f.wrote <- struct{}{}
+	}()
+	f.puts = append(f.puts, ev) // as asked
+	if ev.ID == "" {
+		ev.ID = f.byRef[ev.Ref.Key]
+	}
+	if ev.ID == "" {
+		ev.ID = "ev" + string(rune('a'+len(f.byRef)))
+		f.byRef[ev.Ref.Key] = ev.ID
+	}
+	f.events[ev.ID] = ev
+	return &video.EventRef{ID: ev.ID, ICalUID: "provider-" + ev.ID}, nil
+}
+
+func (f *fakeCalendarApp) DeleteEvent(ctx context.Context, organizer, id string, occurrence time.Time, notify bool) error {
+	f.mu.Lock()
+	defer func() {
+		f.mu.Unlock()
+		f.wrote <- struct{}{}
+	}()
+	delete(f.events, id)
+	f.dels = append(f.dels, id)
+	return nil
+}
+
+// waitWrites waits until the app has taken n writes in all.
+func (f *fakeCalendarApp) waitWrites(t *testing.T, n int) {
+	t.Helper()
+	for {
+		f.mu.Lock()
+		got := len(f.puts) + len(f.dels)
+		f.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-f.wrote:
+		case <-time.After(15 * time.Second):
+			t.Fatalf("the app calendar took %d writes, want %d", got, n)
+		}
+	}
+}
+
+// A meeting whose organizer has an app calendar is written there, updated
+// when it moves and deleted when it is cancelled; each attendee gets
+// exactly one invitation in each invitation mode: Convene's mail (the
+// event written with Notify false) or the provider's (Notify true, no
+// mail from Convene).
+func TestMeetingInOrganizersAppCalendar(t *testing.T) {
+	fake := newFakeCalendarApp()
+	h := newHarness(t, "sqlite", fake.app())
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.expect("POST", "/api/v1/users", tn.owner, map[string]any{"email": "ann@acme.test", "name": "Ann", "timezone": "Europe/Paris"}, 201)
+	for _, app := range []string{"jitsi", "acme_cal"} {
+		h.expect("POST", "/api/v1/apps/"+app+"/pre-approve", tn.owner, nil, 200)
+	}
+	h.expect("POST", "/api/v1/apps/jitsi/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
+	h.expect("POST", "/api/v1/apps/acme_cal/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
+	cals, err := h.db.AppCalendars(context.Background(), tn.accountID)
+	if err != nil || len(cals) != 3 { // owner, member, ann
+		t.Fatalf("app calendars after the install: %d %v", len(cals), err)
+	}
+	attendees := []string{"ann@acme.test", "guest@partner.example"}
+	book := func(start string) (string, string) {
+		m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Plan", "start_time": start, "timezone": "UTC",
+			"duration": 30, "video_provider": "jitsi",
+			"attendees": []map[string]string{{"email": attendees[0]}, {"email": attendees[1]}}}, 201)
+		return m["id"].(string), m["video"].(map[string]any)["join_url"].(string)
+	}
+	// invitations counts, per attendee, Convene's invitations (REQUEST
+	// mails in the outbox) and the provider's (events written with Notify).
+	invitations := func(meetingID string, mails int) map[string]int {
+		t.Helper()
+		n := map[string]int{}
+		for _, m := range h.mailsOf(tn.accountID, meetingID, mails) {
+			if m.Kind == "request" {
+				n[m.Recipients[0]]++
+			}
+		}
+		fake.mu.Lock()
+		defer fake.mu.Unlock()
+		for _, ev := range fake.puts {
+			if ev.Notify && ev.Ref.Key == "app-event/"+meetingID {
+				for _, a := range ev.Attendees {
+					n[a.Email]++
+				}
+				break // the first write invites; later ones update
+			}
+		}
+		return n
+	}
+
+	// Convene's invitations.
+	id, join := book("2030-06-03T10:00")
+	fake.waitWrites(t, 1)
+	fake.mu.Lock()
+	ev := fake.puts[0]
+	fake.mu.Unlock()
+	m, _ := h.db.Meeting(context.Background(), tn.accountID, id)
+	if ev.UID != m.UID || ev.Notify || ev.JoinURL != join || ev.Conference || ev.Subject != "Plan" ||
+		!ev.Start.Equal(time.Date(2030, 6, 3, 10, 0, 0, 0, time.UTC)) || len(ev.Attendees) != 2 || ev.ID != "" {
+		t.Fatalf("event: %+v", ev)
+	}
+	for _, a := range attendees {
+		if n := invitations(id, 3)[a]; n != 1 {
+			t.Errorf("convene mode: %s got %d invitations", a, n)
+		}
+	}
+	// Moved: the same event is updated.
+	h.expect("PATCH", "/api/v1/meetings/"+id, tn.member, map[string]any{"start_time": "2030-06-03T14:00"}, 200)
+	fake.waitWrites(t, 2)
+	fake.mu.Lock()
+	moved := fake.puts[1]
+	fake.mu.Unlock()
+	if moved.ID != "eva" || !moved.Start.Equal(time.Date(2030, 6, 3, 14, 0, 0, 0, time.UTC)) || len(fake.byRef) != 1 {
+		t.Fatalf("moved: %+v", moved)
+	}
+	// Its UIDs, for a search of another time: the meeting's and the
+	// provider's.
+	if uids, err := h.booking.MeetingUIDs(context.Background(), m); err != nil || !slices.Equal(uids, []string{m.UID, "provider-eva"}) {
+		t.Errorf("uids: %v %v", uids, err)
+	}
+	// Cancelled: deleted.
+	h.expect("DELETE", "/api/v1/meetings/"+id, tn.member, nil, 200)
+	fake.waitWrites(t, 3)
+	if fake.dels[0] != "eva" {
+		t.Fatalf("deleted: %v", fake.dels)
+	}
+
+	// The provider's invitations: Convene mails the organizer only.
+	h.expect("PATCH", "/api/v1/account", tn.owner, map[string]any{"invitations": "provider"}, 200)
+	id2, _ := book("2030-06-04T10:00")
+	fake.waitWrites(t, 4)
+	for _, a := range attendees {
+		if n := invitations(id2, 1)[a]; n != 1 {
+			t.Errorf("provider mode: %s got %d invitations", a, n)
+		}
+	}
+	if ms := h.mailsOf(tn.accountID, id2, 1); ms[0].Recipients[0] != tn.memberEmail {
+		t.Errorf("provider mode mailed %v", ms[0].Recipients)
+	}
+	if got, _ := h.db.Account(context.Background(), tn.accountID); got.Invitations != store.InvitationsProvider {
+		t.Errorf("mode %q", got.Invitations)
+	}
+}
