@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"sync"
 	"testing"
@@ -15,24 +16,41 @@ import (
 // Workspace are): its video.Calendars, Convene's own interface, records
 // the events booking writes.
 type fakeCalendarApp struct {
+	// videoIsEvent: the app's video meetings are events of the host's
+	// calendar (as Google Meet's are).
+	videoIsEvent bool
+	video        *fakeProvider
+
 	mu     sync.Mutex
 	events map[string]video.CalendarEvent // id → as last written
 	byRef  map[string]string              // CreateRef.Key → id
-	puts   []video.CalendarEvent
-	dels   []string
+	puts     []video.CalendarEvent
+	dels     []string
+	channels []video.Channel
 	// wrote receives a signal after every write.
 	wrote chan struct{}
 }
 
 func newFakeCalendarApp() *fakeCalendarApp {
-	return &fakeCalendarApp{events: map[string]video.CalendarEvent{}, byRef: map[string]string{}, wrote: make(chan struct{}, 100)}
+	return &fakeCalendarApp{events: map[string]video.CalendarEvent{}, byRef: map[string]string{}, wrote: make(chan struct{}, 100),
+		video: &fakeProvider{meetings: map[string]*video.Meeting{}}}
 }
 
 func (f *fakeCalendarApp) app() video.App {
 	return video.App{ID: "acme_cal", Name: "Acme Calendar", Auth: video.Auth{Kind: video.AuthNone},
-		Connect:  func(video.Connection) video.Provider { return &fakeProvider{meetings: map[string]*video.Meeting{}} },
-		Calendar: func(video.Connection) video.Calendars { return f },
-		DataUse:  video.DataUse{Kept: []video.Kept{{Item: "join_url", Protection: video.KeptPlain}}}}
+		Connect:  func(video.Connection) video.Provider { return f.video },
+		Calendar: func(video.Connection) video.Calendars { return f }, VideoIsEvent: f.videoIsEvent,
+		DataUse:  video.DataUse{Kept: []video.Kept{{Item: "join_url", Protection: video.KeptPlain}}},
+		// Its notifications name a channel and echo its token, as
+		// Graph's clientState and Google's X-Goog-Channel-Token do.
+		Webhook: &video.Webhook{Summary: "Acme Calendar's change notifications",
+			Receive: func(req video.WebhookRequest, now time.Time) (*video.Delivery, error) {
+				var in struct{ Channel, Token string }
+				if err := json.Unmarshal(req.Body, &in); err != nil {
+					return nil, &video.WebhookError{Detail: "not an Acme notification"}
+				}
+				return &video.Delivery{Events: []video.Event{{Kind: video.EventCalendarChanged, Channel: in.Channel, ChannelToken: in.Token, At: now}}}, nil
+			}}}
 }
 
 func (f *fakeCalendarApp) FreeBusy(context.Context, []string, time.Time, time.Time) (map[string]video.FreeBusy, error) {
@@ -41,8 +59,11 @@ func (f *fakeCalendarApp) FreeBusy(context.Context, []string, time.Time, time.Ti
 func (f *fakeCalendarApp) Changes(context.Context, string, string, time.Time, time.Time) (*video.ChangeSet, error) {
 	return &video.ChangeSet{Full: true, Cursor: "c"}, nil
 }
-func (f *fakeCalendarApp) Watch(context.Context, string, string, string) (*video.Channel, error) {
-	return nil, video.ErrNotSupported
+func (f *fakeCalendarApp) Watch(_ context.Context, user, address, token string) (*video.Channel, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.channels = append(f.channels, video.Channel{ID: "chan-" + user, User: user, Token: token, Resource: address, Expires: time.Now().Add(72 * time.Hour)})
+	return &f.channels[len(f.channels)-1], nil
 }
 func (f *fakeCalendarApp) Renew(context.Context, video.Channel) (*video.Channel, error) {
 	return nil, video.ErrNotSupported
@@ -200,5 +221,95 @@ func TestMeetingInOrganizersAppCalendar(t *testing.T) {
 	}
 	if got, _ := h.db.Account(context.Background(), tn.accountID); got.Invitations != store.InvitationsProvider {
 		t.Errorf("mode %q", got.Invitations)
+	}
+}
+
+// When the meeting's video app is the organizer's calendar app, the event
+// asks for the app's own online meeting; when the app's video meeting is
+// itself an event (VideoIsEvent), that event is updated and no second one
+// is made.
+func TestAppEventWithTheSameAppsVideo(t *testing.T) {
+	for _, isEvent := range []bool{false, true} {
+		t.Run(map[bool]string{false: "conference", true: "video is the event"}[isEvent], func(t *testing.T) {
+			fake := newFakeCalendarApp()
+			fake.videoIsEvent = isEvent
+			h := newHarness(t, "sqlite", fake.app())
+			tn := h.setupTenant("Acme", "acme.test", true)
+			h.expect("POST", "/api/v1/apps/acme_cal/pre-approve", tn.owner, nil, 200)
+			h.expect("POST", "/api/v1/apps/acme_cal/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
+			m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Plan", "start_time": "2030-06-03T10:00",
+				"timezone": "UTC", "duration": 30, "video_provider": "acme_cal",
+				"attendees": []map[string]string{{"email": "guest@partner.example"}}}, 201)
+			vid := m["video"].(map[string]any)["id"].(string)
+			fake.waitWrites(t, 1)
+			fake.mu.Lock()
+			ev := fake.puts[0]
+			fake.mu.Unlock()
+			if isEvent {
+				if ev.ID != vid || ev.Conference || ev.JoinURL != "" {
+					t.Fatalf("the video meeting's event: %+v", ev)
+				}
+			} else if ev.ID != "" || !ev.Conference || ev.JoinURL != "" {
+				t.Fatalf("an event with the app's conference: %+v", ev)
+			}
+			// Cancelled: a separate event is deleted; the video meeting's
+			// own event goes with the video meeting.
+			h.expect("DELETE", "/api/v1/meetings/"+m["id"].(string), tn.member, nil, 200)
+			if !isEvent {
+				fake.waitWrites(t, 2)
+				if len(fake.dels) != 1 {
+					t.Fatalf("deleted: %v", fake.dels)
+				}
+			}
+		})
+	}
+}
+
+// A change notification reaches the calendar core through the app's
+// webhook: the channel's calendar is synced soon only when the channel is
+// one Convene opened and the token is its own.
+func TestCalendarNotificationThroughTheWebhook(t *testing.T) {
+	fake := newFakeCalendarApp()
+	h := newHarness(t, "sqlite", fake.app())
+	tn := h.setupTenant("Acme", "acme.test", true)
+	h.expect("POST", "/api/v1/apps/acme_cal/pre-approve", tn.owner, nil, 200)
+	h.expect("POST", "/api/v1/apps/acme_cal/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
+	if n := h.api.Calendars.SyncDue(context.Background()); n != 2 {
+		t.Fatalf("synced %d app calendars, want 2", n)
+	}
+	var ch video.Channel
+	for _, c := range fake.channels {
+		if c.User == tn.memberEmail {
+			ch = c
+		}
+	}
+	if ch.Token == "" || ch.Resource != h.srv.URL+"/webhooks/acme_cal" {
+		t.Fatalf("channels: %+v", fake.channels)
+	}
+	calID := "ap_acme_cal_" + tn.memberID
+	next := func() time.Time {
+		c, err := h.db.Calendar(context.Background(), tn.accountID, calID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.NextSync
+	}
+	before := next()
+	for _, body := range []string{
+		`{"channel":"` + ch.ID + `","token":"forged"}`,
+		`{"channel":"chan-nobody","token":"` + ch.Token + `"}`,
+	} {
+		if status, _, _ := h.doRawWith("POST", "/webhooks/acme_cal", "", body, nil); status != 204 {
+			t.Fatalf("%s: %d", body, status)
+		}
+		if !next().Equal(before) {
+			t.Fatalf("%s scheduled a sync", body)
+		}
+	}
+	if status, _, _ := h.doRawWith("POST", "/webhooks/acme_cal", "", `{"channel":"`+ch.ID+`","token":"`+ch.Token+`"}`, nil); status != 204 {
+		t.Fatalf("a true notification: %d", status)
+	}
+	if got := next(); !got.Before(before) || got.After(time.Now()) {
+		t.Fatalf("a true notification: next sync %s (was %s)", got, before)
 	}
 }

@@ -100,7 +100,8 @@ func newHarness(t *testing.T, engine string, more ...video.App) *harness {
 		t.Fatal(err)
 	}
 	h.queue = jobs.New(h.db, jobs.Options{Log: log})
-	cals := calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true, Apps: h.apps, Registry: accounts.VideoApps})
+	cals := calendar.New(h.db, box, calendar.Options{Log: log, AllowPrivate: true, Apps: h.apps, Registry: accounts.VideoApps,
+		BaseURL: "http://" + h.srv.Listener.Addr().String()})
 	h.apps.OnInstallChange = cals.InstallChanged
 	h.booking = &booking.Service{Store: h.db, Accounts: accounts, Apps: h.apps, Jobs: h.queue, Box: box, Calendars: cals,
 		Composer: booking.InviteComposer{Now: time.Now}, Log: log, Now: time.Now}
