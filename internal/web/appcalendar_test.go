@@ -21,9 +21,9 @@ type fakeCalendarApp struct {
 	videoIsEvent bool
 	video        *fakeProvider
 
-	mu     sync.Mutex
-	events map[string]video.CalendarEvent // id → as last written
-	byRef  map[string]string              // CreateRef.Key → id
+	mu       sync.Mutex
+	events   map[string]video.CalendarEvent // id → as last written
+	byRef    map[string]string              // CreateRef.Key → id
 	puts     []video.CalendarEvent
 	dels     []string
 	channels []video.Channel
@@ -40,7 +40,7 @@ func (f *fakeCalendarApp) app() video.App {
 	return video.App{ID: "acme_cal", Name: "Acme Calendar", Auth: video.Auth{Kind: video.AuthNone},
 		Connect:  func(video.Connection) video.Provider { return f.video },
 		Calendar: func(video.Connection) video.Calendars { return f }, VideoIsEvent: f.videoIsEvent,
-		DataUse:  video.DataUse{Kept: []video.Kept{{Item: "join_url", Protection: video.KeptPlain}}},
+		DataUse: video.DataUse{Kept: []video.Kept{{Item: "join_url", Protection: video.KeptPlain}}},
 		// Its notifications name a channel and echo its token, as
 		// Graph's clientState and Google's X-Goog-Channel-Token do.
 		Webhook: &video.Webhook{Summary: "Acme Calendar's change notifications",
