@@ -225,11 +225,11 @@ func (c Calendars) Changes(ctx context.Context, user, cursor string, from, to ti
 		if !to.After(from) {
 			return nil, &video.ValidationError{Field: "window", Message: "the window ends before it starts"}
 		}
-		r.path = userPath(user) + "/calendarView/delta"
 		r.query = url.Values{"startDateTime": {from.UTC().Format(time.RFC3339)}, "endDateTime": {to.UTC().Format(time.RFC3339)}}
 	}
 	now := c.now()
-	delta, err := c.pages(ctx, r, func(raw json.RawMessage) error {
+	var delta string
+	each := func(raw json.RawMessage) error {
 		var ev event
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return fmt.Errorf("msgraph: delta item: %w", err)
@@ -247,7 +247,17 @@ func (c Calendars) Changes(ctx context.Context, user, cursor string, from, to ti
 		}
 		cs.Objects = append(cs.Objects, video.RemoteObject{ID: ev.ID, ICS: ics, ETag: ev.ETag})
 		return nil
-	})
+	}
+	var err error
+	if cursor == "" {
+		err = c.asUser(ctx, user, func(base string) error {
+			r.path = base + "/calendarView/delta"
+			delta, err = c.pages(ctx, r, each)
+			return err
+		})
+	} else {
+		delta, err = c.pages(ctx, r, each)
+	}
 	if err != nil {
 		if errors.Is(err, video.ErrSyncExpired) {
 			return nil, fmt.Errorf("msgraph: calendar of %s: %w", user, err)
@@ -288,7 +298,7 @@ func (c Calendars) Watch(ctx context.Context, user, address, token string) (*vid
 	}
 	in := subscription{
 		ChangeType: "created,updated,deleted", NotificationURL: address, LifecycleNotificationURL: address,
-		Resource: "/users/" + user + "/events", ClientState: token,
+		Resource: c.userBase(user) + "/events", ClientState: token,
 		ExpirationDateTime: c.now().Add(SubscriptionLifetime).UTC().Format(time.RFC3339),
 	}
 	var out subscription
@@ -362,9 +372,13 @@ func (c Calendars) PutEvent(ctx context.Context, organizer string, ev video.Cale
 		}
 		body.TransactionID = transactionID(ev.Ref.Key)
 		// With a transactionId Graph deduplicates: safe to repeat.
-		err = c.do(ctx, request{method: "POST", path: userPath(organizer) + "/events", body: body, out: &out, idempotent: true})
+		err = c.asUser(ctx, organizer, func(base string) error {
+			return c.do(ctx, request{method: "POST", path: base + "/events", body: body, out: &out, idempotent: true})
+		})
 	} else {
-		err = c.do(ctx, request{method: "PATCH", path: userPath(organizer) + "/events/" + url.PathEscape(ev.ID), body: body, out: &out, idempotent: true})
+		err = c.asUser(ctx, organizer, func(base string) error {
+			return c.do(ctx, request{method: "PATCH", path: base + "/events/" + url.PathEscape(ev.ID), body: body, out: &out, idempotent: true})
+		})
 	}
 	if err != nil {
 		return nil, err
@@ -373,7 +387,7 @@ func (c Calendars) PutEvent(ctx context.Context, organizer string, ev video.Cale
 		// Exchange may attach the Teams meeting a moment after the
 		// create: read the event once more.
 		var again event
-		if err := c.do(ctx, request{method: "GET", path: userPath(organizer) + "/events/" + url.PathEscape(out.ID), out: &again}); err == nil {
+		if err := c.do(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(out.ID), out: &again}); err == nil {
 			out.OnlineMeeting = again.OnlineMeeting
 		}
 	}
@@ -468,7 +482,7 @@ func (c Calendars) DeleteEvent(ctx context.Context, organizer, id string, occurr
 			"endDateTime":   {occurrence.Add(time.Minute).UTC().Format(time.RFC3339)},
 		}
 		target = ""
-		_, err := c.pages(ctx, request{method: "GET", path: userPath(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
+		_, err := c.pages(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
 			var inst event
 			if err := json.Unmarshal(raw, &inst); err != nil {
 				return err
@@ -490,7 +504,7 @@ func (c Calendars) DeleteEvent(ctx context.Context, organizer, id string, occurr
 			return nil // no such occurrence: already gone
 		}
 	}
-	err := c.do(ctx, request{method: "DELETE", path: userPath(organizer) + "/events/" + url.PathEscape(target), idempotent: true})
+	err := c.do(ctx, request{method: "DELETE", path: c.userBase(organizer) + "/events/" + url.PathEscape(target), idempotent: true})
 	if errors.Is(err, video.ErrNotFound) {
 		return nil
 	}
@@ -512,7 +526,10 @@ func (c Calendars) WorkingHours(ctx context.Context, user string) (*video.Workin
 			} `json:"timeZone"`
 		} `json:"workingHours"`
 	}
-	if err := c.do(ctx, request{method: "GET", path: userPath(user) + "/mailboxSettings", out: &ms}); err != nil {
+	err := c.asUser(ctx, user, func(base string) error {
+		return c.do(ctx, request{method: "GET", path: base + "/mailboxSettings", out: &ms})
+	})
+	if err != nil {
 		return nil, err
 	}
 	zone := ms.TimeZone
@@ -537,7 +554,6 @@ func (c Calendars) WorkingHours(ctx context.Context, user string) (*video.Workin
 		}
 		wh.Days = append(wh.Days, time.Weekday(i))
 	}
-	var err error
 	if wh.Start, err = clockTime(ms.WorkingHours.StartTime); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/convene/convene/internal/video"
@@ -21,7 +22,7 @@ import (
 const DefaultBaseURL = "https://graph.microsoft.com/v1.0"
 
 // ProviderName is the name the video errors carry.
-const ProviderName = "teams"
+const ProviderName = ID
 
 // RetryPolicy bounds how hard the client tries. Zero fields take the
 // defaults shown.
@@ -83,6 +84,10 @@ type Client struct {
 	Retry RetryPolicy
 	// Logger receives retries at debug level, never tokens; nil: none.
 	Logger *slog.Logger
+
+	// users keeps the object ids of addresses that are not their user's
+	// principal name (lower-cased address → id).
+	users sync.Map
 }
 
 func (c *Client) base() string {
@@ -535,6 +540,59 @@ func (c *Client) batch(ctx context.Context, reqs []batchRequest) (out []json.Raw
 		pending = again
 	}
 	return out, errs, nil
+}
+
+// asUser runs f with the /users/{id} path of user, an e-mail address:
+// first as Graph takes it (a user principal name, which is most people's
+// address), and when Graph knows no such user, again with the id of the
+// user whose mail or principal name it is (GET /users?$filter), which is
+// then remembered.
+func (c *Client) asUser(ctx context.Context, user string, f func(base string) error) error {
+	key := strings.ToLower(user)
+	if id, ok := c.users.Load(key); ok {
+		return f("/users/" + url.PathEscape(id.(string)))
+	}
+	err := f(userPath(user))
+	if !errors.Is(err, video.ErrHostNotFound) {
+		return err
+	}
+	id, lerr := c.lookupUser(ctx, user)
+	if lerr != nil {
+		if errors.Is(lerr, video.ErrHostNotFound) {
+			return err
+		}
+		return lerr
+	}
+	c.users.Store(key, id)
+	return f("/users/" + url.PathEscape(id))
+}
+
+// userBase is the path of user, by id when asUser found it so.
+func (c *Client) userBase(user string) string {
+	if id, ok := c.users.Load(strings.ToLower(user)); ok {
+		return "/users/" + url.PathEscape(id.(string))
+	}
+	return userPath(user)
+}
+
+// lookupUser finds the id of the user whose mail or principal name is
+// address (OData string literals double their quotes).
+func (c *Client) lookupUser(ctx context.Context, address string) (string, error) {
+	lit := "'" + strings.ReplaceAll(address, "'", "''") + "'"
+	q := url.Values{"$filter": {"mail eq " + lit + " or userPrincipalName eq " + lit}, "$select": {"id,mail,userPrincipalName"}}
+	var out struct {
+		Value []struct {
+			ID string `json:"id"`
+		} `json:"value"`
+	}
+	if err := c.do(ctx, request{method: "GET", path: "/users", query: q, out: &out}); err != nil {
+		return "", err
+	}
+	if len(out.Value) != 1 || out.Value[0].ID == "" {
+		return "", &video.Error{Provider: ProviderName, Status: http.StatusNotFound, Permanent: true,
+			Err: fmt.Errorf("%w: %d users have the address %s", video.ErrHostNotFound, len(out.Value), address)}
+	}
+	return out.Value[0].ID, nil
 }
 
 // userPath is /users/{id} with the id (an e-mail address or an object id)

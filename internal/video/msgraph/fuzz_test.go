@@ -3,10 +3,14 @@ package msgraph
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/convene/convene/internal/video"
 )
 
 // FuzzEventICS: any Graph event a delta answer may carry converts into an
@@ -31,6 +35,34 @@ func FuzzEventICS(f *testing.F) {
 		}
 		if _, err := ical.NewDecoder(bytes.NewReader(ics)).Decode(); err != nil {
 			t.Fatalf("%s gave an object that does not decode: %v\n%s", data, err, ics)
+		}
+	})
+}
+
+// FuzzReceive: any delivery is answered, refused with a *WebhookError, or
+// decoded into calendar_changed events that each name a subscription and
+// carry a token; never a panic.
+func FuzzReceive(f *testing.F) {
+	f.Add([]byte(`{"value":[{"subscriptionId":"s1","clientState":"t","changeType":"created","tenantId":"x"}]}`), "")
+	f.Add([]byte(`{"value":[{"subscriptionId":"s2","clientState":"t","lifecycleEvent":"missed"}]}`), "")
+	f.Add([]byte(``), "Validation token")
+	f.Add([]byte(`{"value":[{}]}`), "")
+	f.Fuzz(func(t *testing.T, body []byte, token string) {
+		q := url.Values{}
+		if token != "" {
+			q.Set("validationToken", token)
+		}
+		d, err := Receive(video.WebhookRequest{Body: body, Query: q}, time.Unix(0, 0))
+		if err != nil {
+			if _, ok := errors.AsType[*video.WebhookError](err); !ok {
+				t.Fatalf("%T %v", err, err)
+			}
+			return
+		}
+		for _, e := range d.Events {
+			if e.Kind != video.EventCalendarChanged || e.Channel == "" || e.ChannelToken == "" {
+				t.Fatalf("%+v", e)
+			}
 		}
 	})
 }

@@ -118,7 +118,10 @@ func (t Teams) CreateOnce(ctx context.Context, host string, spec video.Spec, ref
 		}
 	}
 	var out onlineMeeting
-	if err := t.do(ctx, request{method: "POST", path: userPath(host) + "/onlineMeetings/createOrGet", body: body, out: &out, idempotent: true}); err != nil {
+	err = t.asUser(ctx, host, func(base string) error {
+		return t.do(ctx, request{method: "POST", path: base + "/onlineMeetings/createOrGet", body: body, out: &out, idempotent: true})
+	})
+	if err != nil {
 		return nil, err
 	}
 	return meetingOf(host, &out), nil
@@ -131,7 +134,7 @@ func (t Teams) Get(ctx context.Context, id, occurrenceID string) (*video.Meeting
 		return nil, err
 	}
 	var out onlineMeeting
-	if err := t.do(ctx, request{method: "GET", path: userPath(host) + "/onlineMeetings/" + url.PathEscape(mid), out: &out}); err != nil {
+	if err := t.do(ctx, request{method: "GET", path: t.userBase(host) + "/onlineMeetings/" + url.PathEscape(mid), out: &out}); err != nil {
 		return nil, err
 	}
 	return meetingOf(host, &out), nil
@@ -149,7 +152,7 @@ func (t Teams) Update(ctx context.Context, id, occurrenceID string, spec video.S
 		return nil, err
 	}
 	var out onlineMeeting
-	if err := t.do(ctx, request{method: "PATCH", path: userPath(host) + "/onlineMeetings/" + url.PathEscape(mid), body: body, out: &out, idempotent: true}); err != nil {
+	if err := t.do(ctx, request{method: "PATCH", path: t.userBase(host) + "/onlineMeetings/" + url.PathEscape(mid), body: body, out: &out, idempotent: true}); err != nil {
 		return nil, err
 	}
 	if out.ID == "" {
@@ -164,7 +167,7 @@ func (t Teams) Delete(ctx context.Context, id, occurrenceID string) error {
 	if err != nil {
 		return err
 	}
-	return t.do(ctx, request{method: "DELETE", path: userPath(host) + "/onlineMeetings/" + url.PathEscape(mid), idempotent: true})
+	return t.do(ctx, request{method: "DELETE", path: t.userBase(host) + "/onlineMeetings/" + url.PathEscape(mid), idempotent: true})
 }
 
 // List is not supported: Graph lists no user's online meetings (only
