@@ -162,3 +162,13 @@ func decodeJSON(t *testing.T, resp *http.Response, v any) {
 		t.Fatalf("decode: %v", err)
 	}
 }
+
+type timeT = time.Time
+
+func mustTime(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
