@@ -45,6 +45,7 @@ import (
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
+	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -117,6 +118,15 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			zoomWebhookSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "zoom-sandbox-webhook-secret"))
 		}
 	}
+
+	// The same for the built-in Graph sandbox's client secret: with the
+	// public default anyone reaching this server could take a tenant's
+	// Graph tokens from the sandbox.
+	microsoftClientSecret := cfg.MicrosoftClientSecret
+	if cfg.GraphSandboxed() && microsoftClientSecret == config.SandboxMicrosoftClientSecret {
+		microsoftClientSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "graph-sandbox-client-secret"))
+	}
+	_ = microsoftClientSecret // the Microsoft app's registration line (h/m365) takes it
 
 	// The catalog of video apps: one line per provider (see
 	// internal/video/README.md). With the built-in sandbox, Convene
@@ -245,6 +255,31 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		defer sb.Close()
 		mounts["zoom-sandbox"] = sb
+	}
+	if cfg.GraphSandboxed() {
+		// The built-in Microsoft Graph sandbox (identity platform and
+		// Graph v1.0), reached over HTTP like Microsoft.
+		gsb, err := graphsandbox.New(graphsandbox.Options{
+			BaseURL: baseURL + config.GraphSandboxPath, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
+			DataFile: filepath.Join(cfg.DataDir, "graph-sandbox.json"),
+			DomainsForConsent: func(r *http.Request) ([]string, error) {
+				return marketplace.DomainsOfState(r.Context(), r.FormValue("state"))
+			},
+			Logger: log.With("component", "graph-sandbox"),
+			// Admin consent redirects only to the app's registered reply
+			// URL; the test controls are mounted only on request.
+			RedirectURIs: []string{baseURL + "/oauth/teams/callback"},
+			Controls:     cfg.GraphSandboxControls,
+		})
+		if err != nil {
+			return fmt.Errorf("graph sandbox: %w", err)
+		}
+		if cfg.GraphSandboxControls {
+			log.Warn("CONVENE_GRAPH_SANDBOX_CONTROLS=on: the Graph sandbox's test controls are served without authentication; anyone who reaches this server can read every tenant's calendars and inject faults. For tests and demos only, never on a shared host",
+				"controls", baseURL+config.GraphSandboxPath+"/_sandbox/")
+		}
+		defer gsb.Close()
+		mounts[strings.TrimPrefix(config.GraphSandboxPath, "/")] = gsb
 	}
 
 	// 4. Workers.
