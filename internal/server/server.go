@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/dkimsign"
@@ -42,10 +43,10 @@ import (
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/msgraph"
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
-	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -126,7 +127,6 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if cfg.GraphSandboxed() && microsoftClientSecret == config.SandboxMicrosoftClientSecret {
 		microsoftClientSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "graph-sandbox-client-secret"))
 	}
-	_ = microsoftClientSecret // the Microsoft app's registration line (h/m365) takes it
 
 	// The catalog of video apps: one line per provider (see
 	// internal/video/README.md). With the built-in sandbox, Convene
@@ -135,6 +135,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if cfg.Sandboxed() {
 		zoomAPI, zoomOAuth = baseURL+"/zoom-sandbox/v2", baseURL+"/zoom-sandbox"
 	}
+	graphURL, loginURL := cfg.MicrosoftURLs(baseURL)
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -142,6 +143,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			// create, wait out its settle time and look for its meeting.
 			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
+		msgraph.App(msgraph.Config{GraphURL: graphURL, LoginURL: loginURL, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
+			RedirectURL: baseURL + "/oauth/teams/callback", RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
 	)
 	if err != nil {
 		return err
