@@ -198,6 +198,7 @@ func (s *Service) adminConsentCallback(ctx context.Context, a video.App, st *sto
 		return nil, fmt.Errorf("apps: admin consent: %w", err)
 	}
 	s.clients.Delete(st.AccountID + "/" + a.ID)
+	s.changed(ctx, st.AccountID, a.ID)
 	s.Log.Info("app installed", "account", st.AccountID, "app", a.ID, "tenant", tenant, "domains", st.Domains)
 	return s.callbackResult(ctx, st.AccountID, a.ID, st.Domains)
 }
