@@ -357,8 +357,9 @@ var (
 		"ErrorInvalidUser": true, "MailboxNotEnabledForRESTAPI": true, "MailboxNotFound": true,
 		"ErrorNonExistentMailbox": true, "Request_ResourceNotFound": true, "UserNotFound": true,
 	}
-	// syncCodes mean a delta token is no longer valid.
-	syncCodes = map[string]bool{"syncStateNotFound": true, "syncStateInvalid": true, "resyncRequired": true}
+	// syncCodes mean a delta token is no longer valid (Exchange also
+	// answers InvalidDeltaToken, with 400, for a token it cannot read).
+	syncCodes = map[string]bool{"syncStateNotFound": true, "syncStateInvalid": true, "resyncRequired": true, "InvalidDeltaToken": true}
 )
 
 // graphError maps a failed answer onto video's errors.

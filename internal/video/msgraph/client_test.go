@@ -196,6 +196,7 @@ func TestGraphErrors(t *testing.T) {
 		{403, "ErrorAccessDenied", video.ErrForbidden},
 		{410, "syncStateNotFound", video.ErrSyncExpired},
 		{400, "syncStateInvalid", video.ErrSyncExpired},
+		{400, "InvalidDeltaToken", video.ErrSyncExpired},
 		{429, "TooManyRequests", video.ErrRateLimited},
 		{500, "generalException", video.ErrUnavailable},
 	} {
