@@ -91,6 +91,26 @@ func TestMicrosoft365Consent(t *testing.T) {
 		t.Errorf("the callback worked twice: %d", again.Status)
 	}
 
+	// Graph's subscription validation is answered with its token in
+	// plain text; a notification without its clientState is refused.
+	resp, err := http.Post(p.URL+"/webhooks/teams?validationToken="+url.QueryEscape("Validation: abc"), "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vb, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(vb) != "Validation: abc" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") {
+		t.Errorf("validation: %d %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), vb)
+	}
+	resp, err = http.Post(p.URL+"/webhooks/teams", "application/json", strings.NewReader(`{"value":[{"subscriptionId":"s","changeType":"created"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a notification without clientState: %d", resp.StatusCode)
+	}
+
 	// Two people's Outlook calendars: Olive's daily series 09:00-12:00
 	// Paris, Max's tentative meeting 12:00-12:30 and out-of-office
 	// 13:00-17:00; both work 09:00-17:00 Paris (mailboxSettings in a
