@@ -84,7 +84,7 @@ func (c Calendars) FreeBusy(ctx context.Context, users []string, from, to time.T
 			if e.After(to) {
 				e = to
 			}
-			calls = append(calls, call{users: chunk, path: userPath(chunk[0]) + "/calendar/getSchedule", body: map[string]any{
+			calls = append(calls, call{users: chunk, path: c.userBase(chunk[0]) + "/calendar/getSchedule", body: map[string]any{
 				"schedules": chunk,
 				"startTime": dateTimeTimeZone{DateTime: s.UTC().Format("2006-01-02T15:04:05"), TimeZone: "UTC"},
 				"endTime":   dateTimeTimeZone{DateTime: e.UTC().Format("2006-01-02T15:04:05"), TimeZone: "UTC"},
