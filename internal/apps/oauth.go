@@ -54,7 +54,9 @@ type CallbackResult struct {
 
 // Callback completes an authorization: it takes the single-use state,
 // exchanges the code with the PKCE verifier, checks the granted scopes,
-// seals and stores the tokens and marks the app installed.
+// seals and stores the tokens and marks the app installed. An
+// admin-consent app's callback names the tenant instead of a code
+// (adminConsentCallback).
 func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*CallbackResult, error) {
 	a, err := s.app(appID)
 	if err != nil {
@@ -77,6 +79,9 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 	}
 	if now.After(st.Expires) {
 		return nil, failure.New(failure.Invalid, "this authorization expired at %s; start the install again", st.Expires.Format(time.RFC3339))
+	}
+	if a.Auth.Kind == video.AuthAdminConsent {
+		return s.adminConsentCallback(ctx, a, st, q, now)
 	}
 	if e := q.Get("error"); e != "" {
 		if e == "access_denied" {

@@ -40,7 +40,7 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 	if c, ok := s.clients.Load(key); ok {
 		return c.(video.Provider), nil
 	}
-	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log}
+	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
 	if a.Auth.Kind != video.AuthNone {
 		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
 	}

@@ -135,8 +135,8 @@ type InstallResult struct {
 }
 
 // Install starts installing a pre-approved app for the chosen domains.
-// Apps with OAuth return the provider's consent URL: the install completes
-// in Callback. A re-install (to re-authorize or change consent) works the
+// Apps with OAuth return the provider's consent URL (an admin-consent
+// app's: its adminconsent endpoint): the install completes in Callback. A re-install (to re-authorize or change consent) works the
 // same way.
 func (s *Service) Install(ctx context.Context, p account.Principal, appID string, domains []string) (*InstallResult, error) {
 	if err := p.RequireAdmin(); err != nil {
@@ -196,6 +196,13 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 	if err := s.Store.CreateOAuthState(ctx, &store.OAuthState{Hash: hash, AccountID: p.AccountID, App: a.ID, UserID: p.UserID,
 		Verifier: sealed, Domains: doms, Expires: now.Add(ttl), Created: now}); err != nil {
 		return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
+	}
+	if a.Auth.Kind == video.AuthAdminConsent {
+		v, err := s.view(ctx, p, a)
+		if err != nil {
+			return nil, err
+		}
+		return &InstallResult{AuthorizeURL: adminConsentURL(a, state), App: v}, nil
 	}
 	challenge := sha256.Sum256([]byte(verifier))
 	// RFC 6749 §4.1.1, with RFC 7636 §4.3's challenge.

@@ -75,7 +75,9 @@ func (ts *tokenSource) load(ctx context.Context) (*store.Install, string, error)
 	if err != nil {
 		return nil, "", fmt.Errorf("apps: load tokens: %w", err)
 	}
-	if in.State != store.InstallInstalled || in.RefreshToken == "" {
+	// An admin-consent install has no refresh token: it takes new
+	// client-credentials tokens.
+	if in.State != store.InstallInstalled || (in.RefreshToken == "" && ts.entry.Auth.Kind != video.AuthAdminConsent) {
 		return nil, "", fmt.Errorf("apps: %s needs re-authorization by an admin (%s): %w", ts.s.appName(ts.app), in.Problem, video.ErrUnauthorized)
 	}
 	access, err := ts.s.Box.Open(in.AccessToken, installPlace(ts.accountID, ts.app)+"/access")
@@ -174,6 +176,9 @@ func (ts *tokenSource) release(ctx context.Context, in *store.Install) {
 // refreshHolding refreshes while holding the lease and stores the new
 // tokens before returning the access token.
 func (ts *tokenSource) refreshHolding(ctx context.Context, in *store.Install) (string, error) {
+	if ts.entry.Auth.Kind == video.AuthAdminConsent {
+		return ts.clientCredentialsRefresh(ctx, in)
+	}
 	where := installPlace(ts.accountID, ts.app)
 	rt, err := ts.s.Box.Open(in.RefreshToken, where+"/refresh")
 	if err != nil {

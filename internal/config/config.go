@@ -34,6 +34,21 @@ const (
 	SandboxWebhookSecret = "sandbox-webhook-secret"
 )
 
+// The Microsoft sandbox app's registration, the defaults of
+// CONVENE_MICROSOFT_CLIENT_ID and CONVENE_MICROSOFT_CLIENT_SECRET (the same
+// as internal/graphsandbox's defaults). Public: refused with real
+// Microsoft URLs.
+const (
+	SandboxMicrosoftClientID     = "00000000-0000-4000-8000-00000000c0de"
+	SandboxMicrosoftClientSecret = "sandbox-graph-secret"
+)
+
+// GraphSandboxPath is where `convene serve` mounts the built-in Graph
+// sandbox on its own listener (CONVENE_GRAPH_URL=sandbox): the identity
+// platform at BaseURL+GraphSandboxPath, Graph at
+// BaseURL+GraphSandboxPath+"/v1.0".
+const GraphSandboxPath = "/graph-sandbox"
+
 // Config is the whole of Convene's settings.
 type Config struct {
 	DataDir                  string
@@ -65,6 +80,21 @@ type Config struct {
 	// only.
 	ZoomSandboxControls bool
 	zoomSandboxControls string
+	// GraphURL is Microsoft Graph's root with its version
+	// (CONVENE_GRAPH_URL, https://graph.microsoft.com/v1.0) and
+	// MicrosoftLoginURL the identity platform's
+	// (CONVENE_MICROSOFT_LOGIN_URL, https://login.microsoftonline.com),
+	// or both Sandbox: use MicrosoftURLs for the URLs to call.
+	GraphURL          string
+	MicrosoftLoginURL string
+	// MicrosoftClientID and MicrosoftClientSecret are the app
+	// registration's credentials (client credentials grant).
+	MicrosoftClientID     string
+	MicrosoftClientSecret string
+	// GraphSandboxControls mounts the built-in Graph sandbox's
+	// unauthenticated test controls (CONVENE_GRAPH_SANDBOX_CONTROLS=on).
+	GraphSandboxControls bool
+	graphSandboxControls string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (CONVENE_TRUSTED_PROXIES); none: the socket's peer is the
 	// client, for limiting failed sign-ins and for logs.
@@ -126,6 +156,11 @@ var settings = []setting{
 	{"zoom-client-secret", "CONVENE_ZOOM_CLIENT_SECRET", SandboxClientSecret, "Zoom OAuth app client secret", true, func(c *Config) *string { return &c.ZoomClientSecret }},
 	{"zoom-webhook-secret", "CONVENE_ZOOM_WEBHOOK_SECRET", SandboxWebhookSecret, "Zoom webhook secret token", true, func(c *Config) *string { return &c.ZoomWebhookSecret }},
 	{"zoom-sandbox-controls", "CONVENE_ZOOM_SANDBOX_CONTROLS", "off", "on: mount the built-in Zoom sandbox's test controls (/zoom-sandbox/_sandbox/…), which have no authentication and show every token; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.zoomSandboxControls }},
+	{"graph-url", "CONVENE_GRAPH_URL", Sandbox, "Microsoft Graph root with its version (https://graph.microsoft.com/v1.0) or sandbox", false, func(c *Config) *string { return &c.GraphURL }},
+	{"microsoft-login-url", "CONVENE_MICROSOFT_LOGIN_URL", Sandbox, "Microsoft identity platform URL (https://login.microsoftonline.com) or sandbox", false, func(c *Config) *string { return &c.MicrosoftLoginURL }},
+	{"microsoft-client-id", "CONVENE_MICROSOFT_CLIENT_ID", SandboxMicrosoftClientID, "Microsoft Entra app registration's application (client) ID", false, func(c *Config) *string { return &c.MicrosoftClientID }},
+	{"microsoft-client-secret", "CONVENE_MICROSOFT_CLIENT_SECRET", SandboxMicrosoftClientSecret, "Microsoft Entra app registration's client secret", true, func(c *Config) *string { return &c.MicrosoftClientSecret }},
+	{"graph-sandbox-controls", "CONVENE_GRAPH_SANDBOX_CONTROLS", "off", "on: mount the built-in Graph sandbox's test controls (/graph-sandbox/_sandbox/…), which have no authentication and show every tenant's data; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.graphSandboxControls }},
 	{"operator-token", "CONVENE_OPERATOR_TOKEN", "", "token that lets the operator create further accounts", true, func(c *Config) *string { return &c.OperatorToken }},
 	{"secret-key", "CONVENE_SECRET_KEY", "", "base64 of 32 bytes encrypting secrets at rest (default: generated in the data dir)", true, func(c *Config) *string { return &c.SecretKey }},
 	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
@@ -271,6 +306,9 @@ func (c *Config) resolve() error {
 	if err := c.checkZoomSandbox(); err != nil {
 		return err
 	}
+	if err := c.checkMicrosoft(); err != nil {
+		return err
+	}
 	if err := checkURL("CONVENE_JITSI_URL", c.JitsiURL, "http", "https"); err != nil {
 		return err
 	}
@@ -394,6 +432,65 @@ func (c *Config) checkZoomSandbox() error {
 	return nil
 }
 
+// checkMicrosoft validates the Microsoft settings like Zoom's: both URLs
+// real or both sandbox, and with real Microsoft neither the sandbox's
+// public credentials nor its test controls.
+func (c *Config) checkMicrosoft() error {
+	switch c.graphSandboxControls {
+	case "on":
+		c.GraphSandboxControls = true
+	case "off":
+		c.GraphSandboxControls = false
+	default:
+		return fmt.Errorf("CONVENE_GRAPH_SANDBOX_CONTROLS: %q is not on or off", c.graphSandboxControls)
+	}
+	for _, z := range []struct{ name, v string }{{"CONVENE_GRAPH_URL", c.GraphURL}, {"CONVENE_MICROSOFT_LOGIN_URL", c.MicrosoftLoginURL}} {
+		if z.v == Sandbox {
+			continue
+		}
+		if err := checkURL(z.name, z.v, "http", "https"); err != nil {
+			return fmt.Errorf("%v (or %q for the built-in sandbox)", err, Sandbox)
+		}
+	}
+	if (c.GraphURL == Sandbox) != (c.MicrosoftLoginURL == Sandbox) {
+		return errors.New("CONVENE_GRAPH_URL and CONVENE_MICROSOFT_LOGIN_URL: set both to real Microsoft URLs or both to sandbox")
+	}
+	c.GraphURL = strings.TrimRight(c.GraphURL, "/")
+	c.MicrosoftLoginURL = strings.TrimRight(c.MicrosoftLoginURL, "/")
+	if c.GraphSandboxed() {
+		return nil
+	}
+	if c.GraphSandboxControls {
+		return errors.New("CONVENE_GRAPH_SANDBOX_CONTROLS: on only works with the built-in sandbox (CONVENE_GRAPH_URL=sandbox); turn it off with real Microsoft")
+	}
+	for _, z := range []struct{ name, v, def, what string }{
+		{"CONVENE_MICROSOFT_CLIENT_ID", c.MicrosoftClientID, SandboxMicrosoftClientID, "application (client) ID"},
+		{"CONVENE_MICROSOFT_CLIENT_SECRET", c.MicrosoftClientSecret, SandboxMicrosoftClientSecret, "client secret"},
+	} {
+		switch z.v {
+		case z.def:
+			return fmt.Errorf("%s: the sandbox's public default cannot be used with real Microsoft (CONVENE_GRAPH_URL=%s); set your app registration's %s", z.name, c.GraphURL, z.what)
+		case "":
+			return fmt.Errorf("%s: must be set with real Microsoft (CONVENE_GRAPH_URL=%s); set your app registration's %s", z.name, c.GraphURL, z.what)
+		}
+	}
+	return nil
+}
+
+// GraphSandboxed reports whether Convene uses the built-in Graph sandbox.
+func (c *Config) GraphSandboxed() bool { return c.GraphURL == Sandbox }
+
+// MicrosoftURLs are the Graph root (with /v1.0) and identity platform URLs
+// to call: the settings, or with the built-in sandbox its mount on
+// baseURL (Convene's own listener).
+func (c *Config) MicrosoftURLs(baseURL string) (graphURL, loginURL string) {
+	if c.GraphSandboxed() {
+		root := strings.TrimRight(baseURL, "/") + GraphSandboxPath
+		return root + "/v1.0", root
+	}
+	return c.GraphURL, c.MicrosoftLoginURL
+}
+
 // checkOIDC validates the single sign-on settings: an issuer needs a
 // client ID, and speaks https unless it is on the loopback interface (an
 // identity provider on the same machine, in tests and demos).
@@ -431,7 +528,7 @@ func (c *Config) Sandboxed() bool { return c.ZoomAPIURL == Sandbox }
 
 // dataFiles are the files Convene keeps in the data directory, with their
 // companions (SQLite's WAL, shared-memory and journal files).
-var dataFiles = []string{"convene.db", "convene.db-wal", "convene.db-shm", "convene.db-journal", "secret.key", "zoom-sandbox.json"}
+var dataFiles = []string{"convene.db", "convene.db-wal", "convene.db-shm", "convene.db-journal", "secret.key", "zoom-sandbox.json", "graph-sandbox.json"}
 
 // EnsureDataDir creates the data directory if needed and checks that it is
 // writable, so a bad setting fails at start rather than at the first write.
@@ -503,7 +600,7 @@ func onlyDataFiles(dir string) bool {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !slices.Contains(dataFiles, name) && !strings.HasPrefix(name, "zoom-sandbox.json.tmp") && !strings.HasPrefix(name, ".write-check-") {
+		if !slices.Contains(dataFiles, name) && !strings.HasPrefix(name, "zoom-sandbox.json.tmp") && !strings.HasPrefix(name, "graph-sandbox.json.tmp") && !strings.HasPrefix(name, ".write-check-") {
 			return false
 		}
 	}

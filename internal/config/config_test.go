@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -368,6 +369,65 @@ func TestGuestReminder(t *testing.T) {
 	for _, v := range []string{"soon", "30s", "0", "-1h", "721h"} {
 		if _, err := load(t, nil, map[string]string{"CONVENE_GUEST_REMINDER": v}); err == nil || !strings.Contains(err.Error(), "CONVENE_GUEST_REMINDER") {
 			t.Errorf("%q: %v, want an error naming CONVENE_GUEST_REMINDER", v, err)
+		}
+	}
+}
+
+// TestMicrosoftSettings: the sandbox by default, its URLs on the base URL;
+// with real Microsoft URLs the sandbox's public credentials (which are
+// graphsandbox's defaults) and its controls stop Convene at start.
+func TestMicrosoftSettings(t *testing.T) {
+	if SandboxMicrosoftClientID != graphsandbox.DefaultClientID || SandboxMicrosoftClientSecret != graphsandbox.DefaultClientSecret {
+		t.Fatal("config's sandbox credentials differ from graphsandbox's defaults")
+	}
+	c, err := load(t, nil, nil)
+	if err != nil || !c.GraphSandboxed() || c.GraphSandboxControls || c.MicrosoftClientID != graphsandbox.DefaultClientID {
+		t.Fatalf("defaults: %+v %v", c, err)
+	}
+	g, l := c.MicrosoftURLs("http://127.0.0.1:8080/")
+	if g != "http://127.0.0.1:8080/graph-sandbox/v1.0" || l != "http://127.0.0.1:8080/graph-sandbox" {
+		t.Errorf("sandbox URLs: %s %s", g, l)
+	}
+	if c, err := load(t, nil, map[string]string{"CONVENE_GRAPH_SANDBOX_CONTROLS": "on"}); err != nil || !c.GraphSandboxControls {
+		t.Errorf("controls on: %v", err)
+	}
+	real := func(mod map[string]string) map[string]string {
+		env := map[string]string{"CONVENE_GRAPH_URL": "https://graph.microsoft.com/v1.0/", "CONVENE_MICROSOFT_LOGIN_URL": "https://login.microsoftonline.com",
+			"CONVENE_MICROSOFT_CLIENT_ID": "4f1c9a2e-0000-4000-8000-1234567890ab", "CONVENE_MICROSOFT_CLIENT_SECRET": "real-ms-secret"}
+		for k, v := range mod {
+			if v == "-" {
+				delete(env, k)
+				continue
+			}
+			env[k] = v
+		}
+		return env
+	}
+	c, err = load(t, nil, real(nil))
+	if err != nil || c.GraphSandboxed() {
+		t.Fatalf("real Microsoft: %v", err)
+	}
+	if g, l := c.MicrosoftURLs("http://127.0.0.1:8080"); g != "https://graph.microsoft.com/v1.0" || l != "https://login.microsoftonline.com" {
+		t.Errorf("real URLs: %s %s", g, l)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{real(map[string]string{"CONVENE_MICROSOFT_CLIENT_ID": "-"}), "CONVENE_MICROSOFT_CLIENT_ID: the sandbox's public default"},
+		{real(map[string]string{"CONVENE_MICROSOFT_CLIENT_SECRET": "-"}), "CONVENE_MICROSOFT_CLIENT_SECRET: the sandbox's public default"},
+		{real(map[string]string{"CONVENE_MICROSOFT_CLIENT_SECRET": ""}), "CONVENE_MICROSOFT_CLIENT_SECRET: must be set"},
+		{real(map[string]string{"CONVENE_GRAPH_SANDBOX_CONTROLS": "on"}), "CONVENE_GRAPH_SANDBOX_CONTROLS: on only works with the built-in sandbox"},
+		{real(map[string]string{"CONVENE_MICROSOFT_LOGIN_URL": "-"}), "set both"},
+		{real(map[string]string{"CONVENE_GRAPH_URL": "ftp://x"}), "CONVENE_GRAPH_URL"},
+		{map[string]string{"CONVENE_GRAPH_SANDBOX_CONTROLS": "yes"}, `CONVENE_GRAPH_SANDBOX_CONTROLS: "yes" is not on or off`},
+	} {
+		_, err := load(t, nil, tc.env)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "real-ms-secret") {
+			t.Errorf("the error shows the secret: %v", err)
 		}
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/dkimsign"
@@ -42,6 +43,7 @@ import (
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 	"github.com/convene/convene/internal/video/jitsi"
+	"github.com/convene/convene/internal/video/msgraph"
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
@@ -118,6 +120,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 	}
 
+	// The same for the built-in Graph sandbox's client secret: with the
+	// public default anyone reaching this server could take a tenant's
+	// Graph tokens from the sandbox.
+	microsoftClientSecret := cfg.MicrosoftClientSecret
+	if cfg.GraphSandboxed() && microsoftClientSecret == config.SandboxMicrosoftClientSecret {
+		microsoftClientSecret = base64.RawURLEncoding.EncodeToString(deriveKey(key, "graph-sandbox-client-secret"))
+	}
+
 	// The catalog of video apps: one line per provider (see
 	// internal/video/README.md). With the built-in sandbox, Convene
 	// reaches Zoom's API on its own listener (mounted below).
@@ -125,6 +135,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if cfg.Sandboxed() {
 		zoomAPI, zoomOAuth = baseURL+"/zoom-sandbox/v2", baseURL+"/zoom-sandbox"
 	}
+	graphURL, loginURL := cfg.MicrosoftURLs(baseURL)
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -132,6 +143,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			// create, wait out its settle time and look for its meeting.
 			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
+		msgraph.App(msgraph.Config{GraphURL: graphURL, LoginURL: loginURL, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
+			RedirectURL: baseURL + "/oauth/teams/callback", RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
 	)
 	if err != nil {
 		return err
@@ -248,6 +261,31 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		defer sb.Close()
 		mounts["zoom-sandbox"] = sb
+	}
+	if cfg.GraphSandboxed() {
+		// The built-in Microsoft Graph sandbox (identity platform and
+		// Graph v1.0), reached over HTTP like Microsoft.
+		gsb, err := graphsandbox.New(graphsandbox.Options{
+			BaseURL: baseURL + config.GraphSandboxPath, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
+			DataFile: filepath.Join(cfg.DataDir, "graph-sandbox.json"),
+			DomainsForConsent: func(r *http.Request) ([]string, error) {
+				return marketplace.DomainsOfState(r.Context(), r.FormValue("state"))
+			},
+			Logger: log.With("component", "graph-sandbox"),
+			// Admin consent redirects only to the app's registered reply
+			// URL; the test controls are mounted only on request.
+			RedirectURIs: []string{baseURL + "/oauth/teams/callback"},
+			Controls:     cfg.GraphSandboxControls,
+		})
+		if err != nil {
+			return fmt.Errorf("graph sandbox: %w", err)
+		}
+		if cfg.GraphSandboxControls {
+			log.Warn("CONVENE_GRAPH_SANDBOX_CONTROLS=on: the Graph sandbox's test controls are served without authentication; anyone who reaches this server can read every tenant's calendars and inject faults. For tests and demos only, never on a shared host",
+				"controls", baseURL+config.GraphSandboxPath+"/_sandbox/")
+		}
+		defer gsb.Close()
+		mounts[strings.TrimPrefix(config.GraphSandboxPath, "/")] = gsb
 	}
 
 	// 4. Workers.

@@ -140,7 +140,7 @@ type Identity struct {
 // Consent reports whether installing the app takes an admin's consent at
 // the provider: the install leaves for the provider's page and completes
 // at Convene's callback.
-func (a Auth) Consent() bool { return a.Kind == AuthCode }
+func (a Auth) Consent() bool { return a.Kind == AuthCode || a.Kind == AuthAdminConsent }
 
 // Revocable reports whether uninstalling revokes the install's grant at
 // the provider.
