@@ -114,6 +114,9 @@ type Client struct {
 	Log *slog.Logger
 	// Retry bounds retries.
 	Retry RetryPolicy
+	// WebhookURL is Convene's /webhooks/google_meet address, where the
+	// channels Renew opens notify.
+	WebhookURL string
 	// Provider names the app in errors; "": ID.
 	Provider string
 
