@@ -57,9 +57,11 @@ const (
 // a new word adds it here and its wording there.
 var (
 	// Purposes of an APICall.
-	Purposes = []string{"authorize", "token", "me", "create", "find", "read", "invitation", "update", "delete", "revoke"}
+	Purposes = []string{"authorize", "token", "me", "create", "find", "read", "invitation", "update", "delete", "revoke",
+		"free_busy", "sync", "watch", "settings"}
 	// KeptItems are the things a provider's app may keep.
-	KeptItems = []string{"tokens", "provider_account", "meeting", "join_url", "start_url", "room"}
+	KeptItems = []string{"tokens", "provider_account", "meeting", "join_url", "start_url", "room",
+		"service_account_key", "calendar_copy"}
 	// Protections are the ways they are kept.
 	Protections = []string{KeptSealed, KeptHost, KeptPlain}
 )
