@@ -260,8 +260,9 @@ func FuzzToICS(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := ical.NewDecoder(strings.NewReader(string(b))).Decode(); err != nil {
-			t.Fatalf("toICS wrote what go-ical cannot read: %v\n%s", err, b)
+		cals, err := recur.Decode(b)
+		if err != nil || len(cals) != 1 {
+			t.Fatalf("toICS wrote what Convene cannot read: %v\n%s", err, b)
 		}
 	})
 }

@@ -58,6 +58,9 @@ type fault struct {
 	reason string
 }
 
+// seenMethods are the discovery methods the fakes were asked for.
+var seenMethods sync.Map
+
 var (
 	keyOnce sync.Once
 	testKey *rsa.PrivateKey
@@ -279,6 +282,7 @@ func (f *fakeGoogle) api(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.calls = append(f.calls, id)
+	seenMethods.Store(id, true)
 	if f.queries == nil {
 		f.queries = map[string]url.Values{}
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/emersion/go-ical"
 	"google.golang.org/api/calendar/v3"
+
+	"github.com/convene/convene/internal/recur"
 )
 
 // The form of Google's events in Convene's copy: each series (or single
@@ -214,11 +216,14 @@ func recurrenceProps(lines []string) ([]ical.Prop, error) {
 		b.WriteString("\r\n")
 	}
 	b.WriteString("END:VEVENT\r\nEND:VCALENDAR\r\n")
-	cal, err := ical.NewDecoder(strings.NewReader(b.String())).Decode()
+	// recur.Decode is Convene's one way to read iCalendar (it turns
+	// go-ical's panics on malformed lines into errors).
+	cals, err := recur.Decode([]byte(b.String()))
 	if err != nil {
 		return nil, fmt.Errorf("recurrence: %w", err)
 	}
-	if len(cal.Children) != 1 {
+	cal := cals[0]
+	if len(cals) != 1 || len(cal.Children) != 1 {
 		return nil, errors.New("recurrence: unreadable")
 	}
 	var out []ical.Prop
