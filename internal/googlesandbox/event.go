@@ -181,7 +181,7 @@ func (ev *event) clone() *event {
 
 // check validates the fields a client wrote.
 func (ev *event) check() *apiError {
-	if ev.ID != "" && !validEventID(ev.ID) {
+	if ev.ID != "" && ev.RecurringEventID == "" && !validEventID(ev.ID) {
 		return errInvalid("Invalid resource id value.")
 	}
 	if ev.Status != "" && !slices.Contains(eventStatuses, ev.Status) {
@@ -328,4 +328,22 @@ func instanceID(seriesID string, start time.Time, allDay bool) string {
 func (s *Server) htmlLink(calID, eventID string) string {
 	eid := base64.RawURLEncoding.EncodeToString([]byte(eventID + " " + calID))
 	return s.opts.BaseURL + "/calendar/event?eid=" + eid
+}
+
+// normalizeTimes writes date-times as Google answers them: RFC 3339 with
+// the offset of their time zone (a local date-time gets one).
+func (ev *event) normalizeTimes() {
+	for _, t := range []*eventTime{ev.Start, ev.End, ev.OriginalStartTime} {
+		if t == nil || t.DateTime == "" {
+			continue
+		}
+		ts, err := t.instant("UTC")
+		if err != nil {
+			continue
+		}
+		if loc, err := location(t.TimeZone, ""); err == nil && t.TimeZone != "" {
+			ts = ts.In(loc)
+		}
+		t.DateTime = ts.Format(time.RFC3339)
+	}
 }

@@ -218,8 +218,11 @@ func (s *Server) handleInstances(w http.ResponseWriter, r *http.Request, c *call
 	}
 	calTZ := s.timeZoneLocked(cal.ID)
 	start, _, _ := master.span(calTZ)
-	from, to := q.window(s.now())
-	from = later(from, start)
+	from := later(q.TimeMin, start)
+	to := q.TimeMax
+	if to.IsZero() {
+		to = later(s.now(), from).Add(expansionHorizon)
+	}
 	if os := v.Get("originalStart"); os != "" {
 		t, err := time.Parse(time.RFC3339Nano, os)
 		if err != nil {

@@ -329,7 +329,13 @@ func (s *Server) fullListLocked(cal *calendar, q *listQuery, counter int64, calT
 				continue
 			}
 			if !q.SingleEvents {
-				if os, _ := sr.between(from, to, 1); len(os) > 0 {
+				// The series is listed when one occurrence meets the window
+				// (open ends stay open).
+				lo, hi := q.TimeMin, q.TimeMax
+				if hi.IsZero() {
+					hi = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+				}
+				if os, _ := sr.between(lo, hi, 1); len(os) > 0 || q.TimeMin.IsZero() && q.TimeMax.IsZero() {
 					start, _, _ := ev.span(calTZ)
 					items = append(items, item{ev: view(ev), seq: rec.Seq, start: start})
 				}

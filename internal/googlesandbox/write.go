@@ -61,6 +61,7 @@ func (s *Server) prepareLocked(cal *calendar, ev *event) {
 		ev.Organizer = &person{Email: cal.ID}
 	}
 	ev.Organizer.Self = strings.EqualFold(ev.Organizer.Email, cal.ID)
+	ev.normalizeTimes()
 	s.markAttendeesLocked(cal, ev)
 }
 
@@ -222,6 +223,7 @@ func (s *Server) changeLocked(cal *calendar, old *event, id string, body []byte,
 		next.HTMLLink = s.htmlLink(cal.ID, id)
 		next.Creator = &person{Email: cal.ID, Self: true}
 	}
+	next.normalizeTimes()
 	s.markAttendeesLocked(cal, next)
 	// Google raises the sequence when the time or the recurrence changes.
 	next.Sequence = max(next.Sequence, old.Sequence)
