@@ -403,27 +403,33 @@ func TestFreeBusy(t *testing.T) {
 	}
 }
 
-// TestFreeBusyBounded: an endless daily series in a long window is
-// expanded within the window only, fast.
+// TestFreeBusyBounded: a daily series started 30 years earlier is
+// expanded within the window; a 15-minute series as old exceeds the
+// expansion budget, and the calendar answers an error instead of free
+// time; both fast.
 func TestFreeBusyBounded(t *testing.T) {
 	sb := newSandbox(t, nil)
-	sb.addEvent("alice@example.com", map[string]any{"summary": "daily",
-		"start":      map[string]any{"dateTime": "2000-01-03T09:00:00", "timeZone": "America/New_York"},
-		"end":        map[string]any{"dateTime": "2000-01-03T09:15:00", "timeZone": "America/New_York"},
-		"recurrence": []string{"RRULE:FREQ=MINUTELY;INTERVAL=15"}})
+	for _, u := range []struct{ who, rule string }{{"alice", "RRULE:FREQ=DAILY"}, {"bob", "RRULE:FREQ=MINUTELY;INTERVAL=15"}} {
+		sb.addEvent(u.who+"@example.com", map[string]any{"summary": "old",
+			"start":      map[string]any{"dateTime": "2000-01-03T09:00:00", "timeZone": "America/New_York"},
+			"end":        map[string]any{"dateTime": "2000-01-03T09:15:00", "timeZone": "America/New_York"},
+			"recurrence": []string{u.rule}})
+	}
 	svc := sb.service(sb.key("example.com"), "alice@example.com")
 	start := time.Now()
 	res, err := svc.Freebusy.Query(&gcal.FreeBusyRequest{TimeMin: "2030-01-07T00:00:00Z", TimeMax: "2030-01-08T00:00:00Z",
-		Items: []*gcal.FreeBusyRequestItem{{Id: "alice@example.com"}}}).Do()
+		Items: []*gcal.FreeBusyRequestItem{{Id: "alice@example.com"}, {Id: "bob@example.com"}}}).Do()
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("took %v", d)
 	}
-	// 30 years of 15-minute candidates exceed the iteration budget: the
-	// expansion stops there instead of running on.
-	if n := len(res.Calendars["alice@example.com"].Busy); n != 0 {
-		t.Logf("busy periods: %d", n)
+	a := res.Calendars["alice@example.com"]
+	if len(a.Busy) != 1 || a.Busy[0].Start != "2030-01-07T14:00:00Z" || len(a.Errors) != 0 {
+		t.Errorf("daily series: %+v", a)
+	}
+	if b := res.Calendars["bob@example.com"]; len(b.Errors) != 1 || b.Errors[0].Reason != "internalError" {
+		t.Errorf("over budget: %+v", b)
 	}
 }

@@ -117,8 +117,14 @@ func (s *Server) handleFreeBusy(w http.ResponseWriter, r *http.Request, c *call)
 			out[key] = &freeBusyCalendar{Busy: []busyPeriod{}, Errors: []freeBusyError{{Domain: "global", Reason: "notFound"}}}
 			continue
 		}
-		busy := s.busyLocked(s.calendarOfLocked(id), from, to)
+		busy, bounded := s.busyLocked(s.calendarOfLocked(id), from, to)
 		fc := &freeBusyCalendar{Busy: []busyPeriod{}}
+		if bounded {
+			// An expansion stopped at its budget: the busy time may be
+			// incomplete, and the caller is told so rather than shown
+			// free time.
+			fc.Errors = []freeBusyError{{Domain: "calendar", Reason: "internalError"}}
+		}
 		for _, b := range busy {
 			fc.Busy = append(fc.Busy, busyPeriod{Start: b[0].In(loc).Format(time.RFC3339), End: b[1].In(loc).Format(time.RFC3339)})
 		}
@@ -129,8 +135,10 @@ func (s *Server) handleFreeBusy(w http.ResponseWriter, r *http.Request, c *call)
 	return nil
 }
 
-// busyLocked is the calendar's merged busy periods within [from, to).
-func (s *Server) busyLocked(cal *calendar, from, to time.Time) [][2]time.Time {
+// busyLocked is the calendar's merged busy periods within [from, to), and
+// whether an expansion stopped at its budget.
+func (s *Server) busyLocked(cal *calendar, from, to time.Time) ([][2]time.Time, bool) {
+	bounded := false
 	calTZ := s.timeZoneLocked(cal.ID)
 	var spans [][2]time.Time
 	add := func(ev *event, start, end time.Time) {
@@ -148,7 +156,8 @@ func (s *Server) busyLocked(cal *calendar, from, to time.Time) [][2]time.Time {
 			if err != nil {
 				continue
 			}
-			starts, _ := sr.between(from, to, maxInstances)
+			starts, stopped := sr.between(from, to, maxInstances)
+			bounded = bounded || stopped
 			for _, o := range starts {
 				if cal.Events[instanceID(ev.ID, o, sr.allDay)] != nil {
 					continue // the exception counts by itself
@@ -171,7 +180,7 @@ func (s *Server) busyLocked(cal *calendar, from, to time.Time) [][2]time.Time {
 		}
 		merged = append(merged, sp)
 	}
-	return merged
+	return merged, bounded
 }
 
 // busyEvent reports whether an event blocks its owner's time.
