@@ -30,7 +30,9 @@ type Server struct {
 	st *state
 	// dirty is set by changed and cleared by the writer of the data file.
 	dirty bool
-	calls map[string]int
+	// closed is set by Close: no more saves are signalled.
+	closed bool
+	calls  map[string]int
 
 	faults faultList
 	pushes *pusher
@@ -134,7 +136,10 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		s.pushes.close()
 		if s.save != nil {
+			s.mu.Lock()
+			s.closed = true
 			close(s.save)
+			s.mu.Unlock()
 			<-s.saverDone
 			err = s.writeData()
 		}
@@ -146,7 +151,7 @@ func (s *Server) Close() error {
 // Called with s.mu held.
 func (s *Server) changedLocked() {
 	s.dirty = true
-	if s.save == nil {
+	if s.save == nil || s.closed {
 		return
 	}
 	select {
