@@ -39,6 +39,8 @@ func TestValidatorCatches(t *testing.T) {
 		{"good error", "GET", "/calendar/v3/calendars/primary/events/abcde", 404, `{"error":{"errors":[{"domain":"global","reason":"notFound","message":"Not Found"}],"code":404,"message":"Not Found"}}`, true, ""},
 		{"delete with a body", "DELETE", "/calendar/v3/calendars/primary/events/abcde", 200, `{}`, true, "answers no body"},
 		{"good request", "POST", "/calendar/v3/calendars/primary/events?conferenceDataVersion=1&sendUpdates=all", 0, good, false, ""},
+		{"local dateTime in a request", "POST", "/calendar/v3/calendars/primary/events", 0, strings.Replace(good, `+01:00"`, `"`, 1), false, ""},
+		{"local time elsewhere in a request", "POST", "/calendar/v3/freeBusy", 0, `{"timeMin":"2030-01-07T00:00:00","timeMax":"2030-01-08T00:00:00Z"}`, false, "timeMin"},
 		{"null in a patch", "PATCH", "/calendar/v3/calendars/primary/events/abcde", 0, `{"location":null}`, false, ""},
 		{"unknown parameter", "GET", "/calendar/v3/calendars/primary/events?maxResult=5", 0, "", false, `unknown query parameter "maxResult"`},
 		{"enum parameter", "POST", "/calendar/v3/calendars/primary/events?sendUpdates=everyone", 0, good, false, "not one of"},
