@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -82,4 +83,49 @@ func TestServeGoogleSandbox(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestGoogleSandboxCommand: `convene google-sandbox` serves at its root
+// with its controls on, writes its key file, refuses users outside its
+// domains, and on SIGINT stops with its state written.
+func TestGoogleSandboxCommand(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, dataFile := filepath.Join(dir, "key.json"), filepath.Join(dir, "state.json")
+	p := testbin.Start(t, nil, "google-sandbox", "--addr", "127.0.0.1:0", "--key-file", keyFile, "--data", dataFile, "--domains", "example.com")
+	key, err := os.ReadFile(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	client := func(user string) *gcal.Service {
+		cfg, err := google.JWTConfigFromJSON(key, gcal.CalendarScope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Subject = user
+		svc, err := gcal.NewService(ctx, option.WithEndpoint(p.URL+"/calendar/v3/"), option.WithTokenSource(cfg.TokenSource(ctx)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	if _, err := client("alice@example.com").Events.List("primary").Do(); err != nil {
+		t.Fatalf("list as alice: %v", err)
+	}
+	if _, err := client("eve@elsewhere.test").Events.List("primary").Do(); err == nil || !strings.Contains(err.Error(), "invalid_grant") {
+		t.Errorf("a user outside the domains: %v", err)
+	}
+	if st, _, body := sandboxGet(t, "GET", p.URL+"/_sandbox/domains", ""); st != 200 || !strings.Contains(body, "alice@example.com") {
+		t.Errorf("controls: %d %s", st, body)
+	}
+	if err := p.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code, err := p.Wait(ctx); code != 0 || err != nil {
+		t.Errorf("exit %d %v", code, err)
+	}
+	if b, err := os.ReadFile(dataFile); err != nil || !strings.Contains(string(b), "alice@example.com") {
+		t.Errorf("state file: %v", err)
+	}
 }
