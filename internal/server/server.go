@@ -45,6 +45,7 @@ import (
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
+	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -245,6 +246,30 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		defer sb.Close()
 		mounts["zoom-sandbox"] = sb
+	}
+	if cfg.GoogleSandboxed() {
+		// The built-in Google sandbox (Calendar v3, the service-account
+		// token endpoint, Meet), mounted on our own listener; Convene
+		// reaches it over HTTP like real Google, at cfg.GoogleEndpoints.
+		// Its key file in the data directory is the service-account key an
+		// admin installs; it is delegated every Calendar scope in every
+		// domain.
+		gsb, err := googlesandbox.New(googlesandbox.Options{
+			BaseURL:  baseURL + config.GoogleSandboxPath,
+			DataFile: filepath.Join(cfg.DataDir, "google-sandbox.json"),
+			KeyFile:  filepath.Join(cfg.DataDir, "google-sandbox-key.json"),
+			Logger:   log.With("component", "google-sandbox"),
+			Controls: cfg.GoogleSandboxControls,
+		})
+		if err != nil {
+			return fmt.Errorf("google sandbox: %w", err)
+		}
+		if cfg.GoogleSandboxControls {
+			log.Warn("CONVENE_GOOGLE_SANDBOX_CONTROLS=on: the Google sandbox's test controls are served without authentication; anyone who reaches this server can mint service-account keys and change every calendar. For tests and demos only, never on a shared host",
+				"controls", baseURL+config.GoogleSandboxPath+"/_sandbox/")
+		}
+		defer gsb.Close()
+		mounts[strings.TrimPrefix(config.GoogleSandboxPath, "/")] = gsb
 	}
 
 	// 4. Workers.
