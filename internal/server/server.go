@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/dkimsign"
@@ -41,11 +42,11 @@ import (
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/google"
 	"github.com/convene/convene/internal/video/jitsi"
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
-	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -126,6 +127,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	if cfg.Sandboxed() {
 		zoomAPI, zoomOAuth = baseURL+"/zoom-sandbox/v2", baseURL+"/zoom-sandbox"
 	}
+	googleCalendarURL, googleTokenURL := cfg.GoogleEndpoints(baseURL)
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -133,6 +135,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			// create, wait out its settle time and look for its meeting.
 			RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
+		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID}),
 	)
 	if err != nil {
 		return err
