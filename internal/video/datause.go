@@ -58,7 +58,7 @@ const (
 var (
 	// Purposes of an APICall.
 	Purposes = []string{"authorize", "token", "me", "create", "find", "read", "invitation", "update", "delete", "revoke",
-		"free_busy", "sync", "watch", "settings"}
+		"free_busy", "sync", "watch"}
 	// KeptItems are the things a provider's app may keep.
 	KeptItems = []string{"tokens", "provider_account", "meeting", "join_url", "start_url", "room",
 		"service_account_key", "calendar_copy"}

@@ -25,13 +25,11 @@ var (
 	// ScopeFreeBusy: freebusy.query of colleagues' busy time, for people
 	// whose copy is not synced yet; it shows no event.
 	ScopeFreeBusy = "https://www.googleapis.com/auth/calendar.freebusy"
-	// ScopeSettingsRead: settings.get of the user's time zone.
-	ScopeSettingsRead = "https://www.googleapis.com/auth/calendar.settings.readonly"
 )
 
 // Scopes are the scopes delegated, in the order the admin console is
 // given them.
-var Scopes = []string{ScopeEventsOwned, ScopeFreeBusy, ScopeSettingsRead}
+var Scopes = []string{ScopeEventsOwned, ScopeFreeBusy}
 
 // Config is how Convene reaches Google (or the sandbox).
 type Config struct {
@@ -77,7 +75,6 @@ var dataUse = video.DataUse{
 		{Method: "GET", Path: "/calendar/v3/calendars/{calendarId}/events/{eventId}", Purpose: "find"},
 		{Method: "PATCH", Path: "/calendar/v3/calendars/{calendarId}/events/{eventId}", Purpose: "update"},
 		{Method: "DELETE", Path: "/calendar/v3/calendars/{calendarId}/events/{eventId}", Purpose: "delete"},
-		{Method: "GET", Path: "/calendar/v3/users/me/settings/{setting}", Purpose: "settings"},
 	},
 	MeetingFields: []string{"id", "iCalUID", "summary", "description", "location", "start", "end", "recurrence", "attendees", "conferenceData"},
 	Events:        []string{"sync", "exists", "not_exists"},

@@ -302,7 +302,6 @@ var callPaths = map[string]string{
 	"calendar.events.watch": "POST /calendar/v3/calendars/{calendarId}/events/watch", "calendar.channels.stop": "POST /calendar/v3/channels/stop",
 	"calendar.events.insert": "POST /calendar/v3/calendars/{calendarId}/events", "calendar.events.get": "GET /calendar/v3/calendars/{calendarId}/events/{eventId}",
 	"calendar.events.patch": "PATCH /calendar/v3/calendars/{calendarId}/events/{eventId}", "calendar.events.delete": "DELETE /calendar/v3/calendars/{calendarId}/events/{eventId}",
-	"calendar.settings.get": "GET /calendar/v3/users/me/settings/{setting}",
 }
 
 // TestMain runs the tests, then checks that every request the client made

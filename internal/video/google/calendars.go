@@ -573,24 +573,26 @@ func (c *Client) DeleteEvent(ctx context.Context, organizer, id string, occurren
 
 // WorkingHours returns the user's time zone only: the Calendar API keeps
 // no working hours (Google Calendar's working hours are a setting of its
-// web app that the API does not expose; settings.get gives the
-// "timezone" setting). Days is nil and Start and End empty: unknown, and
-// the core keeps its own working hours for the user.
+// web app that the API does not expose). The zone is the primary
+// calendar's timeZone, which events.list answers with (one event asked,
+// only that field): settings.get would give the same for one more scope.
+// Days is nil and Start and End empty: unknown, and the core keeps its own
+// working hours for the user.
 func (c *Client) WorkingHours(ctx context.Context, user string) (*video.WorkingHours, error) {
-	var st *calendar.Setting
-	err := c.call(ctx, user, "settings.get", func(s *calendar.Service) error {
+	var resp *calendar.Events
+	err := c.call(ctx, user, "events.list for the time zone", func(s *calendar.Service) error {
 		var err error
-		st, err = s.Settings.Get("timezone").Context(ctx).Do()
+		resp, err = s.Events.List("primary").Context(ctx).MaxResults(1).Fields("timeZone").Do()
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if st.Value == "" {
+	if resp.TimeZone == "" {
 		return nil, nil
 	}
-	if _, err := time.LoadLocation(st.Value); err != nil {
+	if _, err := time.LoadLocation(resp.TimeZone); err != nil {
 		return nil, nil
 	}
-	return &video.WorkingHours{TimeZone: st.Value}, nil
+	return &video.WorkingHours{TimeZone: resp.TimeZone}, nil
 }

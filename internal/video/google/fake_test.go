@@ -330,6 +330,10 @@ func (f *fakeGoogle) api(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		evs := f.events[user]
+		if q.Get("fields") == "timeZone" {
+			reply(calendar.Events{TimeZone: "Europe/Paris"})
+			return
+		}
 		if uid := q.Get("iCalUID"); uid != "" {
 			var out []*calendar.Event
 			for _, e := range evs {
@@ -467,8 +471,6 @@ func (f *fakeGoogle) api(w http.ResponseWriter, r *http.Request) {
 		}
 		delete(f.channels, ch.Id)
 		w.WriteHeader(204)
-	case "calendar.settings.get":
-		reply(calendar.Setting{Id: "timezone", Value: "Europe/Paris"})
 	default:
 		gerr(w, 400, "badRequest", "not in the fake: "+id)
 	}

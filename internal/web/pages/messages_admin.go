@@ -95,7 +95,6 @@ var messagesAdminEN = map[string]string{
 	"datause.purpose.free_busy":        "Reads when people are busy, to offer only free times.",
 	"datause.purpose.sync":             "Keeps a copy of people's events up to date, to know when they are busy.",
 	"datause.purpose.watch":            "Asks to be told when a calendar changes, and stops asking.",
-	"datause.purpose.settings":         "Reads a person's time zone.",
 	"datause.kept.service_account_key": "The service account's key",
 	"datause.kept.calendar_copy":       "A copy of each person's events: times, title, whether they are busy or declined",
 
@@ -408,7 +407,6 @@ var messagesAdminFR = map[string]string{
 	"datause.purpose.free_busy":        "Lit quand les personnes sont occupées, pour ne proposer que des horaires libres.",
 	"datause.purpose.sync":             "Tient à jour une copie des événements des personnes, pour savoir quand elles sont occupées.",
 	"datause.purpose.watch":            "Demande à être prévenu quand un agenda change, et cesse de le demander.",
-	"datause.purpose.settings":         "Lit le fuseau horaire d'une personne.",
 	"datause.kept.service_account_key": "La clé du compte de service",
 	"datause.kept.calendar_copy":       "Une copie des événements de chaque personne : horaires, titre, occupé ou refusé",
 
