@@ -37,6 +37,10 @@ type AccountPatch struct {
 	// AssistantAddress sets the account's assistant address; "" returns
 	// to the default.
 	AssistantAddress *string
+	// Invitations is who mails the invitations of meetings whose
+	// organizer has an app calendar: store.InvitationsConvene or
+	// store.InvitationsProvider.
+	Invitations *string
 }
 
 // UpdateAccount applies a patch to the admin's account.
@@ -84,6 +88,14 @@ func (s *Service) UpdateAccount(ctx context.Context, p Principal, patch AccountP
 				a.DefaultVideoProvider = v
 			}
 		}
+		if patch.Invitations != nil {
+			switch v := *patch.Invitations; v {
+			case store.InvitationsConvene, store.InvitationsProvider:
+				a.Invitations = v
+			default:
+				fs.Add("invitations", "%q is not %s or %s", v, store.InvitationsConvene, store.InvitationsProvider)
+			}
+		}
 		if patch.AssistantAddress != nil {
 			addr, err := s.checkAssistantAddress(ctx, tx, p.AccountID, *patch.AssistantAddress)
 			if fe, ok := failure.As(err); ok && len(fe.Fields) > 0 {
@@ -128,6 +140,7 @@ func (s *Service) auditAccount(ctx context.Context, tx store.Store, p Principal,
 		{AuditAccountLanguage, was.Language, now.Language},
 		{AuditDefaultProvider, was.DefaultVideoProvider, now.DefaultVideoProvider},
 		{AuditAssistantAddress, was.AssistantAddress, now.AssistantAddress},
+		{AuditInvitations, was.Invitations, now.Invitations},
 	} {
 		if c.from != c.to {
 			if err := s.audit(ctx, tx, p, c.action, now.Name, Detail{"from": c.from, "to": c.to}); err != nil {

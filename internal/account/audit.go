@@ -23,6 +23,7 @@ const (
 	AuditAccountName      = "account.name"                   // detail: from, to
 	AuditAccountLanguage  = "account.language"               // detail: from, to
 	AuditDefaultProvider  = "account.default_video_provider" // detail: from, to
+	AuditInvitations      = "account.invitations"            // detail: from, to
 	AuditTemplates        = "account.templates"              // detail: parts (subject, text, html) changed
 	AuditBranding         = "account.branding"               // detail: fields changed
 	AuditAssistantAddress = "account.assistant_address"      // detail: from, to
@@ -44,7 +45,7 @@ const (
 
 // AuditActions lists every action, in the order the page explains them.
 var AuditActions = []string{
-	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditTemplates, AuditBranding,
+	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditInvitations, AuditTemplates, AuditBranding,
 	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditUserCreate, AuditUserRole,
 	AuditUserDisable, AuditUserEnable, AuditUserRemove, AuditTokensRevoke, AuditTokenRevoke, AuditAppPreApprove,
 	AuditAppInstall, AuditAppDomains, AuditAppUninstall,

@@ -155,6 +155,7 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 		return nil, fmt.Errorf("apps: callback: %w", err)
 	}
 	s.clients.Delete(st.AccountID + "/" + a.ID)
+	s.changed(ctx, st.AccountID, a.ID)
 	s.Log.Info("app installed", "account", st.AccountID, "app", a.ID, "domains", st.Domains)
 	views, err := s.List(ctx, principalOf(st.AccountID))
 	if err != nil {

@@ -42,6 +42,10 @@ type Service struct {
 	// Notify tells an account's admins that an install needs them (a
 	// missing scope, dead tokens, a deauthorization). Nil: only logged.
 	Notify func(ctx context.Context, accountID, app, problem string)
+	// OnInstallChange is told after an install is made, changes its
+	// domains, or is removed or deauthorized: the calendar core makes or
+	// removes the app calendars of its users. Nil: nothing is told.
+	OnInstallChange func(ctx context.Context, accountID, app string)
 
 	// locks serializes refreshes of one install inside this process; the
 	// lease in the database serializes them across processes.
@@ -183,6 +187,7 @@ func (s *Service) InstallKey(ctx context.Context, p account.Principal, appID str
 		if err != nil {
 			return nil, fmt.Errorf("apps: install %s: %w", a.ID, err)
 		}
+		s.changed(ctx, p.AccountID, a.ID)
 		v, err := s.view(ctx, p, a)
 		return &InstallResult{App: v}, err
 	}
@@ -310,6 +315,7 @@ func (s *Service) SetDomains(ctx context.Context, p account.Principal, appID str
 		}
 		return nil, fmt.Errorf("apps: set domains of %s: %w", a.ID, err)
 	}
+	s.changed(ctx, p.AccountID, a.ID)
 	return s.view(ctx, p, a)
 }
 
@@ -382,6 +388,7 @@ func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, prob
 		return fmt.Errorf("apps: clear tokens of %s: %w", appID, err)
 	}
 	s.clients.Delete(accountID + "/" + appID)
+	s.changed(ctx, accountID, appID)
 	return nil
 }
 

@@ -2,8 +2,10 @@ package calendar
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -11,8 +13,10 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/redact"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // Bounds of an availability request.
@@ -68,6 +72,7 @@ type AttendeeProblem struct {
 	CalendarID string    `json:"calendar_id,omitempty"`
 	Kind       string    `json:"kind,omitempty"`
 	Host       string    `json:"host,omitempty"`
+	App        string    `json:"app,omitempty"`
 	Problem    string    `json:"problem"`
 	Since      time.Time `json:"since,omitzero"`
 	BusyFrom   time.Time `json:"busy_from"`
@@ -83,7 +88,7 @@ func problemsFor(p account.Principal, problems []SourceProblem) []AttendeeProble
 	vague := map[string]int{} // attendee → index in out
 	for _, sp := range problems {
 		if sp.UserID == p.UserID || p.IsAdmin() {
-			out = append(out, AttendeeProblem{Email: sp.Email, CalendarID: sp.CalendarID, Kind: sp.Kind, Host: sp.Host,
+			out = append(out, AttendeeProblem{Email: sp.Email, CalendarID: sp.CalendarID, Kind: sp.Kind, Host: sp.Host, App: sp.App,
 				Problem: redact.Text(sp.Problem), Since: sp.Since, BusyFrom: sp.BusyFrom, BusyTo: sp.BusyTo})
 			continue
 		}
@@ -161,12 +166,20 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 	var maxBuf time.Duration
 	people := make([]*availability.Person, 0, len(users))
 	ids := make([]string, 0, len(users))
+	appHours, err := s.appWorkingHours(ctx, p.AccountID, users)
+	if err != nil {
+		return nil, err
+	}
 	for _, u := range users {
 		hours, err := availability.ParseWorkingHours(u.WorkingHours)
 		if err != nil {
 			return nil, fmt.Errorf("calendar: availability: working hours of %s: %w", u.Email, err)
 		}
-		person := &availability.Person{ID: u.Email, Location: userZone(u), Hours: hours,
+		loc := userZone(u)
+		if ah, ok := appHours[u.ID]; ok && reflect.DeepEqual(hours, availability.DefaultWorkingHours()) {
+			hours, loc = ah.hours, ah.loc
+		}
+		person := &availability.Person{ID: u.Email, Location: loc, Hours: hours,
 			BufferBefore: time.Duration(u.BufferBefore) * time.Minute, BufferAfter: time.Duration(u.BufferAfter) * time.Minute,
 			MinNotice: time.Duration(u.MinNotice) * time.Minute}
 		maxBuf = max(maxBuf, person.BufferBefore, person.BufferAfter)
@@ -217,4 +230,71 @@ func (s *Service) Availability(ctx context.Context, p account.Principal, req Ava
 		out.Slots = append(out.Slots, Slot{Start: sl.Start.In(loc), End: sl.End.In(loc), Score: sl.Score})
 	}
 	return out, nil
+}
+
+// appHours are a user's working hours as an app keeps them.
+type appHours struct {
+	hours availability.WorkingHours
+	loc   *time.Location
+}
+
+// appWorkingHours returns, for the users whose app calendar's last full
+// sync read working hours from the provider (Graph's mailboxSettings),
+// those hours and their time zone. Availability uses them for a user who
+// has not set their own: whose hours are Convene's default (DESIGN §4,
+// Monday to Friday 09:00-17:00), which is what a user who never chose
+// has. Hours the provider gives in a zone Convene does not know, or with
+// no working day, are not used.
+func (s *Service) appWorkingHours(ctx context.Context, accountID string, users []*store.User) (map[string]appHours, error) {
+	if s.opts.Apps == nil || len(users) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	cals, err := s.store.UserCalendars(ctx, accountID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("calendar: availability: %w", err)
+	}
+	out := map[string]appHours{}
+	for _, c := range cals {
+		if c.Kind != store.CalendarApp || len(c.RemoteState) == 0 {
+			continue
+		}
+		var st remoteState
+		if json.Unmarshal(c.RemoteState, &st) != nil || st.App == nil || st.App.WorkingHours == nil {
+			continue
+		}
+		if ah, ok := providerHours(st.App.WorkingHours); ok {
+			if _, seen := out[c.UserID]; !seen {
+				out[c.UserID] = ah
+			}
+		}
+	}
+	return out, nil
+}
+
+// providerHours turns a provider's working hours into Convene's.
+func providerHours(wh *video.WorkingHours) (appHours, bool) {
+	loc, err := recur.LoadLocation(wh.TimeZone)
+	if err != nil || len(wh.Days) == 0 {
+		return appHours{}, false
+	}
+	days := map[string][][2]string{}
+	for _, d := range wh.Days {
+		if d < time.Sunday || d > time.Saturday {
+			return appHours{}, false
+		}
+		days[strings.ToLower(d.String()[:3])] = [][2]string{{wh.Start, wh.End}}
+	}
+	data, err := json.Marshal(days)
+	if err != nil {
+		return appHours{}, false
+	}
+	hours, err := availability.ParseWorkingHours(data)
+	if err != nil {
+		return appHours{}, false
+	}
+	return appHours{hours: hours, loc: loc}, true
 }

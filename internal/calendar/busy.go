@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // FailurePolicy is what Convene does when it cannot know a calendar's busy
@@ -36,7 +38,9 @@ type SourceProblem struct {
 	CalendarID string `json:"calendar_id"`
 	Kind       string `json:"kind"`
 	// Host is the source's host name (its whole URL may hold a secret).
-	Host    string    `json:"host,omitempty"`
+	Host string `json:"host,omitempty"`
+	// App is the app of an app calendar.
+	App     string    `json:"app,omitempty"`
 	Problem string    `json:"problem"`
 	Since   time.Time `json:"since"`
 	// BusyFrom and BusyTo bound the time counted busy because of it.
@@ -93,12 +97,6 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 	if budget == nil {
 		budget = recur.NewBudget(ctx, s.opts.Limits.BusyInstances, s.opts.Limits.BusySteps)
 	}
-	type person struct {
-		u         *store.User
-		loc       *time.Location
-		raw       []availability.Interval
-		instances int64 // charged to the budget
-	}
 	people := map[string]*person{}
 	ids := slices.Compact(slices.Sorted(slices.Values(q.UserIDs)))
 	for _, id := range ids {
@@ -116,15 +114,38 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 	var problems []SourceProblem
 	owner := map[string]*person{}
 	calIDs := make([]string, 0, len(cals))
+	// App calendars not synced yet are asked of their app instead.
+	unsynced := map[string][]*store.Calendar{}
 	for i := range cals {
 		c := &cals[i]
 		p := people[c.UserID]
 		owner[c.ID] = p
 		calIDs = append(calIDs, c.ID)
+		if c.Kind == store.CalendarApp && c.LastSync.IsZero() && s.opts.Apps != nil {
+			unsynced[c.App] = append(unsynced[c.App], c)
+			continue
+		}
 		if why, since := s.untrusted(c, now); why != "" {
 			p.raw = append(p.raw, availability.Interval{Start: q.From, End: q.To})
 			problems = append(problems, SourceProblem{UserID: c.UserID, Email: p.u.Email, CalendarID: c.ID, Kind: c.Kind,
-				Host: hostOf(c.URL), Problem: why, Since: since, BusyFrom: q.From, BusyTo: q.To})
+				Host: hostOf(c.URL), App: c.App, Problem: why, Since: since, BusyFrom: q.From, BusyTo: q.To})
+		}
+	}
+	for _, app := range slices.Sorted(maps.Keys(unsynced)) {
+		fb := s.appFreeBusy(ctx, q.AccountID, app, unsynced[app], people, q.From, q.To)
+		for _, c := range unsynced[app] {
+			p := people[c.UserID]
+			if r, ok := fb[c.ID]; ok && r.err == "" {
+				p.raw = append(p.raw, r.busy...)
+				continue
+			}
+			why := fb[c.ID].err
+			if why == "" {
+				why = s.appName(app) + " did not answer for this person"
+			}
+			p.raw = append(p.raw, availability.Interval{Start: q.From, End: q.To})
+			problems = append(problems, SourceProblem{UserID: c.UserID, Email: p.u.Email, CalendarID: c.ID, Kind: c.Kind,
+				App: c.App, Problem: "not synced yet, and " + why, Since: c.Created, BusyFrom: q.From, BusyTo: q.To})
 		}
 	}
 	objs, err := s.store.BusyObjectsInRange(ctx, q.AccountID, calIDs, q.From, q.To, q.IgnoreUIDs)
@@ -276,4 +297,72 @@ func hostOf(raw string) string {
 		return ""
 	}
 	return u.Hostname()
+}
+
+// person is one user of a busy-time query.
+type person struct {
+	u         *store.User
+	loc       *time.Location
+	raw       []availability.Interval
+	instances int64 // charged to the budget
+}
+
+// appBusy is one app calendar's busy time from its app's FreeBusy, or why
+// there is none.
+type appBusy struct {
+	busy []availability.Interval
+	err  string
+}
+
+// appFreeBusy asks app, in one FreeBusy call for all of them, the busy
+// time of the owners of cals (app calendars not synced yet) in [from, to),
+// bounded by Limits.SyncTimeout and ctx. Tentative time counts as busy:
+// Convene's rule for a TENTATIVE event of a synced calendar (only
+// transparent, cancelled and declined events are free), so that a person's
+// time does not depend on whether their copy was synced yet.
+func (s *Service) appFreeBusy(ctx context.Context, accountID, app string, cals []*store.Calendar, people map[string]*person, from, to time.Time) map[string]appBusy {
+	out := map[string]appBusy{}
+	fail := func(why string) map[string]appBusy {
+		for _, c := range cals {
+			out[c.ID] = appBusy{err: why}
+		}
+		return out
+	}
+	conn, err := s.opts.Apps.Calendars(ctx, accountID, app)
+	if err != nil {
+		return fail(s.describeAppError(cals[0], err))
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Limits.SyncTimeout)
+	defer cancel()
+	emails := make([]string, 0, len(cals))
+	for _, c := range cals {
+		emails = append(emails, people[c.UserID].u.Email)
+	}
+	res, err := conn.FreeBusy(ctx, emails, from, to)
+	if err != nil {
+		return fail(s.describeAppError(cals[0], err))
+	}
+	for _, c := range cals {
+		fb, ok := res[people[c.UserID].u.Email]
+		if !ok {
+			continue
+		}
+		if fb.Err != nil {
+			out[c.ID] = appBusy{err: s.describeAppError(c, fb.Err)}
+			continue
+		}
+		var ivs []availability.Interval
+		for _, set := range [][]video.Interval{fb.Busy, fb.Tentative} {
+			for _, iv := range set {
+				// Bounded by the window: a provider's answer reaching
+				// past it is cut.
+				st, en := maxTime(iv.Start, from), minTime(iv.End, to)
+				if en.After(st) {
+					ivs = append(ivs, availability.Interval{Start: st, End: en})
+				}
+			}
+		}
+		out[c.ID] = appBusy{busy: ivs}
+	}
+	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/internal/recur"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/video"
 )
 
 // Limits bound what one import, feed or sync may hold and take.
@@ -109,6 +110,20 @@ type Options struct {
 	Transport http.RoundTripper
 	// DAVPath is where the CalDAV server is mounted (default "/dav/").
 	DAVPath string
+	// Apps connects the calendars of installed apps (apps.Service), and
+	// Registry is the catalog saying which apps have calendars; nil: no
+	// app calendars (apps.go).
+	Apps     AppConnector
+	Registry *video.Registry
+	// BaseURL is Convene's public URL: app calendars' channels notify
+	// BaseURL/webhooks/{app}. Empty: no channels; the periodic sync
+	// alone keeps app calendars fresh.
+	BaseURL string
+	// ChannelRenewBefore: a channel expiring within it is renewed by the
+	// calendar's next sync (default 24 hours; providers' channels last
+	// days: Graph's event subscriptions at most about 3, Google's about
+	// a week).
+	ChannelRenewBefore time.Duration
 }
 
 // Service is the calendar core.
@@ -123,6 +138,9 @@ type Service struct {
 
 	mu   sync.Mutex
 	rand io.Reader
+	// wake makes the sync worker look for due calendars before its tick
+	// (a calendar notification, a new app calendar).
+	wake chan struct{}
 }
 
 // New returns a Service over st that seals source passwords with box.
@@ -152,8 +170,12 @@ func New(st store.Store, box *seal.Box, opts Options) *Service {
 	if opts.DAVPath == "" {
 		opts.DAVPath = "/dav/"
 	}
+	if opts.ChannelRenewBefore <= 0 {
+		opts.ChannelRenewBefore = 24 * time.Hour
+	}
 	opts.Limits.defaults()
-	s := &Service{store: st, box: box, log: opts.Log, now: opts.Now, opts: opts, cache: newObjectCache(4096), rand: rand.Reader}
+	s := &Service{store: st, box: box, log: opts.Log, now: opts.Now, opts: opts, cache: newObjectCache(4096), rand: rand.Reader,
+		wake: make(chan struct{}, 1)}
 	tr := opts.Transport
 	if tr == nil {
 		tr = guardedTransport(opts.AllowPrivate)

@@ -43,6 +43,8 @@ type CalendarView struct {
 	// parts redacted (package redact).
 	URL      string `json:"url,omitempty"`
 	Username string `json:"username,omitempty"`
+	// App is the app of an app calendar ("app" kind): its catalog ID.
+	App string `json:"app,omitempty"`
 	// CalDAVPath is where CalDAV clients find the built-in calendar.
 	CalDAVPath string `json:"caldav_path,omitempty"`
 	Events     int    `json:"events"`
@@ -67,7 +69,7 @@ func timePtr(t time.Time) *time.Time {
 func (s *Service) view(u *store.User, c *store.Calendar, events int) CalendarView {
 	// A source's URL may be its only credential (Google's secret
 	// address): shown redacted, even to its owner.
-	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: redact.URL(c.URL), Username: c.Username, Events: events,
+	v := CalendarView{ID: c.ID, Kind: c.Kind, Name: c.Name, URL: redact.URL(c.URL), Username: c.Username, App: c.App, Events: events,
 		Status: "ok", LastSync: timePtr(c.LastSync), FailurePolicy: FailurePolicy}
 	if c.Kind == store.CalendarBuiltin {
 		v.CalDAVPath = strings.TrimSuffix(s.opts.DAVPath, "/") + "/" + u.Email + "/calendars/default/"
@@ -327,7 +329,12 @@ func (s *Service) Sync(ctx context.Context, c *store.Calendar) error {
 		if c.Problem == "" {
 			c.ProblemSince = now
 		}
-		c.Problem = describeSyncError(err, s.opts.Limits.SyncTimeout)
+		if c.Kind == store.CalendarApp {
+			c.Problem = s.describeAppError(c, err)
+			s.appSyncFailed(ctx, c, err)
+		} else {
+			c.Problem = describeSyncError(err, s.opts.Limits.SyncTimeout)
+		}
 		c.NextSync = now.Add(s.opts.RetryInterval)
 	}
 	// The outcome is saved even when the request that asked for it ends.

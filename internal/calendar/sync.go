@@ -24,6 +24,8 @@ type remoteState struct {
 	ContentProblem string `json:"content_problem,omitempty"`
 	// CalDAV accounts: each calendar's ctag and sync token.
 	Collections []collectionState `json:"collections,omitempty"`
+	// App calendars: the provider's cursor and working hours.
+	App *appState `json:"app,omitempty"`
 }
 
 type collectionState struct {
@@ -89,10 +91,6 @@ func (b *limitedBody) Close() error { return b.rc.Close() }
 
 // syncSource fetches a source and brings its copy up to date.
 func (s *Service) syncSource(ctx context.Context, c *store.Calendar) error {
-	password, err := s.box.Open(c.Secret, sealPlace(c.ID))
-	if err != nil {
-		return fmt.Errorf("the stored password cannot be opened (was the data key changed?): %w", err)
-	}
 	u, err := s.store.User(ctx, c.AccountID, c.UserID)
 	if err != nil {
 		return fmt.Errorf("load the source's user: %w", err)
@@ -100,6 +98,20 @@ func (s *Service) syncSource(ctx context.Context, c *store.Calendar) error {
 	var st remoteState
 	if len(c.RemoteState) > 0 {
 		json.Unmarshal(c.RemoteState, &st) // a bad memo only costs a full sync
+	}
+	if c.Kind == store.CalendarApp {
+		err = s.syncApp(ctx, c, u, &st)
+		if b, merr := json.Marshal(st); merr == nil {
+			c.RemoteState = b
+		}
+		if err == nil {
+			s.ensureChannel(ctx, c, u)
+		}
+		return err
+	}
+	password, err := s.box.Open(c.Secret, sealPlace(c.ID))
+	if err != nil {
+		return fmt.Errorf("the stored password cannot be opened (was the data key changed?): %w", err)
 	}
 	switch c.Kind {
 	case store.CalendarICS:

@@ -38,6 +38,7 @@ func (s *Service) StartWorker(ctx context.Context, tick time.Duration) (stop fun
 		defer close(done)
 		t := time.NewTicker(tick)
 		defer t.Stop()
+		s.reconcileAllApps(ctx)
 		for {
 			p.dispatch(ctx)
 			select {
@@ -45,7 +46,11 @@ func (s *Service) StartWorker(ctx context.Context, tick time.Duration) (stop fun
 				p.wg.Wait()
 				return
 			case <-t.C:
+				// App calendars for users added since, and none left
+				// for users, domains and installs gone.
+				s.reconcileAllApps(ctx)
 			case <-p.freed:
+			case <-s.wake:
 			}
 		}
 	}()

@@ -162,7 +162,10 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	queue := jobs.New(db, jobs.Options{Log: log.With("component", "jobs"), NodeID: nodeID(cfg.DataDir),
 		Timeout: cfg.JobTimeout, RescueAfter: 2 * cfg.JobTimeout})
-	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs})
+	cals := calendar.New(db, box, calendar.Options{Log: log.With("component", "calendar"), AllowPrivate: cfg.AllowPrivateCalendarURLs,
+		Apps: marketplace, Registry: catalog, BaseURL: baseURL})
+	// App calendars follow their installs.
+	marketplace.OnInstallChange = cals.InstallChanged
 	meetings := &booking.Service{
 		Calendars: cals,
 		Store:     db, Accounts: accounts, Apps: marketplace, Jobs: queue, Box: box,

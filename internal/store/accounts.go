@@ -26,9 +26,10 @@ func (db *DB) SetupClaimed(ctx context.Context) (bool, error) {
 // CreateAccount implements Accounts.
 func (db *DB) CreateAccount(ctx context.Context, a *Account) error {
 	_, err := db.w().ExecContext(ctx, `INSERT INTO accounts
-		(id, name, language, default_video_provider, branding, templates, assistant_address, created_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress, ms(a.Created))
+		(id, name, language, default_video_provider, branding, templates, assistant_address, created_ms, invitations)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress, ms(a.Created),
+		invitationsOr(a.Invitations))
 	return db.wrap(err, "create account %s", a.ID)
 }
 
@@ -37,9 +38,9 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 	var a Account
 	var created int64
 	var branding, templates string
-	err := db.r().QueryRowContext(ctx, `SELECT id, name, language, default_video_provider, branding, templates, assistant_address, created_ms
-		FROM accounts WHERE id = $1`, id).
-		Scan(&a.ID, &a.Name, &a.Language, &a.DefaultVideoProvider, &branding, &templates, &a.AssistantAddress, &created)
+	err := db.r().QueryRowContext(ctx, `SELECT id, name, language, default_video_provider, branding, templates, assistant_address, created_ms,
+		invitations FROM accounts WHERE id = $1`, id).
+		Scan(&a.ID, &a.Name, &a.Language, &a.DefaultVideoProvider, &branding, &templates, &a.AssistantAddress, &created, &a.Invitations)
 	if err != nil {
 		return nil, db.wrap(err, "load account %s", id)
 	}
@@ -50,9 +51,18 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 // UpdateAccount implements Accounts.
 func (db *DB) UpdateAccount(ctx context.Context, a *Account) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE accounts SET name = $2, language = $3, default_video_provider = $4,
-		branding = $5, templates = $6, assistant_address = $7 WHERE id = $1`,
-		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress)
+		branding = $5, templates = $6, assistant_address = $7, invitations = $8 WHERE id = $1`,
+		a.ID, a.Name, a.Language, a.DefaultVideoProvider, jsonOr(a.Branding), jsonOr(a.Templates), a.AssistantAddress,
+		invitationsOr(a.Invitations))
 	return db.mustAffect(res, err, "update account %s", a.ID)
+}
+
+// invitationsOr is the stored invitation mode: the default for "".
+func invitationsOr(mode string) string {
+	if mode == "" {
+		return InvitationsConvene
+	}
+	return mode
 }
 
 func jsonOr(b []byte) string {

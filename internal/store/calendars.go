@@ -14,6 +14,10 @@ const (
 	CalendarBuiltin = "builtin" // the user's own calendar, served over CalDAV
 	CalendarCalDAV  = "caldav"  // an external CalDAV account, synced in
 	CalendarICS     = "ics"     // an external ICS feed, fetched
+	// CalendarApp is a user's calendar at an installed app with
+	// calendars (Outlook, Google Calendar), synced in through the app's
+	// video.Calendars; Calendar.App names the app.
+	CalendarApp = "app"
 )
 
 // Origins of calendar objects: who wrote them.
@@ -46,6 +50,8 @@ type Calendar struct {
 	URL       string // sources: the CalDAV or ICS URL
 	Username  string // sources: the CalDAV user name
 	Secret    string // sources: the password, sealed
+	// App is the app of an app calendar (CalendarApp): its catalog ID.
+	App string
 	// SyncSeq is raised by every change of the calendar's objects: the
 	// CalDAV ctag and sync token of the built-in calendar.
 	SyncSeq int64
@@ -162,19 +168,60 @@ type Calendars interface {
 	DeleteCalendarObject(ctx context.Context, accountID, calendarID, name string, seq int64) error
 	// CalendarChanges returns the log entries after seq, oldest first.
 	CalendarChanges(ctx context.Context, accountID, calendarID string, since int64) ([]CalendarChange, error)
+
+	// AppCalendars lists the app calendars (CalendarApp) of an account,
+	// by user then ID.
+	AppCalendars(ctx context.Context, accountID string) ([]Calendar, error)
+	// AppCalendarAccounts lists the accounts that have app calendars or
+	// channels.
+	AppCalendarAccounts(ctx context.Context) ([]string, error)
+	// ScheduleCalendarSync brings a source's next sync forward to at
+	// (never later than it is) and reports whether it moved.
+	ScheduleCalendarSync(ctx context.Context, accountID, id string, at time.Time) (bool, error)
+
+	// PutCalendarChannel saves the channel of a calendar, replacing the
+	// one it had.
+	PutCalendarChannel(ctx context.Context, ch *CalendarChannel) error
+	// CalendarChannel returns the channel of a calendar.
+	CalendarChannel(ctx context.Context, accountID, calendarID string) (*CalendarChannel, error)
+	// CalendarChannelByID finds a channel by its app and the provider's
+	// channel id (any account): for notifications.
+	CalendarChannelByID(ctx context.Context, app, channelID string) (*CalendarChannel, error)
+	// DeleteCalendarChannel removes the channel of a calendar.
+	DeleteCalendarChannel(ctx context.Context, accountID, calendarID string) error
+	// CalendarChannels lists the channels of an account, also those whose
+	// calendar is gone (channels outlive their calendars until they are
+	// stopped at the provider).
+	CalendarChannels(ctx context.Context, accountID string) ([]CalendarChannel, error)
+}
+
+// CalendarChannel is a change-notification channel an app opened for an
+// app calendar (video.Channel), its token sealed.
+type CalendarChannel struct {
+	CalendarID string
+	AccountID  string
+	App        string
+	// ChannelID and Resource are the provider's (video.Channel's ID and
+	// Resource); UserEmail whose calendar it watches.
+	ChannelID, Resource, UserEmail string
+	// Token is the channel's token, sealed.
+	Token   string
+	Expires time.Time
+	Created time.Time
+	Updated time.Time
 }
 
 var _ Calendars = (*DB)(nil)
 
 const calendarColumns = `id, account_id, user_id, kind, name, url, username, secret, sync_seq, sync_floor, remote_state,
-	problem, problem_since_ms, last_sync_ms, last_attempt_ms, next_sync_ms, created_ms, updated_ms`
+	problem, problem_since_ms, last_sync_ms, last_attempt_ms, next_sync_ms, created_ms, updated_ms, app`
 
 func scanCalendar(row interface{ Scan(...any) error }) (*Calendar, error) {
 	var c Calendar
 	var state string
 	var since, last, attempt, next, created, updated int64
 	if err := row.Scan(&c.ID, &c.AccountID, &c.UserID, &c.Kind, &c.Name, &c.URL, &c.Username, &c.Secret, &c.SyncSeq,
-		&c.SyncFloor, &state, &c.Problem, &since, &last, &attempt, &next, &created, &updated); err != nil {
+		&c.SyncFloor, &state, &c.Problem, &since, &last, &attempt, &next, &created, &updated, &c.App); err != nil {
 		return nil, err
 	}
 	c.RemoteState = []byte(state)
@@ -190,11 +237,11 @@ func scanCalendar(row interface{ Scan(...any) error }) (*Calendar, error) {
 // goes on.
 func (db *DB) CreateCalendar(ctx context.Context, c *Calendar) error {
 	res, err := db.w().ExecContext(ctx, `INSERT INTO calendars (`+calendarColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (id) DO NOTHING`,
 		c.ID, c.AccountID, c.UserID, c.Kind, c.Name, c.URL, c.Username, c.Secret, c.SyncSeq, c.SyncFloor,
 		jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync), ms(c.LastAttempt), ms(c.NextSync),
-		ms(c.Created), ms(c.Updated))
+		ms(c.Created), ms(c.Updated), c.App)
 	if err != nil {
 		return db.wrap(err, "create calendar %s", c.ID)
 	}
@@ -583,4 +630,103 @@ func (db *DB) CalendarChanges(ctx context.Context, accountID, calendarID string,
 		out = append(out, c)
 	}
 	return out, db.wrap(rows.Err(), "list calendar changes")
+}
+
+// AppCalendars implements Calendars.
+func (db *DB) AppCalendars(ctx context.Context, accountID string) ([]Calendar, error) {
+	return db.queryCalendars(ctx, "list app calendars", `SELECT `+calendarColumns+` FROM calendars
+		WHERE account_id = $1 AND kind = 'app' ORDER BY user_id, id`, accountID)
+}
+
+// AppCalendarAccounts implements Calendars.
+func (db *DB) AppCalendarAccounts(ctx context.Context) ([]string, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT account_id FROM calendars WHERE kind = 'app'
+		UNION SELECT account_id FROM calendar_channels ORDER BY 1`)
+	if err != nil {
+		return nil, db.wrap(err, "app calendar accounts")
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, db.wrap(err, "app calendar accounts")
+		}
+		out = append(out, id)
+	}
+	return out, db.wrap(rows.Err(), "app calendar accounts")
+}
+
+// ScheduleCalendarSync implements Calendars.
+func (db *DB) ScheduleCalendarSync(ctx context.Context, accountID, id string, at time.Time) (bool, error) {
+	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $3
+		WHERE account_id = $1 AND id = $2 AND kind <> 'builtin' AND next_sync_ms > $3`, accountID, id, ms(at))
+	if err != nil {
+		return false, db.wrap(err, "schedule calendar sync %s", id)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "schedule calendar sync %s", id)
+}
+
+const channelColumns = `calendar_id, account_id, app, channel_id, resource, user_email, token, expires_ms, created_ms, updated_ms`
+
+func scanChannel(row interface{ Scan(...any) error }) (*CalendarChannel, error) {
+	var ch CalendarChannel
+	var exp, created, updated int64
+	if err := row.Scan(&ch.CalendarID, &ch.AccountID, &ch.App, &ch.ChannelID, &ch.Resource, &ch.UserEmail, &ch.Token,
+		&exp, &created, &updated); err != nil {
+		return nil, err
+	}
+	ch.Expires, ch.Created, ch.Updated = fromMS(exp), fromMS(created), fromMS(updated)
+	return &ch, nil
+}
+
+// PutCalendarChannel implements Calendars.
+func (db *DB) PutCalendarChannel(ctx context.Context, ch *CalendarChannel) error {
+	_, err := db.w().ExecContext(ctx, `INSERT INTO calendar_channels (`+channelColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+		ON CONFLICT (calendar_id) DO UPDATE SET app = $3, channel_id = $4, resource = $5, user_email = $6, token = $7,
+			expires_ms = $8, updated_ms = $10 WHERE calendar_channels.account_id = $2`,
+		ch.CalendarID, ch.AccountID, ch.App, ch.ChannelID, ch.Resource, ch.UserEmail, ch.Token, ms(ch.Expires),
+		ms(ch.Created), ms(ch.Updated))
+	return db.wrap(err, "save calendar channel %s", ch.CalendarID)
+}
+
+// CalendarChannel implements Calendars.
+func (db *DB) CalendarChannel(ctx context.Context, accountID, calendarID string) (*CalendarChannel, error) {
+	ch, err := scanChannel(db.r().QueryRowContext(ctx, `SELECT `+channelColumns+` FROM calendar_channels
+		WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID))
+	return ch, db.wrap(err, "load calendar channel %s", calendarID)
+}
+
+// CalendarChannelByID implements Calendars.
+func (db *DB) CalendarChannelByID(ctx context.Context, app, channelID string) (*CalendarChannel, error) {
+	ch, err := scanChannel(db.r().QueryRowContext(ctx, `SELECT `+channelColumns+` FROM calendar_channels
+		WHERE app = $1 AND channel_id = $2`, app, channelID))
+	return ch, db.wrap(err, "find calendar channel")
+}
+
+// DeleteCalendarChannel implements Calendars.
+func (db *DB) DeleteCalendarChannel(ctx context.Context, accountID, calendarID string) error {
+	res, err := db.w().ExecContext(ctx, `DELETE FROM calendar_channels WHERE account_id = $1 AND calendar_id = $2`, accountID, calendarID)
+	return db.mustAffect(res, err, "delete calendar channel %s", calendarID)
+}
+
+// CalendarChannels implements Calendars.
+func (db *DB) CalendarChannels(ctx context.Context, accountID string) ([]CalendarChannel, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+channelColumns+` FROM calendar_channels
+		WHERE account_id = $1 ORDER BY calendar_id`, accountID)
+	if err != nil {
+		return nil, db.wrap(err, "list calendar channels")
+	}
+	defer rows.Close()
+	var out []CalendarChannel
+	for rows.Next() {
+		ch, err := scanChannel(rows)
+		if err != nil {
+			return nil, db.wrap(err, "list calendar channels")
+		}
+		out = append(out, *ch)
+	}
+	return out, db.wrap(rows.Err(), "list calendar channels")
 }

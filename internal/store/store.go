@@ -54,8 +54,12 @@ type Account struct {
 	Name                 string
 	Language             string // default language of mail, e.g. "en" or "fr"
 	DefaultVideoProvider string // "", "zoom" or "jitsi"
-	Branding             []byte // JSON, interpreted by the invite package
-	Templates            []byte // JSON, interpreted by the invite package
+	// Invitations is who mails the invitations of meetings whose
+	// organizer has an app calendar: InvitationsConvene (also "") or
+	// InvitationsProvider.
+	Invitations string
+	Branding    []byte // JSON, interpreted by the invite package
+	Templates   []byte // JSON, interpreted by the invite package
 	// AssistantAddress is the address of the account's assistant; ""
 	// means the default (see account.Service.AssistantAddress).
 	AssistantAddress string

@@ -110,6 +110,9 @@ func TestAdminActionsAudited(t *testing.T) {
 				want{account.AuditAccountName, "Acme Corp", "from:Acme to:Acme Corp"}, want{account.AuditDefaultProvider, "Acme Corp", "to:jitsi"},
 				want{account.AuditTemplates, "Acme Corp", "parts:[subject]"}, want{account.AuditBranding, "Acme Corp", "fields:[name accent_color]"})
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"default_video_provider": "jitsi"}, 200, "api") // no change
+			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"invitations": "provider"}, 200, "api",
+				want{account.AuditInvitations, "Acme Corp", "from:convene to:provider"})
+			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"invitations": "both"}, 422, "api")
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"invitation": map[string]any{"subject": "{{.Nope}}"}}, 422, "api")
 			step("POST /api/v1/apps/{app}/pre-approve", "/api/v1/apps/zoom/pre-approve", nil, 200, "api", want{account.AuditAppPreApprove, "zoom", ""})
 			step("POST /api/v1/apps/{app}/pre-approve", "/api/v1/apps/zoom/pre-approve", nil, 200, "api")                                          // already

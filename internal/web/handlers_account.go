@@ -271,12 +271,15 @@ func (s *Server) removeDomain(w http.ResponseWriter, r *http.Request) error {
 
 // accountView is the JSON form of an account.
 type accountView struct {
-	ID                   string  `json:"id"`
-	Name                 string  `json:"name"`
-	Language             string  `json:"language"`
-	DefaultVideoProvider string  `json:"default_video_provider"`
-	Branding             rawJSON `json:"branding"`
-	Invitation           rawJSON `json:"invitation"`
+	ID                   string `json:"id"`
+	Name                 string `json:"name"`
+	Language             string `json:"language"`
+	DefaultVideoProvider string `json:"default_video_provider"`
+	// Invitations is who mails the invitations of meetings whose
+	// organizer has an app calendar: "convene" or "provider".
+	Invitations string  `json:"invitations"`
+	Branding    rawJSON `json:"branding"`
+	Invitation  rawJSON `json:"invitation"`
 	// AssistantAddress is the address organizers write to, as in effect
 	// (the account's setting or the default); "" without a verified
 	// domain.
@@ -285,7 +288,11 @@ type accountView struct {
 }
 
 func viewAccount(a *store.Account) accountView {
-	return accountView{ID: a.ID, Name: a.Name, Language: a.Language, DefaultVideoProvider: a.DefaultVideoProvider,
+	inv := a.Invitations
+	if inv == "" {
+		inv = store.InvitationsConvene
+	}
+	return accountView{ID: a.ID, Name: a.Name, Language: a.Language, DefaultVideoProvider: a.DefaultVideoProvider, Invitations: inv,
 		Branding: rawJSON(a.Branding), Invitation: rawJSON(a.Templates), Created: a.Created}
 }
 
@@ -317,13 +324,14 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		Invitation           *invite.Templates `json:"invitation"`
 		Branding             *invite.Branding  `json:"branding"`
 		AssistantAddress     *string           `json:"assistant_address"`
+		Invitations          *string           `json:"invitations"`
 	}
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
 	p := principal(r)
 	patch := account.AccountPatch{Name: in.Name, Language: in.Language, DefaultVideoProvider: in.DefaultVideoProvider,
-		AssistantAddress: in.AssistantAddress, Invitation: in.Invitation, Branding: in.Branding}
+		AssistantAddress: in.AssistantAddress, Invitation: in.Invitation, Branding: in.Branding, Invitations: in.Invitations}
 	a, err := s.Accounts.UpdateAccount(r.Context(), p, patch)
 	if err != nil {
 		return err

@@ -48,7 +48,7 @@ func (s *Server) webhookRoutes() []route {
 // decodes it into neutral events, or a reply to a challenge; the events are
 // applied before the answer, so that a failure makes the provider deliver
 // again: a deauthorization by the marketplace, the meeting events by
-// MeetingEvents.
+// MeetingEvents, a calendar's change notification by the calendar core.
 func (s *Server) webhook(app video.App) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
@@ -89,6 +89,13 @@ func (s *Server) webhook(app video.App) handlerFunc {
 					return err
 				}
 				s.Log.Info("app deauthorized", "app", app.ID, "provider_account", ev.Account, "installs", n)
+			case video.EventCalendarChanged:
+				// The calendar core checks the channel and its token.
+				if s.Calendars != nil {
+					if err := s.Calendars.CalendarChanged(r.Context(), ev); err != nil {
+						return err
+					}
+				}
 			case video.EventUpdated, video.EventDeleted:
 				if s.MeetingEvents != nil {
 					if err := s.MeetingEvents.VideoEvent(r.Context(), ev); err != nil {
