@@ -55,7 +55,7 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 // connection is what an app's client gets for an install: the token
 // source of OAuth apps, the opened key of service-account apps.
 func (s *Service) connection(accountID string, a video.App, in *store.Install) (video.Connection, error) {
-	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log}
+	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
 	switch a.Auth.Kind {
 	case video.AuthNone:
 	case video.AuthServiceAccount:
@@ -68,37 +68,4 @@ func (s *Service) connection(accountID string, a video.App, in *store.Install) (
 		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
 	}
 	return conn, nil
-}
-
-// Calendars returns the calendars of an install's users for an app that
-// reads and writes calendars (App.Calendar): installed, not needing
-// re-authorization. A refusal of the install's credentials marks it
-// needs_reauthorization.
-func (s *Service) Calendars(ctx context.Context, accountID, appID string) (video.Calendars, error) {
-	a, err := s.app(appID)
-	if err != nil {
-		return nil, err
-	}
-	if a.Calendar == nil {
-		return nil, failure.New(failure.Conflict, "%s reads no calendar", a.Name)
-	}
-	in, err := s.Store.Install(ctx, accountID, a.ID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && in.State != store.InstallInstalled && in.State != store.InstallNeedsReauthorization) {
-		return nil, failure.New(failure.Conflict, "%s is not installed for this account; an admin installs it under Apps", a.Name)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("apps: calendars %s: %w", a.ID, err)
-	}
-	if in.State == store.InstallNeedsReauthorization {
-		return nil, failure.New(failure.Conflict, "%s needs re-authorization by an admin: %s", a.Name, in.Problem).With("app_state", in.State)
-	}
-	conn, err := s.connection(accountID, a, in)
-	if err != nil {
-		return nil, err
-	}
-	c := a.Calendar(conn)
-	if a.Auth.Kind == video.AuthServiceAccount {
-		c = watchCalendars{Calendars: c, s: s, accountID: accountID, appID: a.ID}
-	}
-	return c, nil
 }

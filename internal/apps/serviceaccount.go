@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"golang.org/x/oauth2"
 	googleoauth "golang.org/x/oauth2/google"
@@ -27,7 +26,8 @@ import (
 // key (the install's place + "/key") and marks the app installed. The
 // app's client then makes its own per-user tokens from the opened key
 // (Connection.Credentials); a later refusal marks the install
-// needs_reauthorization (watchAuth).
+// needs_reauthorization (watchAuth for its Provider; the calendar core
+// calls CalendarsUnauthorized for its Calendars).
 
 // MaxKeySize bounds a service account key (Google's are about 2.3 KB).
 const MaxKeySize = 16 << 10
@@ -158,6 +158,7 @@ func (s *Service) installServiceAccount(ctx context.Context, p account.Principal
 		return fmt.Errorf("apps: install %s: %w", a.ID, err)
 	}
 	s.clients.Delete(p.AccountID + "/" + a.ID)
+	s.changed(ctx, p.AccountID, a.ID)
 	return nil
 }
 
@@ -185,6 +186,7 @@ func (s *Service) authFailed(ctx context.Context, accountID, appID string, err e
 		return
 	}
 	s.clients.Delete(accountID + "/" + appID)
+	s.clients.Delete(accountID + "/" + appID + "/calendars")
 	s.notify(ctx, accountID, appID, problem)
 }
 
@@ -235,56 +237,4 @@ func (w watchAuth) List(ctx context.Context, host string) ([]video.Meeting, erro
 func (w watchAuth) Invitation(ctx context.Context, id string) (*video.Invitation, error) {
 	m, err := w.Provider.Invitation(ctx, id)
 	return m, w.check(ctx, err)
-}
-
-// watchCalendars is watchAuth for an app's Calendars.
-type watchCalendars struct {
-	video.Calendars
-	s                *Service
-	accountID, appID string
-}
-
-func (w watchCalendars) check(ctx context.Context, err error) error {
-	if err != nil {
-		w.s.authFailed(context.WithoutCancel(ctx), w.accountID, w.appID, err)
-	}
-	return err
-}
-
-func (w watchCalendars) FreeBusy(ctx context.Context, users []string, from, to time.Time) (map[string]video.FreeBusy, error) {
-	r, err := w.Calendars.FreeBusy(ctx, users, from, to)
-	return r, w.check(ctx, err)
-}
-
-func (w watchCalendars) Changes(ctx context.Context, user, cursor string, from, to time.Time) (*video.ChangeSet, error) {
-	r, err := w.Calendars.Changes(ctx, user, cursor, from, to)
-	return r, w.check(ctx, err)
-}
-
-func (w watchCalendars) Watch(ctx context.Context, user, address, token string) (*video.Channel, error) {
-	r, err := w.Calendars.Watch(ctx, user, address, token)
-	return r, w.check(ctx, err)
-}
-
-func (w watchCalendars) Renew(ctx context.Context, ch video.Channel) (*video.Channel, error) {
-	r, err := w.Calendars.Renew(ctx, ch)
-	return r, w.check(ctx, err)
-}
-
-func (w watchCalendars) Unwatch(ctx context.Context, ch video.Channel) error {
-	return w.check(ctx, w.Calendars.Unwatch(ctx, ch))
-}
-
-func (w watchCalendars) PutEvent(ctx context.Context, organizer string, ev video.CalendarEvent) (*video.EventRef, error) {
-	r, err := w.Calendars.PutEvent(ctx, organizer, ev)
-	return r, w.check(ctx, err)
-}
-
-func (w watchCalendars) DeleteEvent(ctx context.Context, organizer, id string, occurrence time.Time, notify bool) error {
-	return w.check(ctx, w.Calendars.DeleteEvent(ctx, organizer, id, occurrence, notify))
-}
-
-func (w watchCalendars) WorkingHours(ctx context.Context, user string) (*video.WorkingHours, error) {
-	r, err := w.Calendars.WorkingHours(ctx, user)
-	return r, w.check(ctx, err)
 }
