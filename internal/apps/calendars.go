@@ -34,9 +34,9 @@ func (s *Service) Calendars(ctx context.Context, accountID, appID string) (video
 	if c, ok := s.clients.Load(key); ok {
 		return c.(video.Calendars), nil
 	}
-	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
-	if a.Auth.Kind != video.AuthNone {
-		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
+	conn, err := s.connection(accountID, a, in)
+	if err != nil {
+		return nil, err
 	}
 	c, _ := s.clients.LoadOrStore(key, a.Calendar(conn))
 	return c.(video.Calendars), nil

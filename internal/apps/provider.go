@@ -40,11 +40,32 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 	if c, ok := s.clients.Load(key); ok {
 		return c.(video.Provider), nil
 	}
-	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
-	if a.Auth.Kind != video.AuthNone {
-		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
+	conn, err := s.connection(accountID, a, in)
+	if err != nil {
+		return nil, err
 	}
 	p := a.Connect(conn)
+	if a.Auth.Kind == video.AuthServiceAccount {
+		p = watchAuth{Provider: p, s: s, accountID: accountID, appID: a.ID}
+	}
 	c, _ := s.clients.LoadOrStore(key, p)
 	return c.(video.Provider), nil
+}
+
+// connection is what an app's client gets for an install: the token
+// source of OAuth apps, the opened key of service-account apps.
+func (s *Service) connection(accountID string, a video.App, in *store.Install) (video.Connection, error) {
+	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
+	switch a.Auth.Kind {
+	case video.AuthNone:
+	case video.AuthServiceAccount:
+		k, err := s.credentials(in)
+		if err != nil {
+			return conn, err
+		}
+		conn.Credentials = k
+	default:
+		conn.Tokens = &tokenSource{s: s, accountID: accountID, app: a.ID, entry: a}
+	}
+	return conn, nil
 }

@@ -136,9 +136,18 @@ type InstallResult struct {
 
 // Install starts installing a pre-approved app for the chosen domains.
 // Apps with OAuth return the provider's consent URL (an admin-consent
-// app's: its adminconsent endpoint): the install completes in Callback. A re-install (to re-authorize or change consent) works the
-// same way.
+// app's: its adminconsent endpoint): the install completes in Callback. A
+// re-install (to re-authorize or change consent) works the same way. An
+// app with a service account takes its key: InstallKey.
 func (s *Service) Install(ctx context.Context, p account.Principal, appID string, domains []string) (*InstallResult, error) {
+	return s.InstallKey(ctx, p, appID, domains, nil)
+}
+
+// InstallKey is Install with the key an app with a service account
+// (video.AuthServiceAccount) is given: the install completes at once when
+// the key is good and its delegation granted (serviceaccount.go). Other
+// apps refuse a key.
+func (s *Service) InstallKey(ctx context.Context, p account.Principal, appID string, domains []string, key []byte) (*InstallResult, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
@@ -156,6 +165,16 @@ func (s *Service) Install(ctx context.Context, p account.Principal, appID string
 	doms, err := s.checkDomains(ctx, p.AccountID, domains)
 	if err != nil {
 		return nil, err
+	}
+	if a.Auth.Kind != video.AuthServiceAccount && len(key) > 0 {
+		return nil, failure.Field("service_account_key", "%s takes no service account key", a.Name)
+	}
+	if a.Auth.Kind == video.AuthServiceAccount {
+		if err := s.installServiceAccount(ctx, p, a, in, doms, key); err != nil {
+			return nil, err
+		}
+		v, err := s.view(ctx, p, a)
+		return &InstallResult{App: v}, err
 	}
 	now := s.Now().UTC()
 	if a.Auth.Kind == video.AuthNone {
@@ -363,7 +382,7 @@ func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, prob
 			}
 		}
 		in.State, in.Problem = state, problem
-		in.AccessToken, in.RefreshToken, in.TokenExpires, in.Scopes = "", "", time.Time{}, ""
+		in.AccessToken, in.RefreshToken, in.TokenExpires, in.Scopes, in.Credentials = "", "", time.Time{}, "", ""
 		if state == store.InstallPreApproved {
 			in.Domains, in.Installed, in.ProviderAccountID, in.ProviderUserID = nil, time.Time{}, "", ""
 		}

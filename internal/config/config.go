@@ -95,6 +95,17 @@ type Config struct {
 	// unauthenticated test controls (CONVENE_GRAPH_SANDBOX_CONTROLS=on).
 	GraphSandboxControls bool
 	graphSandboxControls string
+	// GoogleCalendarURL and GoogleTokenURL are Google's Calendar API base
+	// (https://www.googleapis.com/calendar/v3/) and OAuth token endpoint
+	// (https://oauth2.googleapis.com/token), or both Sandbox: the built-in
+	// Google sandbox mounted at /google-sandbox/ (see GoogleEndpoints).
+	GoogleCalendarURL string
+	GoogleTokenURL    string
+	// GoogleSandboxControls mounts the built-in Google sandbox's
+	// unauthenticated test controls (CONVENE_GOOGLE_SANDBOX_CONTROLS=on):
+	// tests and demos only.
+	GoogleSandboxControls bool
+	googleSandboxControls string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (CONVENE_TRUSTED_PROXIES); none: the socket's peer is the
 	// client, for limiting failed sign-ins and for logs.
@@ -161,6 +172,9 @@ var settings = []setting{
 	{"microsoft-client-id", "CONVENE_MICROSOFT_CLIENT_ID", SandboxMicrosoftClientID, "Microsoft Entra app registration's application (client) ID", false, func(c *Config) *string { return &c.MicrosoftClientID }},
 	{"microsoft-client-secret", "CONVENE_MICROSOFT_CLIENT_SECRET", SandboxMicrosoftClientSecret, "Microsoft Entra app registration's client secret", true, func(c *Config) *string { return &c.MicrosoftClientSecret }},
 	{"graph-sandbox-controls", "CONVENE_GRAPH_SANDBOX_CONTROLS", "off", "on: mount the built-in Graph sandbox's test controls (/graph-sandbox/_sandbox/…), which have no authentication and show every tenant's data; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.graphSandboxControls }},
+	{"google-calendar-url", "CONVENE_GOOGLE_CALENDAR_URL", Sandbox, "Google Calendar API base URL (https://www.googleapis.com/calendar/v3/) or sandbox", false, func(c *Config) *string { return &c.GoogleCalendarURL }},
+	{"google-token-url", "CONVENE_GOOGLE_TOKEN_URL", Sandbox, "Google OAuth token endpoint (https://oauth2.googleapis.com/token) or sandbox", false, func(c *Config) *string { return &c.GoogleTokenURL }},
+	{"google-sandbox-controls", "CONVENE_GOOGLE_SANDBOX_CONTROLS", "off", "on: mount the built-in Google sandbox's test controls (/google-sandbox/_sandbox/…), which have no authentication and mint service-account keys; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.googleSandboxControls }},
 	{"operator-token", "CONVENE_OPERATOR_TOKEN", "", "token that lets the operator create further accounts", true, func(c *Config) *string { return &c.OperatorToken }},
 	{"secret-key", "CONVENE_SECRET_KEY", "", "base64 of 32 bytes encrypting secrets at rest (default: generated in the data dir)", true, func(c *Config) *string { return &c.SecretKey }},
 	{"jitsi-url", "CONVENE_JITSI_URL", "https://meet.jit.si", "base URL of the Jitsi server for Jitsi links", false, func(c *Config) *string { return &c.JitsiURL }},
@@ -307,6 +321,9 @@ func (c *Config) resolve() error {
 		return err
 	}
 	if err := c.checkMicrosoft(); err != nil {
+		return err
+	}
+	if err := c.checkGoogle(); err != nil {
 		return err
 	}
 	if err := checkURL("CONVENE_JITSI_URL", c.JitsiURL, "http", "https"); err != nil {
@@ -477,6 +494,38 @@ func (c *Config) checkMicrosoft() error {
 	return nil
 }
 
+// checkGoogle validates the Google settings: both URLs real or both the
+// built-in sandbox (as Zoom's), and its test controls only with the
+// sandbox.
+func (c *Config) checkGoogle() error {
+	for _, g := range []struct{ name, v string }{{"CONVENE_GOOGLE_CALENDAR_URL", c.GoogleCalendarURL}, {"CONVENE_GOOGLE_TOKEN_URL", c.GoogleTokenURL}} {
+		if g.v == Sandbox {
+			continue
+		}
+		if err := checkURL(g.name, g.v, "http", "https"); err != nil {
+			return fmt.Errorf("%v (or %q for the built-in sandbox)", err, Sandbox)
+		}
+	}
+	if (c.GoogleCalendarURL == Sandbox) != (c.GoogleTokenURL == Sandbox) {
+		return errors.New("CONVENE_GOOGLE_CALENDAR_URL and CONVENE_GOOGLE_TOKEN_URL: set both to real Google URLs or both to sandbox")
+	}
+	if c.GoogleCalendarURL != Sandbox && !strings.HasSuffix(c.GoogleCalendarURL, "/") {
+		c.GoogleCalendarURL += "/" // google.golang.org/api wants the base path with its slash
+	}
+	switch c.googleSandboxControls {
+	case "on":
+		c.GoogleSandboxControls = true
+	case "off":
+		c.GoogleSandboxControls = false
+	default:
+		return fmt.Errorf("CONVENE_GOOGLE_SANDBOX_CONTROLS: %q is not on or off", c.googleSandboxControls)
+	}
+	if c.GoogleSandboxControls && !c.GoogleSandboxed() {
+		return errors.New("CONVENE_GOOGLE_SANDBOX_CONTROLS: on only works with the built-in sandbox (CONVENE_GOOGLE_CALENDAR_URL=sandbox); turn it off with real Google")
+	}
+	return nil
+}
+
 // GraphSandboxed reports whether Convene uses the built-in Graph sandbox.
 func (c *Config) GraphSandboxed() bool { return c.GraphURL == Sandbox }
 
@@ -489,6 +538,24 @@ func (c *Config) MicrosoftURLs(baseURL string) (graphURL, loginURL string) {
 		return root + "/v1.0", root
 	}
 	return c.GraphURL, c.MicrosoftLoginURL
+}
+
+// GoogleSandboxed reports whether Convene uses the built-in Google sandbox.
+func (c *Config) GoogleSandboxed() bool { return c.GoogleCalendarURL == Sandbox }
+
+// GoogleSandboxPath is where convene serve mounts the built-in Google
+// sandbox.
+const GoogleSandboxPath = "/google-sandbox"
+
+// GoogleEndpoints are the Calendar API base URL (with its trailing slash,
+// for option.WithEndpoint) and the token URL Convene uses: the settings,
+// or the built-in sandbox's under baseURL.
+func (c *Config) GoogleEndpoints(baseURL string) (calendarURL, tokenURL string) {
+	if c.GoogleSandboxed() {
+		base := strings.TrimRight(baseURL, "/") + GoogleSandboxPath
+		return base + "/calendar/v3/", base + "/token"
+	}
+	return c.GoogleCalendarURL, c.GoogleTokenURL
 }
 
 // checkOIDC validates the single sign-on settings: an issuer needs a
@@ -528,7 +595,8 @@ func (c *Config) Sandboxed() bool { return c.ZoomAPIURL == Sandbox }
 
 // dataFiles are the files Convene keeps in the data directory, with their
 // companions (SQLite's WAL, shared-memory and journal files).
-var dataFiles = []string{"convene.db", "convene.db-wal", "convene.db-shm", "convene.db-journal", "secret.key", "zoom-sandbox.json", "graph-sandbox.json"}
+var dataFiles = []string{"convene.db", "convene.db-wal", "convene.db-shm", "convene.db-journal", "secret.key", "zoom-sandbox.json",
+	"graph-sandbox.json", "google-sandbox.json", "google-sandbox-key.json"}
 
 // EnsureDataDir creates the data directory if needed and checks that it is
 // writable, so a bad setting fails at start rather than at the first write.
@@ -600,7 +668,8 @@ func onlyDataFiles(dir string) bool {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if !slices.Contains(dataFiles, name) && !strings.HasPrefix(name, "zoom-sandbox.json.tmp") && !strings.HasPrefix(name, "graph-sandbox.json.tmp") && !strings.HasPrefix(name, ".write-check-") {
+		if !slices.Contains(dataFiles, name) && !strings.HasPrefix(name, "zoom-sandbox.json.tmp") && !strings.HasPrefix(name, "graph-sandbox.json.tmp") &&
+			!strings.HasPrefix(name, "google-sandbox.json.tmp") && !strings.HasPrefix(name, "google-sandbox-key.json.tmp") && !strings.HasPrefix(name, ".write-check-") {
 			return false
 		}
 	}

@@ -431,3 +431,46 @@ func TestMicrosoftSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestGoogleSettings: the built-in sandbox by default, both URLs real or
+// both sandbox, controls only with the sandbox, and the endpoints Convene
+// uses in each case.
+func TestGoogleSettings(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || !c.GoogleSandboxed() || c.GoogleSandboxControls {
+		t.Fatalf("default: %+v %v", c, err)
+	}
+	if cal, tok := c.GoogleEndpoints("http://127.0.0.1:8080/"); cal != "http://127.0.0.1:8080/google-sandbox/calendar/v3/" || tok != "http://127.0.0.1:8080/google-sandbox/token" {
+		t.Errorf("sandbox endpoints %s %s", cal, tok)
+	}
+	if !strings.Contains(strings.Join(c.Dump(), "\n"), "CONVENE_GOOGLE_SANDBOX_CONTROLS=off") {
+		t.Errorf("dump: %v", c.Dump())
+	}
+	real := map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": "https://www.googleapis.com/calendar/v3", "CONVENE_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token"}
+	c, err = load(t, nil, real)
+	if err != nil || c.GoogleSandboxed() {
+		t.Fatalf("real Google: %v", err)
+	}
+	if cal, tok := c.GoogleEndpoints("http://x"); cal != "https://www.googleapis.com/calendar/v3/" || tok != "https://oauth2.googleapis.com/token" {
+		t.Errorf("real endpoints %s %s", cal, tok)
+	}
+	if c, err := load(t, nil, map[string]string{"CONVENE_GOOGLE_SANDBOX_CONTROLS": "on"}); err != nil || !c.GoogleSandboxControls {
+		t.Errorf("controls on with the sandbox: %v", err)
+	}
+	cases := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": "https://www.googleapis.com/calendar/v3/"}, "set both"},
+		{map[string]string{"CONVENE_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token"}, "set both"},
+		{map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": "nope", "CONVENE_GOOGLE_TOKEN_URL": "nope"}, "CONVENE_GOOGLE_CALENDAR_URL"},
+		{map[string]string{"CONVENE_GOOGLE_SANDBOX_CONTROLS": "yes"}, `CONVENE_GOOGLE_SANDBOX_CONTROLS: "yes" is not on or off`},
+		{map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": real["CONVENE_GOOGLE_CALENDAR_URL"], "CONVENE_GOOGLE_TOKEN_URL": real["CONVENE_GOOGLE_TOKEN_URL"],
+			"CONVENE_GOOGLE_SANDBOX_CONTROLS": "on"}, "CONVENE_GOOGLE_SANDBOX_CONTROLS: on only works with the built-in sandbox"},
+	}
+	for _, c := range cases {
+		if _, err := load(t, nil, c.env); err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%v: error %v, want one line with %q", c.env, err, c.want)
+		}
+	}
+}

@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/graphsandbox"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
@@ -42,6 +43,7 @@ import (
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
+	"github.com/convene/convene/internal/video/google"
 	"github.com/convene/convene/internal/video/jitsi"
 	"github.com/convene/convene/internal/video/msgraph"
 	"github.com/convene/convene/internal/video/zoom"
@@ -136,6 +138,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		zoomAPI, zoomOAuth = baseURL+"/zoom-sandbox/v2", baseURL+"/zoom-sandbox"
 	}
 	graphURL, loginURL := cfg.MicrosoftURLs(baseURL)
+	googleCalendarURL, googleTokenURL := cfg.GoogleEndpoints(baseURL)
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -145,6 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
 		msgraph.App(msgraph.Config{GraphURL: graphURL, LoginURL: loginURL, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
 			RedirectURL: baseURL + "/oauth/teams/callback", RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
+		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID}),
 	)
 	if err != nil {
 		return err
@@ -286,6 +290,30 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		}
 		defer gsb.Close()
 		mounts[strings.TrimPrefix(config.GraphSandboxPath, "/")] = gsb
+	}
+	if cfg.GoogleSandboxed() {
+		// The built-in Google sandbox (Calendar v3, the service-account
+		// token endpoint, Meet), mounted on our own listener; Convene
+		// reaches it over HTTP like real Google, at cfg.GoogleEndpoints.
+		// Its key file in the data directory is the service-account key an
+		// admin installs; it is delegated every Calendar scope in every
+		// domain.
+		gsb, err := googlesandbox.New(googlesandbox.Options{
+			BaseURL:  baseURL + config.GoogleSandboxPath,
+			DataFile: filepath.Join(cfg.DataDir, "google-sandbox.json"),
+			KeyFile:  filepath.Join(cfg.DataDir, "google-sandbox-key.json"),
+			Logger:   log.With("component", "google-sandbox"),
+			Controls: cfg.GoogleSandboxControls,
+		})
+		if err != nil {
+			return fmt.Errorf("google sandbox: %w", err)
+		}
+		if cfg.GoogleSandboxControls {
+			log.Warn("CONVENE_GOOGLE_SANDBOX_CONTROLS=on: the Google sandbox's test controls are served without authentication; anyone who reaches this server can mint service-account keys and change every calendar. For tests and demos only, never on a shared host",
+				"controls", baseURL+config.GoogleSandboxPath+"/_sandbox/")
+		}
+		defer gsb.Close()
+		mounts[strings.TrimPrefix(config.GoogleSandboxPath, "/")] = gsb
 	}
 
 	// 4. Workers.

@@ -24,6 +24,7 @@ type Install struct {
 	Scopes            string // granted scopes, space-separated
 	AccessToken       string // sealed
 	RefreshToken      string // sealed
+	Credentials       string // sealed: the key given at install (a service account's), or ""
 	TokenExpires      time.Time
 	TokenVersion      int64 // raised on every token change (compare-and-swap)
 	ProviderAccountID string
@@ -83,14 +84,14 @@ type Installs interface {
 var _ Installs = (*DB)(nil)
 
 const installColumns = `account_id, app, state, domains, scopes, access_token, refresh_token, token_expires_ms,
-	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms`
+	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms, credentials`
 
 func scanInstall(row interface{ Scan(...any) error }) (*Install, error) {
 	var in Install
 	var domains string
 	var exp, inst, created, updated int64
 	if err := row.Scan(&in.AccountID, &in.App, &in.State, &domains, &in.Scopes, &in.AccessToken, &in.RefreshToken, &exp,
-		&in.TokenVersion, &in.ProviderAccountID, &in.ProviderUserID, &in.InstalledBy, &in.Problem, &inst, &created, &updated); err != nil {
+		&in.TokenVersion, &in.ProviderAccountID, &in.ProviderUserID, &in.InstalledBy, &in.Problem, &inst, &created, &updated, &in.Credentials); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(domains), &in.Domains); err != nil {
@@ -154,14 +155,14 @@ func (db *DB) SaveInstall(ctx context.Context, in *Install) error {
 	}
 	in.TokenVersion++
 	_, err = db.w().ExecContext(ctx, `INSERT INTO app_installs (`+installColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (account_id, app) DO UPDATE SET state = $3, domains = $4, scopes = $5, access_token = $6,
 			refresh_token = $7, token_expires_ms = $8, token_version = app_installs.token_version + 1,
 			provider_account_id = $10, provider_user_id = $11, installed_by = $12, problem = $13, installed_ms = $14,
-			updated_ms = $16, refresh_lease_ms = 0`,
+			updated_ms = $16, credentials = $17, refresh_lease_ms = 0`,
 		in.AccountID, in.App, in.State, string(domains), in.Scopes, in.AccessToken, in.RefreshToken, ms(in.TokenExpires),
 		in.TokenVersion, in.ProviderAccountID, in.ProviderUserID, in.InstalledBy, in.Problem, ms(in.Installed),
-		ms(in.Created), ms(in.Updated))
+		ms(in.Created), ms(in.Updated), in.Credentials)
 	return db.wrap(err, "save install %s", in.App)
 }
 

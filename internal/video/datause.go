@@ -60,7 +60,8 @@ var (
 	Purposes = []string{"authorize", "token", "me", "create", "find", "read", "invitation", "update", "delete", "revoke",
 		"free_busy", "sync", "working_hours", "user", "watch"}
 	// KeptItems are the things a provider's app may keep.
-	KeptItems = []string{"tokens", "provider_account", "meeting", "join_url", "start_url", "room", "tenant", "calendar_events", "channel"}
+	KeptItems = []string{"tokens", "provider_account", "meeting", "join_url", "start_url", "room", "tenant", "calendar_events", "channel",
+		"service_account_key"}
 	// Protections are the ways they are kept.
 	Protections = []string{KeptSealed, KeptHost, KeptPlain}
 )

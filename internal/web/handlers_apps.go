@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -18,7 +20,7 @@ func (s *Server) appRoutes() []route {
 		{method: "POST", path: "/api/v1/apps/{app}/pre-approve", auth: authToken, admin: true, summary: "Pre-approve an app for the account",
 			resp: map[int]string{200: "App"}, handle: s.preApproveApp},
 		{method: "POST", path: "/api/v1/apps/{app}/install", auth: authToken, admin: true, summary: "Install an app for managed domains; returns the provider's consent URL",
-			request: "AppDomains", resp: map[int]string{200: "AppInstall"}, handle: s.installApp},
+			request: "AppInstallRequest", resp: map[int]string{200: "AppInstall"}, handle: s.installApp},
 		{method: "PUT", path: "/api/v1/apps/{app}", auth: authToken, admin: true, summary: "Change the managed domains that may use an installed app",
 			request: "AppDomains", resp: map[int]string{200: "App"}, handle: s.setAppDomains},
 		{method: "DELETE", path: "/api/v1/apps/{app}", auth: authToken, admin: true, summary: "Uninstall an app: revoke and delete its tokens",
@@ -52,12 +54,26 @@ type domainsBody struct {
 	Domains []string `json:"domains"`
 }
 
+// installBody is an install's request: the domains, and the key of an app
+// authorized by a service account.
+type installBody struct {
+	Domains           []string        `json:"domains"`
+	ServiceAccountKey json.RawMessage `json:"service_account_key"`
+}
+
 func (s *Server) installApp(w http.ResponseWriter, r *http.Request) error {
-	var in domainsBody
+	var in installBody
 	if err := decodeJSON(w, r, &in); err != nil {
 		return err
 	}
-	res, err := s.Apps.Install(r.Context(), principal(r), r.PathValue("app"), in.Domains)
+	var key []byte
+	if k := bytes.TrimSpace(in.ServiceAccountKey); len(k) > 0 && !bytes.Equal(k, []byte("null")) {
+		if k[0] != '{' {
+			return failure.Field("service_account_key", "give the service account's JSON key as an object")
+		}
+		key = k
+	}
+	res, err := s.Apps.InstallKey(r.Context(), principal(r), r.PathValue("app"), in.Domains, key)
 	if err != nil {
 		return err
 	}

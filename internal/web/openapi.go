@@ -104,7 +104,7 @@ func (s *Server) OpenAPI() map[string]any {
 	desc := "Convene's JSON API. Errors are RFC 9457 problem documents. Authenticate with Authorization: Bearer TOKEN."
 	if len(mountDocs) > 0 {
 		desc += " Also served, outside this description: " + strings.Join(mountDocs, ", ") +
-			" (the Zoom sandbox speaks Zoom's API as Zoom's own OpenAPI document describes it, the Graph sandbox Microsoft Graph's as Microsoft's published types describe it; /dav/ speaks CalDAV, RFC 4791)."
+			" (the Zoom sandbox speaks Zoom's API as Zoom's own OpenAPI document describes it, the Graph sandbox Microsoft Graph's as Microsoft's published types describe it, the Google sandbox Google Calendar v3 as Google's discovery document describes it; /dav/ speaks CalDAV, RFC 4791)."
 	}
 	return map[string]any{
 		"openapi": "3.1.0",

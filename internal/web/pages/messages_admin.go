@@ -99,6 +99,9 @@ var messagesAdminEN = map[string]string{
 	"datause.protection.sealed_host": "encrypted, and shown to the meeting's organizer only",
 	"datause.protection.plain":       "stored as is, shown to the people who can see the meeting",
 
+	// The words of calendar apps (Google Workspace, Microsoft 365).
+	"datause.kept.service_account_key": "The service account's key",
+
 	"uninstall.title":          "Uninstall %s?",
 	"uninstall.intro":          "Uninstalling:",
 	"uninstall.point_revoke":   "revokes Convene's tokens at %s and deletes them;",
@@ -412,6 +415,9 @@ var messagesAdminFR = map[string]string{
 	"datause.protection.sealed":      "chiffrés (AES-256-GCM) sous la clé des données, jamais affichés",
 	"datause.protection.sealed_host": "chiffré, et montré au seul organisateur de la réunion",
 	"datause.protection.plain":       "gardé tel quel, montré aux personnes qui voient la réunion",
+
+	// Les mots des applications d'agenda (Google Workspace, Microsoft 365).
+	"datause.kept.service_account_key": "La clé du compte de service",
 
 	"uninstall.title":          "Désinstaller %s ?",
 	"uninstall.intro":          "La désinstallation :",
