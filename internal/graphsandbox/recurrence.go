@@ -52,6 +52,9 @@ func parseRecurrence(raw json.RawMessage, start time.Time, startTZ string) (*rec
 	if p.FirstDayOfWeek == "" {
 		p.FirstDayOfWeek = "sunday"
 	}
+	if p.Index == "" {
+		p.Index = "first" // what Graph shows for every pattern type
+	}
 	if _, ok := weekdays[p.FirstDayOfWeek]; !ok {
 		return nil, errBadRequest("Requested value was not found (firstDayOfWeek).")
 	}
