@@ -40,7 +40,9 @@ func (s *Server) handleControlTenants(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleControlRevoke: the tenant's admin removes the app. Token requests
-// fail with AADSTS700016 and its tokens are refused from now on.
+// fail with AADSTS700016, its tokens are refused from now on, and its
+// subscriptions are removed, with a subscriptionRemoved lifecycle
+// notification to those that have a lifecycleNotificationUrl.
 func (s *Server) handleControlRevoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,6 +55,15 @@ func (s *Server) handleControlRevoke(w http.ResponseWriter, r *http.Request) {
 	for k, tok := range s.st.Tokens {
 		if tok.TenantID == t.ID {
 			delete(s.st.Tokens, k)
+		}
+	}
+	for id, sub := range s.st.Subs {
+		if sub.TenantID != t.ID {
+			continue
+		}
+		delete(s.st.Subs, id)
+		if sub.LifecycleURL != "" {
+			s.hooks.send(sub.LifecycleURL, sub.ID, "subscriptionRemoved", map[string]any{"value": []any{s.lifecycle(sub, "subscriptionRemoved")}})
 		}
 	}
 	s.changed()
@@ -288,6 +299,17 @@ func (s *Server) handleControlLifecycle(w http.ResponseWriter, r *http.Request) 
 	}
 	s.hooks.send(sub.LifecycleURL, sub.ID, in.LifecycleEvent, map[string]any{"value": []any{n}})
 	writeJSON(w, http.StatusAccepted, n)
+}
+
+// lifecycle is a lifecycle notification of sub.
+func (s *Server) lifecycle(sub *subscription, event string) map[string]any {
+	n := map[string]any{"subscriptionId": sub.ID, "lifecycleEvent": event, "resource": sub.Resource,
+		"subscriptionExpirationDateTime": sub.Expiration.UTC().Format("2006-01-02T15:04:05.0000000Z07:00"),
+		"tenantId":                       sub.TenantID}
+	if sub.ClientState != "" {
+		n["clientState"] = sub.ClientState
+	}
+	return n
 }
 
 var joinPage = template.Must(template.New("join").Parse(`<!doctype html><meta charset="utf-8"><title>Microsoft Teams sandbox meeting</title>

@@ -32,7 +32,9 @@ func fuzzServer(f *testing.F) (*Server, string) {
 // the network (subscription validation).
 type refuseTransport struct{}
 
-func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, http.ErrHandlerTimeout }
+func (refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, http.ErrHandlerTimeout
+}
 
 // FuzzEventBody feeds arbitrary bytes to the event parser, then creates,
 // expands, renders and patches what it accepts: never a panic, only 4xx

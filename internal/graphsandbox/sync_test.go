@@ -127,10 +127,11 @@ func TestGetSchedule(t *testing.T) {
 	mk("ann@example.com", "maybe", "2026-12-07T09:30:00", "2026-12-07T11:00:00", "tentative")
 	mk("ann@example.com", "free", "2026-12-07T11:00:00", "2026-12-07T12:00:00", "free")
 	mk("bob@example.com", "away", "2026-12-07T08:00:00", "2026-12-07T09:00:00", "oof")
+	mk("bob@example.com", "home", "2026-12-07T09:00:00", "2026-12-07T12:00:00", "workingElsewhere")
 	r := sb.must(200, "POST", ann+"/calendar/getSchedule", map[string]any{
-		"schedules": []string{"ann@example.com", "bob@example.com", "nobody@elsewhere.test"},
-		"startTime": map[string]string{"dateTime": "2026-12-07T08:00:00", "timeZone": "UTC"},
-		"endTime":   map[string]string{"dateTime": "2026-12-07T12:00:00", "timeZone": "UTC"},
+		"schedules":                []string{"ann@example.com", "bob@example.com", "nobody@elsewhere.test"},
+		"startTime":                map[string]string{"dateTime": "2026-12-07T08:00:00", "timeZone": "UTC"},
+		"endTime":                  map[string]string{"dateTime": "2026-12-07T12:00:00", "timeZone": "UTC"},
 		"availabilityViewInterval": 60,
 	})
 	v := values(r)
@@ -140,7 +141,9 @@ func TestGetSchedule(t *testing.T) {
 	if v[0]["availabilityView"] != "0210" || len(v[0]["scheduleItems"].([]any)) != 2 {
 		t.Errorf("ann: %v %v", v[0]["availabilityView"], v[0]["scheduleItems"])
 	}
-	if v[1]["availabilityView"] != "3000" || v[1]["workingHours"].(map[string]any)["timeZone"].(map[string]any)["name"] != "Pacific Standard Time" {
+	// Working elsewhere is 0 in the view ("for backward compatibility"),
+	// but listed.
+	if v[1]["availabilityView"] != "3000" || len(v[1]["scheduleItems"].([]any)) != 2 || v[1]["workingHours"].(map[string]any)["timeZone"].(map[string]any)["name"] != "Pacific Standard Time" {
 		t.Errorf("bob: %v", v[1])
 	}
 	if v[2]["error"].(map[string]any)["responseCode"] != "ErrorMailRecipientNotFound" {
@@ -412,5 +415,28 @@ func TestPersistence(t *testing.T) {
 	decodeJSON(t, resp, &m)
 	if resp.StatusCode != 200 || m["subject"] != "kept" {
 		t.Fatalf("after restart: %d %v", resp.StatusCode, m)
+	}
+}
+
+// TestRevokeRemovesSubscriptions: a revoked consent removes the tenant's
+// subscriptions with a subscriptionRemoved lifecycle notification, and
+// changes notify no more.
+func TestRevokeRemovesSubscriptions(t *testing.T) {
+	sb := newSandbox(t)
+	sb.login()
+	rc := newReceiver(t)
+	sb.must(201, "POST", "/v1.0/subscriptions", map[string]any{"changeType": "created", "notificationUrl": rc.srv.URL,
+		"lifecycleNotificationUrl": rc.srv.URL, "resource": "users/ann@example.com/events",
+		"expirationDateTime": sb.clock.now().Add(time.Hour).Format(time.RFC3339)})
+	sb.must(200, "POST", "/_sandbox/tenants/"+DefaultTenantID+"/revoke", nil)
+	got := rc.wait(t, 1)
+	if !strings.Contains(got[0], `"lifecycleEvent":"subscriptionRemoved"`) {
+		t.Fatalf("lifecycle: %s", got[0])
+	}
+	sb.must(201, "POST", "/_sandbox/users/ann@example.com/events", eventBody("x", "2026-12-07T09:00:00", "2026-12-07T10:00:00"))
+	for _, d := range sb.must(200, "GET", "/_sandbox/notifications", nil)["notifications"].([]any) {
+		if d.(map[string]any)["kind"] == "created" {
+			t.Fatalf("a change was notified after the revocation: %v", d)
+		}
 	}
 }
