@@ -220,6 +220,10 @@ func FuzzRequest(f *testing.F) {
 		srv.faults.mu.Lock()
 		srv.faults.list = nil // injected faults would answer 503 on purpose
 		srv.faults.mu.Unlock()
+		srv.mu.Lock() // a revoke control would leave every later input at 401
+		srv.st.Tenants[DefaultTenantID].Consent = true
+		srv.st.Tokens[tok] = &token{AccessToken: tok, TenantID: DefaultTenantID, ExpiresAt: srv.now().Add(time.Hour)}
+		srv.mu.Unlock()
 		rec := httptest.NewRecorder()
 		srv.ServeHTTP(rec, req)
 		if rec.Code >= 500 {
