@@ -56,6 +56,10 @@ func parseBatch(b []byte) ([]batchRequest, *graphError) {
 		if len(r.Headers) > 20 {
 			return nil, errGraph(http.StatusBadRequest, "BadRequest", "Too many headers.")
 		}
+		if len(r.Body) > 0 && string(r.Body) != "null" && !hasContentType(r.Headers) {
+			// Graph refuses the whole batch, naming the request.
+			return nil, errGraph(http.StatusBadRequest, "BadRequest", "Write request id : "+trunc(r.ID, 100)+" does not contain Content-Type header or body.")
+		}
 		for _, d := range r.DependsOn {
 			if !seen[d] {
 				return nil, errGraph(http.StatusBadRequest, "BadRequest", "dependsOn '"+trunc(d, 100)+"' names no earlier request.")
@@ -134,4 +138,13 @@ func (s *Server) handleBatch(r *http.Request, c *call) (any, *graphError) {
 		out = append(out, resp)
 	}
 	return map[string]any{"responses": out}, nil
+}
+
+func hasContentType(h map[string]string) bool {
+	for k, v := range h {
+		if strings.EqualFold(k, "Content-Type") && v != "" {
+			return true
+		}
+	}
+	return false
 }

@@ -349,6 +349,11 @@ func TestBatch(t *testing.T) {
 	if st, _, _ := sb.do("POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{{"id": "1", "method": "GET", "url": "/users", "dependsOn": []string{"2"}}}}); st != 400 {
 		t.Errorf("dependsOn a later request: %d", st)
 	}
+	st, m, _ := sb.do("POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{{"id": "7", "method": "POST", "url": "/users/ann@example.com/events",
+		"body": eventBody("b", "2026-12-07T09:00:00", "2026-12-07T10:00:00")}}})
+	if st != 400 || !strings.Contains(m["error"].(map[string]any)["message"].(string), "Write request id : 7 does not contain Content-Type header") {
+		t.Errorf("a body without Content-Type: %d %v", st, m)
+	}
 }
 
 func TestFaults(t *testing.T) {
