@@ -129,13 +129,22 @@ func (s *Server) handleControlUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // controlUser finds the user of a control path by id or address in any
-// tenant. Called with s.mu held.
+// tenant (an address of a tenant's domain makes its mailbox). Called with
+// s.mu held.
 func (s *Server) controlUser(w http.ResponseWriter, r *http.Request) (*user, *call) {
 	key := strings.ToLower(r.PathValue("user"))
 	for _, u := range s.st.Users {
 		if u.ID == key || u.Mail == key {
 			c := &call{tenant: s.st.Tenants[u.TenantID], tz: time.UTC, tzName: "UTC", immutable: true, maxPage: MaxPageSize}
 			return u, c
+		}
+	}
+	// An address of a tenant's domain is a mailbox there, as in Graph.
+	if _, domain, ok := strings.Cut(key, "@"); ok {
+		if t := s.tenantByName(domain); t != nil {
+			if u, gerr := s.findUser(t, key); gerr == nil {
+				return u, &call{tenant: t, tz: time.UTC, tzName: "UTC", immutable: true, maxPage: MaxPageSize}
+			}
 		}
 	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such user"})
