@@ -147,7 +147,9 @@ func FuzzRecurrence(f *testing.F) {
 		}
 		var last time.Time
 		n := 0
+		var all []time.Time
 		rc.dates(func(d time.Time) bool {
+			all = append(all, d)
 			if !last.IsZero() && !d.After(last) {
 				t.Fatalf("%s: %v after %v", raw, d, last)
 			}
@@ -160,6 +162,22 @@ func FuzzRecurrence(f *testing.F) {
 		})
 		if rc.Range.Type == "numbered" && n > rc.Range.NumberOfOccurrences {
 			t.Fatalf("%s: %d occurrences", raw, n)
+		}
+		// Skipping ahead yields the same dates from there on.
+		if len(all) > 10 {
+			skip := all[len(all)/2]
+			var got []time.Time
+			rc.datesFrom(skip, func(d time.Time) bool {
+				if !d.Before(skip) {
+					got = append(got, d)
+				}
+				return len(got) < len(all)-len(all)/2
+			})
+			for i, d := range got {
+				if !d.Equal(all[len(all)/2+i]) {
+					t.Fatalf("%s: skipping to %v gives %v, want %v", raw, skip, d, all[len(all)/2+i])
+				}
+			}
 		}
 	})
 }
