@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -379,6 +380,22 @@ func TestFaults(t *testing.T) {
 	if f := sb.must(200, "GET", "/_sandbox/faults", nil)["faults"].([]any); len(f) != 0 {
 		t.Fatalf("faults left: %v", f)
 	}
+	// Inside a $batch, a matching request is throttled alone.
+	sb.must(201, "POST", "/_sandbox/faults", map[string]any{"status": 429, "retryAfter": 2, "path": "/v1.0/users/bob@example.com/mailboxSettings"})
+	r := sb.must(200, "POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{
+		{"id": "a", "method": "GET", "url": "/users/ann@example.com/mailboxSettings"},
+		{"id": "b", "method": "GET", "url": "/users/bob@example.com/mailboxSettings"},
+	}})
+	for _, x := range r["responses"].([]any) {
+		m := x.(map[string]any)
+		want := map[string]float64{"a": 200, "b": 429}[m["id"].(string)]
+		if m["status"].(float64) != want {
+			t.Errorf("batch %v: %v, want %v", m["id"], m["status"], want)
+		}
+		if m["id"] == "b" && (m["headers"].(map[string]any)["Retry-After"] != "2" || errCode(m["body"].(map[string]any)) != "TooManyRequests") {
+			t.Errorf("throttled in batch: %v", m)
+		}
+	}
 }
 
 func TestControlsOffByDefault(t *testing.T) {
@@ -401,6 +418,9 @@ func TestPersistence(t *testing.T) {
 	e := sb.must(201, "POST", ann+"/events", eventBody("kept", "2026-12-07T09:00:00", "2026-12-07T10:00:00"))
 	if err := sb.srv.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("data file: %v %v, want mode 600 (it holds tokens)", fi, err)
 	}
 	srv2, err := New(Options{BaseURL: sb.ts.URL, DataFile: file, Now: sb.clock.now})
 	if err != nil {
