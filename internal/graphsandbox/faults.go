@@ -69,7 +69,7 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 				rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
 			}
 			e := s.identityFail(f.Status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
-			writeJSON(rec, f.Status, e)
+			writeIdentityJSON(rec, f.Status, e)
 			return
 		}
 		s.writeGraphError(rec, r, f.graphError())
