@@ -56,6 +56,10 @@ func parseBatch(b []byte) ([]batchRequest, *graphError) {
 		if len(r.Headers) > 20 {
 			return nil, errGraph(http.StatusBadRequest, "BadRequest", "Too many headers.")
 		}
+		if len(r.Body) > 0 && string(r.Body) != "null" && !hasContentType(r.Headers) {
+			// Graph refuses the whole batch, naming the request.
+			return nil, errGraph(http.StatusBadRequest, "BadRequest", "Write request id : "+trunc(r.ID, 100)+" does not contain Content-Type header or body.")
+		}
 		for _, d := range r.DependsOn {
 			if !seen[d] {
 				return nil, errGraph(http.StatusBadRequest, "BadRequest", "dependsOn '"+trunc(d, 100)+"' names no earlier request.")
@@ -68,7 +72,8 @@ func parseBatch(b []byte) ([]batchRequest, *graphError) {
 
 // handleBatch is POST /$batch: the requests run in order through the same
 // handlers with the batch's token; one whose dependency failed answers
-// 424. Faults and nested batches do not apply inside a batch.
+// 424; an injected fault matching a request answers it inside the batch
+// (200 for the batch, 429 or 503 for that request). A batch cannot nest.
 func (s *Server) handleBatch(r *http.Request, c *call) (any, *graphError) {
 	b, gerr := readBody(r)
 	if gerr != nil {
@@ -96,6 +101,17 @@ func (s *Server) handleBatch(r *http.Request, c *call) (any, *graphError) {
 			failed[br.ID] = true
 			body, _ := json.Marshal(s.errorBody(errBadRequest("A batch cannot hold a batch."), ""))
 			out = append(out, batchResponse{ID: br.ID, Status: http.StatusBadRequest, Body: body})
+			continue
+		}
+		if f := s.faults.take(&http.Request{Method: strings.ToUpper(br.Method), URL: &url.URL{Path: "/v1.0" + strings.SplitN(path, "?", 2)[0]}}); f != nil {
+			failed[br.ID] = true
+			e := f.graphError()
+			body, _ := json.Marshal(s.errorBody(e, ""))
+			resp := batchResponse{ID: br.ID, Status: e.Status, Body: body, Headers: map[string]string{"Content-Type": "application/json"}}
+			if ra := e.header.Get("Retry-After"); ra != "" {
+				resp.Headers["Retry-After"] = ra
+			}
+			out = append(out, resp)
 			continue
 		}
 		var body []byte
@@ -134,4 +150,13 @@ func (s *Server) handleBatch(r *http.Request, c *call) (any, *graphError) {
 		out = append(out, resp)
 	}
 	return map[string]any{"responses": out}, nil
+}
+
+func hasContentType(h map[string]string) bool {
+	for k, v := range h {
+		if strings.EqualFold(k, "Content-Type") && v != "" {
+			return true
+		}
+	}
+	return false
 }

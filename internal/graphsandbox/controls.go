@@ -40,7 +40,9 @@ func (s *Server) handleControlTenants(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleControlRevoke: the tenant's admin removes the app. Token requests
-// fail with AADSTS700016 and its tokens are refused from now on.
+// fail with AADSTS700016, its tokens are refused from now on, and its
+// subscriptions are removed, with a subscriptionRemoved lifecycle
+// notification to those that have a lifecycleNotificationUrl.
 func (s *Server) handleControlRevoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -53,6 +55,15 @@ func (s *Server) handleControlRevoke(w http.ResponseWriter, r *http.Request) {
 	for k, tok := range s.st.Tokens {
 		if tok.TenantID == t.ID {
 			delete(s.st.Tokens, k)
+		}
+	}
+	for id, sub := range s.st.Subs {
+		if sub.TenantID != t.ID {
+			continue
+		}
+		delete(s.st.Subs, id)
+		if sub.LifecycleURL != "" {
+			s.hooks.send(sub.LifecycleURL, sub.ID, "subscriptionRemoved", map[string]any{"value": []any{s.lifecycle(sub, "subscriptionRemoved")}})
 		}
 	}
 	s.changed()
@@ -118,13 +129,22 @@ func (s *Server) handleControlUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // controlUser finds the user of a control path by id or address in any
-// tenant. Called with s.mu held.
+// tenant (an address of a tenant's domain makes its mailbox). Called with
+// s.mu held.
 func (s *Server) controlUser(w http.ResponseWriter, r *http.Request) (*user, *call) {
 	key := strings.ToLower(r.PathValue("user"))
 	for _, u := range s.st.Users {
 		if u.ID == key || u.Mail == key {
 			c := &call{tenant: s.st.Tenants[u.TenantID], tz: time.UTC, tzName: "UTC", immutable: true, maxPage: MaxPageSize}
 			return u, c
+		}
+	}
+	// An address of a tenant's domain is a mailbox there, as in Graph.
+	if _, domain, ok := strings.Cut(key, "@"); ok {
+		if t := s.tenantByName(domain); t != nil {
+			if u, gerr := s.findUser(t, key); gerr == nil {
+				return u, &call{tenant: t, tz: time.UTC, tzName: "UTC", immutable: true, maxPage: MaxPageSize}
+			}
 		}
 	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"error": "no such user"})
@@ -288,6 +308,17 @@ func (s *Server) handleControlLifecycle(w http.ResponseWriter, r *http.Request) 
 	}
 	s.hooks.send(sub.LifecycleURL, sub.ID, in.LifecycleEvent, map[string]any{"value": []any{n}})
 	writeJSON(w, http.StatusAccepted, n)
+}
+
+// lifecycle is a lifecycle notification of sub.
+func (s *Server) lifecycle(sub *subscription, event string) map[string]any {
+	n := map[string]any{"subscriptionId": sub.ID, "lifecycleEvent": event, "resource": sub.Resource,
+		"subscriptionExpirationDateTime": sub.Expiration.UTC().Format("2006-01-02T15:04:05.0000000Z07:00"),
+		"tenantId":                       sub.TenantID}
+	if sub.ClientState != "" {
+		n["clientState"] = sub.ClientState
+	}
+	return n
 }
 
 var joinPage = template.Must(template.New("join").Parse(`<!doctype html><meta charset="utf-8"><title>Microsoft Teams sandbox meeting</title>

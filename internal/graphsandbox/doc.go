@@ -28,7 +28,10 @@
 // extensions, attachments and categories beyond echoing them; Graph's
 // per-app throttling (429 and 503 come from injected faults only); a
 // revoked consent invalidates the tenant's tokens at once (Microsoft's stay
-// valid until they expire but lose their roles).
+// valid until they expire but lose their roles); notification URLs may be
+// http (Graph wants https), validation and delivery get three attempts a
+// second apart (Graph retries for hours); the organizer of an event is
+// always its calendar's owner.
 //
 // Bounds: a calendarView or delta window is at most MaxWindow, a series
 // expands to at most MaxInstances instances per request, a page holds
@@ -54,7 +57,8 @@
 //	PATCH  /_sandbox/users/{user}/events/{id}  a change made in Outlook ({"newFolder":true} also re-keys the regular id, as a move between folders does)
 //	DELETE /_sandbox/users/{user}/events/{id}  deleted in Outlook
 //	GET    /_sandbox/faults                    pending faults
-//	POST   /_sandbox/faults                    {"status":429|503,"times":N,"retryAfter":S,"path"?,"method"?}
+//	POST   /_sandbox/faults                    {"status":429|503,"times":N,"retryAfter":S,"path"?,"method"?}:
+//	                                           the next N matching requests (a $batch's own requests too) answer so
 //	DELETE /_sandbox/faults                    clear them
 //	POST   /_sandbox/delta/reset               every delta and skip token answers 410 syncStateNotFound
 //	GET    /_sandbox/notifications             notifications sent and their delivery (the last 1,000)

@@ -107,8 +107,22 @@ func (s *Server) identityFail(status int, errCode string, aadsts int, msg string
 	}
 }
 
-// writeJSON sends v as compact JSON with the given status.
+// writeJSON sends v as compact JSON with the given status, with Graph's
+// OData content type.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
+	writeJSONAs(w, status, v)
+}
+
+// writeIdentityJSON sends v as the identity platform does: plain JSON,
+// never cached.
+func writeIdentityJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store, no-cache")
+	writeJSONAs(w, status, v)
+}
+
+func writeJSONAs(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -116,7 +130,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		http.Error(w, "graphsandbox: encode response: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 }

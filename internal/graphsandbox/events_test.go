@@ -142,7 +142,9 @@ func TestRecurrenceExpansion(t *testing.T) {
 	}
 }
 
-func occ0id(_ []map[string]any, m map[string]any) string { return occurrenceID(m["id"].(string), "2026-12-11") }
+func occ0id(_ []map[string]any, m map[string]any) string {
+	return occurrenceID(m["id"].(string), "2026-12-11")
+}
 
 func TestRecurrencePatterns(t *testing.T) {
 	for _, tc := range []struct {

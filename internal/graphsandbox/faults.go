@@ -8,7 +8,10 @@ import (
 )
 
 // fault answers the next Times matching requests with Status (429 or 503
-// or another error status) and Graph's error body, with Retry-After.
+// or another error status) and Graph's error body, with Retry-After. The
+// requests of a $batch match by their own method and path (below /v1.0),
+// and a throttled one is answered inside the batch, as Graph throttles
+// them one by one.
 type fault struct {
 	Status int `json:"status"`
 	// Times is how many requests it applies to (default 1, at most 1000).
@@ -61,25 +64,33 @@ func (s *Server) withFaults(h http.HandlerFunc) http.HandlerFunc {
 			h(rec, r)
 			return
 		}
-		if !f.NoRetryAfter {
-			rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-		}
 		if strings.Contains(r.URL.Path, "/oauth2/") {
+			if !f.NoRetryAfter {
+				rec.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+			}
 			e := s.identityFail(f.Status, "temporarily_unavailable", 90033, "A transient error has occurred. Please try again.")
-			writeJSON(rec, f.Status, e)
+			writeIdentityJSON(rec, f.Status, e)
 			return
 		}
-		var e *graphError
-		switch f.Status {
-		case http.StatusTooManyRequests:
-			e = errGraph(f.Status, "TooManyRequests", "Too many requests, please try again later.")
-		case http.StatusServiceUnavailable:
-			e = errGraph(f.Status, "ServiceUnavailable", "The service is temporarily unavailable. Please retry.")
-		default:
-			e = errGraph(f.Status, "generalException", http.StatusText(f.Status))
-		}
-		s.writeGraphError(rec, r, e)
+		s.writeGraphError(rec, r, f.graphError())
 	}
+}
+
+// graphError is the answer of f, with its Retry-After.
+func (f *fault) graphError() *graphError {
+	var e *graphError
+	switch f.Status {
+	case http.StatusTooManyRequests:
+		e = errGraph(f.Status, "TooManyRequests", "Too many requests, please try again later.")
+	case http.StatusServiceUnavailable:
+		e = errGraph(f.Status, "ServiceUnavailable", "The service is temporarily unavailable. Please retry.")
+	default:
+		e = errGraph(f.Status, "generalException", http.StatusText(f.Status))
+	}
+	if !f.NoRetryAfter {
+		e.header = http.Header{"Retry-After": {strconv.Itoa(f.RetryAfter)}}
+	}
+	return e
 }
 
 func (s *Server) handleFaultsGet(w http.ResponseWriter, r *http.Request) {

@@ -28,14 +28,14 @@ func (c *clock) add(d time.Duration) {
 
 // sandbox is a Server behind an httptest server, with controls on.
 type sandbox struct {
-	t     *testing.T
+	t     testing.TB
 	srv   *Server
 	ts    *httptest.Server
 	clock *clock
 	token string
 }
 
-func newSandbox(t *testing.T, mutate ...func(*Options)) *sandbox {
+func newSandbox(t testing.TB, mutate ...func(*Options)) *sandbox {
 	t.Helper()
 	sb := &sandbox{t: t, clock: &clock{t: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}}
 	var h http.Handler

@@ -184,10 +184,7 @@ type tokenResponse struct {
 // client_secret in the form or HTTP Basic.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	fail := func(e *identityError) {
-		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, e.Status, e)
-	}
+	fail := func(e *identityError) { writeIdentityJSON(w, e.Status, e) }
 	if err := r.ParseForm(); err != nil {
 		fail(s.identityFail(http.StatusBadRequest, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'."))
 		return
@@ -240,8 +237,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	s.pruneTokens()
 	s.st.Tokens[tok.AccessToken] = tok
 	s.changed()
-	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, http.StatusOK, tokenResponse{TokenType: "Bearer", ExpiresIn: 3599, ExtExpiresIn: 3599, AccessToken: tok.AccessToken})
+	writeIdentityJSON(w, http.StatusOK, tokenResponse{TokenType: "Bearer", ExpiresIn: 3599, ExtExpiresIn: 3599, AccessToken: tok.AccessToken})
 }
 
 // pruneTokens forgets expired tokens. Called with s.mu held.

@@ -52,6 +52,9 @@ func parseRecurrence(raw json.RawMessage, start time.Time, startTZ string) (*rec
 	if p.FirstDayOfWeek == "" {
 		p.FirstDayOfWeek = "sunday"
 	}
+	if p.Index == "" {
+		p.Index = "first" // what Graph shows for every pattern type
+	}
 	if _, ok := weekdays[p.FirstDayOfWeek]; !ok {
 		return nil, errBadRequest("Requested value was not found (firstDayOfWeek).")
 	}
@@ -145,9 +148,25 @@ const maxSteps = 100_000
 // dates calls yield with the occurrence dates of the series in order, as
 // dates in the recurrence's zone, until yield returns false, the range
 // ends, or maxSteps candidates were seen.
-func (rc *recurrence) dates(yield func(time.Time) bool) {
+func (rc *recurrence) dates(yield func(time.Time) bool) { rc.datesFrom(time.Time{}, yield) }
+
+// datesFrom is dates, skipping ahead to about skipTo (a date; zero: from
+// the start) when the range is not numbered: a daily or weekly series
+// that began long ago is not walked from its first day.
+func (rc *recurrence) datesFrom(skipTo time.Time, yield func(time.Time) bool) {
 	p, rg := &rc.Pattern, &rc.Range
 	first, _ := time.Parse("2006-01-02", rg.StartDate)
+	start := first
+	if rg.Type != "numbered" && skipTo.After(first) {
+		days := int(skipTo.Sub(first).Hours() / 24)
+		switch p.Type {
+		case "daily":
+			start = first.AddDate(0, 0, days-days%p.Interval)
+		case "weekly":
+			weeks := days / 7
+			start = first.AddDate(0, 0, 7*(weeks-weeks%p.Interval))
+		}
+	}
 	var last time.Time
 	if rg.Type == "endDate" {
 		last, _ = time.Parse("2006-01-02", rg.EndDate)
@@ -173,14 +192,14 @@ func (rc *recurrence) dates(yield func(time.Time) bool) {
 	}
 	switch p.Type {
 	case "daily":
-		for d := first; ; d = d.AddDate(0, 0, p.Interval) {
+		for d := start; ; d = d.AddDate(0, 0, p.Interval) {
 			if !emit(d) {
 				return
 			}
 		}
 	case "weekly":
 		fdw := weekdays[p.FirstDayOfWeek]
-		week := first.AddDate(0, 0, -((int(first.Weekday()) - int(fdw) + 7) % 7))
+		week := start.AddDate(0, 0, -((int(start.Weekday()) - int(fdw) + 7) % 7))
 		for ; ; week = week.AddDate(0, 0, 7*p.Interval) {
 			for i := range 7 {
 				d := week.AddDate(0, 0, i)
@@ -260,7 +279,11 @@ func (e *event) instances(from, to time.Time, max int) (out []instance, ok bool)
 	ls := e.Start.In(loc)
 	dur := e.End.Sub(e.Start)
 	ok = true
-	e.Recurrence.dates(func(d time.Time) bool {
+	// Occurrences that end before the window need not be made: skip to a
+	// day before it, less the event's length.
+	lf := from.In(loc).Add(-dur - 48*time.Hour)
+	skipTo := time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, time.UTC)
+	e.Recurrence.datesFrom(skipTo, func(d time.Time) bool {
 		st := time.Date(d.Year(), d.Month(), d.Day(), ls.Hour(), ls.Minute(), ls.Second(), 0, loc)
 		if !st.Before(to) {
 			return false

@@ -13,11 +13,15 @@ type getScheduleInput struct {
 	AvailabilityViewInterval *int        `json:"availabilityViewInterval"`
 }
 
-// availability digits of availabilityView, and which status wins a slot
-// two items share: oof over busy over tentative over workingElsewhere.
+// availability digits of availabilityView (Graph v1.0's
+// scheduleInformation: 0 free or working elsewhere, "set to 0 instead of
+// 4 for backward compatibility", 1 tentative, 2 busy, 3 out of office),
+// and which status wins a slot two items share: oof over busy over
+// tentative. An item whose showAs is unknown is listed with that status
+// and leaves its slots at 0: the client decides what it means.
 var (
-	availDigit = map[string]byte{"free": '0', "tentative": '1', "busy": '2', "oof": '3', "workingElsewhere": '4', "unknown": '0'}
-	availRank  = map[string]int{"free": 0, "unknown": 0, "workingElsewhere": 1, "tentative": 2, "busy": 3, "oof": 4}
+	availDigit = map[string]byte{"free": '0', "tentative": '1', "busy": '2', "oof": '3', "workingElsewhere": '0', "unknown": '0'}
+	availRank  = map[string]int{"free": 0, "unknown": 0, "workingElsewhere": 0, "tentative": 1, "busy": 2, "oof": 3}
 )
 
 func parseScheduleInput(b []byte) (*getScheduleInput, *graphError) {
@@ -44,7 +48,8 @@ func parseScheduleInput(b []byte) (*getScheduleInput, *graphError) {
 }
 
 // handleGetSchedule is POST /users/{id}/calendar/getSchedule: for each
-// address, its busy items (free ones left out), the availability view of
+// address, its items but the free ones (the caller may assume free time
+// where there is none), the availability view of
 // the window in intervals, and the mailbox's working hours. An address
 // that is no user of the tenant gets an error entry, not a failure.
 func (s *Server) handleGetSchedule(r *http.Request, c *call) (any, *graphError) {
@@ -99,7 +104,7 @@ func (s *Server) handleGetSchedule(r *http.Request, c *call) (any, *graphError) 
 		items := []map[string]any{}
 		for _, x := range ins {
 			f := x.f
-			if f.ShowAs == "free" || f.ShowAs == "unknown" || f.IsCancelled {
+			if f.ShowAs == "free" || f.IsCancelled {
 				continue
 			}
 			item := map[string]any{"isPrivate": f.Sensitivity == "private", "status": f.ShowAs,

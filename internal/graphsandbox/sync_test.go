@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -127,10 +128,11 @@ func TestGetSchedule(t *testing.T) {
 	mk("ann@example.com", "maybe", "2026-12-07T09:30:00", "2026-12-07T11:00:00", "tentative")
 	mk("ann@example.com", "free", "2026-12-07T11:00:00", "2026-12-07T12:00:00", "free")
 	mk("bob@example.com", "away", "2026-12-07T08:00:00", "2026-12-07T09:00:00", "oof")
+	mk("bob@example.com", "home", "2026-12-07T09:00:00", "2026-12-07T12:00:00", "workingElsewhere")
 	r := sb.must(200, "POST", ann+"/calendar/getSchedule", map[string]any{
-		"schedules": []string{"ann@example.com", "bob@example.com", "nobody@elsewhere.test"},
-		"startTime": map[string]string{"dateTime": "2026-12-07T08:00:00", "timeZone": "UTC"},
-		"endTime":   map[string]string{"dateTime": "2026-12-07T12:00:00", "timeZone": "UTC"},
+		"schedules":                []string{"ann@example.com", "bob@example.com", "nobody@elsewhere.test"},
+		"startTime":                map[string]string{"dateTime": "2026-12-07T08:00:00", "timeZone": "UTC"},
+		"endTime":                  map[string]string{"dateTime": "2026-12-07T12:00:00", "timeZone": "UTC"},
 		"availabilityViewInterval": 60,
 	})
 	v := values(r)
@@ -140,7 +142,9 @@ func TestGetSchedule(t *testing.T) {
 	if v[0]["availabilityView"] != "0210" || len(v[0]["scheduleItems"].([]any)) != 2 {
 		t.Errorf("ann: %v %v", v[0]["availabilityView"], v[0]["scheduleItems"])
 	}
-	if v[1]["availabilityView"] != "3000" || v[1]["workingHours"].(map[string]any)["timeZone"].(map[string]any)["name"] != "Pacific Standard Time" {
+	// Working elsewhere is 0 in the view ("for backward compatibility"),
+	// but listed.
+	if v[1]["availabilityView"] != "3000" || len(v[1]["scheduleItems"].([]any)) != 2 || v[1]["workingHours"].(map[string]any)["timeZone"].(map[string]any)["name"] != "Pacific Standard Time" {
 		t.Errorf("bob: %v", v[1])
 	}
 	if v[2]["error"].(map[string]any)["responseCode"] != "ErrorMailRecipientNotFound" {
@@ -346,6 +350,11 @@ func TestBatch(t *testing.T) {
 	if st, _, _ := sb.do("POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{{"id": "1", "method": "GET", "url": "/users", "dependsOn": []string{"2"}}}}); st != 400 {
 		t.Errorf("dependsOn a later request: %d", st)
 	}
+	st, m, _ := sb.do("POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{{"id": "7", "method": "POST", "url": "/users/ann@example.com/events",
+		"body": eventBody("b", "2026-12-07T09:00:00", "2026-12-07T10:00:00")}}})
+	if st != 400 || !strings.Contains(m["error"].(map[string]any)["message"].(string), "Write request id : 7 does not contain Content-Type header") {
+		t.Errorf("a body without Content-Type: %d %v", st, m)
+	}
 }
 
 func TestFaults(t *testing.T) {
@@ -371,6 +380,22 @@ func TestFaults(t *testing.T) {
 	if f := sb.must(200, "GET", "/_sandbox/faults", nil)["faults"].([]any); len(f) != 0 {
 		t.Fatalf("faults left: %v", f)
 	}
+	// Inside a $batch, a matching request is throttled alone.
+	sb.must(201, "POST", "/_sandbox/faults", map[string]any{"status": 429, "retryAfter": 2, "path": "/v1.0/users/bob@example.com/mailboxSettings"})
+	r := sb.must(200, "POST", "/v1.0/$batch", map[string]any{"requests": []map[string]any{
+		{"id": "a", "method": "GET", "url": "/users/ann@example.com/mailboxSettings"},
+		{"id": "b", "method": "GET", "url": "/users/bob@example.com/mailboxSettings"},
+	}})
+	for _, x := range r["responses"].([]any) {
+		m := x.(map[string]any)
+		want := map[string]float64{"a": 200, "b": 429}[m["id"].(string)]
+		if m["status"].(float64) != want {
+			t.Errorf("batch %v: %v, want %v", m["id"], m["status"], want)
+		}
+		if m["id"] == "b" && (m["headers"].(map[string]any)["Retry-After"] != "2" || errCode(m["body"].(map[string]any)) != "TooManyRequests") {
+			t.Errorf("throttled in batch: %v", m)
+		}
+	}
 }
 
 func TestControlsOffByDefault(t *testing.T) {
@@ -394,6 +419,9 @@ func TestPersistence(t *testing.T) {
 	if err := sb.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("data file: %v %v, want mode 600 (it holds tokens)", fi, err)
+	}
 	srv2, err := New(Options{BaseURL: sb.ts.URL, DataFile: file, Now: sb.clock.now})
 	if err != nil {
 		t.Fatal(err)
@@ -412,5 +440,28 @@ func TestPersistence(t *testing.T) {
 	decodeJSON(t, resp, &m)
 	if resp.StatusCode != 200 || m["subject"] != "kept" {
 		t.Fatalf("after restart: %d %v", resp.StatusCode, m)
+	}
+}
+
+// TestRevokeRemovesSubscriptions: a revoked consent removes the tenant's
+// subscriptions with a subscriptionRemoved lifecycle notification, and
+// changes notify no more.
+func TestRevokeRemovesSubscriptions(t *testing.T) {
+	sb := newSandbox(t)
+	sb.login()
+	rc := newReceiver(t)
+	sb.must(201, "POST", "/v1.0/subscriptions", map[string]any{"changeType": "created", "notificationUrl": rc.srv.URL,
+		"lifecycleNotificationUrl": rc.srv.URL, "resource": "users/ann@example.com/events",
+		"expirationDateTime": sb.clock.now().Add(time.Hour).Format(time.RFC3339)})
+	sb.must(200, "POST", "/_sandbox/tenants/"+DefaultTenantID+"/revoke", nil)
+	got := rc.wait(t, 1)
+	if !strings.Contains(got[0], `"lifecycleEvent":"subscriptionRemoved"`) {
+		t.Fatalf("lifecycle: %s", got[0])
+	}
+	sb.must(201, "POST", "/_sandbox/users/ann@example.com/events", eventBody("x", "2026-12-07T09:00:00", "2026-12-07T10:00:00"))
+	for _, d := range sb.must(200, "GET", "/_sandbox/notifications", nil)["notifications"].([]any) {
+		if d.(map[string]any)["kind"] == "created" {
+			t.Fatalf("a change was notified after the revocation: %v", d)
+		}
 	}
 }
