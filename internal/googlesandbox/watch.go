@@ -114,6 +114,12 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, c *call) *a
 	if e != nil {
 		return e
 	}
+	// Channels stopped or expired a day ago are forgotten: bounded state.
+	for id, old := range s.st.Channels {
+		if (old.Stopped || now.After(old.Expiration)) && now.Sub(old.Expiration) > 24*time.Hour {
+			delete(s.st.Channels, id)
+		}
+	}
 	if s.st.Channels[req.ID] != nil {
 		return &apiError{Status: http.StatusBadRequest, Domain: "global", Reason: "channelIdNotUnique", Message: "Channel id " + req.ID + " not unique"}
 	}
