@@ -67,6 +67,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) *api
 	if e != nil {
 		return e
 	}
+	s.settleLocked(cal, r.PathValue("eventId"))
 	ev, e := s.lookupLocked(cal, r.PathValue("eventId"))
 	if e != nil {
 		return e
