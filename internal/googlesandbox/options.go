@@ -42,6 +42,11 @@ type Options struct {
 	// HTTPClient delivers push notifications (default: a client with a
 	// 10 s timeout).
 	HTTPClient *http.Client
+	// PushBaseURL, when set, is a URL prefix push channels may use even
+	// over http on another host than loopback: Convene's own webhook
+	// receiver when serve mounts the sandbox. Other addresses must be https
+	// (Google's rule) or http on loopback.
+	PushBaseURL string
 	// PageSize is the default maxResults of events lists (default 25:
 	// smaller than Google's 250 so that clients meet pagination early).
 	PageSize int

@@ -1,6 +1,7 @@
 package googlesandbox
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -39,7 +40,16 @@ func next(t *testing.T, got chan push) push {
 // change made by the client or "in Google" sends "exists" with the next
 // message number; channels.stop ends them.
 func TestWatchPush(t *testing.T) {
-	sb := newSandbox(t, nil)
+	// convene.example does not resolve: its pushes fail at once.
+	fail := roundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == "convene.example:8080" {
+			return nil, errors.New("no such host")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	sb := newSandbox(t, func(o *Options) {
+		o.HTTPClient, o.PushBaseURL = &http.Client{Transport: fail}, "http://convene.example:8080"
+	})
 	rx, got := receiver(t)
 	svc := sb.service(sb.key("example.com"), "alice@example.com")
 	ch, err := svc.Events.Watch("primary", &gcal.Channel{Id: "chan-1", Type: "web_hook", Address: rx.URL + "/hook", Token: "secret-token"}).Do()
@@ -74,6 +84,10 @@ func TestWatchPush(t *testing.T) {
 	if code, reason := apiErr(t, err); code != http.StatusBadRequest || reason != "push.webhookUrlNotHttps" {
 		t.Errorf("http address: %d %s", code, reason)
 	}
+	// Options.PushBaseURL (Convene's own receiver) may be plain http.
+	if _, err := svc.Events.Watch("primary", &gcal.Channel{Id: "chan-own", Type: "web_hook", Address: "http://convene.example:8080/webhooks/google"}).Do(); err != nil {
+		t.Errorf("own receiver: %v", err)
+	}
 	// Wrong resource id: 404; right one: stopped.
 	if err := svc.Channels.Stop(&gcal.Channel{Id: "chan-1", ResourceId: "nope"}).Do(); err == nil {
 		t.Error("stop with the wrong resource id")
@@ -91,3 +105,7 @@ func TestWatchPush(t *testing.T) {
 		t.Errorf("after stop: %+v", p)
 	}
 }
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -31,6 +31,7 @@ import (
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/calendar/davserver"
 	"github.com/convene/convene/internal/config"
+	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/dkimsign"
@@ -45,7 +46,6 @@ import (
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/web"
 	"github.com/convene/convene/internal/web/pages"
-	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/zoomsandbox"
 )
 
@@ -260,6 +260,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			KeyFile:  filepath.Join(cfg.DataDir, "google-sandbox-key.json"),
 			Logger:   log.With("component", "google-sandbox"),
 			Controls: cfg.GoogleSandboxControls,
+			// Push channels to Convene's own receiver, also over http.
+			PushBaseURL: baseURL,
 		})
 		if err != nil {
 			return fmt.Errorf("google sandbox: %w", err)
