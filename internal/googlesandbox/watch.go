@@ -241,36 +241,57 @@ func (p *pusher) run() {
 }
 
 // deliver POSTs one notification: an empty body and the X-Goog-* headers
-// (Calendar guide, "Push notifications").
+// (Calendar guide, "Push notifications"), again after Options.PushRetryDelays
+// while the receiver fails with 500, 502, 503, 504 or no answer.
 func (p *pusher) deliver(job pushJob) {
 	rec := pushRecord{ChannelID: job.ch.ID, ResourceState: job.state, MessageNumber: job.number, Address: job.ch.Address}
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.ch.Address, nil)
-	if err == nil {
-		h := req.Header
-		h.Set("X-Goog-Channel-ID", job.ch.ID)
-		if job.ch.Token != "" {
-			h.Set("X-Goog-Channel-Token", job.ch.Token)
+	for attempt := 0; ; attempt++ {
+		status, err := p.post(job)
+		rec.Status, rec.Error, rec.Delivered = status, "", status/100 == 2
+		if err != nil {
+			rec.Error = err.Error()
 		}
-		h.Set("X-Goog-Channel-Expiration", job.ch.Expiration.UTC().Format(http.TimeFormat))
-		h.Set("X-Goog-Resource-ID", job.ch.ResourceID)
-		h.Set("X-Goog-Resource-URI", job.resourceURI)
-		h.Set("X-Goog-Resource-State", job.state)
-		h.Set("X-Goog-Message-Number", strconv.FormatInt(job.number, 10))
-		var resp *http.Response
-		resp, err = p.s.opts.HTTPClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			rec.Status = resp.StatusCode
-			rec.Delivered = resp.StatusCode/100 == 2
+		retry := err != nil || status == 500 || status == 502 || status == 503 || status == 504
+		if !retry || attempt >= len(p.s.opts.PushRetryDelays) {
+			break
 		}
-	}
-	if err != nil {
-		rec.Error = err.Error()
+		t := time.NewTimer(p.s.opts.PushRetryDelays[attempt])
+		select {
+		case <-t.C:
+		case <-p.ctx.Done():
+			t.Stop()
+			p.record(rec)
+			return
+		}
 	}
 	p.s.log.Info("googlesandbox push", "channel", job.ch.ID, "state", job.state, "status", rec.Status, "delivered", rec.Delivered)
 	p.record(rec)
+}
+
+// post sends the notification once.
+func (p *pusher) post(job pushJob) (int, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.ch.Address, nil)
+	if err != nil {
+		return 0, err
+	}
+	h := req.Header
+	h.Set("X-Goog-Channel-ID", job.ch.ID)
+	if job.ch.Token != "" {
+		h.Set("X-Goog-Channel-Token", job.ch.Token)
+	}
+	h.Set("X-Goog-Channel-Expiration", job.ch.Expiration.UTC().Format(http.TimeFormat))
+	h.Set("X-Goog-Resource-ID", job.ch.ResourceID)
+	h.Set("X-Goog-Resource-URI", job.resourceURI)
+	h.Set("X-Goog-Resource-State", job.state)
+	h.Set("X-Goog-Message-Number", strconv.FormatInt(job.number, 10))
+	resp, err := p.s.opts.HTTPClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 func (p *pusher) record(rec pushRecord) {

@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,6 +51,7 @@ func TestWatchPush(t *testing.T) {
 	})
 	sb := newSandbox(t, func(o *Options) {
 		o.HTTPClient, o.PushBaseURL = &http.Client{Transport: fail}, "http://convene.example:8080"
+		o.PushRetryDelays = []time.Duration{time.Millisecond}
 	})
 	rx, got := receiver(t)
 	svc := sb.service(sb.key("example.com"), "alice@example.com")
@@ -109,3 +112,49 @@ func TestWatchPush(t *testing.T) {
 type roundTrip func(*http.Request) (*http.Response, error)
 
 func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPushRetry: a receiver answering 503 gets the notification again;
+// one answering 404 does not; the deliveries are listed.
+func TestPushRetry(t *testing.T) {
+	var mu sync.Mutex
+	answers := map[string][]int{"/flaky": {503, 200}, "/gone": {404, 200}}
+	calls := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		a := answers[r.URL.Path]
+		w.WriteHeader(a[min(calls[r.URL.Path], len(a)-1)])
+		calls[r.URL.Path]++
+	}))
+	defer ts.Close()
+	sb := newSandbox(t, func(o *Options) { o.PushRetryDelays = []time.Duration{time.Millisecond, time.Millisecond} })
+	svc := sb.service(sb.key("example.com"), "alice@example.com")
+	for _, p := range []string{"/flaky", "/gone"} {
+		if _, err := svc.Events.Watch("primary", &gcal.Channel{Id: "c" + p[1:], Type: "web_hook", Address: ts.URL + p}).Do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out struct {
+		Pushes  []pushRecord
+		Pending int
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sb.control("GET", "/pushes", nil, http.StatusOK).json(t, &out)
+		if len(out.Pushes) == 2 && out.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pushes %+v", out)
+		}
+		runtime.Gosched()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["/flaky"] != 2 || calls["/gone"] != 1 {
+		t.Errorf("attempts %v", calls)
+	}
+	if !out.Pushes[0].Delivered || out.Pushes[1].Delivered || out.Pushes[1].Status != 404 {
+		t.Errorf("records %+v", out.Pushes)
+	}
+}
