@@ -312,12 +312,14 @@ func (p *pusher) snapshot() ([]pushRecord, int) {
 	return append([]pushRecord{}, p.records...), p.pending
 }
 
-// close delivers what is queued (each attempt bounded) and stops.
+// close stops: deliveries in flight are cancelled and what is still
+// queued is recorded undelivered, so a shutdown never waits on a slow
+// receiver.
 func (p *pusher) close() {
 	p.s.mu.Lock()
 	p.closed = true
 	close(p.queue)
 	p.s.mu.Unlock()
-	<-p.done
 	p.cancel()
+	<-p.done
 }
