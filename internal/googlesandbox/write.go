@@ -54,6 +54,9 @@ func (s *Server) prepareLocked(cal *calendar, ev *event) {
 	if ev.ICalUID == "" {
 		ev.ICalUID = ev.ID + "@google.com"
 	}
+	if ev.Reminders == nil {
+		ev.Reminders = json.RawMessage(`{"useDefault":true}`) // as Google fills it
+	}
 	ev.Created = now
 	ev.HTMLLink = s.htmlLink(cal.ID, ev.ID)
 	ev.Creator = &person{Email: cal.ID, Self: true}
