@@ -38,6 +38,9 @@ func TestRules(t *testing.T) {
 	if code, _ := apiErr(t, err); code != http.StatusBadRequest {
 		t.Errorf("page token of another query: %d", code)
 	}
+	if p, err := ro.Events.List("primary").TimeZone("Asia/Kolkata").Do(); err != nil || p.TimeZone != "Asia/Kolkata" {
+		t.Errorf("timeZone parameter: %v %v", p, err)
+	}
 	_, err = ro.Events.List("primary").PageToken("bm9wZQ").Do()
 	if code, _ := apiErr(t, err); code != http.StatusBadRequest {
 		t.Errorf("forged page token: %d", code)
