@@ -433,3 +433,39 @@ func TestFreeBusyBounded(t *testing.T) {
 		t.Errorf("over budget: %+v", b)
 	}
 }
+
+// TestConferencePending: with the control, a Meet create answers
+// "pending" without a link; the conference appears after the reads asked
+// for, as a change (the sync reports it).
+func TestConferencePending(t *testing.T) {
+	sb := newSandbox(t, nil)
+	svc := sb.service(sb.key("example.com"), "alice@example.com")
+	sb.control("POST", "/conferences/pending", map[string]any{"times": 1, "reads": 2}, http.StatusOK)
+	ev, err := svc.Events.Insert("primary", &gcal.Event{Summary: "p", Start: &gcal.EventDateTime{DateTime: at(0, 9, 0)}, End: &gcal.EventDateTime{DateTime: at(0, 10, 0)},
+		ConferenceData: &gcal.ConferenceData{CreateRequest: &gcal.CreateConferenceRequest{RequestId: "r", ConferenceSolutionKey: &gcal.ConferenceSolutionKey{Type: "hangoutsMeet"}}}}).ConferenceDataVersion(1).Do()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.ConferenceData.CreateRequest.Status.StatusCode != "pending" || ev.HangoutLink != "" || len(ev.ConferenceData.EntryPoints) != 0 {
+		t.Fatalf("insert: %+v", ev.ConferenceData)
+	}
+	list, _ := svc.Events.List("primary").Do()
+	got, _ := svc.Events.Get("primary", ev.Id).Do()
+	if got.ConferenceData.CreateRequest.Status.StatusCode != "pending" {
+		t.Errorf("first read: %s", got.ConferenceData.CreateRequest.Status.StatusCode)
+	}
+	got, _ = svc.Events.Get("primary", ev.Id).Do()
+	if got.ConferenceData.CreateRequest.Status.StatusCode != "success" || got.HangoutLink == "" {
+		t.Errorf("second read: %+v", got.ConferenceData)
+	}
+	changes, err := svc.Events.List("primary").SyncToken(list.NextSyncToken).Do()
+	if err != nil || len(changes.Items) != 1 || changes.Items[0].HangoutLink == "" {
+		t.Errorf("sync after the conference: %v %v", changes, err)
+	}
+	// The next create is immediate again.
+	ev2, _ := svc.Events.Insert("primary", &gcal.Event{Summary: "q", Start: &gcal.EventDateTime{DateTime: at(0, 9, 0)}, End: &gcal.EventDateTime{DateTime: at(0, 10, 0)},
+		ConferenceData: &gcal.ConferenceData{CreateRequest: &gcal.CreateConferenceRequest{RequestId: "r2"}}}).ConferenceDataVersion(1).Do()
+	if ev2.HangoutLink == "" {
+		t.Error("second create pending")
+	}
+}

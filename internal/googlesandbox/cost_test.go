@@ -23,7 +23,7 @@ func TestSyncCost5000(t *testing.T) {
 	for i := range 5000 {
 		start := monday.Add(time.Duration(i%(60*24)) * 30 * time.Minute)
 		ev := &event{Summary: fmt.Sprintf("event %d", i), Start: &eventTime{DateTime: start.Format(time.RFC3339)},
-			End: &eventTime{DateTime: start.Add(25 * time.Minute).Format(time.RFC3339)},
+			End:       &eventTime{DateTime: start.Add(25 * time.Minute).Format(time.RFC3339)},
 			Attendees: []*attendee{{Email: "alice@example.com"}, {Email: fmt.Sprintf("guest%d@other.test", i)}}}
 		if _, e := sb.srv.insertLocked(cal, ev, writeOpts{}); e != nil {
 			t.Fatal(e)

@@ -40,6 +40,7 @@
 //	GET    /_sandbox/mails                           the invitations Google would have mailed (sendUpdates)
 //	GET    /_sandbox/channels                        push channels; GET /_sandbox/pushes: notifications sent
 //	GET    /_sandbox/requests                        calls counted per route
+//	POST   /_sandbox/conferences/pending             {"times", "reads"}: the next Meet creations answer "pending" until read again
 //	GET    /_sandbox/faults                          pending faults
 //	POST   /_sandbox/faults                          {"status":403|429|503,"times":N,"path"?,"method"?,"commit"?}
 //	DELETE /_sandbox/faults                          clear them

@@ -51,7 +51,11 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, c *call) *ap
 	if e != nil {
 		return e
 	}
-	writeJSON(w, http.StatusOK, s.pageLocked(cal, res))
+	page := s.pageLocked(cal, res)
+	if q.TimeZone != "" {
+		page.TimeZone = q.TimeZone // "Time zone used in the response"
+	}
+	writeJSON(w, http.StatusOK, page)
 	return nil
 }
 
@@ -67,6 +71,7 @@ func (s *Server) handleGet(w http.ResponseWriter, r *http.Request, c *call) *api
 	if e != nil {
 		return e
 	}
+	s.settleLocked(cal, r.PathValue("eventId"))
 	ev, e := s.lookupLocked(cal, r.PathValue("eventId"))
 	if e != nil {
 		return e

@@ -15,7 +15,7 @@ const meetIcon = "https://fonts.gstatic.com/s/i/productlogos/meet_2020q4/v6/web-
 // Google Meet conference (Calendar guide, "Create events with
 // conferences"); with version 0 the body's conferenceData is ignored and
 // the stored one kept.
-func (s *Server) conferenceLocked(next, old *event, o writeOpts) *apiError {
+func (s *Server) conferenceLocked(cal *calendar, next, old *event, o writeOpts) *apiError {
 	var oldConf *conferenceData
 	oldLink := ""
 	if old != nil {
@@ -72,7 +72,67 @@ func (s *Server) conferenceLocked(next, old *event, o writeOpts) *apiError {
 		{EntryPointType: "more", URI: video + "/phones?pin=" + pin, Pin: pin},
 	}
 	next.ConferenceData, next.HangoutLink = out, video
+	if s.pendingCreates > 0 {
+		// Google answers the create as pending; the conference appears
+		// after the event is read again (Calendar guide: poll events.get
+		// until the status is success or failure).
+		s.pendingCreates--
+		s.pending[cal.ID+"/"+next.ID] = &pendingConference{conf: out, link: video, reads: s.pendingReads}
+		next.ConferenceData = &conferenceData{CreateRequest: &createRequest{RequestID: req.RequestID,
+			ConferenceSolutionKey: &solutionKey{Type: typ}, Status: &struct {
+				StatusCode string `json:"statusCode,omitempty"`
+			}{StatusCode: "pending"}}}
+		next.HangoutLink = ""
+	}
 	return nil
+}
+
+// pendingConference is a Meet conference Google has not finished creating.
+type pendingConference struct {
+	conf  *conferenceData
+	link  string
+	reads int
+}
+
+// settleLocked counts a read of an event whose conference is pending; at
+// the last one the conference is there (a change: channels are notified).
+func (s *Server) settleLocked(cal *calendar, id string) {
+	p := s.pending[cal.ID+"/"+id]
+	rec := cal.Events[id]
+	if p == nil || rec == nil {
+		return
+	}
+	if p.reads--; p.reads > 0 {
+		return
+	}
+	delete(s.pending, cal.ID+"/"+id)
+	ev := rec.Event.clone()
+	if ev.ConferenceData == nil || ev.ConferenceData.CreateRequest == nil || ev.ConferenceData.CreateRequest.RequestID != p.conf.CreateRequest.RequestID {
+		return // changed meanwhile
+	}
+	ev.ConferenceData, ev.HangoutLink = p.conf, p.link
+	s.bumpLocked(cal, ev)
+}
+
+// handleControlPending is POST /_sandbox/conferences/pending {"times",
+// "reads"}: the next times Meet conferences are answered "pending" and
+// are created after reads reads of their event (default 1).
+func (s *Server) handleControlPending(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Times int `json:"times"`
+		Reads int `json:"reads"`
+	}
+	if !decodeControl(w, r, &in) {
+		return
+	}
+	if in.Times < 0 || in.Reads < 0 || in.Times > 1000 || in.Reads > 1000 {
+		controlError(w, http.StatusBadRequest, "times and reads are 0 to 1000")
+		return
+	}
+	s.mu.Lock()
+	s.pendingCreates, s.pendingReads = in.Times, max(in.Reads, 1)
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, in)
 }
 
 var meetCode = regexp.MustCompile(`^[a-z]{3}-[a-z]{4}-[a-z]{3}$`)

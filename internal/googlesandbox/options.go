@@ -42,6 +42,15 @@ type Options struct {
 	// HTTPClient delivers push notifications (default: a client with a
 	// 10 s timeout).
 	HTTPClient *http.Client
+	// PushBaseURL, when set, is a URL prefix push channels may use even
+	// over http on another host than loopback: Convene's own webhook
+	// receiver when serve mounts the sandbox. Other addresses must be https
+	// (Google's rule) or http on loopback.
+	PushBaseURL string
+	// PushRetryDelays are the pauses before the attempts that follow a
+	// push notification answered 500, 502, 503 or 504 or not answered
+	// (Google retries those with exponential backoff; default 1 s, 4 s).
+	PushRetryDelays []time.Duration
 	// PageSize is the default maxResults of events lists (default 25:
 	// smaller than Google's 250 so that clients meet pagination early).
 	PageSize int
@@ -78,6 +87,9 @@ func (o *Options) setDefaults() error {
 	}
 	if o.HTTPClient == nil {
 		o.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if o.PushRetryDelays == nil {
+		o.PushRetryDelays = []time.Duration{time.Second, 4 * time.Second}
 	}
 	if o.PageSize <= 0 {
 		o.PageSize = 25

@@ -33,6 +33,11 @@ type Server struct {
 	// closed is set by Close: no more saves are signalled.
 	closed bool
 	calls  map[string]int
+	// pending holds Meet conferences created "asynchronously"
+	// (POST /_sandbox/conferences/pending): by calendar and event id.
+	pending        map[string]*pendingConference
+	pendingCreates int
+	pendingReads   int
 
 	faults faultList
 	pushes *pusher
@@ -54,7 +59,7 @@ func New(opts Options) (*Server, error) {
 			return nil, err
 		}
 	}
-	s := &Server{opts: opts, log: opts.Logger, st: st, calls: map[string]int{}}
+	s := &Server{opts: opts, log: opts.Logger, st: st, calls: map[string]int{}, pending: map[string]*pendingConference{}}
 	if opts.Discovery != nil {
 		v, err := newValidator(opts.Discovery)
 		if err != nil {
@@ -233,6 +238,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /_sandbox/channels", s.handleControlChannels)
 	m.HandleFunc("GET /_sandbox/pushes", s.handleControlPushes)
 	m.HandleFunc("GET /_sandbox/requests", s.handleControlRequests)
+	m.HandleFunc("POST /_sandbox/conferences/pending", s.handleControlPending)
 	m.HandleFunc("GET /_sandbox/faults", s.handleFaultsGet)
 	m.HandleFunc("POST /_sandbox/faults", s.handleFaultsPost)
 	m.HandleFunc("DELETE /_sandbox/faults", s.handleFaultsDelete)

@@ -79,7 +79,8 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, c *call) *a
 	if req.Type != "web_hook" && req.Type != "webhook" {
 		return errInvalid("Invalid channel type: " + req.Type)
 	}
-	if !pushAddressOK(req.Address) {
+	own := s.opts.PushBaseURL != "" && strings.HasPrefix(req.Address, strings.TrimRight(s.opts.PushBaseURL, "/")+"/")
+	if !own && !pushAddressOK(req.Address) {
 		return &apiError{Status: http.StatusBadRequest, Domain: "global", Reason: "push.webhookUrlNotHttps",
 			Message: "WebHook callback must be HTTPS: " + req.Address}
 	}
@@ -113,6 +114,12 @@ func (s *Server) handleWatch(w http.ResponseWriter, r *http.Request, c *call) *a
 	cal, e := s.calendarLocked(c, r.PathValue("calendarId"))
 	if e != nil {
 		return e
+	}
+	// Channels stopped or expired a day ago are forgotten: bounded state.
+	for id, old := range s.st.Channels {
+		if (old.Stopped || now.After(old.Expiration)) && now.Sub(old.Expiration) > 24*time.Hour {
+			delete(s.st.Channels, id)
+		}
 	}
 	if s.st.Channels[req.ID] != nil {
 		return &apiError{Status: http.StatusBadRequest, Domain: "global", Reason: "channelIdNotUnique", Message: "Channel id " + req.ID + " not unique"}
@@ -234,36 +241,57 @@ func (p *pusher) run() {
 }
 
 // deliver POSTs one notification: an empty body and the X-Goog-* headers
-// (Calendar guide, "Push notifications").
+// (Calendar guide, "Push notifications"), again after Options.PushRetryDelays
+// while the receiver fails with 500, 502, 503, 504 or no answer.
 func (p *pusher) deliver(job pushJob) {
 	rec := pushRecord{ChannelID: job.ch.ID, ResourceState: job.state, MessageNumber: job.number, Address: job.ch.Address}
-	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.ch.Address, nil)
-	if err == nil {
-		h := req.Header
-		h.Set("X-Goog-Channel-ID", job.ch.ID)
-		if job.ch.Token != "" {
-			h.Set("X-Goog-Channel-Token", job.ch.Token)
+	for attempt := 0; ; attempt++ {
+		status, err := p.post(job)
+		rec.Status, rec.Error, rec.Delivered = status, "", status/100 == 2
+		if err != nil {
+			rec.Error = err.Error()
 		}
-		h.Set("X-Goog-Channel-Expiration", job.ch.Expiration.UTC().Format(http.TimeFormat))
-		h.Set("X-Goog-Resource-ID", job.ch.ResourceID)
-		h.Set("X-Goog-Resource-URI", job.resourceURI)
-		h.Set("X-Goog-Resource-State", job.state)
-		h.Set("X-Goog-Message-Number", strconv.FormatInt(job.number, 10))
-		var resp *http.Response
-		resp, err = p.s.opts.HTTPClient.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			rec.Status = resp.StatusCode
-			rec.Delivered = resp.StatusCode/100 == 2
+		retry := err != nil || status == 500 || status == 502 || status == 503 || status == 504
+		if !retry || attempt >= len(p.s.opts.PushRetryDelays) {
+			break
 		}
-	}
-	if err != nil {
-		rec.Error = err.Error()
+		t := time.NewTimer(p.s.opts.PushRetryDelays[attempt])
+		select {
+		case <-t.C:
+		case <-p.ctx.Done():
+			t.Stop()
+			p.record(rec)
+			return
+		}
 	}
 	p.s.log.Info("googlesandbox push", "channel", job.ch.ID, "state", job.state, "status", rec.Status, "delivered", rec.Delivered)
 	p.record(rec)
+}
+
+// post sends the notification once.
+func (p *pusher) post(job pushJob) (int, error) {
+	ctx, cancel := context.WithTimeout(p.ctx, 10*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, job.ch.Address, nil)
+	if err != nil {
+		return 0, err
+	}
+	h := req.Header
+	h.Set("X-Goog-Channel-ID", job.ch.ID)
+	if job.ch.Token != "" {
+		h.Set("X-Goog-Channel-Token", job.ch.Token)
+	}
+	h.Set("X-Goog-Channel-Expiration", job.ch.Expiration.UTC().Format(http.TimeFormat))
+	h.Set("X-Goog-Resource-ID", job.ch.ResourceID)
+	h.Set("X-Goog-Resource-URI", job.resourceURI)
+	h.Set("X-Goog-Resource-State", job.state)
+	h.Set("X-Goog-Message-Number", strconv.FormatInt(job.number, 10))
+	resp, err := p.s.opts.HTTPClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
 }
 
 func (p *pusher) record(rec pushRecord) {
@@ -284,12 +312,14 @@ func (p *pusher) snapshot() ([]pushRecord, int) {
 	return append([]pushRecord{}, p.records...), p.pending
 }
 
-// close delivers what is queued (each attempt bounded) and stops.
+// close stops: deliveries in flight are cancelled and what is still
+// queued is recorded undelivered, so a shutdown never waits on a slow
+// receiver.
 func (p *pusher) close() {
 	p.s.mu.Lock()
 	p.closed = true
 	close(p.queue)
 	p.s.mu.Unlock()
-	<-p.done
 	p.cancel()
+	<-p.done
 }

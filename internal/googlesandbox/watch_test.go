@@ -1,9 +1,12 @@
 package googlesandbox
 
 import (
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,7 +42,17 @@ func next(t *testing.T, got chan push) push {
 // change made by the client or "in Google" sends "exists" with the next
 // message number; channels.stop ends them.
 func TestWatchPush(t *testing.T) {
-	sb := newSandbox(t, nil)
+	// convene.example does not resolve: its pushes fail at once.
+	fail := roundTrip(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Host == "convene.example:8080" {
+			return nil, errors.New("no such host")
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	sb := newSandbox(t, func(o *Options) {
+		o.HTTPClient, o.PushBaseURL = &http.Client{Transport: fail}, "http://convene.example:8080"
+		o.PushRetryDelays = []time.Duration{time.Millisecond}
+	})
 	rx, got := receiver(t)
 	svc := sb.service(sb.key("example.com"), "alice@example.com")
 	ch, err := svc.Events.Watch("primary", &gcal.Channel{Id: "chan-1", Type: "web_hook", Address: rx.URL + "/hook", Token: "secret-token"}).Do()
@@ -74,6 +87,10 @@ func TestWatchPush(t *testing.T) {
 	if code, reason := apiErr(t, err); code != http.StatusBadRequest || reason != "push.webhookUrlNotHttps" {
 		t.Errorf("http address: %d %s", code, reason)
 	}
+	// Options.PushBaseURL (Convene's own receiver) may be plain http.
+	if _, err := svc.Events.Watch("primary", &gcal.Channel{Id: "chan-own", Type: "web_hook", Address: "http://convene.example:8080/webhooks/google"}).Do(); err != nil {
+		t.Errorf("own receiver: %v", err)
+	}
 	// Wrong resource id: 404; right one: stopped.
 	if err := svc.Channels.Stop(&gcal.Channel{Id: "chan-1", ResourceId: "nope"}).Do(); err == nil {
 		t.Error("stop with the wrong resource id")
@@ -89,5 +106,55 @@ func TestWatchPush(t *testing.T) {
 	}
 	if p := next(t, got); p.channel != "chan-3" || p.state != "sync" {
 		t.Errorf("after stop: %+v", p)
+	}
+}
+
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestPushRetry: a receiver answering 503 gets the notification again;
+// one answering 404 does not; the deliveries are listed.
+func TestPushRetry(t *testing.T) {
+	var mu sync.Mutex
+	answers := map[string][]int{"/flaky": {503, 200}, "/gone": {404, 200}}
+	calls := map[string]int{}
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		a := answers[r.URL.Path]
+		w.WriteHeader(a[min(calls[r.URL.Path], len(a)-1)])
+		calls[r.URL.Path]++
+	}))
+	defer ts.Close()
+	sb := newSandbox(t, func(o *Options) { o.PushRetryDelays = []time.Duration{time.Millisecond, time.Millisecond} })
+	svc := sb.service(sb.key("example.com"), "alice@example.com")
+	for _, p := range []string{"/flaky", "/gone"} {
+		if _, err := svc.Events.Watch("primary", &gcal.Channel{Id: "c" + p[1:], Type: "web_hook", Address: ts.URL + p}).Do(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out struct {
+		Pushes  []pushRecord
+		Pending int
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sb.control("GET", "/pushes", nil, http.StatusOK).json(t, &out)
+		if len(out.Pushes) == 2 && out.Pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pushes %+v", out)
+		}
+		runtime.Gosched()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls["/flaky"] != 2 || calls["/gone"] != 1 {
+		t.Errorf("attempts %v", calls)
+	}
+	if !out.Pushes[0].Delivered || out.Pushes[1].Delivered || out.Pushes[1].Status != 404 {
+		t.Errorf("records %+v", out.Pushes)
 	}
 }

@@ -54,6 +54,9 @@ func (s *Server) prepareLocked(cal *calendar, ev *event) {
 	if ev.ICalUID == "" {
 		ev.ICalUID = ev.ID + "@google.com"
 	}
+	if ev.Reminders == nil {
+		ev.Reminders = json.RawMessage(`{"useDefault":true}`) // as Google fills it
+	}
 	ev.Created = now
 	ev.HTMLLink = s.htmlLink(cal.ID, ev.ID)
 	ev.Creator = &person{Email: cal.ID, Self: true}
@@ -102,7 +105,7 @@ func (s *Server) insertLocked(cal *calendar, ev *event, o writeOpts) (*event, *a
 	}
 	ev.Etag, ev.Kind, ev.HangoutLink, ev.Sequence, ev.RecurringEventID, ev.OriginalStartTime = "", "", "", 0, "", nil
 	s.prepareLocked(cal, ev)
-	if e := s.conferenceLocked(ev, nil, o); e != nil {
+	if e := s.conferenceLocked(cal, ev, nil, o); e != nil {
 		return nil, e
 	}
 	s.bumpLocked(cal, ev)
@@ -230,7 +233,7 @@ func (s *Server) changeLocked(cal *calendar, old *event, id string, body []byte,
 	if !sameTime(old.Start, next.Start) || !sameTime(old.End, next.End) || !slices.Equal(old.Recurrence, next.Recurrence) {
 		next.Sequence = old.Sequence + 1
 	}
-	if e := s.conferenceLocked(next, old, o); e != nil {
+	if e := s.conferenceLocked(cal, next, old, o); e != nil {
 		return nil, e
 	}
 	var prev *event

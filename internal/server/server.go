@@ -304,6 +304,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			KeyFile:  filepath.Join(cfg.DataDir, "google-sandbox-key.json"),
 			Logger:   log.With("component", "google-sandbox"),
 			Controls: cfg.GoogleSandboxControls,
+			// Push channels to Convene's own receiver, also over http.
+			PushBaseURL: baseURL,
 		})
 		if err != nil {
 			return fmt.Errorf("google sandbox: %w", err)
