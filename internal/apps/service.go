@@ -262,6 +262,23 @@ func (s *Service) Add(ctx context.Context, p account.Principal, appID string) (*
 	return s.Install(ctx, p, appID, verified)
 }
 
+// AddKey installs a pre-approved service-account app the way the admin
+// page does: with the key, for every verified managed domain of the
+// account (narrowed afterwards).
+func (s *Service) AddKey(ctx context.Context, p account.Principal, appID string, key []byte) (*InstallResult, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	verified, err := s.Accounts.VerifiedDomains(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("apps: add %s: %w", appID, err)
+	}
+	if len(verified) == 0 {
+		return nil, failure.New(failure.Conflict, "verify a managed domain first: only its users may use an app")
+	}
+	return s.InstallKey(ctx, p, appID, verified, key)
+}
+
 // random returns n random bytes, base64url-encoded: PKCE verifiers and
 // states (RFC 7636 §4.1: 43 to 128 characters of the unreserved set).
 func (s *Service) random(n int) (string, error) {

@@ -71,6 +71,7 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "GET", path: "/admin/apps/{app}", access: admins, handle: s.adminApp},
 		{method: "POST", path: "/admin/apps/{app}/pre-approve", access: admins, handle: s.adminPreApprove},
 		{method: "GET", path: "/admin/apps/{app}/add", access: admins, handle: s.adminAdd},
+		{method: "POST", path: "/admin/apps/{app}/key", access: admins, handle: s.adminAddKey},
 		{method: "POST", path: "/admin/apps/{app}/domains", access: admins, handle: s.adminAppDomains},
 		{method: "GET", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstallForm},
 		{method: "POST", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstall},

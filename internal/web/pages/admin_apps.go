@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"bytes"
 	"net/http"
 	"slices"
 
@@ -197,6 +198,32 @@ func (s *Server) adminAdd(req *Request) error {
 		// /oauth/{app}/callback.
 		http.Redirect(req.W, req.R, res.AuthorizeURL, http.StatusSeeOther)
 		return nil
+	}
+	return req.seeOther("/admin/apps/"+id, "installed")
+}
+
+// adminAddKey installs an app authorized by a service account with the
+// key the admin pasted (video.AuthServiceAccount: Google Workspace). The
+// key is never shown back.
+func (s *Server) adminAddKey(req *Request) error {
+	svc, err := s.appsService()
+	if err != nil {
+		return err
+	}
+	id := req.R.PathValue("app")
+	f := req.form()
+	key := bytes.TrimSpace([]byte(f.Value("service_account_key")))
+	f.Values.Del("service_account_key")
+	if _, err := svc.AddKey(req.ctx(), req.principal(), id, key); err != nil {
+		status, ok := req.takeFailure(f, err, "service_account_key")
+		if !ok {
+			return err
+		}
+		d, perr := s.appPage(req, id, f)
+		if perr != nil {
+			return perr
+		}
+		return req.Render(status, "admin_app", f, d)
 	}
 	return req.seeOther("/admin/apps/"+id, "installed")
 }

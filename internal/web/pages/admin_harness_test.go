@@ -34,7 +34,7 @@ type adminSite struct {
 	zoom *httptest.Server
 }
 
-func newAdminSite(t *testing.T) *adminSite {
+func newAdminSite(t *testing.T, more ...video.App) *adminSite {
 	t.Helper()
 	as := &adminSite{}
 	as.site = newSite(t, siteOptions{admin: func(st *site, mux *http.ServeMux) AdminOptions {
@@ -46,7 +46,7 @@ func newAdminSite(t *testing.T) *adminSite {
 		base := "http://" + st.srv.Listener.Addr().String()
 		as.zoom = httptest.NewUnstartedServer(nil)
 		zbase := "http://" + as.zoom.Listener.Addr().String()
-		st.acc.VideoApps = testCatalog(t, zbase, base)
+		st.acc.VideoApps = testCatalog(t, zbase, base, more...)
 		as.apps = &apps.Service{Store: st.db, Accounts: st.acc, Box: box, Now: st.clock.Now,
 			Log: slog.New(slog.DiscardHandler), Registry: st.acc.VideoApps}
 		sb, err := zoomsandbox.New(zoomsandbox.Options{BaseURL: zbase, RedirectURIs: []string{base + "/oauth/zoom/callback"},
@@ -72,12 +72,12 @@ func newAdminSite(t *testing.T) *adminSite {
 
 // testCatalog is the tests' catalog of video apps: Zoom at the sandbox
 // zoomBase, whose consent returns to Convene at base, and Jitsi.
-func testCatalog(t *testing.T, zoomBase, base string) *video.Registry {
+func testCatalog(t *testing.T, zoomBase, base string, more ...video.App) *video.Registry {
 	t.Helper()
-	catalog, err := video.NewRegistry(
+	catalog, err := video.NewRegistry(append([]video.App{
 		zoom.App(zoom.Config{APIURL: zoomBase + "/v2", OAuthURL: zoomBase, ClientID: "sandbox-client", ClientSecret: "sandbox-secret",
 			RedirectURL: base + "/oauth/zoom/callback"}),
-		jitsi.App(jitsi.Config{}))
+		jitsi.App(jitsi.Config{})}, more...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -100,6 +100,8 @@ var messagesAdminEN = map[string]string{
 	"datause.protection.plain":       "stored as is, shown to the people who can see the meeting",
 
 	// The words of calendar apps (Google Workspace, Microsoft 365).
+	"apps.key_intro":                   "%s acts for your users through a service account with domain-wide delegation. In the Google Workspace admin console (Security, Access and data control, API controls, Manage domain-wide delegation), grant the service account's client ID these scopes, then paste its JSON key here. Convene checks it by acting as you, and keeps it encrypted.",
+	"apps.key_label":                   "The service account's JSON key",
 	"datause.kept.service_account_key": "The service account's key",
 
 	"uninstall.title":          "Uninstall %s?",
@@ -417,6 +419,8 @@ var messagesAdminFR = map[string]string{
 	"datause.protection.plain":       "gardé tel quel, montré aux personnes qui voient la réunion",
 
 	// Les mots des applications d'agenda (Google Workspace, Microsoft 365).
+	"apps.key_intro":                   "%s agit pour vos utilisateurs par un compte de service avec délégation à l'échelle du domaine. Dans la console d'administration Google Workspace (Sécurité, Accès et contrôle des données, Commandes des API, Gérer la délégation au niveau du domaine), accordez à l'ID client du compte de service ces champs d'application, puis collez ici sa clé JSON. Convene la vérifie en agissant en votre nom, et la garde chiffrée.",
+	"apps.key_label":                   "La clé JSON du compte de service",
 	"datause.kept.service_account_key": "La clé du compte de service",
 
 	"uninstall.title":          "Désinstaller %s ?",
