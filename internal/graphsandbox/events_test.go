@@ -194,9 +194,9 @@ func TestExpansionIsBounded(t *testing.T) {
 	if n := len(values(v)); n != 2 {
 		t.Fatalf("%d instances in two days, want 2", n)
 	}
-	st, m, _ := sb.do("GET", ann+"/calendarView?startDateTime=2026-01-01T00:00:00Z&endDateTime=2028-01-01T00:00:00Z", nil)
+	st, m, _ := sb.do("GET", ann+"/calendarView?startDateTime=2026-01-01T00:00:00Z&endDateTime=2032-01-01T00:00:00Z", nil)
 	if st != 400 || errCode(m) != "ErrorInvalidParameter" {
-		t.Fatalf("two-year window: %d %v", st, m)
+		t.Fatalf("six-year window: %d %v", st, m)
 	}
 	st, m, _ = sb.do("GET", ann+"/calendarView", nil)
 	if st != 400 || errCode(m) != "ErrorInvalidParameter" {

@@ -71,7 +71,7 @@ const (
 const (
 	DefaultPageSize = 10
 	MaxPageSize     = 100
-	MaxWindow       = 366 * 24 * time.Hour
+	MaxWindow       = 5 * 366 * 24 * time.Hour // Graph documents no bound: the sandbox's own, above what Convene asks (31 days back, 400 ahead)
 	MaxInstances    = 2000
 	MaxBody         = 1 << 20
 	maxBatch        = 20

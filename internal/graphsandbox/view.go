@@ -33,7 +33,7 @@ func window(r *http.Request) (from, to time.Time, gerr *graphError) {
 	case !to.After(from):
 		return from, to, errGraph(http.StatusBadRequest, "ErrorInvalidParameter", "The EndDateTime must be later than the StartDateTime.")
 	case to.Sub(from) > MaxWindow:
-		return from, to, errGraph(http.StatusBadRequest, "ErrorInvalidParameter", "The time window is longer than the sandbox's bound (MaxWindow, 366 days).")
+		return from, to, errGraph(http.StatusBadRequest, "ErrorInvalidParameter", "The time window is longer than the sandbox's bound (MaxWindow, five years).")
 	}
 	return from, to, nil
 }
