@@ -229,6 +229,10 @@ type delivery struct {
 	mails      []*store.Mail
 	recipients []invite.Person
 	calendars  []*calendar.Event // the event for the built-in calendars
+	// fresh: the meeting's event was never written to any calendar (the
+	// transaction applying the delivery is the one that books it), so
+	// its writes need not look for an earlier one.
+	fresh bool
 }
 
 // known is what the request that booked a meeting already read, so that
@@ -393,7 +397,11 @@ func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) 
 // tx. Writes are idempotent: a retried job writes the same event again.
 func (s *Service) writeEvents(ctx context.Context, tx *store.DB, d *delivery) error {
 	for _, ev := range d.calendars {
-		if _, err := s.Calendars.WriteEventIn(ctx, tx, ev); err != nil {
+		write := s.Calendars.WriteEventIn
+		if d.fresh {
+			write = s.Calendars.WriteNewEventIn
+		}
+		if _, err := write(ctx, tx, ev); err != nil {
 			return fmt.Errorf("booking: calendar: %w", err)
 		}
 	}

@@ -309,6 +309,7 @@ func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error)
 			return err
 		}
 		if d != nil {
+			d.fresh = true // the meeting is new: so is its event
 			return s.applyDelivery(ctx, tx, d)
 		}
 		return s.enqueueDeliver(ctx, tx, m, deliverRequest, nil)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -388,29 +389,45 @@ func (db *DB) SetResponse(ctx context.Context, accountID, meetingID, email, resp
 	return db.mustAffect(res, err, "set response of %s", email)
 }
 
-// AddHolds implements Meetings. Each hold is checked against the
-// organizer's other holds first, for a clear answer; on PostgreSQL the
-// exclusion constraint also refuses an overlap that commits concurrently.
-// On SQLite the write transaction holds the database lock, so the check
-// and the insert cannot interleave with another booking.
+// AddHolds implements Meetings. Each hold is inserted only when no other
+// hold of the organizer overlaps it, in one statement; when one does, it
+// is read for a clear answer. On PostgreSQL the exclusion constraint also
+// refuses an overlap that commits concurrently. On SQLite the write
+// transaction holds the database lock, so the check and the insert cannot
+// interleave with another booking.
 func (db *DB) AddHolds(ctx context.Context, hs []Hold) error {
 	for _, h := range hs {
-		var other string
-		var s, e int64
-		err := db.w().QueryRowContext(ctx, `SELECT meeting_id, start_ms, end_ms FROM holds
-			WHERE organizer_id = $1 AND start_ms < $3 AND end_ms > $2 AND meeting_id <> $4 LIMIT 1`,
-			h.OrganizerID, ms(h.Start), ms(h.End), h.MeetingID).Scan(&other, &s, &e)
-		if err == nil {
-			return &OverlapError{MeetingID: other, Start: fromMS(s), End: fromMS(e)}
-		}
-		if err != sql.ErrNoRows {
-			return db.wrap(err, "check holds")
-		}
-		_, err = db.w().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms)
-			VALUES ($1, $2, $3, $4, $5)`, h.AccountID, h.OrganizerID, h.MeetingID, ms(h.Start), ms(h.End))
+		// The casts give PostgreSQL the parameters' types, which an
+		// INSERT … SELECT does not infer; SQLite takes them as they are.
+		res, err := db.w().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms)
+			SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($5 AS BIGINT)
+			WHERE NOT EXISTS (SELECT 1 FROM holds
+				WHERE organizer_id = $2 AND start_ms < $5 AND end_ms > $4 AND meeting_id <> $3)`,
+			h.AccountID, h.OrganizerID, h.MeetingID, ms(h.Start), ms(h.End))
 		if err != nil {
 			return db.wrap(err, "add hold")
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return db.wrap(err, "add hold")
+		}
+		if n == 1 {
+			continue
+		}
+		var other string
+		var s, e int64
+		err = db.w().QueryRowContext(ctx, `SELECT meeting_id, start_ms, end_ms FROM holds
+			WHERE organizer_id = $1 AND start_ms < $3 AND end_ms > $2 AND meeting_id <> $4 LIMIT 1`,
+			h.OrganizerID, ms(h.Start), ms(h.End), h.MeetingID).Scan(&other, &s, &e)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Gone since the insert saw it (cancelled meanwhile): the
+			// insert still found the time taken.
+			return fmt.Errorf("store: add hold: %w", ErrOverlap)
+		}
+		if err != nil {
+			return db.wrap(err, "check holds")
+		}
+		return &OverlapError{MeetingID: other, Start: fromMS(s), End: fromMS(e)}
 	}
 	return nil
 }

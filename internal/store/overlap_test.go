@@ -143,3 +143,44 @@ func TestExclusionConstraintRefusesDirectInsert(t *testing.T) {
 		t.Errorf("adjacent hold: %v", err)
 	}
 }
+
+// TestAddHoldsNamesTheMeetingInTheWay: on both engines, a hold that
+// overlaps another of the same organizer is not stored and the error names
+// the meeting in the way and its time; holds that only touch it, and
+// another organizer's, are stored.
+func TestAddHoldsNamesTheMeetingInTheWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedUser(t, db, "a", "org", "org@example.com")
+		seedUser(t, db, "a", "other", "other@example.com")
+		if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m1", t0) }); err != nil {
+			t.Fatal(err)
+		}
+		var oe *store.OverlapError
+		err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m2", t0.Add(30*time.Minute)) })
+		if !errors.As(err, &oe) || oe.MeetingID != "m1" || !oe.Start.Equal(t0) || !oe.End.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("overlapping hold: %v, want an OverlapError naming m1", err)
+		}
+		if hs, _ := db.Holds(ctx, "a", "m2"); len(hs) != 0 {
+			t.Errorf("the overlapping hold was stored: %v", hs)
+		}
+		if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m3", t0.Add(time.Hour)) }); err != nil {
+			t.Errorf("a hold right after: %v", err)
+		}
+		err = db.InTx(ctx, func(tx *store.DB) error {
+			m := &store.Meeting{ID: "m4", AccountID: "a", OrganizerID: "other", UID: "uid-m4", Status: store.MeetingBooked, Type: "scheduled",
+				Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+			if err := tx.CreateMeeting(ctx, m); err != nil {
+				return err
+			}
+			return tx.AddHolds(ctx, []store.Hold{{AccountID: "a", OrganizerID: "other", MeetingID: "m4", Start: t0, End: t0.Add(time.Hour)}})
+		})
+		if err != nil {
+			t.Errorf("another organizer's hold at the same time: %v", err)
+		}
+		if hs, _ := db.Holds(ctx, "a", "m4"); len(hs) != 1 {
+			t.Errorf("another organizer's hold: %v", hs)
+		}
+	})
+}

@@ -171,6 +171,9 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash finds a token by the hash of its secret (any account).
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// TokenUserByHash is TokenByHash with the token's user; a token whose
+	// user is gone is returned with ErrNotFound.
+	TokenUserByHash(ctx context.Context, hash string) (*Token, *User, error)
 	Tokens(ctx context.Context, accountID, userID string) ([]Token, error)
 	DeleteToken(ctx context.Context, accountID, userID, id string) error
 	// DeleteUserTokens revokes every token of a user and returns how many.

@@ -205,6 +205,13 @@ func TestTokens(t *testing.T) {
 		if err != nil || got.UserID != "ua" || !got.LastUsed.IsZero() {
 			t.Fatalf("TokenByHash: %+v %v", got, err)
 		}
+		gt, gu, err := db.TokenUserByHash(ctx, "abc")
+		if err != nil || gt.ID != "t1" || gt.UserID != "ua" || gu == nil || gu.ID != "ua" || gu.Email != "ann@example.com" || gu.AccountID != "a" {
+			t.Fatalf("TokenUserByHash: %+v %+v %v", gt, gu, err)
+		}
+		if gt, gu, err := db.TokenUserByHash(ctx, "abd"); !errors.Is(err, store.ErrNotFound) || gt != nil || gu != nil {
+			t.Fatalf("TokenUserByHash of an unknown hash: %+v %+v %v", gt, gu, err)
+		}
 		if err := db.TouchToken(ctx, "t1", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
