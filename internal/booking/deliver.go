@@ -178,12 +178,18 @@ func (s *Service) senderOf(ctx context.Context, acct *store.Account) (string, er
 	if err != nil {
 		return "", err
 	}
-	if addr == "" {
+	return senderAddress(addr), nil
+}
+
+// senderAddress is the From of an account's mail, given its assistant
+// address.
+func senderAddress(assistant string) string {
+	if assistant == "" {
 		// No verified domain: mail stays in the outbox with a sender no
 		// one can answer.
-		return "assistant@convene.invalid", nil
+		return "assistant@convene.invalid"
 	}
-	return addr, nil
+	return assistant
 }
 
 func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error {

@@ -49,6 +49,47 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 	return &a, nil
 }
 
+// AccountWithDomains implements Accounts: the account and its verified
+// domains, by name, in one query where Account and Domains take two.
+func (db *DB) AccountWithDomains(ctx context.Context, id string) (*Account, []Domain, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.name, a.language, a.default_video_provider, a.branding, a.templates,
+			a.assistant_address, a.created_ms, d.name, d.txt_value, d.verified_ms, d.created_ms, d.verified_by
+		FROM accounts a LEFT JOIN domains d ON d.account_id = a.id AND d.verified
+		WHERE a.id = $1 ORDER BY d.name`, id)
+	if err != nil {
+		return nil, nil, db.wrap(err, "load account %s", id)
+	}
+	defer rows.Close()
+	var a *Account
+	var ds []Domain
+	for rows.Next() {
+		var acct Account
+		var created int64
+		var branding, templates string
+		var name, txt, by sql.NullString
+		var verified, dcreated sql.NullInt64
+		if err := rows.Scan(&acct.ID, &acct.Name, &acct.Language, &acct.DefaultVideoProvider, &branding, &templates,
+			&acct.AssistantAddress, &created, &name, &txt, &verified, &dcreated, &by); err != nil {
+			return nil, nil, db.wrap(err, "load account %s", id)
+		}
+		if a == nil {
+			acct.Branding, acct.Templates, acct.Created = []byte(branding), []byte(templates), fromMS(created)
+			a = &acct
+		}
+		if name.Valid {
+			ds = append(ds, Domain{AccountID: a.ID, Name: name.String, TXTValue: txt.String, Verified: true,
+				VerifiedAt: fromMS(verified.Int64), Created: fromMS(dcreated.Int64), VerifiedBy: by.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.wrap(err, "load account %s", id)
+	}
+	if a == nil {
+		return nil, nil, db.wrap(sql.ErrNoRows, "load account %s", id)
+	}
+	return a, ds, nil
+}
+
 // UpdateAccount implements Accounts.
 func (db *DB) UpdateAccount(ctx context.Context, a *Account) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE accounts SET name = $2, language = $3, default_video_provider = $4,

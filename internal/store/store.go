@@ -130,6 +130,9 @@ type Accounts interface {
 	SetupClaimed(ctx context.Context) (bool, error)
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
+	// AccountWithDomains is Account with the account's verified domains,
+	// by name (what Domains gives, less those not verified).
+	AccountWithDomains(ctx context.Context, id string) (*Account, []Domain, error)
 	UpdateAccount(ctx context.Context, a *Account) error
 }
 

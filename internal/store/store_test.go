@@ -393,3 +393,40 @@ func TestConcurrentHoldsOverlap(t *testing.T) {
 		}
 	})
 }
+
+// TestAccountWithDomains: the account as Account reads it, with its
+// verified domains only, by name; another account's domains are not its
+// own; an unknown account is ErrNotFound.
+func TestAccountWithDomains(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedAccount(t, db, "b")
+		a, ds, err := db.AccountWithDomains(ctx, "a")
+		if err != nil || a.ID != "a" || a.Name != "Acme a" || len(ds) != 0 {
+			t.Fatalf("no domain: %+v %+v %v", a, ds, err)
+		}
+		for _, d := range []struct{ acc, name string }{{"a", "z.example"}, {"a", "m.example"}, {"a", "pending.example"}, {"b", "b.example"}} {
+			if err := db.CreateDomain(ctx, &store.Domain{AccountID: d.acc, Name: d.name, TXTValue: "v-" + d.name, Created: t0}); err != nil {
+				t.Fatal(err)
+			}
+			if d.name != "pending.example" {
+				if err := db.MarkDomainVerified(ctx, d.acc, d.name, t0.Add(time.Hour), store.VerifiedByDNS); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want, _ := db.Account(ctx, "a")
+		a, ds, err = db.AccountWithDomains(ctx, "a")
+		if err != nil || a.ID != want.ID || a.Language != want.Language || !a.Created.Equal(want.Created) {
+			t.Fatalf("account: %+v %v, want %+v", a, err, want)
+		}
+		if len(ds) != 2 || ds[0].Name != "m.example" || ds[1].Name != "z.example" || !ds[0].Verified ||
+			!ds[0].VerifiedAt.Equal(t0.Add(time.Hour)) || ds[0].AccountID != "a" || ds[0].TXTValue != "v-m.example" {
+			t.Errorf("domains: %+v", ds)
+		}
+		if _, _, err := db.AccountWithDomains(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown account: %v", err)
+		}
+	})
+}
