@@ -285,18 +285,16 @@ func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, ev *Event) (
 func (s *Service) WriteNewEventIn(ctx context.Context, tx store.Store, ev *Event) (*Written, error) {
 	u, data, a := ev.owner, ev.data, ev.a
 	accountID := u.AccountID
-	seq, err := tx.BumpCalendarSeq(ctx, accountID, BuiltinID(u.ID))
+	w := &Written{UID: a.uid, ETag: etagOf(data), Name: ObjectName(a.uid), Changed: true}
+	seq, err := tx.BumpAndPutCalendarObject(ctx, &store.CalendarObject{AccountID: accountID, CalendarID: BuiltinID(u.ID), Name: w.Name,
+		UID: a.uid, Origin: store.OriginBooking, ETag: w.ETag, Data: data, Start: a.start, End: a.end, Busy: a.busy,
+		Modified: s.now().UTC()})
 	if errors.Is(err, store.ErrNotFound) {
-		// No built-in calendar yet: WriteEventIn makes it, or refuses.
+		// No built-in calendar yet (nothing written): WriteEventIn makes
+		// it, or refuses.
 		return s.writeEvent(ctx, tx, ev)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("calendar: write event %s: %w", a.uid, err)
-	}
-	w := &Written{UID: a.uid, ETag: etagOf(data), Name: ObjectName(a.uid), Changed: true}
-	if err := tx.PutCalendarObject(ctx, &store.CalendarObject{AccountID: accountID, CalendarID: BuiltinID(u.ID), Name: w.Name,
-		UID: a.uid, Origin: store.OriginBooking, ETag: w.ETag, Data: data, Start: a.start, End: a.end, Busy: a.busy,
-		Seq: seq, Modified: s.now().UTC()}); err != nil {
 		return nil, fmt.Errorf("calendar: write event %s: %w", a.uid, err)
 	}
 	if err := s.pruneLog(ctx, tx, accountID, BuiltinID(u.ID), seq); err != nil {
