@@ -430,3 +430,30 @@ func TestAccountWithDomains(t *testing.T) {
 		}
 	})
 }
+
+// TestCreateMeetingAttendees: a meeting's attendees are stored with it, in
+// their order, addresses in lower case, needs-action until they answer.
+func TestCreateMeetingAttendees(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedUser(t, db, "a", "org", "org@example.com")
+		seedUser(t, db, "a", "bob", "bob@example.com")
+		m := &store.Meeting{ID: "m1", AccountID: "a", OrganizerID: "org", UID: "m1@x", Status: store.MeetingBooked, Type: "scheduled",
+			Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0,
+			Attendees: []store.Attendee{{Email: "Zed@Partner.example", Name: "Zed"}, {Email: "bob@example.com", Name: "Bob", UserID: "bob", Response: "accepted"},
+				{Email: "amy@partner.example"}}}
+		if err := db.CreateMeeting(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Meeting(ctx, "a", "m1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.Attendee{{Email: "zed@partner.example", Name: "Zed", Response: "needs-action"},
+			{Email: "bob@example.com", Name: "Bob", UserID: "bob", Response: "accepted"}, {Email: "amy@partner.example", Response: "needs-action"}}
+		if fmt.Sprint(got.Attendees) != fmt.Sprint(want) {
+			t.Errorf("attendees %+v, want %+v", got.Attendees, want)
+		}
+	})
+}
