@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -183,4 +185,43 @@ func TestAddHoldsNamesTheMeetingInTheWay(t *testing.T) {
 			t.Errorf("another organizer's hold: %v", hs)
 		}
 	})
+}
+
+// TestLargeValuesCompressWithLZ4: on a PostgreSQL server that has lz4, the
+// columns of large values compress with it (migration 0400), and a mail's
+// body still reads back as written.
+func TestLargeValuesCompressWithLZ4(t *testing.T) {
+	db := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	var has bool
+	if err := db.SQL().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_settings
+		WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&has); err != nil {
+		t.Fatal(err)
+	}
+	if !has {
+		t.Skip("this PostgreSQL server has no lz4")
+	}
+	for _, c := range [][2]string{{"mail_outbox", "raw"}, {"calendar_objects", "data"}, {"meetings", "video"}, {"inbox_messages", "raw"}} {
+		var method string
+		err := db.SQL().QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute
+			WHERE attrelid = to_regclass($1) AND attname = $2`, c[0], c[1]).Scan(&method)
+		if err != nil || method != "l" {
+			t.Errorf("%s.%s compresses with %q (%v), want lz4 (l)", c[0], c[1], method, err)
+		}
+	}
+	seedAccount(t, db, "a")
+	body := []byte(strings.Repeat("Subject: a long invitation\r\n", 500))
+	m := &store.Mail{ID: "msg_1", AccountID: "a", DedupeKey: "k1", Kind: "request", Sender: "s@a.test", Recipients: []string{"r@b.test"},
+		Subject: "s", MessageID: "<1@a.test>", Raw: body, Status: store.MailHeld, Created: t0}
+	if _, err := db.AddMails(ctx, []*store.Mail{m}); err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT pg_column_compression(raw) FROM mail_outbox WHERE id = 'msg_1'`).Scan(&stored); err != nil || stored != "lz4" {
+		t.Errorf("a new body is stored with %q (%v), want lz4", stored, err)
+	}
+	got, err := db.Mail(ctx, "a", "msg_1")
+	if err != nil || !bytes.Equal(got.Raw, body) {
+		t.Errorf("body read back: %d bytes, %v", len(got.Raw), err)
+	}
 }
