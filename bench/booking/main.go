@@ -9,14 +9,21 @@
 // write is done and no job of the bookings is left to run. It prints
 // bookings per second to that point, the latency of POST /api/v1/meetings
 // (p50, p99), the process's CPU time per booking, and, on PostgreSQL, the
-// server's commits and WAL syncs per booking.
+// server's commits and WAL syncs per booking and the CPU of the server
+// processes of Convene's own connections (found by their application
+// name, so that other users of a shared server do not count).
 //
 // When a PostgreSQL server is at hand (the -db URL, else -pgbench, else
 // CONVENE_TEST_DATABASE_URL), the same run then measures pgbench's
 // TPC-B-like load on it (scale 10, 8 clients, 2 threads, 10 s, in a scratch
 // database it creates and drops) and prints bookings/s ÷ pgbench TPS: a
 // ratio that stays meaningful on a shared machine, where absolute figures
-// move with the neighbours' load.
+// move with the neighbours' load. Under heavy load the two runs still see
+// different neighbours; on PostgreSQL the harness then also prints the CPU
+// ratio, pgbench's CPU per transaction (pgbench and its server processes)
+// ÷ the CPU per booking (this process, the sandbox and the clients
+// included, and Convene's server processes): what the rate ratio is on a
+// machine busy with nothing else.
 //
 // The sandbox refuses a host's 101st create of a UTC day, as Zoom does
 // (zoom-api.md §3.3): bookings are spread over enough organizers that none
@@ -65,6 +72,10 @@ import (
 	"github.com/convene/convene/internal/store"
 )
 
+// serverApp is the application name of Convene's connections to
+// PostgreSQL, by which the harness finds their server processes.
+const serverApp = "convene-bench"
+
 // perHostPerDay is how many creates the harness gives one organizer, under
 // the sandbox's daily limit of 100 per host.
 const perHostPerDay = 90
@@ -80,6 +91,7 @@ func main() {
 	organizers := flag.Int("organizers", 0, fmt.Sprintf("organizers the bookings are spread over (0: enough for at most %d Zoom creates each)", perHostPerDay))
 	provider := flag.String("provider", "zoom", "zoom or none")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the concurrent phase to this file")
+	memProfile := flag.String("memprofile", "", "write a profile of the memory allocated during the run (pprof -sample_index=alloc_space) to this file")
 	blockProfile := flag.String("blockprofile", "", "write a profile of where goroutines waited (channels, locks, the SQLite writer) to this file")
 	pgb := flag.String("pgbench", "", "PostgreSQL server for pgbench (default: -db when it is one, else $CONVENE_TEST_DATABASE_URL; off: skip)")
 	pgbTime := flag.Duration("pgbench-time", 10*time.Second, "how long pgbench runs")
@@ -100,7 +112,7 @@ func main() {
 	engine, schema := "sqlite", ""
 	if *db != "sqlite" {
 		engine = "postgres"
-		dbURL, schema = freshSchema(*db)
+		dbURL, schema = freshSchema(*db, serverApp)
 		defer dropSchema(*db, schema)
 	}
 	env := map[string]string{"CONVENE_DATA_DIR": dir, "CONVENE_HTTP_ADDR": addr, "CONVENE_SMTP_ADDR": "", "CONVENE_DATABASE_URL": dbURL}
@@ -150,6 +162,15 @@ func main() {
 		runtime.SetBlockProfileRate(0)
 	}
 
+	if *memProfile != "" {
+		f, err := os.Create(*memProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		pprof.Lookup("allocs").WriteTo(f, 0)
+		f.Close()
+	}
+
 	// pgbench on the same machine, right after the bookings.
 	pgURL := *pgb
 	if pgURL == "" {
@@ -159,13 +180,14 @@ func main() {
 			pgURL = os.Getenv("CONVENE_TEST_DATABASE_URL")
 		}
 	}
-	tps := 0.0
+	var pb pgbenchResult
 	if pgURL != "" && pgURL != "off" {
 		var err error
-		if tps, err = pgbench(pgURL, *pgbTime); err != nil {
+		if pb, err = pgbench(pgURL, *pgbTime); err != nil {
 			fmt.Printf("pgbench: %v\n", err)
 		}
 	}
+	tps := pb.tps
 
 	fmt.Println()
 	fmt.Printf("%-12s %9s %11s %11s %9s %9s %9s %10s", "phase", "bookings", "to answers", "to end", "p50", "p99", "max", "CPU/bkg")
@@ -177,9 +199,20 @@ func main() {
 		r.print(engine)
 	}
 	if tps > 0 {
-		fmt.Printf("\npgbench (TPC-B-like, scale 10, -c 8 -j 2 -T %s): %.0f TPS\n", pgbTime.String(), tps)
+		fmt.Printf("\npgbench (TPC-B-like, scale 10, -c 8 -j 2 -T %s): %.0f TPS, CPU per transaction %.3f ms (pgbench) + %.3f ms (its server processes)\n",
+			pgbTime.String(), tps, pb.clientCPU, pb.serverCPU)
 		for _, r := range results {
 			fmt.Printf("ratio %-10s bookings/s to the end of the work ÷ pgbench TPS = %.3f\n", r.name+":", r.rateToEnd()/tps)
+		}
+		// On a machine others load too, the rates move with them; what each
+		// costs in CPU moves much less. The CPU ratio is what the rate ratio
+		// would be on a machine busy with nothing else.
+		if engine == "postgres" && pb.serverCPU > 0 {
+			for _, r := range results {
+				booking := (float64(r.cpu.Microseconds()) + float64(r.pgCPU.Microseconds())) / 1000 / float64(r.n)
+				fmt.Printf("CPU ratio %-10s pgbench CPU per transaction ÷ CPU per booking (%.2f ms: Convene, its clients, the sandbox, its server processes) = %.3f\n",
+					r.name+":", booking, (pb.clientCPU+pb.serverCPU)/booking)
+			}
 		}
 	}
 
@@ -222,7 +255,7 @@ type phaseResult struct {
 	toEnd        time.Duration // start to the end of the work
 	cpu          time.Duration // process CPU during the phase
 	commits, wal int64         // PostgreSQL server-wide, during the phase
-	pgCPU        time.Duration // CPU of the machine's postgres processes during the phase
+	pgCPU        time.Duration // CPU of the server processes of Convene's connections during the phase
 }
 
 func (r *phaseResult) rateToEnd() float64 { return float64(r.n) / r.toEnd.Seconds() }
@@ -264,7 +297,7 @@ func (b *bench) phase(name string, n, conc int, cpuProfile string) *phaseResult 
 		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 	commits0, wal0 := b.w.pgStats()
-	cpu0, pg0 := cpuTime(), postgresCPU()
+	cpu0, pg0 := cpuTime(), b.w.backendsCPU(serverApp)
 	start := time.Now()
 	day0 := time.Date(2032, 1, 5, 0, 0, 0, 0, time.UTC)
 	// Clients keep their connections, as browsers and API clients do.
@@ -312,7 +345,9 @@ func (b *bench) phase(name string, n, conc int, cpuProfile string) *phaseResult 
 	r.toEnd = time.Since(start)
 	r.cpu = cpuTime() - cpu0
 	if b.w.postgres {
-		r.pgCPU = postgresCPU() - pg0
+		for pid, c := range b.w.backendsCPU(serverApp) {
+			r.pgCPU += c - pg0[pid]
+		}
 	}
 	commits1, wal1 := b.w.pgStats()
 	r.commits, r.wal = commits1-commits0, wal1-wal0
@@ -327,6 +362,13 @@ type watch struct {
 }
 
 func openWatch(dbURL, accountID string) *watch {
+	if u, err := url.Parse(dbURL); err == nil && u.Query().Get("application_name") != "" {
+		// The watch's own queries are not the server's work.
+		q := u.Query()
+		q.Set("application_name", serverApp+"-watch")
+		u.RawQuery = q.Encode()
+		dbURL = u.String()
+	}
 	st, err := store.Open(context.Background(), dbURL, store.Options{MaxConns: 2, SkipMigrations: true})
 	if err != nil {
 		log.Fatal(err)
@@ -464,7 +506,7 @@ func call(base, method, path, token string, body any, out any) {
 
 // freshSchema makes a new schema on the PostgreSQL server and returns a URL
 // that uses it, and its name.
-func freshSchema(base string) (string, string) {
+func freshSchema(base, app string) (string, string) {
 	u, err := url.Parse(base)
 	if err != nil {
 		log.Fatal(err)
@@ -480,6 +522,7 @@ func freshSchema(base string) (string, string) {
 	st.Close()
 	q := u.Query()
 	q.Set("search_path", schema+",public")
+	q.Set("application_name", app)
 	u.RawQuery = q.Encode()
 	return u.String(), schema
 }
@@ -497,44 +540,138 @@ func dropSchema(base, schema string) {
 }
 
 var tpsLine = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+var txLine = regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
+
+// pgbenchResult is what pgbench measured, and what it cost: CPU per
+// transaction in milliseconds of pgbench itself and of its server
+// processes.
+type pgbenchResult struct {
+	tps, clientCPU, serverCPU float64
+}
 
 // pgbench runs pgbench's TPC-B-like load (scale 10, 8 clients, 2 threads)
-// for d in a scratch database of the server of base, and returns its TPS.
-func pgbench(base string, d time.Duration) (float64, error) {
+// for d in a scratch database of the server of base, and returns its TPS
+// and CPU cost.
+func pgbench(base string, d time.Duration) (pgbenchResult, error) {
+	var res pgbenchResult
 	bin, err := exec.LookPath("pgbench")
 	if err != nil {
-		return 0, fmt.Errorf("not found: %w", err)
+		return res, fmt.Errorf("not found: %w", err)
 	}
 	st, err := store.Open(context.Background(), base, store.Options{MaxConns: 1, SkipMigrations: true})
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	defer st.Close()
 	name := fmt.Sprintf("convene_pgbench_%d", time.Now().UnixNano())
 	if _, err := st.SQL().Exec(`CREATE DATABASE ` + name); err != nil {
-		return 0, err
+		return res, err
 	}
 	defer st.SQL().Exec(`DROP DATABASE ` + name)
 	u, err := url.Parse(base)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	u.Path = "/" + name
 	q := u.Query()
 	q.Del("search_path")
+	q.Del("application_name")
 	u.RawQuery = q.Encode()
 	if out, err := exec.Command(bin, "-i", "-s", "10", "-q", u.String()).CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("pgbench -i: %v: %s", err, out)
+		return res, fmt.Errorf("pgbench -i: %v: %s", err, out)
 	}
-	out, err := exec.Command(bin, "-c", "8", "-j", "2", "-T", strconv.Itoa(int(d.Seconds())), u.String()).CombinedOutput()
+	// Its server processes are found by their application name while it
+	// runs: their CPU is gone with them once it ends.
+	app := name
+	w := &watch{st: st, postgres: true}
+	seen := map[int]time.Duration{}
+	stop, polled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(polled)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			for pid, c := range w.backendsCPU(app) {
+				seen[pid] = max(seen[pid], c)
+			}
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	cmd := exec.Command(bin, "-c", "8", "-j", "2", "-T", strconv.Itoa(int(d.Seconds())), u.String())
+	cmd.Env = append(os.Environ(), "PGAPPNAME="+app)
+	out, err := cmd.CombinedOutput()
+	close(stop)
+	<-polled
 	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+		return res, fmt.Errorf("pgbench: %v: %s", err, out)
 	}
 	m := tpsLine.FindSubmatch(out)
 	if m == nil {
-		return 0, fmt.Errorf("pgbench: no tps in %s", out)
+		return res, fmt.Errorf("pgbench: no tps in %s", out)
 	}
-	return strconv.ParseFloat(string(m[1]), 64)
+	if res.tps, err = strconv.ParseFloat(string(m[1]), 64); err != nil {
+		return res, err
+	}
+	if m := txLine.FindSubmatch(out); m != nil {
+		if n, _ := strconv.ParseFloat(string(m[1]), 64); n > 0 {
+			var server time.Duration
+			for _, c := range seen {
+				server += c
+			}
+			client := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+			res.clientCPU = float64(client.Microseconds()) / 1000 / n
+			res.serverCPU = float64(server.Microseconds()) / 1000 / n
+		}
+	}
+	return res, nil
+}
+
+// backendsCPU returns the CPU time so far of each PostgreSQL server process
+// serving a connection named app (none on SQLite): the server's share of
+// the work, apart from other users of the server.
+func (w *watch) backendsCPU(app string) map[int]time.Duration {
+	out := map[int]time.Duration{}
+	if !w.postgres {
+		return out
+	}
+	rows, err := w.st.SQL().Query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, app)
+	if err != nil {
+		return out
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int
+		if rows.Scan(&pid) == nil {
+			out[pid] = procCPU(pid)
+		}
+	}
+	return out
+}
+
+// procCPU is the user and system CPU time of a process of this machine (0
+// when /proc cannot tell).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state … utime stime: fields 14 and 15, counted after the
+	// comm, which may hold spaces.
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[end+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	s, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+s) * (time.Second / 100) // USER_HZ
 }
 
 // cpuTime is the process's user and system CPU time so far.
@@ -542,34 +679,6 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// postgresCPU is the user and system CPU time of the postgres processes
-// running on this machine (0 where /proc cannot tell): the server's share
-// of a booking, when nothing else uses it meanwhile.
-func postgresCPU() time.Duration {
-	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
-	var ticks int64
-	for _, p := range dirs {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			continue
-		}
-		// pid (comm) state … utime stime: fields 14 and 15, counted after
-		// the comm, which may hold spaces.
-		open, close := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
-		if open < 0 || close < open || string(b[open+1:close]) != "postgres" {
-			continue
-		}
-		f := strings.Fields(string(b[close+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		s, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + s
-	}
-	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 // procStatus reads a kB figure of /proc/self/status (0 where there is none).

@@ -152,14 +152,10 @@ func (s *Service) Authenticate(ctx context.Context, secret string) (*Principal, 
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return nil, failure.New(failure.Unauthenticated, "the bearer token is not a Convene API token")
 	}
-	t, err := s.Store.TokenByHash(ctx, HashToken(secret))
-	if errors.Is(err, store.ErrNotFound) {
+	t, u, err := s.Store.TokenUserByHash(ctx, HashToken(secret))
+	if errors.Is(err, store.ErrNotFound) && t == nil {
 		return nil, failure.New(failure.Unauthenticated, "the bearer token is unknown or revoked")
 	}
-	if err != nil {
-		return nil, fmt.Errorf("account: authenticate: %w", err)
-	}
-	u, err := s.Store.User(ctx, t.AccountID, t.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, failure.New(failure.Unauthenticated, "the bearer token's user no longer exists")
 	}

@@ -38,6 +38,16 @@ func (s *Service) AssistantAddress(ctx context.Context, accountID string) (strin
 	return s.AssistantAddressOf(ctx, a)
 }
 
+// AccountAndAssistant returns the account and its assistant address ("" when
+// it has no verified domain), in one read of the store.
+func (s *Service) AccountAndAssistant(ctx context.Context, accountID string) (*store.Account, string, error) {
+	a, ds, err := s.Store.AccountWithDomains(ctx, accountID)
+	if err != nil {
+		return nil, "", fmt.Errorf("account: assistant address: %w", err)
+	}
+	return a, assistantAddress(a.AssistantAddress, s.DefaultAssistant, ds), nil
+}
+
 // AssistantAddressOf is AssistantAddress of an account the caller has read
 // already.
 func (s *Service) AssistantAddressOf(ctx context.Context, a *store.Account) (string, error) {

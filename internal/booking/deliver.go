@@ -178,12 +178,18 @@ func (s *Service) senderOf(ctx context.Context, acct *store.Account) (string, er
 	if err != nil {
 		return "", err
 	}
-	if addr == "" {
+	return senderAddress(addr), nil
+}
+
+// senderAddress is the From of an account's mail, given its assistant
+// address.
+func senderAddress(assistant string) string {
+	if assistant == "" {
 		// No verified domain: mail stays in the outbox with a sender no
 		// one can answer.
-		return "assistant@convene.invalid", nil
+		return "assistant@convene.invalid"
 	}
-	return addr, nil
+	return assistant
 }
 
 func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error {
@@ -234,6 +240,10 @@ type delivery struct {
 	mails      []*store.Mail
 	recipients []invite.Person
 	calendars  []*calendar.Event // the event for the built-in calendars
+	// fresh: the meeting's event was never written to any calendar (the
+	// transaction applying the delivery is the one that books it), so
+	// its writes need not look for an earlier one.
+	fresh bool
 }
 
 // known is what the request that booked a meeting already read, so that
@@ -415,7 +425,11 @@ func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) 
 // tx. Writes are idempotent: a retried job writes the same event again.
 func (s *Service) writeEvents(ctx context.Context, tx *store.DB, d *delivery) error {
 	for _, ev := range d.calendars {
-		if _, err := s.Calendars.WriteEventIn(ctx, tx, ev); err != nil {
+		write := s.Calendars.WriteEventIn
+		if d.fresh {
+			write = s.Calendars.WriteNewEventIn
+		}
+		if _, err := write(ctx, tx, ev); err != nil {
 			return fmt.Errorf("booking: calendar: %w", err)
 		}
 	}

@@ -172,7 +172,9 @@ func (s *Service) create(ctx context.Context, p account.Principal, in Request, c
 	if !organizer.Active() {
 		return nil, inactiveOrganizer()
 	}
-	acct, err := s.Store.Account(ctx, p.AccountID)
+	// The account with its assistant address, the From of the
+	// invitations: one read.
+	acct, sender, err := s.Accounts.AccountAndAssistant(ctx, p.AccountID)
 	if err != nil {
 		return nil, fmt.Errorf("booking: account: %w", err)
 	}
@@ -185,7 +187,7 @@ func (s *Service) create(ctx context.Context, p account.Principal, in Request, c
 		return nil, err
 	}
 	pl.commit = commit
-	c := &created{k: &known{organizer: organizer, account: acct}, pl: pl}
+	c := &created{k: &known{organizer: organizer, account: acct, sender: senderAddress(sender)}, pl: pl}
 	// The provider must be usable before anything is booked: no silent
 	// fallback, nothing created when it is not.
 	if provider != "" {
@@ -309,6 +311,7 @@ func (s *Service) book(ctx context.Context, k *known, pl *plan) (*booked, error)
 			return err
 		}
 		if d != nil {
+			d.fresh = true // the meeting is new: so is its event
 			return s.applyDelivery(ctx, tx, d)
 		}
 		return s.enqueueDeliver(ctx, tx, m, deliverRequest, nil)

@@ -284,6 +284,7 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 		}
 		cur.Status = store.MeetingBooked
 		if d != nil && sameInvitation(d.m, cur) {
+			d.fresh = false // changed meanwhile: look before writing
 			if err := s.applyDelivery(ctx, tx, d); err != nil {
 				return err
 			}
@@ -310,6 +311,9 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 				return err
 			}
 			if done {
+				// Still booking as this request booked it: nothing wrote
+				// its event yet.
+				d.fresh = true
 				if err := s.applyDelivery(ctx, tx, d); err != nil {
 					return err
 				}

@@ -276,6 +276,33 @@ func (s *Service) WriteEventIn(ctx context.Context, tx store.Store, ev *Event) (
 	return s.writeEvent(ctx, tx, ev)
 }
 
+// WriteNewEventIn is WriteEventIn of the first event ever written with its
+// UID (a meeting this very transaction books, or stores as booked): no
+// object can hold that UID yet, so none is looked for, and the built-in
+// calendar is looked up only when it does not exist yet. Should an object
+// hold the UID after all, the store refuses the second one (the UID is
+// unique in a calendar) and the transaction fails.
+func (s *Service) WriteNewEventIn(ctx context.Context, tx store.Store, ev *Event) (*Written, error) {
+	u, data, a := ev.owner, ev.data, ev.a
+	accountID := u.AccountID
+	w := &Written{UID: a.uid, ETag: etagOf(data), Name: ObjectName(a.uid), Changed: true}
+	seq, err := tx.BumpAndPutCalendarObject(ctx, &store.CalendarObject{AccountID: accountID, CalendarID: BuiltinID(u.ID), Name: w.Name,
+		UID: a.uid, Origin: store.OriginBooking, ETag: w.ETag, Data: data, Start: a.start, End: a.end, Busy: a.busy,
+		Modified: s.now().UTC()})
+	if errors.Is(err, store.ErrNotFound) {
+		// No built-in calendar yet (nothing written): WriteEventIn makes
+		// it, or refuses.
+		return s.writeEvent(ctx, tx, ev)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("calendar: write event %s: %w", a.uid, err)
+	}
+	if err := s.pruneLog(ctx, tx, accountID, BuiltinID(u.ID), seq); err != nil {
+		return nil, fmt.Errorf("calendar: write event %s: %w", a.uid, err)
+	}
+	return w, nil
+}
+
 func (s *Service) writeEvent(ctx context.Context, st store.Store, ev *Event) (*Written, error) {
 	u, data, a := ev.owner, ev.data, ev.a
 	accountID := u.AccountID

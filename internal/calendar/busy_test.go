@@ -350,3 +350,70 @@ func mustPrepare(t *testing.T, u *store.User, ics []byte) *Event {
 	}
 	return ev
 }
+
+// TestWriteNewEventIn: the first event of a UID is written without looking
+// for an earlier one, into a built-in calendar made on first use, with the
+// calendar's sequence raised and its change logged as WriteEventIn does;
+// a second object with the same UID is refused, never stored beside the
+// first.
+func TestWriteNewEventIn(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine)
+			ann := f.user("ann@acme.test", "UTC", store.RoleMember)
+			ctx := context.Background()
+			write := func(uid string) (*Written, error) {
+				data := []byte(ics(vevent(uid, "DTSTART:20260302T090000Z", "DTEND:20260302T100000Z")))
+				var w *Written
+				err := f.db.Tx(ctx, func(tx store.Store) error {
+					var err error
+					w, err = f.svc.WriteNewEventIn(ctx, tx, mustPrepare(t, ann, data))
+					return err
+				})
+				return w, err
+			}
+			if _, err := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID)); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the fixture has a built-in calendar already: %v", err)
+			}
+			w, err := write("mtg-1@convene")
+			if err != nil || !w.Changed || w.Name != ObjectName("mtg-1@convene") {
+				t.Fatalf("first write, no calendar yet: %+v %v", w, err)
+			}
+			cal, err := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w, err = write("mtg-2@convene"); err != nil || !w.Changed {
+				t.Fatalf("second event: %+v %v", w, err)
+			}
+			after, _ := f.db.Calendar(ctx, "acc_1", BuiltinID(ann.ID))
+			if after.SyncSeq != cal.SyncSeq+1 {
+				t.Errorf("sequence %d → %d, want one more", cal.SyncSeq, after.SyncSeq)
+			}
+			changes, err := f.db.CalendarChanges(ctx, "acc_1", BuiltinID(ann.ID), cal.SyncSeq)
+			if err != nil || len(changes) != 1 || changes[0].Name != ObjectName("mtg-2@convene") || changes[0].Deleted {
+				t.Errorf("changes since %d: %+v %v", cal.SyncSeq, changes, err)
+			}
+			busy, _, _ := f.svc.Busy(ctx, "acc_1", []string{ann.ID}, mustTime("2026-03-02T00:00:00Z"), mustTime("2026-03-03T00:00:00Z"))
+			if got := spans(busy[ann.ID]); got != "[03-02T09:00/03-02T10:00]" {
+				t.Errorf("busy: %s", got)
+			}
+			// The same UID under another name (a CalDAV client's PUT): the
+			// write that assumed it new is refused.
+			o, err := f.db.CalendarObjectByUID(ctx, "acc_1", BuiltinID(ann.ID), "mtg-2@convene")
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Name = "renamed.ics"
+			if err := f.db.DeleteCalendarObject(ctx, "acc_1", BuiltinID(ann.ID), ObjectName("mtg-2@convene"), after.SyncSeq+1); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.db.PutCalendarObject(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := write("mtg-2@convene"); !errors.Is(err, store.ErrConflict) {
+				t.Fatalf("a second object of one UID: %v, want ErrConflict", err)
+			}
+		})
+	}
+}

@@ -79,6 +79,9 @@ func TestRouting(t *testing.T) {
 		if got, err := e.Inbox.Route(ctx, "scheduler@acme.test"); err != nil || got != acme.AccountID {
 			t.Errorf("scheduler@acme.test: %q %v", got, err)
 		}
+		if _, got, err := e.Accounts.AccountAndAssistant(ctx, acme.AccountID); err != nil || got != "scheduler@acme.test" {
+			t.Errorf("the account's own setting, with its account: %q %v", got, err)
+		}
 		// An address outside the account's verified domains is refused.
 		bad := "assistant@gmail.example"
 		_, err := e.Accounts.UpdateAccount(ctx, owner, account.AccountPatch{AssistantAddress: &bad})
@@ -103,6 +106,9 @@ func TestDefaultAssistantAddress(t *testing.T) {
 	ctx := context.Background()
 	if got, _ := e.Accounts.AssistantAddress(ctx, acme.AccountID); got != "convene@acme.test" {
 		t.Errorf("acme: %q, want CONVENE_ASSISTANT_ADDRESS in its verified domain", got)
+	}
+	if a, got, err := e.Accounts.AccountAndAssistant(ctx, acme.AccountID); err != nil || a.ID != acme.AccountID || got != "convene@acme.test" {
+		t.Errorf("acme, with its account: %q %v, want CONVENE_ASSISTANT_ADDRESS in its verified domain", got, err)
 	}
 	if got, _ := e.Inbox.Route(ctx, "convene@acme.test"); got != acme.AccountID {
 		t.Errorf("route convene@acme.test: %q", got)

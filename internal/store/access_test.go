@@ -120,7 +120,8 @@ func TestInactiveOrganizerCannotBook(t *testing.T) {
 		seedUser(t, db, "acc_1", "usr_b", "bob@acme.test")
 		mtg := func(id, organizer string) *store.Meeting {
 			return &store.Meeting{ID: id, AccountID: "acc_1", OrganizerID: organizer, UID: id + "@x", Status: store.MeetingBooked,
-				Type: "scheduled", Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+				Type: "scheduled", Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0,
+				Attendees: []store.Attendee{{Email: "guest@partner.example"}}}
 		}
 		if err := db.CreateMeeting(ctx, mtg("mtg_1", "usr_a")); err != nil {
 			t.Fatal(err)
@@ -139,6 +140,10 @@ func TestInactiveOrganizerCannotBook(t *testing.T) {
 		}
 		if _, err := db.Meeting(ctx, "acc_1", "mtg_2"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("a refused meeting was stored: %v", err)
+		}
+		var attendees int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM meeting_attendees WHERE meeting_id IN ('mtg_2', 'mtg_3')`).Scan(&attendees); err != nil || attendees != 0 {
+			t.Errorf("a refused meeting's attendees were stored: %d %v", attendees, err)
 		}
 		// Re-enabled, the user books again.
 		if err := db.SetUserAccess(ctx, "acc_1", "usr_a", store.RoleMember, time.Time{}); err != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
 	"time"
 )
@@ -46,6 +48,47 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 	}
 	a.Branding, a.Templates, a.Created = []byte(branding), []byte(templates), fromMS(created)
 	return &a, nil
+}
+
+// AccountWithDomains implements Accounts: the account and its verified
+// domains, by name, in one query where Account and Domains take two.
+func (db *DB) AccountWithDomains(ctx context.Context, id string) (*Account, []Domain, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.name, a.language, a.default_video_provider, a.branding, a.templates,
+			a.assistant_address, a.created_ms, d.name, d.txt_value, d.verified_ms, d.created_ms, d.verified_by
+		FROM accounts a LEFT JOIN domains d ON d.account_id = a.id AND d.verified
+		WHERE a.id = $1 ORDER BY d.name`, id)
+	if err != nil {
+		return nil, nil, db.wrap(err, "load account %s", id)
+	}
+	defer rows.Close()
+	var a *Account
+	var ds []Domain
+	for rows.Next() {
+		var acct Account
+		var created int64
+		var branding, templates string
+		var name, txt, by sql.NullString
+		var verified, dcreated sql.NullInt64
+		if err := rows.Scan(&acct.ID, &acct.Name, &acct.Language, &acct.DefaultVideoProvider, &branding, &templates,
+			&acct.AssistantAddress, &created, &name, &txt, &verified, &dcreated, &by); err != nil {
+			return nil, nil, db.wrap(err, "load account %s", id)
+		}
+		if a == nil {
+			acct.Branding, acct.Templates, acct.Created = []byte(branding), []byte(templates), fromMS(created)
+			a = &acct
+		}
+		if name.Valid {
+			ds = append(ds, Domain{AccountID: a.ID, Name: name.String, TXTValue: txt.String, Verified: true,
+				VerifiedAt: fromMS(verified.Int64), Created: fromMS(dcreated.Int64), VerifiedBy: by.String})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, db.wrap(err, "load account %s", id)
+	}
+	if a == nil {
+		return nil, nil, db.wrap(sql.ErrNoRows, "load account %s", id)
+	}
+	return a, ds, nil
 }
 
 // UpdateAccount implements Accounts.
@@ -187,6 +230,40 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (*Token, error) {
 		FROM api_tokens WHERE hash = $1`, hash))
 	return t, db.wrap(err, "find token")
 }
+
+// tokenUserSelect is userSelect of the users row u, in a join.
+var tokenUserSelect = "u." + strings.ReplaceAll(strings.Join(strings.Fields(userSelect), " "), ", ", ", u.")
+
+// TokenUserByHash implements Tokens: one query where TokenByHash and User
+// take two, the cost every API request pays.
+func (db *DB) TokenUserByHash(ctx context.Context, hash string) (*Token, *User, error) {
+	var t Token
+	var created, used int64
+	u, err := scanUser(scanFunc(func(dest ...any) error {
+		return db.r().QueryRowContext(ctx, `SELECT t.id, t.account_id, t.user_id, t.hash, t.name, t.created_ms, t.last_used_ms, `+
+			tokenUserSelect+` FROM api_tokens t JOIN users u ON u.account_id = t.account_id AND u.id = t.user_id
+			WHERE t.hash = $1`, hash).Scan(append([]any{&t.ID, &t.AccountID, &t.UserID, &t.Hash, &t.Name, &created, &used}, dest...)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		// No token, or a token whose user is gone: which one, the caller
+		// says.
+		tok, err := db.TokenByHash(ctx, hash)
+		if err != nil {
+			return nil, nil, err
+		}
+		return tok, nil, db.wrap(sql.ErrNoRows, "load user %s", tok.UserID)
+	}
+	if err != nil {
+		return nil, nil, db.wrap(err, "find token")
+	}
+	t.Created, t.LastUsed = fromMS(created), fromMS(used)
+	return &t, u, nil
+}
+
+// scanFunc is a Scan method of a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
 
 // Tokens implements Tokens.
 func (db *DB) Tokens(ctx context.Context, accountID, userID string) ([]Token, error) {

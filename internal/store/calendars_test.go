@@ -413,3 +413,66 @@ func TestDueCalendarsPerAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestBumpAndPutCalendarObject: on both engines, the object is stored at
+// the calendar's next sequence with its change logged, as BumpCalendarSeq
+// then PutCalendarObject would; an object of the same name is replaced;
+// another account's calendar, or none, is ErrNotFound and nothing is
+// written; a second object of one UID is ErrConflict.
+func TestBumpAndPutCalendarObject(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedAccount(t, db, "acc_b")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		seedCalendar(t, db, "acc_a", "usr_a", "cal_a", store.CalendarBuiltin)
+		h := time.Hour
+		o := object("acc_a", "cal_a", "one", 0, t0, h, store.BusyExact)
+		seq, err := db.BumpAndPutCalendarObject(ctx, o)
+		if err != nil || seq != 1 || o.Seq != 1 {
+			t.Fatalf("first: %d (o.Seq %d) %v", seq, o.Seq, err)
+		}
+		two := object("acc_a", "cal_a", "two", 0, t0.Add(h), h, store.BusyExpand)
+		if seq, err = db.BumpAndPutCalendarObject(ctx, two); err != nil || seq != 2 {
+			t.Fatalf("second: %d %v", seq, err)
+		}
+		got, err := db.CalendarObject(ctx, "acc_a", "cal_a", "two")
+		if err != nil || got.Seq != 2 || got.UID != "uid-two" || got.Busy != store.BusyExpand || !got.Start.Equal(t0.Add(h)) ||
+			string(got.Data) != string(two.Data) || got.Origin != store.OriginImport || !got.Modified.Equal(t0) {
+			t.Fatalf("stored: %+v %v", got, err)
+		}
+		if c, _ := db.Calendar(ctx, "acc_a", "cal_a"); c.SyncSeq != 2 {
+			t.Errorf("calendar's sequence %d, want 2", c.SyncSeq)
+		}
+		changes, err := db.CalendarChanges(ctx, "acc_a", "cal_a", 1)
+		if err != nil || len(changes) != 1 || changes[0].Name != "two" || changes[0].Seq != 2 || changes[0].Deleted {
+			t.Errorf("changes since 1: %+v %v", changes, err)
+		}
+		// The same name again: replaced, at the next sequence.
+		again := object("acc_a", "cal_a", "two", 0, t0.Add(5*h), h, store.BusyExact)
+		if seq, err = db.BumpAndPutCalendarObject(ctx, again); err != nil || seq != 3 {
+			t.Fatalf("replace: %d %v", seq, err)
+		}
+		if got, _ := db.CalendarObject(ctx, "acc_a", "cal_a", "two"); got.Seq != 3 || !got.Start.Equal(t0.Add(5*h)) {
+			t.Errorf("replaced: %+v", got)
+		}
+		// Another account's calendar, and no calendar: nothing written.
+		for _, o := range []*store.CalendarObject{object("acc_b", "cal_a", "x", 0, t0, h, store.BusyExact),
+			object("acc_a", "cal_none", "x", 0, t0, h, store.BusyExact)} {
+			if _, err := db.BumpAndPutCalendarObject(ctx, o); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s/%s: %v, want ErrNotFound", o.AccountID, o.CalendarID, err)
+			}
+		}
+		if _, err := db.CalendarObject(ctx, "acc_a", "cal_a", "x"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("an object was written: %v", err)
+		}
+		if c, _ := db.Calendar(ctx, "acc_a", "cal_a"); c.SyncSeq != 3 {
+			t.Errorf("calendar's sequence %d, want 3", c.SyncSeq)
+		}
+		dup := object("acc_a", "cal_a", "dup", 0, t0, h, store.BusyExact)
+		dup.UID = "uid-one"
+		if _, err := db.BumpAndPutCalendarObject(ctx, dup); !errors.Is(err, store.ErrConflict) {
+			t.Errorf("second object of a UID: %v, want ErrConflict", err)
+		}
+	})
+}

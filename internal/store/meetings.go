@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -186,13 +187,40 @@ func orEmpty(b []byte, empty string) string {
 // statement, so a user disabled or removed meanwhile cannot slip a meeting
 // in.
 func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
-	res, err := db.w().ExecContext(ctx, `INSERT INTO meetings (`+meetingSelect+`)
+	const insert = `INSERT INTO meetings (` + meetingSelect + `)
 		SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29
-		WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $2 AND id = $3 AND disabled_ms = 0 AND removed_ms = 0)`,
-		m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
+		WHERE EXISTS (SELECT 1 FROM users WHERE account_id = $2 AND id = $3 AND disabled_ms = 0 AND removed_ms = 0)`
+	args := []any{m.ID, m.AccountID, m.OrganizerID, m.UID, m.Status, m.Type, m.Subject, m.Description, ms(m.Start), ms(m.End),
 		m.TimeZone, m.Duration, m.RRule, m.Password, m.Language, m.VideoProvider, orEmpty(m.Settings, "{}"),
 		string(m.Video), m.VideoID, m.StartURL, m.Sequence, m.Problem, orEmpty(m.Options, "[]"), m.SeriesOf,
-		string(m.Previous), ms(m.Created), ms(m.Updated), ms(m.VideoPosted), m.VideoPosts)
+		string(m.Previous), ms(m.Created), ms(m.Updated), ms(m.VideoPosted), m.VideoPosts}
+	if db.d.name() == "postgres" && len(m.Attendees) > 0 {
+		// One round trip for the meeting and its attendees: the
+		// attendees' insert takes the meeting's id from the first, so it
+		// writes nothing when the organizer may not organize.
+		var q strings.Builder
+		q.WriteString(`WITH m AS (` + insert + ` RETURNING id), a AS (
+			INSERT INTO meeting_attendees (meeting_id, account_id, email, name, user_id, response, position)
+			SELECT m.id, $2, v.email, v.name, v.user_id, v.response, v.position FROM m, (VALUES `)
+		for i, a := range m.Attendees {
+			n := len(args)
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			fmt.Fprintf(&q, "($%d::text, $%d::text, $%d::text, $%d::text, $%d::integer)", n+1, n+2, n+3, n+4, n+5)
+			args = append(args, strings.ToLower(a.Email), a.Name, a.UserID, attendeeResponse(a.Response), i)
+		}
+		q.WriteString(`) AS v (email, name, user_id, response, position)) SELECT count(*) FROM m`)
+		var n int
+		if err := db.w().QueryRowContext(ctx, q.String(), args...).Scan(&n); err != nil {
+			return db.wrap(err, "create meeting %s", m.ID)
+		}
+		if n == 0 {
+			return fmt.Errorf("store: create meeting %s: organizer %s: %w", m.ID, m.OrganizerID, ErrInactive)
+		}
+		return nil
+	}
+	res, err := db.w().ExecContext(ctx, insert, args...)
 	if err != nil {
 		return db.wrap(err, "create meeting %s", m.ID)
 	}
@@ -211,12 +239,18 @@ func (db *DB) CreateMeeting(ctx context.Context, m *Meeting) error {
 }
 
 func (db *DB) insertAttendee(ctx context.Context, accountID, meetingID string, position int, email, name, userID, response string) error {
-	if response == "" {
-		response = "needs-action"
-	}
 	_, err := db.w().ExecContext(ctx, `INSERT INTO meeting_attendees (meeting_id, account_id, email, name, user_id, response, position)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, strings.ToLower(email), name, userID, response, position)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, meetingID, accountID, strings.ToLower(email), name, userID, attendeeResponse(response), position)
 	return err
+}
+
+// attendeeResponse is the response stored for an attendee: needs-action
+// until they answer.
+func attendeeResponse(response string) string {
+	if response == "" {
+		return "needs-action"
+	}
+	return response
 }
 
 func (db *DB) loadMeeting(ctx context.Context, q querier, query string, args ...any) (*Meeting, error) {
@@ -388,29 +422,45 @@ func (db *DB) SetResponse(ctx context.Context, accountID, meetingID, email, resp
 	return db.mustAffect(res, err, "set response of %s", email)
 }
 
-// AddHolds implements Meetings. Each hold is checked against the
-// organizer's other holds first, for a clear answer; on PostgreSQL the
-// exclusion constraint also refuses an overlap that commits concurrently.
-// On SQLite the write transaction holds the database lock, so the check
-// and the insert cannot interleave with another booking.
+// AddHolds implements Meetings. Each hold is inserted only when no other
+// hold of the organizer overlaps it, in one statement; when one does, it
+// is read for a clear answer. On PostgreSQL the exclusion constraint also
+// refuses an overlap that commits concurrently. On SQLite the write
+// transaction holds the database lock, so the check and the insert cannot
+// interleave with another booking.
 func (db *DB) AddHolds(ctx context.Context, hs []Hold) error {
 	for _, h := range hs {
-		var other string
-		var s, e int64
-		err := db.w().QueryRowContext(ctx, `SELECT meeting_id, start_ms, end_ms FROM holds
-			WHERE organizer_id = $1 AND start_ms < $3 AND end_ms > $2 AND meeting_id <> $4 LIMIT 1`,
-			h.OrganizerID, ms(h.Start), ms(h.End), h.MeetingID).Scan(&other, &s, &e)
-		if err == nil {
-			return &OverlapError{MeetingID: other, Start: fromMS(s), End: fromMS(e)}
-		}
-		if err != sql.ErrNoRows {
-			return db.wrap(err, "check holds")
-		}
-		_, err = db.w().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms)
-			VALUES ($1, $2, $3, $4, $5)`, h.AccountID, h.OrganizerID, h.MeetingID, ms(h.Start), ms(h.End))
+		// The casts give PostgreSQL the parameters' types, which an
+		// INSERT … SELECT does not infer; SQLite takes them as they are.
+		res, err := db.w().ExecContext(ctx, `INSERT INTO holds (account_id, organizer_id, meeting_id, start_ms, end_ms)
+			SELECT CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), CAST($4 AS BIGINT), CAST($5 AS BIGINT)
+			WHERE NOT EXISTS (SELECT 1 FROM holds
+				WHERE organizer_id = $2 AND start_ms < $5 AND end_ms > $4 AND meeting_id <> $3)`,
+			h.AccountID, h.OrganizerID, h.MeetingID, ms(h.Start), ms(h.End))
 		if err != nil {
 			return db.wrap(err, "add hold")
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return db.wrap(err, "add hold")
+		}
+		if n == 1 {
+			continue
+		}
+		var other string
+		var s, e int64
+		err = db.w().QueryRowContext(ctx, `SELECT meeting_id, start_ms, end_ms FROM holds
+			WHERE organizer_id = $1 AND start_ms < $3 AND end_ms > $2 AND meeting_id <> $4 LIMIT 1`,
+			h.OrganizerID, ms(h.Start), ms(h.End), h.MeetingID).Scan(&other, &s, &e)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Gone since the insert saw it (cancelled meanwhile): the
+			// insert still found the time taken.
+			return fmt.Errorf("store: add hold: %w", ErrOverlap)
+		}
+		if err != nil {
+			return db.wrap(err, "check holds")
+		}
+		return &OverlapError{MeetingID: other, Start: fromMS(s), End: fromMS(e)}
 	}
 	return nil
 }

@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,5 +143,85 @@ func TestExclusionConstraintRefusesDirectInsert(t *testing.T) {
 	// Touching ends do not overlap ([start, end) ranges).
 	if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m3", t0.Add(time.Hour)) }); err != nil {
 		t.Errorf("adjacent hold: %v", err)
+	}
+}
+
+// TestAddHoldsNamesTheMeetingInTheWay: on both engines, a hold that
+// overlaps another of the same organizer is not stored and the error names
+// the meeting in the way and its time; holds that only touch it, and
+// another organizer's, are stored.
+func TestAddHoldsNamesTheMeetingInTheWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedUser(t, db, "a", "org", "org@example.com")
+		seedUser(t, db, "a", "other", "other@example.com")
+		if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m1", t0) }); err != nil {
+			t.Fatal(err)
+		}
+		var oe *store.OverlapError
+		err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m2", t0.Add(30*time.Minute)) })
+		if !errors.As(err, &oe) || oe.MeetingID != "m1" || !oe.Start.Equal(t0) || !oe.End.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("overlapping hold: %v, want an OverlapError naming m1", err)
+		}
+		if hs, _ := db.Holds(ctx, "a", "m2"); len(hs) != 0 {
+			t.Errorf("the overlapping hold was stored: %v", hs)
+		}
+		if err := db.InTx(ctx, func(tx *store.DB) error { return holdMeeting(ctx, tx, "m3", t0.Add(time.Hour)) }); err != nil {
+			t.Errorf("a hold right after: %v", err)
+		}
+		err = db.InTx(ctx, func(tx *store.DB) error {
+			m := &store.Meeting{ID: "m4", AccountID: "a", OrganizerID: "other", UID: "uid-m4", Status: store.MeetingBooked, Type: "scheduled",
+				Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0}
+			if err := tx.CreateMeeting(ctx, m); err != nil {
+				return err
+			}
+			return tx.AddHolds(ctx, []store.Hold{{AccountID: "a", OrganizerID: "other", MeetingID: "m4", Start: t0, End: t0.Add(time.Hour)}})
+		})
+		if err != nil {
+			t.Errorf("another organizer's hold at the same time: %v", err)
+		}
+		if hs, _ := db.Holds(ctx, "a", "m4"); len(hs) != 1 {
+			t.Errorf("another organizer's hold: %v", hs)
+		}
+	})
+}
+
+// TestLargeValuesCompressWithLZ4: on a PostgreSQL server that has lz4, the
+// columns of large values compress with it (migration 0400), and a mail's
+// body still reads back as written.
+func TestLargeValuesCompressWithLZ4(t *testing.T) {
+	db := storetest.Open(t, "postgres")
+	ctx := context.Background()
+	var has bool
+	if err := db.SQL().QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_settings
+		WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals))`).Scan(&has); err != nil {
+		t.Fatal(err)
+	}
+	if !has {
+		t.Skip("this PostgreSQL server has no lz4")
+	}
+	for _, c := range [][2]string{{"mail_outbox", "raw"}, {"calendar_objects", "data"}, {"meetings", "video"}, {"inbox_messages", "raw"}} {
+		var method string
+		err := db.SQL().QueryRowContext(ctx, `SELECT attcompression::text FROM pg_attribute
+			WHERE attrelid = to_regclass($1) AND attname = $2`, c[0], c[1]).Scan(&method)
+		if err != nil || method != "l" {
+			t.Errorf("%s.%s compresses with %q (%v), want lz4 (l)", c[0], c[1], method, err)
+		}
+	}
+	seedAccount(t, db, "a")
+	body := []byte(strings.Repeat("Subject: a long invitation\r\n", 500))
+	m := &store.Mail{ID: "msg_1", AccountID: "a", DedupeKey: "k1", Kind: "request", Sender: "s@a.test", Recipients: []string{"r@b.test"},
+		Subject: "s", MessageID: "<1@a.test>", Raw: body, Status: store.MailHeld, Created: t0}
+	if _, err := db.AddMails(ctx, []*store.Mail{m}); err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	if err := db.SQL().QueryRowContext(ctx, `SELECT pg_column_compression(raw) FROM mail_outbox WHERE id = 'msg_1'`).Scan(&stored); err != nil || stored != "lz4" {
+		t.Errorf("a new body is stored with %q (%v), want lz4", stored, err)
+	}
+	got, err := db.Mail(ctx, "a", "msg_1")
+	if err != nil || !bytes.Equal(got.Raw, body) {
+		t.Errorf("body read back: %d bytes, %v", len(got.Raw), err)
 	}
 }

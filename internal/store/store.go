@@ -134,6 +134,9 @@ type Accounts interface {
 	SetupClaimed(ctx context.Context) (bool, error)
 	CreateAccount(ctx context.Context, a *Account) error
 	Account(ctx context.Context, id string) (*Account, error)
+	// AccountWithDomains is Account with the account's verified domains,
+	// by name (what Domains gives, less those not verified).
+	AccountWithDomains(ctx context.Context, id string) (*Account, []Domain, error)
 	UpdateAccount(ctx context.Context, a *Account) error
 }
 
@@ -175,6 +178,9 @@ type Tokens interface {
 	CreateToken(ctx context.Context, t *Token) error
 	// TokenByHash finds a token by the hash of its secret (any account).
 	TokenByHash(ctx context.Context, hash string) (*Token, error)
+	// TokenUserByHash is TokenByHash with the token's user; a token whose
+	// user is gone is returned with ErrNotFound.
+	TokenUserByHash(ctx context.Context, hash string) (*Token, *User, error)
 	Tokens(ctx context.Context, accountID, userID string) ([]Token, error)
 	DeleteToken(ctx context.Context, accountID, userID, id string) error
 	// DeleteUserTokens revokes every token of a user and returns how many.

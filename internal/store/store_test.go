@@ -205,6 +205,13 @@ func TestTokens(t *testing.T) {
 		if err != nil || got.UserID != "ua" || !got.LastUsed.IsZero() {
 			t.Fatalf("TokenByHash: %+v %v", got, err)
 		}
+		gt, gu, err := db.TokenUserByHash(ctx, "abc")
+		if err != nil || gt.ID != "t1" || gt.UserID != "ua" || gu == nil || gu.ID != "ua" || gu.Email != "ann@example.com" || gu.AccountID != "a" {
+			t.Fatalf("TokenUserByHash: %+v %+v %v", gt, gu, err)
+		}
+		if gt, gu, err := db.TokenUserByHash(ctx, "abd"); !errors.Is(err, store.ErrNotFound) || gt != nil || gu != nil {
+			t.Fatalf("TokenUserByHash of an unknown hash: %+v %+v %v", gt, gu, err)
+		}
 		if err := db.TouchToken(ctx, "t1", t0.Add(time.Hour)); err != nil {
 			t.Fatal(err)
 		}
@@ -383,6 +390,70 @@ func TestConcurrentHoldsOverlap(t *testing.T) {
 		}
 		if ok != 1 || overlap != 39 {
 			t.Errorf("%d committed, %d overlaps; want 1 and 39", ok, overlap)
+		}
+	})
+}
+
+// TestAccountWithDomains: the account as Account reads it, with its
+// verified domains only, by name; another account's domains are not its
+// own; an unknown account is ErrNotFound.
+func TestAccountWithDomains(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedAccount(t, db, "b")
+		a, ds, err := db.AccountWithDomains(ctx, "a")
+		if err != nil || a.ID != "a" || a.Name != "Acme a" || len(ds) != 0 {
+			t.Fatalf("no domain: %+v %+v %v", a, ds, err)
+		}
+		for _, d := range []struct{ acc, name string }{{"a", "z.example"}, {"a", "m.example"}, {"a", "pending.example"}, {"b", "b.example"}} {
+			if err := db.CreateDomain(ctx, &store.Domain{AccountID: d.acc, Name: d.name, TXTValue: "v-" + d.name, Created: t0}); err != nil {
+				t.Fatal(err)
+			}
+			if d.name != "pending.example" {
+				if err := db.MarkDomainVerified(ctx, d.acc, d.name, t0.Add(time.Hour), store.VerifiedByDNS); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		want, _ := db.Account(ctx, "a")
+		a, ds, err = db.AccountWithDomains(ctx, "a")
+		if err != nil || a.ID != want.ID || a.Language != want.Language || !a.Created.Equal(want.Created) {
+			t.Fatalf("account: %+v %v, want %+v", a, err, want)
+		}
+		if len(ds) != 2 || ds[0].Name != "m.example" || ds[1].Name != "z.example" || !ds[0].Verified ||
+			!ds[0].VerifiedAt.Equal(t0.Add(time.Hour)) || ds[0].AccountID != "a" || ds[0].TXTValue != "v-m.example" {
+			t.Errorf("domains: %+v", ds)
+		}
+		if _, _, err := db.AccountWithDomains(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown account: %v", err)
+		}
+	})
+}
+
+// TestCreateMeetingAttendees: a meeting's attendees are stored with it, in
+// their order, addresses in lower case, needs-action until they answer.
+func TestCreateMeetingAttendees(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a")
+		seedUser(t, db, "a", "org", "org@example.com")
+		seedUser(t, db, "a", "bob", "bob@example.com")
+		m := &store.Meeting{ID: "m1", AccountID: "a", OrganizerID: "org", UID: "m1@x", Status: store.MeetingBooked, Type: "scheduled",
+			Subject: "s", Start: t0, End: t0.Add(time.Hour), TimeZone: "UTC", Duration: 60, Created: t0, Updated: t0,
+			Attendees: []store.Attendee{{Email: "Zed@Partner.example", Name: "Zed"}, {Email: "bob@example.com", Name: "Bob", UserID: "bob", Response: "accepted"},
+				{Email: "amy@partner.example"}}}
+		if err := db.CreateMeeting(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Meeting(ctx, "a", "m1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.Attendee{{Email: "zed@partner.example", Name: "Zed", Response: "needs-action"},
+			{Email: "bob@example.com", Name: "Bob", UserID: "bob", Response: "accepted"}, {Email: "amy@partner.example", Response: "needs-action"}}
+		if fmt.Sprint(got.Attendees) != fmt.Sprint(want) {
+			t.Errorf("attendees %+v, want %+v", got.Attendees, want)
 		}
 	})
 }
