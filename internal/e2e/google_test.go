@@ -182,6 +182,28 @@ func TestGoogleWorkspace(t *testing.T) {
 		got = slots(day)
 		return !has(got, paris9(day, 12, 0)) && !has(got, paris9(day, 12, 30))
 	})
+	// Google pushed to Convene's webhook: the channel's "sync" message
+	// and the changes, all accepted.
+	var pushes struct {
+		Pushes []struct {
+			ResourceState string `json:"resource_state"`
+			Address       string `json:"address"`
+			Status        int    `json:"status"`
+		} `json:"pushes"`
+	}
+	states := map[string]int{}
+	eventually(t, 30*time.Second, "Google's pushes at the webhook", func() bool {
+		googleControl(t, "GET", sb+"/pushes", nil, &pushes)
+		states = map[string]int{}
+		for _, ps := range pushes.Pushes {
+			if ps.Address != p.URL+"/webhooks/google_meet" || ps.Status/100 != 2 {
+				t.Fatalf("a push %+v", ps)
+			}
+			states[ps.ResourceState]++
+		}
+		return states["sync"] >= 2 && states["exists"] >= 1
+	})
+	t.Logf("pushes accepted: %v", states)
 }
 
 // googleControl calls a test control of the Google sandbox and decodes
