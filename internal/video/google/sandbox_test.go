@@ -303,3 +303,44 @@ func TestSandboxFreeBusyMovedOccurrence(t *testing.T) {
 		t.Fatalf("busy %+v", b)
 	}
 }
+
+// The sync cost of a calendar of 5,000 events at the sandbox: a full sync
+// is 2 events.list calls (2,500 a page), an incremental one with nothing
+// changed is 1.
+func TestSandboxSyncCost5000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5,000 events")
+	}
+	sb, cfg, key := startSandbox(t, googlesandbox.Options{})
+	c := cfg.Client(video.Connection{Credentials: key})
+	ctx := context.Background()
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		at := start.Add(time.Duration(i/8)*24*time.Hour + time.Duration(i%8)*time.Hour)
+		sb.AddEvent(alice, map[string]any{"summary": "e", "start": map[string]any{"dateTime": at.Format(time.RFC3339)},
+			"end": map[string]any{"dateTime": at.Add(45 * time.Minute).Format(time.RFC3339)}})
+	}
+	before := sb.Calls()["events.list"]
+	t0 := time.Now()
+	cs, err := c.Changes(ctx, alice, "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(t0)
+	size := 0
+	for _, o := range cs.Objects {
+		size += len(o.ICS)
+	}
+	if len(cs.Objects) != 5000 {
+		t.Fatalf("%d objects", len(cs.Objects))
+	}
+	if n := sb.Calls()["events.list"] - before; n != 2 {
+		t.Fatalf("%d events.list calls for a full sync of 5,000 events, want 2", n)
+	}
+	t1 := time.Now()
+	cs2, err := c.Changes(ctx, alice, cs.Cursor, time.Time{}, time.Time{})
+	if err != nil || len(cs2.Objects) != 0 {
+		t.Fatalf("%+v %v", cs2, err)
+	}
+	t.Logf("full sync of 5,000 events: 2 calls, %v, %d bytes of iCalendar; incremental with no change: 1 call, %v", full, size, time.Since(t1))
+}
