@@ -88,7 +88,9 @@ func TestGoogleWorkspace(t *testing.T) {
 		}
 		return s
 	}
-	paris9 := func(d time.Time, h, m int) time.Time { return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, paris) }
+	paris9 := func(d time.Time, h, m int) time.Time {
+		return time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, paris)
+	}
 	has := func(s []time.Time, t time.Time) bool {
 		for _, x := range s {
 			if x.Equal(t) {
