@@ -52,10 +52,9 @@ func TestGoogleWorkspace(t *testing.T) {
 	}
 
 	// The day: a Tuesday two weeks ahead. Olive's daily series
-	// 09:00-12:00 Paris, today's occurrence moved to 09:00-10:00 and
-	// 14:00-16:00 ... kept simple: moved to 14:00-16:00. Max declined
-	// 12:00-13:00 and is busy 16:00-17:00; Max's all-day event fills the
-	// next day.
+	// 09:00-12:00 Paris, with the day's occurrence moved in Google to
+	// 14:00-16:00. Max declined 12:00-13:00 and is busy 16:00-17:00; Max's
+	// all-day event fills the next day.
 	day := time.Now().UTC().AddDate(0, 0, 14).Truncate(24 * time.Hour)
 	for day.Weekday() != time.Tuesday {
 		day = day.AddDate(0, 0, 1)
