@@ -50,6 +50,17 @@ func TestGoogleWorkspace(t *testing.T) {
 	for _, u := range []string{owner, member} {
 		googleControl(t, "POST", sb+"/users", map[string]any{"email": u, "time_zone": "Europe/Paris"}, nil)
 	}
+	// The calendar core syncs both calendars and opens a push channel on
+	// each; the changes below are made in Google after that, as they
+	// would be. (A change made between the core's full sync and its
+	// watch would wait for the periodic sync: h/plumb's order.)
+	eventually(t, 30*time.Second, "the push channels", func() bool {
+		var chs struct {
+			Channels []map[string]any `json:"channels"`
+		}
+		googleControl(t, "GET", sb+"/channels", nil, &chs)
+		return len(chs.Channels) >= 2
+	})
 
 	// The day: a Tuesday two weeks ahead. Olive's daily series
 	// 09:00-12:00 Paris, with the day's occurrence moved in Google to
