@@ -50,12 +50,22 @@ func TestGoogleWorkspace(t *testing.T) {
 	for _, u := range []string{owner, member} {
 		googleControl(t, "POST", sb+"/users", map[string]any{"email": u, "time_zone": "Europe/Paris"}, nil)
 	}
+	// The calendar core syncs both calendars and opens a push channel on
+	// each; the changes below are made in Google after that, as they
+	// would be. (A change made between the core's full sync and its
+	// watch would wait for the periodic sync: h/plumb's order.)
+	eventually(t, 30*time.Second, "the push channels", func() bool {
+		var chs struct {
+			Channels []map[string]any `json:"channels"`
+		}
+		googleControl(t, "GET", sb+"/channels", nil, &chs)
+		return len(chs.Channels) >= 2
+	})
 
 	// The day: a Tuesday two weeks ahead. Olive's daily series
-	// 09:00-12:00 Paris, today's occurrence moved to 09:00-10:00 and
-	// 14:00-16:00 ... kept simple: moved to 14:00-16:00. Max declined
-	// 12:00-13:00 and is busy 16:00-17:00; Max's all-day event fills the
-	// next day.
+	// 09:00-12:00 Paris, with the day's occurrence moved in Google to
+	// 14:00-16:00. Max declined 12:00-13:00 and is busy 16:00-17:00; Max's
+	// all-day event fills the next day.
 	day := time.Now().UTC().AddDate(0, 0, 14).Truncate(24 * time.Hour)
 	for day.Weekday() != time.Tuesday {
 		day = day.AddDate(0, 0, 1)
@@ -184,6 +194,28 @@ func TestGoogleWorkspace(t *testing.T) {
 		got = slots(day)
 		return !has(got, paris9(day, 12, 0)) && !has(got, paris9(day, 12, 30))
 	})
+	// Google pushed to Convene's webhook: the channel's "sync" message
+	// and the changes, all accepted.
+	var pushes struct {
+		Pushes []struct {
+			ResourceState string `json:"resource_state"`
+			Address       string `json:"address"`
+			Status        int    `json:"status"`
+		} `json:"pushes"`
+	}
+	states := map[string]int{}
+	eventually(t, 30*time.Second, "Google's pushes at the webhook", func() bool {
+		googleControl(t, "GET", sb+"/pushes", nil, &pushes)
+		states = map[string]int{}
+		for _, ps := range pushes.Pushes {
+			if ps.Address != p.URL+"/webhooks/google_meet" || ps.Status/100 != 2 {
+				t.Fatalf("a push %+v", ps)
+			}
+			states[ps.ResourceState]++
+		}
+		return states["sync"] >= 2 && states["exists"] >= 1
+	})
+	t.Logf("pushes accepted: %v", states)
 }
 
 // googleControl calls a test control of the Google sandbox and decodes

@@ -251,6 +251,21 @@ func (c *Client) series(ctx context.Context, user string, g *series) (*series, e
 	} else if len(g.instances) > 0 {
 		uid = g.instances[0].ICalUID
 	}
+	if uid == "" && len(g.instances) > 0 {
+		// Google's cancelled instances carry only their ids: the master,
+		// by id, names the series' iCalUID.
+		m, err := c.get(ctx, user, g.instances[0].RecurringEventId)
+		if errors.Is(err, video.ErrNotFound) {
+			return g, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.Status == "cancelled" {
+			return &series{master: m}, nil
+		}
+		uid = m.ICalUID
+	}
 	if uid == "" {
 		return g, nil
 	}

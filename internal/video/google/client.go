@@ -105,8 +105,8 @@ type Client struct {
 	// Scopes are the scopes asked for in each user's token: those the
 	// admin delegated (App's Auth.ScopeSets[0]).
 	Scopes []string
-	// HTTP sends requests (the API's and the token endpoint's); nil:
-	// http.DefaultClient.
+	// HTTP sends requests (the API's and the token endpoint's); nil: a
+	// client with a 30-second time-out.
 	HTTP *http.Client
 	// Now is the clock; nil: time.Now.
 	Now func() time.Time
@@ -139,11 +139,16 @@ func (c *Client) name() string {
 	return ID
 }
 
+// defaultHTTP bounds each request when no client is given: a token
+// request runs outside the caller's context (oauth2's token sources take
+// none), so only a time-out ends one Google never answers.
+var defaultHTTP = &http.Client{Timeout: 30 * time.Second}
+
 func (c *Client) httpClient() *http.Client {
 	if c.HTTP != nil {
 		return c.HTTP
 	}
-	return http.DefaultClient
+	return defaultHTTP
 }
 
 // ServiceAccount is what Convene reads of a service account's JSON key.

@@ -248,3 +248,99 @@ func TestSandboxDelegationMissing(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// A series changed in Google after a sync comes whole in the next
+// incremental sync: its moved occurrence, then its cancelled one.
+func TestSandboxSeriesChangedAfterSync(t *testing.T) {
+	sb, cfg, key := startSandbox(t, googlesandbox.Options{})
+	c := cfg.Client(video.Connection{Credentials: key})
+	ctx := context.Background()
+	series := sb.AddEvent(alice, map[string]any{"summary": "Weekly", "start": map[string]any{"dateTime": "2026-03-02T09:00:00+01:00", "timeZone": "Europe/Paris"},
+		"end": map[string]any{"dateTime": "2026-03-02T10:00:00+01:00", "timeZone": "Europe/Paris"}, "recurrence": []string{"RRULE:FREQ=WEEKLY;COUNT=6"}})
+	sid := series["id"].(string)
+	cs, err := c.Changes(ctx, alice, "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb.Control("PATCH", "/calendars/"+alice+"/events/"+sid+"_20260309T080000Z", map[string]any{
+		"start": map[string]any{"dateTime": "2026-03-09T15:00:00+01:00", "timeZone": "Europe/Paris"},
+		"end":   map[string]any{"dateTime": "2026-03-09T16:00:00+01:00", "timeZone": "Europe/Paris"}}, http.StatusOK, nil)
+	cs2, err := c.Changes(ctx, alice, cs.Cursor, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs2.Objects) != 1 || cs2.Objects[0].ID != sid {
+		t.Fatalf("after the move: %+v", cs2)
+	}
+	text := string(cs2.Objects[0].ICS)
+	if !strings.Contains(text, "RRULE:FREQ=WEEKLY;COUNT=6") || !strings.Contains(text, "RECURRENCE-ID;TZID=Europe/Paris:20260309T090000") ||
+		!strings.Contains(text, "DTSTART;TZID=Europe/Paris:20260309T150000") {
+		t.Fatalf("the series after the move:\n%s", text)
+	}
+	sb.Control("DELETE", "/calendars/"+alice+"/events/"+sid+"_20260316T080000Z", nil, http.StatusNoContent, nil)
+	cs3, err := c.Changes(ctx, alice, cs2.Cursor, time.Time{}, time.Time{})
+	if err != nil || len(cs3.Objects) != 1 || len(cs3.Removed) != 0 {
+		t.Fatalf("after the cancel: %+v %v", cs3, err)
+	}
+	if text := string(cs3.Objects[0].ICS); !strings.Contains(text, "EXDATE;TZID=Europe/Paris:20260316T090000") || !strings.Contains(text, "RECURRENCE-ID") {
+		t.Fatalf("the series after the cancel:\n%s", text)
+	}
+}
+
+func TestSandboxFreeBusyMovedOccurrence(t *testing.T) {
+	sb, cfg, key := startSandbox(t, googlesandbox.Options{})
+	c := cfg.Client(video.Connection{Credentials: key})
+	series := sb.AddEvent(alice, map[string]any{"summary": "Daily", "start": map[string]any{"dateTime": "2026-03-02T09:00:00+01:00", "timeZone": "Europe/Paris"},
+		"end": map[string]any{"dateTime": "2026-03-02T12:00:00+01:00", "timeZone": "Europe/Paris"}, "recurrence": []string{"RRULE:FREQ=DAILY;COUNT=5"}})
+	sb.Control("PATCH", "/calendars/"+alice+"/events/"+series["id"].(string)+"_20260304T080000Z", map[string]any{
+		"start": map[string]any{"dateTime": "2026-03-04T14:00:00+01:00", "timeZone": "Europe/Paris"},
+		"end":   map[string]any{"dateTime": "2026-03-04T16:00:00+01:00", "timeZone": "Europe/Paris"}}, http.StatusOK, nil)
+	fb, err := c.FreeBusy(context.Background(), []string{alice}, time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 5, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := fb[alice].Busy; len(b) != 1 || !b[0].Start.Equal(time.Date(2026, 3, 4, 13, 0, 0, 0, time.UTC)) {
+		t.Fatalf("busy %+v", b)
+	}
+}
+
+// The sync cost of a calendar of 5,000 events at the sandbox: a full sync
+// is 2 events.list calls (2,500 a page), an incremental one with nothing
+// changed is 1.
+func TestSandboxSyncCost5000(t *testing.T) {
+	if testing.Short() {
+		t.Skip("5,000 events")
+	}
+	sb, cfg, key := startSandbox(t, googlesandbox.Options{})
+	c := cfg.Client(video.Connection{Credentials: key})
+	ctx := context.Background()
+	start := time.Date(2026, 1, 5, 8, 0, 0, 0, time.UTC)
+	for i := range 5000 {
+		at := start.Add(time.Duration(i/8)*24*time.Hour + time.Duration(i%8)*time.Hour)
+		sb.AddEvent(alice, map[string]any{"summary": "e", "start": map[string]any{"dateTime": at.Format(time.RFC3339)},
+			"end": map[string]any{"dateTime": at.Add(45 * time.Minute).Format(time.RFC3339)}})
+	}
+	before := sb.Calls()["events.list"]
+	t0 := time.Now()
+	cs, err := c.Changes(ctx, alice, "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := time.Since(t0)
+	size := 0
+	for _, o := range cs.Objects {
+		size += len(o.ICS)
+	}
+	if len(cs.Objects) != 5000 {
+		t.Fatalf("%d objects", len(cs.Objects))
+	}
+	if n := sb.Calls()["events.list"] - before; n != 2 {
+		t.Fatalf("%d events.list calls for a full sync of 5,000 events, want 2", n)
+	}
+	t1 := time.Now()
+	cs2, err := c.Changes(ctx, alice, cs.Cursor, time.Time{}, time.Time{})
+	if err != nil || len(cs2.Objects) != 0 {
+		t.Fatalf("%+v %v", cs2, err)
+	}
+	t.Logf("full sync of 5,000 events: 2 calls, %v, %d bytes of iCalendar; incremental with no change: 1 call, %v", full, size, time.Since(t1))
+}
