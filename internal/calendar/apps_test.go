@@ -590,3 +590,49 @@ func TestAppWorkingHours(t *testing.T) {
 		t.Errorf("bob, with his own hours: first slot %s", got)
 	}
 }
+
+// The synced copy of an organizer's app calendar holds the meeting Convene
+// wrote there: a search for another time for that meeting ignores it by
+// UID (the meeting's, or the one the provider keeps), so that the meeting
+// does not collide with itself.
+func TestAppCopyIgnoredByUID(t *testing.T) {
+	f := newAppFixture(t, storetest.Open(t, "sqlite"))
+	f.now = mustTime("2026-03-02T06:00:00Z") // a Monday
+	ann := f.user("ann@acme.test", "UTC", store.RoleMember)
+	f.fake.put(ann.Email, "e1", event("provider-uid-1", "20260302T090000Z", "20260302T170000Z"))
+	f.install(store.InstallInstalled, "acme.test")
+	f.syncAll()
+	search := func(ignore ...string) int {
+		t.Helper()
+		res, err := f.svc.Availability(context.Background(), principal(ann), AvailabilityRequest{Attendees: []string{ann.Email},
+			Duration: 30 * time.Minute, From: f.now, To: mustTime("2026-03-02T18:00:00Z"), Location: time.UTC, Limit: 5, IgnoreUIDs: ignore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Slots)
+	}
+	if n := search(); n != 0 {
+		t.Fatalf("the day is busy, yet %d slots", n)
+	}
+	if n := search("mtg_1@convene", "provider-uid-1"); n == 0 {
+		t.Fatal("the meeting's own event in the synced copy still blocks it")
+	}
+}
+
+// FuzzProviderHours: a provider's working hours are data from outside;
+// whatever they hold, they give valid hours or none, never a panic.
+func FuzzProviderHours(f *testing.F) {
+	f.Add("Europe/Paris", "09:00", "17:00", []byte{1, 2, 3, 4, 5})
+	f.Add("W. Europe Standard Time", "9", "25:00", []byte{0, 6, 9})
+	f.Add("", "", "", []byte{})
+	f.Fuzz(func(t *testing.T, zone, start, end string, days []byte) {
+		wh := &video.WorkingHours{TimeZone: zone, Start: start, End: end}
+		for _, d := range days {
+			wh.Days = append(wh.Days, time.Weekday(int8(d)))
+		}
+		ah, ok := providerHours(wh)
+		if ok && ah.loc == nil {
+			t.Fatal("hours without a zone")
+		}
+	})
+}
