@@ -183,7 +183,7 @@ type appFixture struct {
 	events syncEvents
 }
 
-func newAppFixture(t *testing.T, db *store.DB) *appFixture {
+func newAppFixture(t testing.TB, db *store.DB) *appFixture {
 	f := newFixture(t, "sqlite")
 	f.db = db
 	for _, id := range []string{"acc_1", "acc_2"} {
@@ -588,5 +588,79 @@ func TestAppWorkingHours(t *testing.T) {
 	f.db.UpdateUser(context.Background(), bob)
 	if got := first(bob); got != "14:00" {
 		t.Errorf("bob, with his own hours: first slot %s", got)
+	}
+}
+
+// The synced copy of an organizer's app calendar holds the meeting Convene
+// wrote there: a search for another time for that meeting ignores it by
+// UID (the meeting's, or the one the provider keeps), so that the meeting
+// does not collide with itself.
+func TestAppCopyIgnoredByUID(t *testing.T) {
+	f := newAppFixture(t, storetest.Open(t, "sqlite"))
+	f.now = mustTime("2026-03-02T06:00:00Z") // a Monday
+	ann := f.user("ann@acme.test", "UTC", store.RoleMember)
+	f.fake.put(ann.Email, "e1", event("provider-uid-1", "20260302T090000Z", "20260302T170000Z"))
+	f.install(store.InstallInstalled, "acme.test")
+	f.syncAll()
+	search := func(ignore ...string) int {
+		t.Helper()
+		res, err := f.svc.Availability(context.Background(), principal(ann), AvailabilityRequest{Attendees: []string{ann.Email},
+			Duration: 30 * time.Minute, From: f.now, To: mustTime("2026-03-02T18:00:00Z"), Location: time.UTC, Limit: 5, IgnoreUIDs: ignore})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(res.Slots)
+	}
+	if n := search(); n != 0 {
+		t.Fatalf("the day is busy, yet %d slots", n)
+	}
+	if n := search("mtg_1@convene", "provider-uid-1"); n == 0 {
+		t.Fatal("the meeting's own event in the synced copy still blocks it")
+	}
+}
+
+// FuzzProviderHours: a provider's working hours are data from outside;
+// whatever they hold, they give valid hours or none, never a panic.
+func FuzzProviderHours(f *testing.F) {
+	f.Add("Europe/Paris", "09:00", "17:00", []byte{1, 2, 3, 4, 5})
+	f.Add("W. Europe Standard Time", "9", "25:00", []byte{0, 6, 9})
+	f.Add("", "", "", []byte{})
+	f.Fuzz(func(t *testing.T, zone, start, end string, days []byte) {
+		wh := &video.WorkingHours{TimeZone: zone, Start: start, End: end}
+		for _, d := range days {
+			wh.Days = append(wh.Days, time.Weekday(int8(d)))
+		}
+		ah, ok := providerHours(wh)
+		if ok && ah.loc == nil {
+			t.Fatal("hours without a zone")
+		}
+	})
+}
+
+// BenchmarkAppSync5000: a full sync of an app calendar of 5,000 events
+// (the copy replaced in one transaction), then an incremental one of 10
+// changes, on SQLite.
+func BenchmarkAppSync5000(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		f := newAppFixture(b, storetest.Open(b, "sqlite"))
+		ann := f.user("ann@acme.test", "UTC", store.RoleMember)
+		for i := range 5000 {
+			day := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).Add(time.Duration(i%400) * 24 * time.Hour).Add(time.Duration(i/400) * 30 * time.Minute)
+			f.fake.put(ann.Email, fmt.Sprint("e", i), event(fmt.Sprint("u", i), day.Format("20060102T150405Z"), day.Add(30*time.Minute).Format("20060102T150405Z")))
+		}
+		f.install(store.InstallInstalled, "acme.test")
+		b.StartTimer()
+		start := time.Now()
+		f.syncAll()
+		full := time.Since(start)
+		for i := range 10 {
+			f.fake.put(ann.Email, fmt.Sprint("e", i), event(fmt.Sprint("u", i), "20260303T090000Z", "20260303T100000Z"))
+		}
+		f.now = f.now.Add(time.Hour)
+		start = time.Now()
+		f.syncAll()
+		b.ReportMetric(float64(full.Milliseconds()), "full-ms")
+		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "incremental-ms")
 	}
 }

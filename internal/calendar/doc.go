@@ -4,6 +4,11 @@
 // CalDAV by the davserver sub-package) and the external sources a user adds
 // (CalDAV accounts, ICS feeds) that a sync worker keeps copied in.
 //
+// The users of an installed app with calendars (Microsoft 365's Outlook,
+// Google Calendar: video.App.Calendar) have an app calendar each, synced
+// like a CalDAV source through the app's video.Calendars and kept fresh by
+// the provider's change notifications (apps.go).
+//
 // It answers one question for the rest of Convene: when is each user busy?
 // Busy returns, for a time window, every user's busy time from all of their
 // calendars, recurring events expanded with their exceptions (internal/recur),

@@ -26,6 +26,7 @@ type fakeCalendarApp struct {
 	byRef    map[string]string              // CreateRef.Key → id
 	puts     []video.CalendarEvent
 	dels     []string
+	delAt    []time.Time // the occurrence of each deletion (zero: all)
 	channels []video.Channel
 	// wrote receives a signal after every write.
 	wrote chan struct{}
@@ -98,8 +99,11 @@ func (f *fakeCalendarApp) DeleteEvent(ctx context.Context, organizer, id string,
 		f.mu.Unlock()
 		f.wrote <- struct{}{}
 	}()
-	delete(f.events, id)
+	if occurrence.IsZero() {
+		delete(f.events, id)
+	}
 	f.dels = append(f.dels, id)
+	f.delAt = append(f.delAt, occurrence)
 	return nil
 }
 
@@ -311,5 +315,36 @@ func TestCalendarNotificationThroughTheWebhook(t *testing.T) {
 	}
 	if got := next(); !got.Before(before) || got.After(time.Now()) {
 		t.Fatalf("a true notification: next sync %s (was %s)", got, before)
+	}
+}
+
+// A series is written with its rule; cancelling one occurrence deletes
+// that occurrence only.
+func TestAppEventOfASeries(t *testing.T) {
+	fake := newFakeCalendarApp()
+	h := newHarness(t, "sqlite", fake.app())
+	tn := h.setupTenant("Acme", "acme.test", true)
+	for _, app := range []string{"jitsi", "acme_cal"} {
+		h.expect("POST", "/api/v1/apps/"+app+"/pre-approve", tn.owner, nil, 200)
+		h.expect("POST", "/api/v1/apps/"+app+"/install", tn.owner, map[string]any{"domains": []string{tn.domain}}, 200)
+	}
+	m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Weekly", "type": "recurring", "start_time": "2030-06-03T10:00",
+		"timezone": "UTC", "duration": 30, "video_provider": "jitsi", "recurrence": map[string]any{"rrule": "FREQ=WEEKLY;COUNT=4"},
+		"attendees": []map[string]string{{"email": "guest@partner.example"}}}, 201)
+	id := m["id"].(string)
+	fake.waitWrites(t, 1)
+	fake.mu.Lock()
+	ev := fake.puts[0]
+	fake.mu.Unlock()
+	if ev.RRule != "FREQ=WEEKLY;COUNT=4" || len(ev.ExDates) != 0 {
+		t.Fatalf("series: %+v", ev)
+	}
+	// Jitsi keeps no series: the occurrence is named by its start.
+	h.expect("DELETE", "/api/v1/meetings/"+id+"?scope=this&occurrence=2030-06-10T10:00:00Z", tn.member, nil, 200)
+	fake.waitWrites(t, 2)
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.dels) != 1 || !fake.delAt[0].Equal(time.Date(2030, 6, 10, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("deleted %v at %v", fake.dels, fake.delAt)
 	}
 }

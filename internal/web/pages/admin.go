@@ -68,6 +68,7 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "GET", path: "/admin", access: admins, handle: s.adminHome},
 		{method: "GET", path: "/admin/apps", access: admins, handle: s.adminApps},
 		{method: "POST", path: "/admin/apps/default", access: admins, handle: s.adminDefaultProvider},
+		{method: "POST", path: "/admin/apps/invitations", access: admins, handle: s.adminInvitations},
 		{method: "GET", path: "/admin/apps/{app}", access: admins, handle: s.adminApp},
 		{method: "POST", path: "/admin/apps/{app}/pre-approve", access: admins, handle: s.adminPreApprove},
 		{method: "GET", path: "/admin/apps/{app}/add", access: admins, handle: s.adminAdd},

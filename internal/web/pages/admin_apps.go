@@ -43,6 +43,9 @@ type appsData struct {
 	// DefaultNotInstalled names the default provider when it is an app
 	// that is not installed (meetings would fail).
 	DefaultNotInstalled string
+	// Invitations are the choices of who mails the invitations of
+	// meetings whose organizer has an app calendar.
+	Invitations []providerChoice
 }
 
 func (s *Server) appsService() (*apps.Service, error) {
@@ -88,7 +91,21 @@ func (s *Server) adminApps(req *Request) error {
 	}
 	d.Providers = append(d.Providers, providerChoice{Value: "none", Label: req.L.T("apps.no_video"),
 		Current: acct.DefaultVideoProvider == "none" || acct.DefaultVideoProvider == ""})
+	for _, mode := range []string{store.InvitationsConvene, store.InvitationsProvider} {
+		d.Invitations = append(d.Invitations, providerChoice{Value: mode, Label: req.L.T("apps.invitations." + mode),
+			Current: acct.Invitations == mode || (acct.Invitations == "" && mode == store.InvitationsConvene)})
+	}
 	return req.Render(http.StatusOK, "admin_apps", nil, d)
+}
+
+// adminInvitations sets who mails the invitations of meetings whose
+// organizer has an app calendar, in one click.
+func (s *Server) adminInvitations(req *Request) error {
+	v := req.form().Value("invitations")
+	if _, err := s.opts.Accounts.UpdateAccount(req.ctx(), req.principal(), account.AccountPatch{Invitations: &v}); err != nil {
+		return err
+	}
+	return req.seeOther("/admin/apps", "invitations_saved")
 }
 
 // adminDefaultProvider sets the account's default video provider in one

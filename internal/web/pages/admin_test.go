@@ -305,6 +305,22 @@ func TestAdminPagesStory(t *testing.T) {
 	if p = b.get("/admin/apps"); !strings.Contains(p.body, `aria-pressed="true" id="default-zoom"`) {
 		t.Errorf("the default is not shown pressed")
 	}
+	// Who sends invitations, in one click.
+	if !strings.Contains(p.body, `aria-pressed="true" id="invitations-convene"`) {
+		t.Errorf("the default invitation mode is not shown pressed")
+	}
+	if r := b.post("/admin/apps/invitations", p, url.Values{"invitations": {"provider"}}); r.status != 303 {
+		t.Fatalf("invitations: %d", r.status)
+	}
+	if acc, _ := as.db.Account(ctx, acct); acc.Invitations != store.InvitationsProvider {
+		t.Errorf("invitation mode %q", acc.Invitations)
+	}
+	if p = b.get("/admin/apps"); !strings.Contains(p.body, `aria-pressed="true" id="invitations-provider"`) {
+		t.Errorf("the invitation mode is not shown pressed")
+	}
+	if r := b.post("/admin/apps/invitations", p, url.Values{"invitations": {"both"}}); r.status == 303 {
+		t.Errorf("an unknown invitation mode was saved")
+	}
 
 	// The template editor: a preview in English and French without
 	// JavaScript, a refusal naming the field and the line, then save.
@@ -392,7 +408,7 @@ func TestAdminPagesStory(t *testing.T) {
 		actions = append(actions, m[1])
 	}
 	want := []string{account.AuditAppUninstall, account.AuditUserRemove, account.AuditTokensRevoke, account.AuditUserEnable, account.AuditUserDisable,
-		account.AuditUserRole, account.AuditUserCreate, account.AuditBranding, account.AuditTemplates, account.AuditDefaultProvider,
+		account.AuditUserRole, account.AuditUserCreate, account.AuditBranding, account.AuditTemplates, account.AuditInvitations, account.AuditDefaultProvider,
 		account.AuditAppDomains, account.AuditAppInstall, account.AuditAppPreApprove, account.AuditDomainVerify, account.AuditDomainAdd}
 	if len(actions) < len(want) || strings.Join(actions[:len(want)], " ") != strings.Join(want, " ") {
 		t.Errorf("audit log: %v\nwant first %v", actions, want)
