@@ -188,7 +188,7 @@ func TestAddHoldsNamesTheMeetingInTheWay(t *testing.T) {
 }
 
 // TestLargeValuesCompressWithLZ4: on a PostgreSQL server that has lz4, the
-// columns of large values compress with it (migration 0400), and a mail's
+// columns of large values compress with it (migration 0017), and a mail's
 // body still reads back as written.
 func TestLargeValuesCompressWithLZ4(t *testing.T) {
 	db := storetest.Open(t, "postgres")
