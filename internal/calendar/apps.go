@@ -57,6 +57,10 @@ const (
 	// appSyncCalls bounds the Changes calls of one sync: the incremental
 	// one and, when its cursor expired, a full one.
 	appSyncCalls = 2
+	// appResyncEvery is how long a full sync's window serves: providers
+	// that sync by window (Graph's calendarView delta) keep the window of
+	// the full sync for every later cursor, so it must slide forward.
+	appResyncEvery = 7 * 24 * time.Hour
 )
 
 // AppCalendarID is the ID of user's calendar at app.
@@ -199,6 +203,9 @@ type appState struct {
 	// WorkingHours are the user's working hours at the provider, read
 	// at each full sync.
 	WorkingHours *video.WorkingHours `json:"working_hours,omitempty"`
+	// FullAt is when the last full sync was made: its window
+	// (appSyncPast before, appSyncAhead after) is the cursor's.
+	FullAt time.Time `json:"full_at,omitzero"`
 }
 
 // syncApp brings the copy of an app calendar up to date through the app's
@@ -221,6 +228,10 @@ func (s *Service) syncApp(ctx context.Context, c *store.Calendar, u *store.User,
 	now := s.now()
 	var cs *video.ChangeSet
 	cursor := st.App.Cursor
+	if cursor != "" && now.Sub(st.App.FullAt) >= appResyncEvery {
+		// The cursor's window has slid too far behind now.
+		cursor = ""
+	}
 	for call := 0; ; call++ {
 		if call == appSyncCalls {
 			return fmt.Errorf("the provider's sync cursor expired %d times in a row", appSyncCalls)
@@ -264,6 +275,7 @@ func (s *Service) syncApp(ctx context.Context, c *store.Calendar, u *store.User,
 	}
 	st.App.Cursor = cs.Cursor
 	if full {
+		st.App.FullAt = now
 		// Working hours change rarely: read with each full sync; a
 		// provider that cannot tell keeps the last answer.
 		if wh, err := cals.WorkingHours(ctx, u.Email); err == nil {

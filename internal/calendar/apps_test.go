@@ -37,6 +37,8 @@ type fakeCalendars struct {
 	hours *video.WorkingHours
 
 	changes, freeBusy [][]string // the users of each call
+	// calls are the kinds of calls in order ("watch", "changes").
+	calls []string
 	watched           []video.Channel
 	renewed           []video.Channel
 	unwatched         []string
@@ -100,6 +102,7 @@ func (f *fakeCalendars) Changes(ctx context.Context, user, cursor string, from, 
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.changes = append(f.changes, []string{user, cursor})
+	f.calls = append(f.calls, "changes")
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -137,6 +140,7 @@ func (f *fakeCalendars) Watch(ctx context.Context, user, address, token string) 
 		return nil, f.err
 	}
 	f.channels++
+	f.calls = append(f.calls, "watch")
 	ch := video.Channel{ID: "ch" + strconv.Itoa(f.channels), Resource: "res-" + user, User: user, Token: token, Expires: f.now().Add(f.channelLife)}
 	f.watched = append(f.watched, ch)
 	if !strings.HasPrefix(address, "https://convene.example/webhooks/fake") {
@@ -323,6 +327,11 @@ func TestAppCalendarSync(t *testing.T) {
 		f.fake.put(ann.Email, "e4", event("tent", "20260305T090000Z", "20260305T100000Z", "STATUS:TENTATIVE"))
 		f.install(store.InstallInstalled, "acme.test")
 		f.syncAll()
+		// The channel is open before the first sync reads the calendar:
+		// a change made during the sync is notified.
+		if len(f.fake.calls) < 2 || f.fake.calls[0] != "watch" || f.fake.calls[1] != "changes" {
+			t.Fatalf("calls %v, want the watch before the first changes", f.fake.calls)
+		}
 		const from, to = "2026-03-01T00:00:00Z", "2026-03-08T00:00:00Z"
 		if got, problems := f.busy(ann, from, to); got != "[03-02T09:00/03-02T10:00 03-03T09:00/03-03T10:00 03-05T09:00/03-05T10:00]" || len(problems) != 0 {
 			t.Fatalf("after the full sync: %s %+v", got, problems)
@@ -352,6 +361,20 @@ func TestAppCalendarSync(t *testing.T) {
 		n := len(f.fake.changes)
 		if f.fake.changes[n-2][1] == "" || f.fake.changes[n-1][1] != "" {
 			t.Fatalf("the expired cursor was not followed by a full sync: %v", f.fake.changes)
+		}
+		// A cursor keeps the window of its full sync (Graph's calendarView
+		// delta): a week later the sync is a full one again, on a window
+		// slid to the new now, then incremental once more.
+		f.fake.expired = false
+		f.now = f.now.Add(appResyncEvery)
+		f.syncAll()
+		if last := f.fake.changes[len(f.fake.changes)-1]; last[1] != "" {
+			t.Fatalf("a week-old window was kept: %v", f.fake.changes)
+		}
+		f.now = f.now.Add(time.Hour)
+		f.syncAll()
+		if last := f.fake.changes[len(f.fake.changes)-1]; last[1] == "" {
+			t.Fatalf("the sync after the new full one was a full one too: %v", f.fake.changes)
 		}
 	})
 }

@@ -100,12 +100,13 @@ func (s *Service) syncSource(ctx context.Context, c *store.Calendar) error {
 		json.Unmarshal(c.RemoteState, &st) // a bad memo only costs a full sync
 	}
 	if c.Kind == store.CalendarApp {
+		// The channel is opened (or renewed) before the sync, so that a
+		// change made while the sync runs is notified and synced next,
+		// instead of waiting for the periodic sync.
+		s.ensureChannel(ctx, c, u)
 		err = s.syncApp(ctx, c, u, &st)
 		if b, merr := json.Marshal(st); merr == nil {
 			c.RemoteState = b
-		}
-		if err == nil {
-			s.ensureChannel(ctx, c, u)
 		}
 		return err
 	}
