@@ -38,11 +38,11 @@ type fakeCalendars struct {
 
 	changes, freeBusy [][]string // the users of each call
 	// calls are the kinds of calls in order ("watch", "changes").
-	calls []string
-	watched           []video.Channel
-	renewed           []video.Channel
-	unwatched         []string
-	channels          int
+	calls     []string
+	watched   []video.Channel
+	renewed   []video.Channel
+	unwatched []string
+	channels  int
 	// channelLife is how long a channel lasts.
 	channelLife time.Duration
 	now         func() time.Time
