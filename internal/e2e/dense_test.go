@@ -88,7 +88,10 @@ func TestDenseCalendarThroughBinary(t *testing.T) {
 	if status != 422 || out["title"] != "Calendars too dense for this window" || !strings.Contains(fmt.Sprint(out["detail"]), "ann@acme.test") {
 		t.Errorf("availability: %d %v", status, out)
 	}
-	if elapsed > 10*time.Second {
+	// The budget ends the query (about a second on a quiet machine); the
+	// bound only says it ends, with room for -race on a loaded machine
+	// (21 s was seen), where the code before the budget never answered.
+	if elapsed > 60*time.Second {
 		t.Errorf("availability took %v", elapsed)
 	}
 	if rss := peakRSS(t, p.Cmd.Process.Pid); rss > 400<<20 {
