@@ -502,7 +502,7 @@ func (s *Service) wait(ctx context.Context, accountID, id string, deadline time.
 func (s *Service) videoSpec(m *store.Meeting, settings video.Settings) video.Spec {
 	spec := video.Spec{
 		Topic: m.Subject, Type: video.Scheduled, StartTime: m.Start, Duration: m.Duration, Timezone: m.TimeZone,
-		Settings: settings,
+		Settings: settings, UID: m.UID,
 	}
 	if m.Description != "" {
 		d := m.Description

@@ -180,6 +180,13 @@ type Spec struct {
 
 	// Settings override the host's defaults: only set fields are sent.
 	Settings Settings
+
+	// UID is the meeting's iCalendar UID, the one Convene's invitations
+	// carry. A provider whose meeting is an event of the host's calendar
+	// (App.VideoIsEvent: Google Meet) gives the event this UID, so that
+	// calendar clients see the event and the invitations as one meeting,
+	// never two. Others ignore it.
+	UID string
 }
 
 // CreateRef names one meeting-creation side effect so that CreateOnce can

@@ -20,7 +20,8 @@ func TestMeet(t *testing.T) {
 	g := newFakeGoogle(t, alice, bob)
 	app := App(g.config())
 	m := app.Connect(video.Connection{Credentials: keyJSON(t, rsaKey(t), g.srv.URL+"/token"), HTTP: g.srv.Client()})
-	spec := video.Spec{Topic: "Review", StartTime: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: 45, Timezone: "Europe/Paris", Agenda: video.String("Q1")}
+	spec := video.Spec{Topic: "Review", StartTime: time.Date(2026, 3, 10, 14, 0, 0, 0, time.UTC), Duration: 45, Timezone: "Europe/Paris", Agenda: video.String("Q1"),
+		UID: "mtg_1@convene"}
 	ref := video.CreateRef{Key: "outbox:7", Since: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
 	g.fail(429, "rateLimitExceeded", 1)
 	g.fail(403, "rateLimitExceeded", 1)
@@ -44,6 +45,11 @@ func TestMeet(t *testing.T) {
 		t.Fatalf("insert query %v", q)
 	}
 	e := g.events[alice][0]
+	// The event carries the meeting's UID: Convene's invitation and
+	// Google's event are one meeting for calendar clients.
+	if e.ICalUID != "mtg_1@convene" {
+		t.Fatalf("the event's iCalUID is %q, want the meeting's", e.ICalUID)
+	}
 	if cr := e.ConferenceData.CreateRequest; cr.RequestId != EventID("outbox:7") || cr.ConferenceSolutionKey.Type != "hangoutsMeet" {
 		t.Fatalf("createRequest %+v", cr)
 	}

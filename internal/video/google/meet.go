@@ -68,7 +68,7 @@ func (m Meet) CreateOnce(ctx context.Context, host string, spec video.Spec, ref 
 	ev := video.CalendarEvent{
 		Ref: ref, Subject: spec.Topic, Start: spec.StartTime,
 		End: spec.StartTime.Add(time.Duration(spec.Duration) * time.Minute), TimeZone: spec.Timezone,
-		Conference: true,
+		Conference: true, UID: spec.UID,
 	}
 	if spec.Agenda != nil {
 		ev.Description = *spec.Agenda
