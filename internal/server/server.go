@@ -58,6 +58,12 @@ type Options struct {
 	Version string
 	// Ready is told the address served once every listener accepts.
 	Ready func(httpURL string)
+	// SignInLimit tunes the limiter of failed sign-ins (API tokens,
+	// CalDAV, the pages); zero fields are authlimit's defaults, and its
+	// TrustedProxies always come from the settings. Tests that count
+	// failures freeze its refill (a slow machine must not earn a failure
+	// back in the middle of the count).
+	SignInLimit authlimit.Options
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// (default 30 s).
 	ShutdownTimeout time.Duration
@@ -234,7 +240,9 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	mounts := map[string]http.Handler{}
 	// One count of failed sign-ins per client address for the API, the
 	// operator token and CalDAV.
-	authLimit := authlimit.New(authlimit.Options{TrustedProxies: cfg.TrustedProxies})
+	signInLimit := opts.SignInLimit
+	signInLimit.TrustedProxies = cfg.TrustedProxies
+	authLimit := authlimit.New(signInLimit)
 	// CalDAV (RFC 4791) at /dav/, found from /.well-known/caldav (RFC 6764).
 	dav := davserver.New(cals, accounts, "/dav", log.With("component", "caldav"))
 	dav.Limit = authLimit
