@@ -207,9 +207,10 @@ func TestStandaloneSandboxRedirectURIs(t *testing.T) {
 // rather than at the test binary's time-out.
 func runRefused(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
+	bin := testbin.Build(t) // before the clock starts: a build may take longer than the bound
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, testbin.Build(t), args...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "CONVENE_") {
 			cmd.Env = append(cmd.Env, kv)
