@@ -399,7 +399,7 @@ func graphCalls(log string) graphCallLog {
 	for _, m := range graphCallLine.FindAllStringSubmatch(log, -1) {
 		parts := strings.Split(m[2], "/")
 		for i := range parts {
-			if i > 0 && parts[i-1] == "users" || i > 0 && (parts[i-1] == "events" || parts[i-1] == "subscriptions") && parts[i] != "" {
+			if i > 0 && parts[i-1] == "users" || i > 0 && (parts[i-1] == "events" || parts[i-1] == "subscriptions" || parts[i-1] == "onlineMeetings" && parts[i] != "createOrGet") && parts[i] != "" {
 				parts[i] = "{id}"
 			}
 		}
