@@ -123,7 +123,8 @@ func TestMicrosoft365Consent(t *testing.T) {
 // the organizer's Outlook calendar, without attendees (Convene sends the
 // invitations, the account's default), with the Teams join link the API's
 // meeting shows; an event added in Outlook reaches the slots through the
-// subscription's notification.
+// subscription's notification. In the other invitation mode, Outlook
+// invites: the event has the attendees, and Convene mails them nothing.
 func TestMicrosoft365Calendars(t *testing.T) {
 	dns := dnstest.Start(t)
 	_, env := serveEnv(t, "sqlite", dns)
@@ -270,6 +271,9 @@ func TestMicrosoft365Calendars(t *testing.T) {
 	if a, _ := ev["attendees"].([]any); len(a) != 0 {
 		t.Errorf("the event has attendees %v: Outlook would invite them too", a)
 	}
+	if n := mailsTo(t, c, tn.owner, id, "guest@partner.test"); n != 1 {
+		t.Errorf("Convene sent the guest %d invitations, want 1", n)
+	}
 	t.Logf("Graph calls of the booking (the test's own listing of the events left out): %v", graphCalls(p.Stderr()).since(before))
 
 	// The booked meeting took the day's last half hour.
@@ -295,6 +299,51 @@ func TestMicrosoft365Calendars(t *testing.T) {
 	if !delivered {
 		t.Errorf("no accepted notification of the change: %+v", graphNotifications(t, sb)[notes:])
 	}
+
+	// The other invitation mode: Outlook invites. The event is written
+	// with its attendees, and Convene mails them nothing.
+	c.must("PATCH", "/api/v1/account", tn.owner, map[string]any{"invitations": "provider"}, 200)
+	m = c.must("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Sync", "start_time": parisOn(next, 14, 0).Format("2006-01-02T15:04"),
+		"timezone": "Europe/Paris", "duration": 30, "video_provider": "teams",
+		"attendees": []map[string]string{{"email": owner}, {"email": "guest@partner.test"}}}, 201)
+	id = m["id"].(string)
+	var syncs []map[string]any
+	eventually(t, 60*time.Second, "the event Outlook invites to", func() bool {
+		syncs = nil
+		for _, e := range g.events(member) {
+			if e["subject"] == "Sync" {
+				syncs = append(syncs, e)
+			}
+		}
+		return len(syncs) > 0
+	})
+	var invited []string
+	if len(syncs) == 1 {
+		for _, a := range syncs[0]["attendees"].([]any) {
+			invited = append(invited, a.(map[string]any)["emailAddress"].(map[string]any)["address"].(string))
+		}
+	}
+	slices.Sort(invited)
+	if len(syncs) != 1 || !slices.Equal(invited, []string{"guest@partner.test", owner}) {
+		t.Errorf("the events of the meeting in provider mode: %d, attendees %v", len(syncs), invited)
+	}
+	if n := mailsTo(t, c, tn.owner, id, "guest@partner.test"); n != 0 {
+		t.Errorf("Convene mailed the guest %d times in provider mode: Outlook invites them too: %v", n, outbox(t, c, tn.owner, id))
+	}
+}
+
+// mailsTo counts the mails of a meeting in Convene's outbox to addr.
+func mailsTo(t *testing.T, c client, admin, meetingID, addr string) int {
+	t.Helper()
+	n := 0
+	for _, m := range outbox(t, c, admin, meetingID) {
+		for _, to := range m["to"].([]any) {
+			if to == addr {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // installTeams installs Microsoft 365 for the tenant's domain as an
