@@ -57,6 +57,11 @@ const (
 	// appSyncCalls bounds the Changes calls of one sync: the incremental
 	// one and, when its cursor expired, a full one.
 	appSyncCalls = 2
+	// appHoursMaxAge is how long working hours read from the provider
+	// are used: neither delta queries nor notifications tell a change
+	// of them (Graph's mailboxSettings), and a cursor may never expire,
+	// so an incremental sync reads them again past this age.
+	appHoursMaxAge = 12 * time.Hour
 )
 
 // AppCalendarID is the ID of user's calendar at app.
@@ -197,8 +202,10 @@ type appState struct {
 	// Cursor is the provider's cursor of the next Changes call.
 	Cursor string `json:"cursor,omitempty"`
 	// WorkingHours are the user's working hours at the provider, read
-	// at each full sync.
+	// at each full sync and at least every appHoursMaxAge.
 	WorkingHours *video.WorkingHours `json:"working_hours,omitempty"`
+	// HoursRead is when WorkingHours were last read.
+	HoursRead time.Time `json:"hours_read,omitzero"`
 }
 
 // syncApp brings the copy of an app calendar up to date through the app's
@@ -263,11 +270,12 @@ func (s *Service) syncApp(ctx context.Context, c *store.Calendar, u *store.User,
 		return err
 	}
 	st.App.Cursor = cs.Cursor
-	if full {
-		// Working hours change rarely: read with each full sync; a
-		// provider that cannot tell keeps the last answer.
+	if full || now.Sub(st.App.HoursRead) >= appHoursMaxAge {
+		// Working hours change rarely: read with each full sync and
+		// when they are old; a provider that cannot tell keeps the
+		// last answer.
 		if wh, err := cals.WorkingHours(ctx, u.Email); err == nil {
-			st.App.WorkingHours = wh
+			st.App.WorkingHours, st.App.HoursRead = wh, now
 		} else if ctx.Err() == nil {
 			s.log.Debug("app calendar: working hours not read", "calendar", c.ID, "err", err)
 		}
