@@ -22,10 +22,11 @@ import (
 // the event is made once (video.CalendarEvent.Ref, like the video
 // meeting), updated on every later change and deleted with the meeting.
 // Its iCalendar UID is the meeting's, its attendees the meeting's; it
-// carries the video meeting's join URL, or, when the meeting's video app is
-// the same app, asks for the app's own online meeting (Conference); with
-// video.App.VideoIsEvent the video meeting is that event, and no second one
-// is made.
+// carries the video meeting's join URL (also when the meeting's video app
+// is the same app: one meeting, one link), or, when the same app has made
+// no video meeting, asks for the app's own online meeting (Conference);
+// with video.App.VideoIsEvent the video meeting is that event, and no
+// second one is made.
 //
 // The account's invitation mode (store.Account.Invitations) says who mails
 // the invitees: Convene (its iTIP mail; the event is written with Notify
@@ -180,10 +181,14 @@ func (s *Service) workAppEvent(ctx context.Context, job *jobs.Job[appEvent]) err
 			return nil // the video job writes it when it makes the meeting
 		}
 		ev.ID = vm.ID
+	case vm != nil:
+		// The video meeting made by the video job, even the same app's
+		// (a Teams meeting through onlineMeetings): the link the
+		// invitations carry. Asking the event for a conference too
+		// would make a second meeting with another link.
+		ev.JoinURL, ev.Location = vm.JoinURL, vm.JoinURL
 	case sameApp:
 		ev.Conference = true
-	case vm != nil:
-		ev.JoinURL, ev.Location = vm.JoinURL, vm.JoinURL
 	}
 	if rec != nil && ev.ID == "" {
 		ev.ID = rec.EventID

@@ -61,6 +61,11 @@ const (
 	// that sync by window (Graph's calendarView delta) keep the window of
 	// the full sync for every later cursor, so it must slide forward.
 	appResyncEvery = 7 * 24 * time.Hour
+	// appHoursMaxAge is how long working hours read from the provider
+	// are used: neither delta queries nor notifications tell a change
+	// of them (Graph's mailboxSettings), and a cursor may never expire,
+	// so an incremental sync reads them again past this age.
+	appHoursMaxAge = 12 * time.Hour
 )
 
 // AppCalendarID is the ID of user's calendar at app.
@@ -201,11 +206,13 @@ type appState struct {
 	// Cursor is the provider's cursor of the next Changes call.
 	Cursor string `json:"cursor,omitempty"`
 	// WorkingHours are the user's working hours at the provider, read
-	// at each full sync.
+	// at each full sync and at least every appHoursMaxAge.
 	WorkingHours *video.WorkingHours `json:"working_hours,omitempty"`
 	// FullAt is when the last full sync was made: its window
 	// (appSyncPast before, appSyncAhead after) is the cursor's.
 	FullAt time.Time `json:"full_at,omitzero"`
+	// HoursRead is when WorkingHours were last read.
+	HoursRead time.Time `json:"hours_read,omitzero"`
 }
 
 // syncApp brings the copy of an app calendar up to date through the app's
@@ -276,10 +283,13 @@ func (s *Service) syncApp(ctx context.Context, c *store.Calendar, u *store.User,
 	st.App.Cursor = cs.Cursor
 	if full {
 		st.App.FullAt = now
-		// Working hours change rarely: read with each full sync; a
-		// provider that cannot tell keeps the last answer.
+	}
+	if full || now.Sub(st.App.HoursRead) >= appHoursMaxAge {
+		// Working hours change rarely: read with each full sync and
+		// when they are old; a provider that cannot tell keeps the
+		// last answer.
 		if wh, err := cals.WorkingHours(ctx, u.Email); err == nil {
-			st.App.WorkingHours = wh
+			st.App.WorkingHours, st.App.HoursRead = wh, now
 		} else if ctx.Err() == nil {
 			s.log.Debug("app calendar: working hours not read", "calendar", c.ID, "err", err)
 		}

@@ -612,6 +612,25 @@ func TestAppWorkingHours(t *testing.T) {
 	if got := first(bob); got != "14:00" {
 		t.Errorf("bob, with his own hours: first slot %s", got)
 	}
+
+	// Ann changes her hours at the provider: no cursor expires and no
+	// notification tells it, yet an incremental sync past
+	// appHoursMaxAge reads them again. Now Tuesdays too, from 09:00 New
+	// York (14:00Z); with the old ones (Mondays only) nothing is left
+	// in the day after Monday 18:00Z.
+	f.fake.mu.Lock()
+	f.fake.hours = &video.WorkingHours{TimeZone: "America/New_York", Days: []time.Weekday{time.Monday, time.Tuesday}, Start: "09:00", End: "11:00"}
+	f.fake.mu.Unlock()
+	f.now = f.now.Add(appHoursMaxAge / 2)
+	f.syncAll()
+	if got := first(ann); got != "13:00" { // the old hours still: Monday 08:00 New York
+		t.Errorf("ann, hours read again before their age: first slot %s", got)
+	}
+	f.now = f.now.Add(appHoursMaxAge / 2)
+	f.syncAll()
+	if got := first(ann); got != "14:00" {
+		t.Errorf("ann, after her hours changed at the provider: first slot %s", got)
+	}
 }
 
 // The synced copy of an organizer's app calendar holds the meeting Convene

@@ -54,7 +54,7 @@ func (db *DB) Account(ctx context.Context, id string) (*Account, error) {
 // domains, by name, in one query where Account and Domains take two.
 func (db *DB) AccountWithDomains(ctx context.Context, id string) (*Account, []Domain, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.name, a.language, a.default_video_provider, a.branding, a.templates,
-			a.assistant_address, a.created_ms, d.name, d.txt_value, d.verified_ms, d.created_ms, d.verified_by
+			a.assistant_address, a.created_ms, a.invitations, d.name, d.txt_value, d.verified_ms, d.created_ms, d.verified_by
 		FROM accounts a LEFT JOIN domains d ON d.account_id = a.id AND d.verified
 		WHERE a.id = $1 ORDER BY d.name`, id)
 	if err != nil {
@@ -70,7 +70,7 @@ func (db *DB) AccountWithDomains(ctx context.Context, id string) (*Account, []Do
 		var name, txt, by sql.NullString
 		var verified, dcreated sql.NullInt64
 		if err := rows.Scan(&acct.ID, &acct.Name, &acct.Language, &acct.DefaultVideoProvider, &branding, &templates,
-			&acct.AssistantAddress, &created, &name, &txt, &verified, &dcreated, &by); err != nil {
+			&acct.AssistantAddress, &created, &acct.Invitations, &name, &txt, &verified, &dcreated, &by); err != nil {
 			return nil, nil, db.wrap(err, "load account %s", id)
 		}
 		if a == nil {

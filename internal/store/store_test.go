@@ -394,7 +394,8 @@ func TestConcurrentHoldsOverlap(t *testing.T) {
 	})
 }
 
-// TestAccountWithDomains: the account as Account reads it, with its
+// TestAccountWithDomains: the account as Account reads it (its
+// invitation mode too), with its
 // verified domains only, by name; another account's domains are not its
 // own; an unknown account is ErrNotFound.
 func TestAccountWithDomains(t *testing.T) {
@@ -416,9 +417,15 @@ func TestAccountWithDomains(t *testing.T) {
 				}
 			}
 		}
+		// Every field, the invitation mode too: booking reads the
+		// account this way and must not mail guests Outlook invites.
 		want, _ := db.Account(ctx, "a")
+		want.Invitations = store.InvitationsProvider
+		if err := db.UpdateAccount(ctx, want); err != nil {
+			t.Fatal(err)
+		}
 		a, ds, err = db.AccountWithDomains(ctx, "a")
-		if err != nil || a.ID != want.ID || a.Language != want.Language || !a.Created.Equal(want.Created) {
+		if err != nil || a.ID != want.ID || a.Language != want.Language || !a.Created.Equal(want.Created) || a.Invitations != store.InvitationsProvider {
 			t.Fatalf("account: %+v %v, want %+v", a, err, want)
 		}
 		if len(ds) != 2 || ds[0].Name != "m.example" || ds[1].Name != "z.example" || !ds[0].Verified ||
