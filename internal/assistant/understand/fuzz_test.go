@@ -108,8 +108,11 @@ func TestBoundedWork(t *testing.T) {
 		if cb > fuzzBound {
 			t.Errorf("%q x %d: %v", unit, len(big)/len(unit), cb)
 		}
-		// linear: 8x the input, allow 24x the time (noise of a shared machine)
-		if cb > 24*cs+20*time.Millisecond {
+		// linear: 8x the input, allow 24x the time (noise of a shared
+		// machine). The race detector's own cost grows faster than the
+		// code's (60-160x seen for 8x the input): scripts/test runs this
+		// test once more without it.
+		if !raceEnabled && cb > 24*cs+20*time.Millisecond {
 			t.Errorf("%q: 8 KiB in %v but 64 KiB in %v: not linear", unit, cs, cb)
 		}
 	}
