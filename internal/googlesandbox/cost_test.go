@@ -6,6 +6,8 @@ import (
 	"time"
 
 	gcal "google.golang.org/api/calendar/v3"
+
+	"github.com/convene/convene/internal/testenv"
 )
 
 // TestSyncCost5000 measures what a calendar of 5,000 events costs a
@@ -14,8 +16,8 @@ import (
 // the calendar over a month. The figures are logged (go test -v -run
 // SyncCost); the test asserts the counts.
 func TestSyncCost5000(t *testing.T) {
-	if testing.Short() {
-		t.Skip("short")
+	if testing.Short() && !testenv.InCI() {
+		t.Skip("short: 5,000 events")
 	}
 	sb := newSandbox(t, func(o *Options) { o.Discovery = nil }) // measure the sandbox, not the validator
 	sb.srv.mu.Lock()

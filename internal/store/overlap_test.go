@@ -12,6 +12,7 @@ import (
 
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
+	"github.com/convene/convene/internal/testenv"
 )
 
 // holdMeeting stores a booked meeting of org with one hold from start, in
@@ -199,7 +200,7 @@ func TestLargeValuesCompressWithLZ4(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !has {
-		t.Skip("this PostgreSQL server has no lz4")
+		testenv.Missing(t, "lz4 in this PostgreSQL server (Debian's PostgreSQL 14 and later has it)")
 	}
 	for _, c := range [][2]string{{"mail_outbox", "raw"}, {"calendar_objects", "data"}, {"meetings", "video"}, {"inbox_messages", "raw"}} {
 		var method string
