@@ -51,7 +51,14 @@ func (s *Service) AccountAndAssistant(ctx context.Context, accountID string) (*s
 // AssistantAddressOf is AssistantAddress of an account the caller has read
 // already.
 func (s *Service) AssistantAddressOf(ctx context.Context, a *store.Account) (string, error) {
-	ds, err := s.Store.Domains(ctx, a.ID)
+	return s.AssistantAddressIn(ctx, s.Store, a)
+}
+
+// AssistantAddressIn is AssistantAddressOf read through st: the
+// transaction the caller runs in, which must not wait for a second
+// connection.
+func (s *Service) AssistantAddressIn(ctx context.Context, st store.Store, a *store.Account) (string, error) {
+	ds, err := st.Domains(ctx, a.ID)
 	if err != nil {
 		return "", fmt.Errorf("account: assistant address: %w", err)
 	}

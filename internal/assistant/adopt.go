@@ -38,15 +38,17 @@ func (s *Service) Adopt(ctx context.Context, tx *store.DB, m *store.Meeting) err
 	if err != nil {
 		return fmt.Errorf("assistant: adopt %s: %w", m.ID, err)
 	}
-	if addr, err := s.Accounts.AssistantAddress(ctx, acct.ID); err != nil {
+	addr, err := s.Accounts.AssistantAddressIn(ctx, tx, acct)
+	if err != nil {
 		return err
-	} else if addr == "" {
+	}
+	if addr == "" {
 		// No verified domain, so no address the guests could answer:
 		// the proposal stands, chosen through the API, as before.
 		s.log().Info("assistant: proposal not mailed: the account has no assistant address (no verified domain)", "meeting", m.ID)
 		return nil
 	}
-	t, err := s.newTurn(ctx, "proposal:"+m.ID, acct, org, nil, nil)
+	t, err := s.newTurnFrom(ctx, fromAddress(addr), "proposal:"+m.ID, acct, org, nil, nil)
 	if err != nil {
 		return err
 	}

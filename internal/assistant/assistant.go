@@ -345,10 +345,16 @@ func (s *Service) assistantAddress(ctx context.Context, accountID string) (strin
 	if err != nil {
 		return "", err
 	}
+	return fromAddress(addr), nil
+}
+
+// fromAddress is the From of the assistant's mail given the account's
+// assistant address ("" when it has none).
+func fromAddress(addr string) string {
 	if addr == "" {
-		return "assistant@convene.invalid", nil
+		return "assistant@convene.invalid"
 	}
-	return addr, nil
+	return addr
 }
 
 // principalOf is the organizer acting: the assistant books in their name,

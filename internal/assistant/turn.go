@@ -48,6 +48,14 @@ func (s *Service) newTurn(ctx context.Context, id string, acct *store.Account, o
 	if err != nil {
 		return nil, err
 	}
+	return s.newTurnFrom(ctx, from, id, acct, org, th, in)
+}
+
+// newTurnFrom is newTurn with the assistant's address read already (from
+// assistantAddressOf): a turn started inside a transaction reads nothing
+// outside it.
+func (s *Service) newTurnFrom(ctx context.Context, from, id string, acct *store.Account, org *store.User, th *store.Thread, in *incoming) (*turn, error) {
+	var err error
 	t := &turn{s: s, id: id, acct: acct, from: from, brand: brandingOf(acct), org: org, th: th, in: in, now: s.now(),
 		outcome: outcomeProcessed}
 	if th != nil {

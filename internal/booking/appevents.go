@@ -56,11 +56,13 @@ func (s *Service) organizerApp(ctx context.Context, m *store.Meeting) (string, e
 }
 
 // enqueueAppEvent queues, in tx, the write of the delivery a into the
-// organizer's app calendar, when they have one.
-func (s *Service) enqueueAppEvent(ctx context.Context, tx *store.DB, m *store.Meeting, a deliver) error {
-	app, err := s.organizerApp(ctx, m)
-	if err != nil || app == "" {
-		return err
+// organizer's app calendar app (organizerApp, read before tx began: a read
+// outside tx while tx holds its connection could wait for a connection
+// forever once every connection of the pool is such a transaction's);
+// "" when they have none.
+func (s *Service) enqueueAppEvent(ctx context.Context, tx *store.DB, app string, a deliver) error {
+	if app == "" {
+		return nil
 	}
 	return s.Jobs.Enqueue(ctx, tx, appEvent{AccountID: a.AccountID, MeetingID: a.MeetingID, Sequence: a.Sequence, Method: a.Method,
 		OccurrenceID: a.OccurrenceID, Only: a.Only}, uniqueArgs)
@@ -68,12 +70,8 @@ func (s *Service) enqueueAppEvent(ctx context.Context, tx *store.DB, m *store.Me
 
 // providerInvites reports whether the provider mails the invitees of m:
 // the account chose it and the organizer has an app calendar.
-func (s *Service) providerInvites(ctx context.Context, acct *store.Account, m *store.Meeting) (bool, error) {
-	if acct.Invitations != store.InvitationsProvider {
-		return false, nil
-	}
-	app, err := s.organizerApp(ctx, m)
-	return app != "", err
+func providerInvites(acct *store.Account, app string) bool {
+	return acct.Invitations == store.InvitationsProvider && app != ""
 }
 
 func (s *Service) workAppEvent(ctx context.Context, job *jobs.Job[appEvent]) error {

@@ -136,10 +136,11 @@ func (s *Service) changeError(err error) error {
 }
 
 // applyFields applies the fields of c that a whole meeting (or series)
-// takes, and reports the attendees removed.
-func (s *Service) applyFields(ctx context.Context, m *store.Meeting, c Change, loc *time.Location) (changedTime bool, removed []string, err error) {
+// takes, and reports the attendees removed. It reads through tx, the
+// change's transaction.
+func (s *Service) applyFields(ctx context.Context, tx *store.DB, m *store.Meeting, c Change, loc *time.Location) (changedTime bool, removed []string, err error) {
 	var fs failure.Fields
-	org, err := s.Store.User(ctx, m.AccountID, m.OrganizerID)
+	org, err := tx.User(ctx, m.AccountID, m.OrganizerID)
 	if err != nil {
 		return false, nil, err
 	}
@@ -234,7 +235,7 @@ func (s *Service) changeAll(ctx context.Context, tx *store.DB, m *store.Meeting,
 		return err
 	}
 	before := copyMeeting(m)
-	changedTime, removed, err := s.applyFields(ctx, m, c, loc)
+	changedTime, removed, err := s.applyFields(ctx, tx, m, c, loc)
 	if err != nil {
 		return err
 	}
@@ -412,7 +413,7 @@ func (s *Service) changeFollowing(ctx context.Context, tx *store.DB, m *store.Me
 	if err != nil {
 		return "", err
 	}
-	if _, _, err := s.applyFields(ctx, next, c, loc); err != nil {
+	if _, _, err := s.applyFields(ctx, tx, next, c, loc); err != nil {
 		return "", err
 	}
 	pl, err := planOf(next)

@@ -218,7 +218,7 @@ func (s *Service) workDeliver(ctx context.Context, job *jobs.Job[deliver]) error
 		if err := s.addMails(ctx, tx, m, d.mails); err != nil {
 			return err
 		}
-		return s.enqueueAppEvent(ctx, tx, m, a)
+		return s.enqueueAppEvent(ctx, tx, d.app, a)
 	}); err != nil {
 		return err
 	}
@@ -244,6 +244,9 @@ type delivery struct {
 	// transaction applying the delivery is the one that books it), so
 	// its writes need not look for an earlier one.
 	fresh bool
+	// app is the app whose calendar the organizer has ("" none), read
+	// with the rest before the transaction that applies the delivery.
+	app string
 }
 
 // known is what the request that booked a meeting already read, so that
@@ -309,9 +312,11 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 	// The provider mails the invitees itself (the account's invitation
 	// mode, for an organizer with an app calendar): Convene mails only
 	// the organizer, so that nobody is invited twice.
-	if byProvider, err := s.providerInvites(ctx, acct, m); err != nil {
+	app, err := s.organizerApp(ctx, m)
+	if err != nil {
 		return nil, err
-	} else if byProvider {
+	}
+	if providerInvites(acct, app) {
 		kept := recipients[:0]
 		for _, r := range recipients {
 			if r.Email == organizer.Email {
@@ -363,7 +368,7 @@ func (s *Service) prepareDelivery(ctx context.Context, m *store.Meeting, organiz
 	if err != nil {
 		return nil, err
 	}
-	d := &delivery{m: m, mails: mails, recipients: recipients}
+	d := &delivery{m: m, mails: mails, recipients: recipients, app: app}
 	if a.Method != deliverRequest || s.Calendars == nil {
 		return d, nil
 	}
@@ -415,7 +420,7 @@ func (s *Service) applyDelivery(ctx context.Context, tx *store.DB, d *delivery) 
 	if err := s.addMails(ctx, tx, d.m, d.mails); err != nil {
 		return err
 	}
-	if err := s.enqueueAppEvent(ctx, tx, d.m, deliver{AccountID: d.m.AccountID, MeetingID: d.m.ID, Sequence: d.m.Sequence, Method: deliverRequest}); err != nil {
+	if err := s.enqueueAppEvent(ctx, tx, d.app, deliver{AccountID: d.m.AccountID, MeetingID: d.m.ID, Sequence: d.m.Sequence, Method: deliverRequest}); err != nil {
 		return err
 	}
 	return s.writeEvents(ctx, tx, d)

@@ -45,6 +45,7 @@ type DB struct {
 	close func() error
 	pool  *pgxpool.Pool // PostgreSQL only
 	group *txGroup      // SQLite only: write transactions grouped (group.go)
+	nest  *nestGuard    // Options.CheckNesting (nesting.go)
 }
 
 var _ Store = (*DB)(nil)
@@ -57,6 +58,11 @@ type Options struct {
 	// SkipMigrations opens without migrating, for callers that run
 	// MigrateReport themselves.
 	SkipMigrations bool
+	// CheckNesting records the queries that code running inside a
+	// transaction sends outside it (NestedQueries): each needs a second
+	// connection while the transaction holds one, which can deadlock
+	// the pool (nesting.go). For tests: it costs a stack read per query.
+	CheckNesting bool
 }
 
 // Open opens the database named by url ("sqlite:PATH" or "postgres://…")
@@ -79,6 +85,9 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if opts.CheckNesting {
+		db.nest = &nestGuard{running: map[uint64]int{}}
 	}
 	if opts.SkipMigrations {
 		return db, nil
@@ -114,6 +123,7 @@ func (db *DB) r() querier {
 	if db.tx != nil {
 		return db.tx
 	}
+	db.nest.check()
 	return db.read
 }
 
@@ -122,6 +132,7 @@ func (db *DB) w() querier {
 	if db.tx != nil {
 		return db.tx
 	}
+	db.nest.check()
 	return db.write
 }
 
@@ -180,7 +191,11 @@ func (db *DB) inTx(ctx context.Context, fn func(*DB) error) error {
 	}()
 	child := *db
 	child.tx = tx
-	if err := fn(&child); err != nil {
+	err = func() error {
+		defer db.nest.enter()()
+		return fn(&child)
+	}()
+	if err != nil {
 		tx.Rollback()
 		return err
 	}

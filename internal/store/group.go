@@ -148,5 +148,6 @@ func runGrouped(t *groupedTx, tx *DB) (r groupedResult) {
 			r = groupedResult{panic: v, stack: debug.Stack()}
 		}
 	}()
+	defer tx.nest.enter()()
 	return groupedResult{err: t.fn(tx)}
 }

@@ -108,6 +108,9 @@ type Server struct {
 	sessions map[*session]struct{}
 	conns    int
 	closing  bool
+	// listeners are those Serve was given, closed by Shutdown itself:
+	// go-smtp's Serve called after its Shutdown would accept forever.
+	listeners []net.Listener
 }
 
 // New returns a listener that hands mail to intake.
@@ -161,6 +164,14 @@ func New(intake Intake, opts Options) *Server {
 
 // Serve accepts connections on ln until Shutdown; it returns nil then.
 func (s *Server) Serve(ln net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		ln.Close()
+		return nil
+	}
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
 	err := s.smtp.Serve(&limitListener{Listener: ln, s: s})
 	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
 		return nil
@@ -174,6 +185,9 @@ func (s *Server) Serve(ln net.Listener) error {
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
 	s.closing = true
+	for _, ln := range s.listeners {
+		ln.Close() // Serve returns, whether go-smtp knows ln yet or not
+	}
 	var idle []*smtp.Conn
 	for se := range s.sessions {
 		if !se.busy {

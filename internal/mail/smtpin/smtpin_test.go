@@ -422,3 +422,30 @@ func TestLatin1ThroughSwaks(t *testing.T) {
 		t.Errorf("text %q subject %q: %v", body.Text, c.Msg.Subject, err)
 	}
 }
+
+// TestServeAfterShutdown: a listener handed to Serve once Shutdown ran (a
+// process told to stop while it starts) is closed and Serve returns, where
+// go-smtp's own Serve would accept forever.
+func TestServeAfterShutdown(t *testing.T) {
+	srv := smtpin.New(nil, smtpin.Options{})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		ln.Close() // let the goroutine end
+		t.Fatal("Serve after Shutdown still accepts")
+	}
+}

@@ -41,14 +41,23 @@ func URL(t testing.TB, engine string) string {
 }
 
 // Open opens a fresh, migrated store of the engine, closed when the test
-// ends.
+// ends. It checks nesting (store.Options.CheckNesting): the test fails
+// when code running inside a transaction sent a query outside it, which
+// can deadlock a pool under load.
 func Open(t testing.TB, engine string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), URL(t, engine), store.Options{})
+	db, err := store.Open(context.Background(), URL(t, engine), store.Options{CheckNesting: true})
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", engine, err)
 	}
-	t.Cleanup(func() { db.Close() })
+	// Registered first, so it runs last: after the test's own clean-ups
+	// stopped what still used the store.
+	t.Cleanup(func() {
+		for _, stack := range db.NestedQueries() {
+			t.Errorf("a query went outside the transaction its caller runs in (it needs a second connection while the transaction holds one):\n%s", stack)
+		}
+		db.Close()
+	})
 	return db
 }
 
