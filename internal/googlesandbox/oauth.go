@@ -462,8 +462,39 @@ func (s *Server) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 	case g == nil || g.Revoked || !covers(g.Scopes, a.Scopes):
 		sendAuthError(w, r, a, &authError{Code: "consent_required", Description: "The user must consent."})
 	default:
-		s.issueCode(w, r, a, u.Email, a.Scopes)
+		granted := grantedIdentity(a.Scopes)
+		for _, sc := range a.Scopes {
+			if !slices.Contains(identityScopes, sc) {
+				granted = append(granted, sc)
+			}
+		}
+		s.issueCode(w, r, a, u.Email, granted)
 	}
+}
+
+// grantedIdentity are the identity scopes a consent grants for the
+// requested ones, as Google reports them: "email" brings userinfo.email,
+// "profile" userinfo.profile, and either brings openid.
+func grantedIdentity(requested []string) []string {
+	var out []string
+	add := func(sc ...string) {
+		for _, x := range sc {
+			if !slices.Contains(out, x) {
+				out = append(out, x)
+			}
+		}
+	}
+	for _, sc := range requested {
+		switch sc {
+		case ScopeEmail, ScopeUserinfoEmail:
+			add(ScopeEmail, ScopeUserinfoEmail, ScopeOpenID)
+		case ScopeProfile, ScopeUserinfoProfile:
+			add(ScopeProfile, ScopeUserinfoProfile, ScopeOpenID)
+		case ScopeOpenID:
+			add(ScopeOpenID)
+		}
+	}
+	return out
 }
 
 // covers reports whether granted holds every non-identity scope of want.
@@ -518,12 +549,7 @@ func (s *Server) handleConsent(w http.ResponseWriter, r *http.Request) {
 		s.showConsent(w, a, email, "Couldn't find your Google Account")
 		return
 	}
-	granted := []string{}
-	for _, sc := range a.Scopes {
-		if slices.Contains(identityScopes, sc) {
-			granted = append(granted, sc)
-		}
-	}
+	granted := grantedIdentity(a.Scopes)
 	for _, sc := range r.PostForm["granted"] {
 		if slices.Contains(identityScopes, sc) || !slices.Contains(a.Scopes, sc) {
 			showAuthError(w, &authError{Status: http.StatusBadRequest, Code: "invalid_request", Description: "Granted scope not requested: " + sc})
