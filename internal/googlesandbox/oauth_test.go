@@ -671,6 +671,8 @@ func TestOAuthFaults(t *testing.T) {
 	if r, body := sb.exchange(url.Values{"code": {code}}); r.Status != 503 || body["error"] != "internal_failure" {
 		t.Errorf("token fault: %d %s", r.Status, r.Body)
 	}
+	// A fault of another route leaves the token endpoint alone.
+	sb.control("POST", "/faults", map[string]any{"status": 429, "route": "revoke"}, http.StatusCreated)
 	if r, _ := sb.exchange(url.Values{"code": {code}}); r.Status != 200 {
 		t.Errorf("after the fault: %d %s", r.Status, r.Body)
 	}
@@ -678,7 +680,6 @@ func TestOAuthFaults(t *testing.T) {
 	if r := sb.do("GET", "/o/oauth2/v2/auth?client_id="+testClientID, "", nil); r.Status != 500 {
 		t.Errorf("authorize fault: %d", r.Status)
 	}
-	sb.control("POST", "/faults", map[string]any{"status": 429, "route": "revoke"}, http.StatusCreated)
 	if r := postForm(t, sb.ts.URL+"/revoke", url.Values{"token": {"x"}}); r.Status != 429 {
 		t.Errorf("revoke fault: %d", r.Status)
 	}
@@ -740,4 +741,3 @@ func pkceS256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
-
