@@ -186,6 +186,10 @@ func (s *Server) handleAuthCodeGrant(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c = s.st.Codes[raw]
 	if c == nil || c.Used {
+		// Used meanwhile by a concurrent request: a second use too.
+		if c != nil {
+			s.revokeOriginLocked(c.Code)
+		}
 		s.mu.Unlock()
 		fail("invalid_grant", msgBadRequest)
 		return

@@ -47,19 +47,21 @@ async function consent(authUrl) {
   return loc.searchParams;
 }
 
+// unescape undoes html/template's escaping of attribute values.
 function unescape(s) {
-  return s.replace(/&#34;/g, '"').replace(/&#39;/g, '\'').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const named = {amp: '&', lt: '<', gt: '>', quot: '"', apos: '\''};
+  return s.replace(/&(#(\d+)|[a-z]+);/g, (m, name, num) => (num ? String.fromCharCode(Number(num)) : named[name] ?? m));
 }
 
 async function main() {
   const {codeVerifier, codeChallenge} = await client.generateCodeVerifierAsync();
   const authUrl = client.generateAuthUrl({
-    access_type: 'offline', scope: scopes, state: 'node-state', login_hint: user, include_granted_scopes: true,
+    access_type: 'offline', scope: scopes, state: 'node+state=/&"<x>', login_hint: user, include_granted_scopes: true,
     code_challenge_method: 'S256', code_challenge: codeChallenge,
   });
   assert.ok(authUrl.startsWith(base + '/o/oauth2/v2/auth?'));
   const q = await consent(authUrl);
-  assert.equal(q.get('state'), 'node-state');
+  assert.equal(q.get('state'), 'node+state=/&"<x>');
   const {tokens} = await client.getToken({code: q.get('code'), codeVerifier});
   assert.ok(tokens.access_token && tokens.refresh_token && tokens.id_token, JSON.stringify(tokens));
   assert.equal(tokens.token_type, 'Bearer');
