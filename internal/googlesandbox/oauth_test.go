@@ -280,7 +280,7 @@ func TestOAuthTokenRules(t *testing.T) {
 		{"plain challenge", url.Values{"code_challenge": {plainVerifier}}, url.Values{"code_verifier": {plainVerifier}}, 200, "", ""},
 		{"pkce mismatch", pkce, url.Values{"code_verifier": {oauth2.GenerateVerifier()}}, 400, "invalid_grant", "Invalid code verifier."},
 		{"pkce missing", pkce, nil, 400, "invalid_grant", "Missing code verifier."},
-		{"verifier not needed", nil, url.Values{"code_verifier": {verifier}}, 400, "invalid_request", ""},
+		{"verifier not needed", nil, url.Values{"code_verifier": {verifier}}, 400, "invalid_grant", "code_verifier or verifier is not needed."},
 		{"redirect mismatch", nil, url.Values{"redirect_uri": {sb.ts.URL + "/other"}}, 400, "redirect_uri_mismatch", msgBadRequest},
 		{"redirect missing", nil, url.Values{"redirect_uri": {""}}, 400, "invalid_request", ""},
 		{"wrong secret", nil, url.Values{"client_secret": {"nope"}}, 401, "invalid_client", msgUnauthorized},

@@ -114,7 +114,7 @@ func (s *Server) clientAuth(r *http.Request) (*OAuthClient, *tokenError, int) {
 func checkVerifier(c *authCode, verifier string) *tokenError {
 	if c.Challenge == "" {
 		if verifier != "" {
-			return &tokenError{"invalid_request", "code_verifier or verifier is not needed."}
+			return &tokenError{"invalid_grant", "code_verifier or verifier is not needed."}
 		}
 		return nil
 	}
