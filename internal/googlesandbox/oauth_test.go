@@ -479,6 +479,21 @@ func TestOAuthScopes(t *testing.T) {
 		t.Errorf("write with the granted scope: %d %s", r.Status, r.Body)
 	}
 
+	// Another personal account's free/busy is not shared (gmail.com is no
+	// organization); her own is.
+	sb.control("POST", "/accounts", map[string]any{"email": "bea@gmail.com"}, http.StatusCreated)
+	var fb struct {
+		Calendars map[string]struct {
+			Errors []map[string]string `json:"errors"`
+		} `json:"calendars"`
+	}
+	r = sb.do("POST", "/calendar/v3/freeBusy", tok, map[string]any{"timeMin": at(0, 0, 0), "timeMax": at(1, 0, 0),
+		"items": []map[string]string{{"id": "bea@gmail.com"}, {"id": "ann@gmail.com"}}})
+	r.json(t, &fb)
+	if r.Status != 200 || len(fb.Calendars["bea@gmail.com"].Errors) != 1 || len(fb.Calendars["ann@gmail.com"].Errors) != 0 {
+		t.Errorf("freeBusy: %d %s", r.Status, r.Body)
+	}
+
 	key := sb.key("*", ScopeCalendar)
 	cfgAssert := sign(t, privateKey(t, key), key.PrivateKeyID, map[string]any{"iss": key.ClientEmail, "sub": "ann@gmail.com", "scope": ScopeCalendar,
 		"aud": key.TokenURI, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
