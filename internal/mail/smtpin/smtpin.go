@@ -199,6 +199,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		c.Close() // calls Logout, which takes s.mu
 	}
 	err := s.smtp.Shutdown(ctx)
+	if errors.Is(err, net.ErrClosed) {
+		err = nil // the listeners closed above
+	}
 	if err != nil {
 		s.smtp.Close()
 	}
