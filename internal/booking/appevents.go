@@ -168,8 +168,11 @@ func (s *Service) workAppEvent(ctx context.Context, job *jobs.Job[appEvent]) err
 			return err
 		}
 		for _, o := range occs {
-			if o.Status == "cancelled" {
+			switch {
+			case o.Status == "cancelled":
 				ev.ExDates = append(ev.ExDates, o.Original)
+			case !o.Start.Equal(o.Original):
+				ev.Moved = append(ev.Moved, video.MovedOccurrence{Original: o.Original, Start: o.Start, End: o.End})
 			}
 		}
 	}

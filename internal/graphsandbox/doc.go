@@ -3,7 +3,7 @@
 // platform's admin consent and client-credentials token endpoints
 // (/{tenant}/v2.0/adminconsent, /{tenant}/oauth2/v2.0/token), the part of
 // Graph v1.0 Convene uses under /v1.0 (users, mailboxSettings, events with
-// recurrence, calendarView and its delta, getSchedule, onlineMeetings,
+// recurrence and a series' instances, calendarView and its delta, getSchedule, onlineMeetings,
 // subscriptions with change and lifecycle notifications, JSON $batch), and,
 // with Options.Controls, test controls under /_sandbox (seeding users and
 // events, changes "made in Outlook", faults, consent revocation, delta reset).

@@ -125,6 +125,7 @@ func (s *Server) routes() {
 	a.HandleFunc("PATCH /users/{user}/events/{id}", s.graph(s.handleEventPatch))
 	a.HandleFunc("DELETE /users/{user}/events/{id}", s.graph(s.handleEventDelete))
 	a.HandleFunc("POST /users/{user}/events/{id}/cancel", s.graph(s.handleEventCancel))
+	a.HandleFunc("GET /users/{user}/events/{id}/instances", s.graph(s.handleInstances))
 	a.HandleFunc("GET /users/{user}/calendarView", s.graph(s.handleCalendarView))
 	a.HandleFunc("GET /users/{user}/calendar/calendarView", s.graph(s.handleCalendarView))
 	a.HandleFunc("GET /users/{user}/calendarView/delta", s.graph(s.handleDelta))

@@ -97,6 +97,39 @@ func (s *Server) handleCalendarView(r *http.Request, c *call) (any, *graphError)
 	return s.pageBySkip(r, c, items, "/v1.0/$metadata#users('"+u.ID+"')/calendarView")
 }
 
+// handleInstances is GET /users/{id}/events/{id}/instances: the
+// occurrences and exceptions of one series master in the window
+// (startDateTime and endDateTime, both required), by start, paged like
+// calendarView. An event that is not a series has no instances to list:
+// Graph answers it with an empty collection.
+func (s *Server) handleInstances(r *http.Request, c *call) (any, *graphError) {
+	from, to, gerr := window(r)
+	if gerr != nil {
+		return nil, gerr
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, gerr := s.findUser(c.tenant, r.PathValue("user"))
+	if gerr != nil {
+		return nil, gerr
+	}
+	e, date, gerr := s.findEvent(u, r.PathValue("id"))
+	if gerr != nil {
+		return nil, gerr
+	}
+	items := []map[string]any{}
+	if date == "" && e.Recurrence != nil {
+		ins, gerr := s.userInstances(u, from, to, func(x *event) bool { return x == e })
+		if gerr != nil {
+			return nil, gerr
+		}
+		for _, in := range ins {
+			items = append(items, s.render(in, c))
+		}
+	}
+	return s.pageBySkip(r, c, items, "/v1.0/$metadata#users('"+u.ID+"')/events('"+e.ID+"')/instances")
+}
+
 // handleDelta is GET /users/{id}/calendarView/delta: with a window, every
 // instance in it; with $deltatoken, what changed since; with $skiptoken,
 // the next page. The last page carries @odata.deltaLink.

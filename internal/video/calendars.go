@@ -153,6 +153,11 @@ type CalendarEvent struct {
 	// a single meeting; ExDates the occurrences removed.
 	RRule   string
 	ExDates []time.Time
+	// Moved are the occurrences of the series that start at another
+	// time than the rule gives them (RECURRENCE-ID overrides): each is
+	// written as an exception of the provider's series, found by its
+	// original start.
+	Moved []MovedOccurrence
 	// Attendees are the invitees' addresses and names.
 	Attendees []Attendee
 	// Notify: the provider sends its own invitations, updates and
@@ -167,6 +172,14 @@ type CalendarEvent struct {
 	// the event (Graph onlineMeetingProvider teamsForBusiness, Google
 	// conferenceData.createRequest); its details come back in EventRef.
 	Conference bool
+}
+
+// MovedOccurrence is one occurrence of a series moved to other times.
+type MovedOccurrence struct {
+	// Original is the start the series' rule gives it.
+	Original time.Time
+	// Start and End are its times now.
+	Start, End time.Time
 }
 
 // Attendee is one invitee of a CalendarEvent.

@@ -321,7 +321,7 @@ func TestCalendarNotificationThroughTheWebhook(t *testing.T) {
 }
 
 // A series is written with its rule; cancelling one occurrence deletes
-// that occurrence only.
+// that occurrence only; moving one writes the series with it moved.
 func TestAppEventOfASeries(t *testing.T) {
 	fake := newFakeCalendarApp()
 	h := newHarness(t, "sqlite", fake.app())
@@ -345,8 +345,24 @@ func TestAppEventOfASeries(t *testing.T) {
 	h.expect("DELETE", "/api/v1/meetings/"+id+"?scope=this&occurrence=2030-06-10T10:00:00Z", tn.member, nil, 200)
 	fake.waitWrites(t, 2)
 	fake.mu.Lock()
-	defer fake.mu.Unlock()
 	if len(fake.dels) != 1 || !fake.delAt[0].Equal(time.Date(2030, 6, 10, 10, 0, 0, 0, time.UTC)) {
 		t.Fatalf("deleted %v at %v", fake.dels, fake.delAt)
+	}
+	puts := len(fake.puts)
+	fake.mu.Unlock()
+	// Moving one occurrence writes the series with that occurrence moved
+	// (and the cancelled one still excluded).
+	h.expect("PATCH", "/api/v1/meetings/"+id, tn.member, map[string]any{"scope": "this", "occurrence": "2030-06-17T10:00:00Z", "start_time": "2030-06-17T14:00"}, 200)
+	fake.waitWrites(t, 3)
+	fake.mu.Lock()
+	defer fake.mu.Unlock()
+	if len(fake.puts) != puts+1 {
+		t.Fatalf("%d writes of the series after the move, want 1", len(fake.puts)-puts)
+	}
+	ev = fake.puts[puts]
+	want := video.MovedOccurrence{Original: time.Date(2030, 6, 17, 10, 0, 0, 0, time.UTC), Start: time.Date(2030, 6, 17, 14, 0, 0, 0, time.UTC), End: time.Date(2030, 6, 17, 14, 30, 0, 0, time.UTC)}
+	if len(ev.Moved) != 1 || !ev.Moved[0].Original.Equal(want.Original) || !ev.Moved[0].Start.Equal(want.Start) || !ev.Moved[0].End.Equal(want.End) ||
+		len(ev.ExDates) != 1 || !ev.ExDates[0].Equal(time.Date(2030, 6, 10, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("the series after the move: moved %+v, excluded %v", ev.Moved, ev.ExDates)
 	}
 }

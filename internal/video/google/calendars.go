@@ -446,7 +446,44 @@ func (c *Client) PutEvent(ctx context.Context, organizer string, ev video.Calend
 			return nil, err
 		}
 	}
+	for _, mv := range ev.Moved {
+		if err := c.moveInstance(ctx, organizer, got.Id, mv, ev); err != nil {
+			return nil, err
+		}
+	}
 	return &video.EventRef{ID: got.Id, ICalUID: got.ICalUID, WebURL: got.HtmlLink, Meeting: meetingOf(organizer, got)}, nil
+}
+
+// moveInstance moves one occurrence of the series id: events.patch of
+// the instance id Google gives it (the series' id, "_", the original start
+// in UTC), with its new times in the series' zone. Patching the same times
+// again changes nothing, so a retried write is harmless; an occurrence
+// Google no longer has (deleted there) is left alone.
+func (c *Client) moveInstance(ctx context.Context, organizer, id string, mv video.MovedOccurrence, ev video.CalendarEvent) error {
+	zone := ev.TimeZone
+	if zone == "" {
+		zone = "UTC"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return &video.Error{Permanent: true, Err: &video.ValidationError{Field: "time_zone", Message: err.Error()}}
+	}
+	inst := eventPart(id) + "_" + mv.Original.UTC().Format("20060102T150405Z")
+	body := &calendar.Event{
+		Start: &calendar.EventDateTime{DateTime: mv.Start.In(loc).Format(time.RFC3339), TimeZone: zone},
+		End:   &calendar.EventDateTime{DateTime: mv.End.In(loc).Format(time.RFC3339), TimeZone: zone},
+	}
+	err = c.call(ctx, organizer, "events.patch of an occurrence", func(s *calendar.Service) error {
+		_, err := s.Events.Patch("primary", inst, body).Context(ctx).SendUpdates(sendUpdates(ev.Notify)).Do()
+		return err
+	})
+	if errors.Is(err, video.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("google: move the occurrence of %s: %w", mv.Original.UTC().Format(time.RFC3339), err)
+	}
+	return nil
 }
 
 // insert inserts body (its id set), or reads the event an earlier attempt

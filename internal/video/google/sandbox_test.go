@@ -345,3 +345,41 @@ func TestSandboxSyncCost5000(t *testing.T) {
 	}
 	t.Logf("full sync of 5,000 events: 2 calls, %v, %d bytes of iCalendar; incremental with no change: 1 call, %v", full, size, time.Since(t1))
 }
+
+// TestSandboxPutEventMovedOccurrence: a series written with a moved
+// occurrence has it as an exception at Google (the instance at its
+// original start, now at its new time); writing it again, as a retried
+// job does, changes nothing.
+func TestSandboxPutEventMovedOccurrence(t *testing.T) {
+	_, cfg, key := startSandbox(t, googlesandbox.Options{})
+	c := cfg.Client(video.Connection{Credentials: key})
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ev := video.CalendarEvent{Ref: video.CreateRef{Key: "app-event/m1"}, UID: "m1@convene.test", Subject: "Weekly",
+		Start: time.Date(2026, 3, 2, 9, 0, 0, 0, paris), End: time.Date(2026, 3, 2, 10, 0, 0, 0, paris), TimeZone: "Europe/Paris",
+		RRule: "FREQ=WEEKLY;COUNT=4",
+		Moved: []video.MovedOccurrence{{Original: time.Date(2026, 3, 9, 9, 0, 0, 0, paris),
+			Start: time.Date(2026, 3, 10, 15, 0, 0, 0, paris), End: time.Date(2026, 3, 10, 16, 0, 0, 0, paris)}}}
+	for range 2 {
+		if _, err := c.PutEvent(ctx, alice, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, err := c.Changes(ctx, alice, "", time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs.Objects) != 1 {
+		t.Fatalf("%d objects, want the series alone", len(cs.Objects))
+	}
+	text := string(cs.Objects[0].ICS)
+	if strings.Count(text, "RECURRENCE-ID") != 1 || !strings.Contains(text, "RECURRENCE-ID;TZID=Europe/Paris:20260309T090000") ||
+		!strings.Contains(text, "DTSTART;TZID=Europe/Paris:20260310T150000") {
+		t.Fatalf("the series at Google:\n%s", text)
+	}
+	// An occurrence gone at Google is left alone.
+	ev.Moved[0].Original = time.Date(2026, 4, 20, 9, 0, 0, 0, paris) // past the series' end
+	if _, err := c.PutEvent(ctx, alice, ev); err != nil {
+		t.Fatalf("an occurrence Google does not have: %v", err)
+	}
+}

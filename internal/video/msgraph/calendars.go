@@ -396,11 +396,75 @@ func (c Calendars) PutEvent(ctx context.Context, organizer string, ev video.Cale
 			return nil, fmt.Errorf("msgraph: remove the occurrence of %s: %w", x.UTC().Format(time.RFC3339), err)
 		}
 	}
+	for _, mv := range ev.Moved {
+		if err := c.moveOccurrence(ctx, organizer, out.ID, mv, ev); err != nil {
+			return nil, err
+		}
+	}
 	ref := &video.EventRef{ID: out.ID, ICalUID: out.ICalUID, WebURL: out.WebLink}
 	if om := out.OnlineMeeting; om != nil && om.JoinURL != "" {
 		ref.Meeting = meetingOfEvent(&out)
 	}
 	return ref, nil
+}
+
+// moveOccurrence moves one occurrence of the series id: the instance
+// whose originalStart is mv.Original (GET …/instances over the span of
+// both its times), then PATCH of its start and end in the series' zone.
+// Moving it to the same times again changes nothing, so a retried write
+// is harmless; an occurrence Outlook no longer has is left alone.
+func (c Calendars) moveOccurrence(ctx context.Context, organizer, id string, mv video.MovedOccurrence, ev video.CalendarEvent) error {
+	what := "msgraph: move the occurrence of " + mv.Original.UTC().Format(time.RFC3339)
+	from, to := mv.Original, mv.Start
+	if to.Before(from) {
+		from, to = to, from
+	}
+	to = to.Add(max(mv.End.Sub(mv.Start), time.Minute))
+	q := url.Values{
+		"startDateTime": {from.Add(-time.Minute).UTC().Format(time.RFC3339)},
+		"endDateTime":   {to.Add(time.Minute).UTC().Format(time.RFC3339)},
+	}
+	target := ""
+	_, err := c.pages(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
+		var inst event
+		if err := json.Unmarshal(raw, &inst); err != nil {
+			return err
+		}
+		orig, err := time.Parse(time.RFC3339, inst.OriginalStart)
+		if err != nil && inst.Start != nil {
+			orig, err = inst.Start.instant()
+		}
+		if err == nil && orig.Equal(mv.Original) {
+			target = inst.ID
+		}
+		return nil
+	})
+	if errors.Is(err, video.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if target == "" {
+		return nil // no such occurrence any more
+	}
+	zone := cmp.Or(ev.TimeZone, "UTC")
+	start, err := wallClock(mv.Start, zone)
+	if err != nil {
+		return &video.ValidationError{Field: "time_zone", Message: err.Error()}
+	}
+	end, err := wallClock(mv.End, zone)
+	if err != nil {
+		return &video.ValidationError{Field: "time_zone", Message: err.Error()}
+	}
+	err = c.do(ctx, request{method: "PATCH", path: c.userBase(organizer) + "/events/" + url.PathEscape(target), body: &event{Start: &start, End: &end}, idempotent: true})
+	if errors.Is(err, video.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // eventBody is the Graph event of a CalendarEvent.

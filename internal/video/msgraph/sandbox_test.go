@@ -235,3 +235,43 @@ func TestAgainstSandbox(t *testing.T) {
 		t.Errorf("a user of no tenant domain: %v", err)
 	}
 }
+
+// TestSandboxPutEventMovedOccurrence: a series written with a moved
+// occurrence and a cancelled one has the first as an exception in Outlook
+// (found by its originalStart through …/instances, now at its new time)
+// and not the second; writing it again, as a retried job does, changes
+// nothing more; an occurrence Outlook no longer has is left alone.
+func TestSandboxPutEventMovedOccurrence(t *testing.T) {
+	sb, c, _ := newGraphSandbox(t)
+	ctx := context.Background()
+	cal := Calendars{c}
+	sb.control("POST", "/users", map[string]any{"mail": "ann@example.com", "displayName": "Ann Lee", "timeZone": "W. Europe Standard Time"})
+	paris, _ := time.LoadLocation("Europe/Paris")
+	ev := video.CalendarEvent{Ref: video.CreateRef{Key: "app-event/m1"}, Subject: "Weekly",
+		Start: time.Date(2027, 1, 4, 9, 0, 0, 0, paris), End: time.Date(2027, 1, 4, 10, 0, 0, 0, paris), TimeZone: "Europe/Paris",
+		RRule: "FREQ=WEEKLY;BYDAY=MO;COUNT=4", ExDates: []time.Time{time.Date(2027, 1, 25, 9, 0, 0, 0, paris)},
+		Moved: []video.MovedOccurrence{{Original: time.Date(2027, 1, 11, 9, 0, 0, 0, paris),
+			Start: time.Date(2027, 1, 12, 15, 0, 0, 0, paris), End: time.Date(2027, 1, 12, 16, 0, 0, 0, paris)}}}
+	var ref *video.EventRef
+	for range 2 {
+		var err error
+		if ref, err = cal.PutEvent(ctx, "ann@example.com", ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fb, err := cal.FreeBusy(ctx, []string{"ann@example.com"}, time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var starts []string
+	for _, b := range fb["ann@example.com"].Busy {
+		starts = append(starts, b.Start.In(paris).Format("01-02 15:04"))
+	}
+	if got := strings.Join(starts, " "); got != "01-04 09:00 01-12 15:00 01-18 09:00" {
+		t.Fatalf("the series in Outlook: %s (event %s)", got, ref.ID)
+	}
+	ev.Moved[0].Original = time.Date(2027, 3, 1, 9, 0, 0, 0, paris) // past the series' end
+	if _, err := cal.PutEvent(ctx, "ann@example.com", ev); err != nil {
+		t.Fatalf("an occurrence Outlook does not have: %v", err)
+	}
+}
