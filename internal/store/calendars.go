@@ -120,7 +120,9 @@ type Calendars interface {
 	// ordered by user then ID.
 	UserCalendars(ctx context.Context, accountID string, userIDs []string) ([]Calendar, error)
 	// SaveCalendarSync writes a source's sync outcome: remote state,
-	// problem, times.
+	// problem, times. It ends the claim; when a sync was asked for while
+	// it ran (ScheduleCalendarSync), the next sync is due at
+	// c.LastAttempt instead of c.NextSync.
 	SaveCalendarSync(ctx context.Context, c *Calendar) error
 	DeleteCalendar(ctx context.Context, accountID, id string) error
 	// DueCalendars lists sources of any account whose next sync is due,
@@ -181,7 +183,9 @@ type Calendars interface {
 	// channels.
 	AppCalendarAccounts(ctx context.Context) ([]string, error)
 	// ScheduleCalendarSync brings a source's next sync forward to at
-	// (never later than it is) and reports whether it moved.
+	// (never later than it is) and reports whether it moved. While a
+	// claimed sync runs it moves nothing: the sync after it is asked for
+	// at its end (SaveCalendarSync), never beside it.
 	ScheduleCalendarSync(ctx context.Context, accountID, id string, at time.Time) (bool, error)
 
 	// PutCalendarChannel saves the channel of a calendar, replacing the
@@ -307,8 +311,12 @@ func (db *DB) UserCalendars(ctx context.Context, accountID string, userIDs []str
 
 // SaveCalendarSync implements Calendars.
 func (db *DB) SaveCalendarSync(ctx context.Context, c *Calendar) error {
+	// A change notified while this sync ran (sync_again) brings the next
+	// one to the end of this one; either way the claim ends.
 	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET name = $3, remote_state = $4, problem = $5,
-		problem_since_ms = $6, last_sync_ms = $7, last_attempt_ms = $8, next_sync_ms = $9, updated_ms = $10
+		problem_since_ms = $6, last_sync_ms = $7, last_attempt_ms = $8,
+		next_sync_ms = CASE WHEN sync_again <> 0 AND CAST($8 AS BIGINT) < CAST($9 AS BIGINT) THEN CAST($8 AS BIGINT) ELSE CAST($9 AS BIGINT) END,
+		updated_ms = $10, claimed_until_ms = 0, sync_again = 0
 		WHERE account_id = $1 AND id = $2`,
 		c.AccountID, c.ID, c.Name, jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync),
 		ms(c.LastAttempt), ms(c.NextSync), ms(c.Updated))
@@ -331,7 +339,7 @@ func (db *DB) DueCalendars(ctx context.Context, now time.Time, perAccount, limit
 
 // ClaimCalendarSync implements Calendars.
 func (db *DB) ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error) {
-	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $4
+	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $4, claimed_until_ms = $4, sync_again = 0
 		WHERE account_id = $1 AND id = $2 AND next_sync_ms <= $3`, accountID, id, ms(now), ms(until))
 	if err != nil {
 		return false, db.wrap(err, "claim calendar sync %s", id)
@@ -711,13 +719,20 @@ func (db *DB) AppCalendarAccounts(ctx context.Context) ([]string, error) {
 
 // ScheduleCalendarSync implements Calendars.
 func (db *DB) ScheduleCalendarSync(ctx context.Context, accountID, id string, at time.Time) (bool, error) {
-	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $3
-		WHERE account_id = $1 AND id = $2 AND kind <> 'builtin' AND next_sync_ms > $3`, accountID, id, ms(at))
-	if err != nil {
-		return false, db.wrap(err, "schedule calendar sync %s", id)
+	// While a sync of the calendar runs (its claim has not ended), the
+	// next one is asked for at its end (sync_again) rather than started
+	// beside it. One statement: a claim or a save between two would lose
+	// the request.
+	var moved bool
+	err := db.w().QueryRowContext(ctx, `UPDATE calendars SET
+			sync_again = CASE WHEN claimed_until_ms > $3 THEN 1 ELSE sync_again END,
+			next_sync_ms = CASE WHEN claimed_until_ms > $3 THEN next_sync_ms ELSE $3 END
+		WHERE account_id = $1 AND id = $2 AND kind <> 'builtin' AND (claimed_until_ms > $3 OR next_sync_ms > $3)
+		RETURNING claimed_until_ms <= $3`, accountID, id, ms(at)).Scan(&moved)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // due already, or not a synced calendar
 	}
-	n, err := res.RowsAffected()
-	return n == 1, db.wrap(err, "schedule calendar sync %s", id)
+	return moved, db.wrap(err, "schedule calendar sync %s", id)
 }
 
 const channelColumns = `calendar_id, account_id, app, channel_id, resource, user_email, token, expires_ms, created_ms, updated_ms`

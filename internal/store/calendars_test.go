@@ -476,3 +476,64 @@ func TestBumpAndPutCalendarObject(t *testing.T) {
 		}
 	})
 }
+
+// TestCalendarSyncAgain: a change notified while a sync of the calendar
+// runs neither starts a second sync beside it nor is lost when the running
+// one saves its next time: the next sync comes at the end of this one.
+func TestCalendarSyncAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		src := seedCalendar(t, db, "acc_a", "usr_a", "cal_src", store.CalendarICS)
+		nextOf := func() time.Time {
+			t.Helper()
+			cals, err := db.UserCalendars(ctx, "acc_a", []string{"usr_a"})
+			if err != nil || len(cals) != 1 {
+				t.Fatalf("%v %v", cals, err)
+			}
+			return cals[0].NextSync
+		}
+		save := func(at time.Time) {
+			t.Helper()
+			src.LastAttempt, src.LastSync, src.NextSync, src.Updated = at, at, at.Add(time.Hour), at
+			if err := db.SaveCalendarSync(ctx, src); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := db.ClaimCalendarSync(ctx, "acc_a", "cal_src", t0, t0.Add(time.Minute)); err != nil || !ok {
+			t.Fatalf("claim: %v %v", ok, err)
+		}
+		// Notified during the sync: nothing due beside it.
+		moved, err := db.ScheduleCalendarSync(ctx, "acc_a", "cal_src", t0.Add(time.Second))
+		if err != nil || moved {
+			t.Fatalf("schedule during the sync: moved %v, %v", moved, err)
+		}
+		if due, _ := db.DueCalendars(ctx, t0.Add(2*time.Second), 10, 10); len(due) != 0 {
+			t.Fatalf("a calendar being synced is due again: %+v", due)
+		}
+		// Its end brings the next sync to now, not an hour later.
+		save(t0.Add(10 * time.Second))
+		if got := nextOf(); !got.Equal(t0.Add(10 * time.Second)) {
+			t.Fatalf("next sync after a sync notified meanwhile: %s", got)
+		}
+		// Claimed and saved with no notification: the hour stands.
+		if ok, _ := db.ClaimCalendarSync(ctx, "acc_a", "cal_src", t0.Add(10*time.Second), t0.Add(2*time.Minute)); !ok {
+			t.Fatal("second claim refused")
+		}
+		save(t0.Add(20 * time.Second))
+		if got := nextOf(); !got.Equal(t0.Add(20*time.Second + time.Hour)) {
+			t.Fatalf("next sync after a quiet sync: %s", got)
+		}
+		// Outside any sync a notification brings it forward at once.
+		if moved, err := db.ScheduleCalendarSync(ctx, "acc_a", "cal_src", t0.Add(30*time.Second)); err != nil || !moved {
+			t.Fatalf("schedule outside a sync: %v %v", moved, err)
+		}
+		if got := nextOf(); !got.Equal(t0.Add(30 * time.Second)) {
+			t.Fatalf("next sync: %s", got)
+		}
+		if moved, _ := db.ScheduleCalendarSync(ctx, "acc_a", "cal_src", t0.Add(40*time.Second)); moved {
+			t.Fatal("a sync already due was moved later")
+		}
+	})
+}
