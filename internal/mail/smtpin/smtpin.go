@@ -36,6 +36,7 @@ package smtpin
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -86,7 +87,11 @@ type Options struct {
 	// MaxData the number of messages read at once (default 8).
 	MaxConns int
 	MaxData  int
-	Log      *slog.Logger
+	// TLS, when set, offers STARTTLS (RFC 3207) with this configuration,
+	// as the MTAs that deliver to an internet-facing listener expect
+	// (tlscert.Files serves a certificate renewed in place); nil: none.
+	TLS *tls.Config
+	Log *slog.Logger
 }
 
 // goSMTPLineLimit is go-smtp's own line buffer: above ours, so that our
@@ -157,6 +162,7 @@ func New(intake Intake, opts Options) *Server {
 	srv.ReadTimeout = opts.CommandTimeout
 	srv.WriteTimeout = opts.CommandTimeout
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = opts.TLS
 	srv.ErrorLog = slogLogger{opts.Log}
 	s.smtp = srv
 	return s

@@ -4,9 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -22,6 +29,7 @@ import (
 	"github.com/convene/convene/internal/mail/smtpin"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/testenv"
+	"github.com/convene/convene/internal/tlscert"
 )
 
 // start serves intake on a loopback port until the test ends.
@@ -448,4 +456,53 @@ func TestServeAfterShutdown(t *testing.T) {
 		ln.Close() // let the goroutine end
 		t.Fatal("Serve after Shutdown still accepts")
 	}
+}
+
+// TestSTARTTLS: with Options.TLS the listener offers STARTTLS and swaks
+// (--tls: STARTTLS required) delivers over it; without, none is offered
+// and swaks refuses to send in clear.
+func TestSTARTTLS(t *testing.T) {
+	e, acme := env(t)
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, cert, key, "mx.acme.test")
+	files, err := tlscert.Load(cert, key, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := start(t, e.Inbox, smtpin.Options{TLS: files.Config()})
+	raw := inboxtest.Letter("Owner <owner@acme.test>", "acme.test", "tls-1@acme.test", "Lunch")
+	code, out := swaks(t, addr, raw, "--to", "assistant@acme.test", "--from", "owner@acme.test", "--tls")
+	if code != 0 || !strings.Contains(out, "250-STARTTLS") || !strings.Contains(out, "TLS started") || !strings.Contains(out, "<~  250 2.0.0") {
+		t.Fatalf("swaks over STARTTLS: %d\n%s", code, out)
+	}
+	if ms := e.Messages(acme.AccountID); len(ms) != 1 {
+		t.Fatalf("%d messages after the delivery over TLS", len(ms))
+	}
+	plain, _ := start(t, e.Inbox, smtpin.Options{})
+	code, out = swaks(t, plain, raw, "--to", "assistant@acme.test", "--from", "owner@acme.test", "--tls")
+	if code == 0 || strings.Contains(out, "250-STARTTLS") {
+		t.Fatalf("STARTTLS offered without a certificate: %d\n%s", code, out)
+	}
+}
+
+// writeSelfSigned writes a self-signed certificate for name and its key.
+func writeSelfSigned(t *testing.T, certFile, keyFile, name string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600)
 }
