@@ -51,11 +51,15 @@ const GraphSandboxPath = "/graph-sandbox"
 
 // Config is the whole of Convene's settings.
 type Config struct {
-	DataDir                  string
-	DatabaseURL              string
-	HTTPAddr                 string
-	BaseURL                  string
-	SMTPAddr                 string
+	DataDir     string
+	DatabaseURL string
+	HTTPAddr    string
+	BaseURL     string
+	SMTPAddr    string
+	// SMTPTLSCert and SMTPTLSKey are the PEM files of the certificate the
+	// SMTP listener offers STARTTLS with (both or neither; read again
+	// when renewed in place).
+	SMTPTLSCert, SMTPTLSKey  string
 	AssistantAddress         string
 	SMTPRelay                string
 	DNSResolver              string
@@ -158,6 +162,8 @@ var settings = []setting{
 	{"http-addr", "CONVENE_HTTP_ADDR", "127.0.0.1:8080", "HTTP listener host:port", false, func(c *Config) *string { return &c.HTTPAddr }},
 	{"base-url", "CONVENE_BASE_URL", "", "public URL for OAuth redirects and links in mail (default http://HTTP_ADDR)", false, func(c *Config) *string { return &c.BaseURL }},
 	{"smtp-addr", "CONVENE_SMTP_ADDR", "127.0.0.1:2525", "inbound SMTP listener host:port (empty: off)", false, func(c *Config) *string { return &c.SMTPAddr }},
+	{"smtp-tls-cert", "CONVENE_SMTP_TLS_CERT", "", "PEM certificate chain the SMTP listener offers STARTTLS with, read again when renewed in place (none: no STARTTLS)", false, func(c *Config) *string { return &c.SMTPTLSCert }},
+	{"smtp-tls-key", "CONVENE_SMTP_TLS_KEY", "", "PEM private key of CONVENE_SMTP_TLS_CERT", false, func(c *Config) *string { return &c.SMTPTLSKey }},
 	{"assistant-address", "CONVENE_ASSISTANT_ADDRESS", "", "the address organizers CC (default assistant@ the first verified domain)", false, func(c *Config) *string { return &c.AssistantAddress }},
 	{"smtp-relay", "CONVENE_SMTP_RELAY", "", "outbound submission smtp://user:pass@host:port (none: mail stays in the outbox)", true, func(c *Config) *string { return &c.SMTPRelay }},
 	{"dns-resolver", "CONVENE_DNS_RESOLVER", "", "host:port of the DNS server for domain checks (default: the system's)", false, func(c *Config) *string { return &c.DNSResolver }},
@@ -267,6 +273,9 @@ func (c *Config) resolve() error {
 		if err := checkAddr("CONVENE_SMTP_ADDR", c.SMTPAddr); err != nil {
 			return err
 		}
+	}
+	if (c.SMTPTLSCert == "") != (c.SMTPTLSKey == "") {
+		return errors.New("CONVENE_SMTP_TLS_CERT and CONVENE_SMTP_TLS_KEY: set both (the certificate and its key) or neither")
 	}
 	if c.DNSResolver != "" {
 		if err := checkAddr("CONVENE_DNS_RESOLVER", c.DNSResolver); err != nil {

@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -42,6 +43,7 @@ import (
 	"github.com/convene/convene/internal/mail/smtpout"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/tlscert"
 	"github.com/convene/convene/internal/video"
 	"github.com/convene/convene/internal/video/google"
 	"github.com/convene/convene/internal/video/jitsi"
@@ -85,6 +87,14 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	defer ln.Close()
 	var smtpLn net.Listener
+	var smtpTLS *tls.Config
+	if cfg.SMTPAddr != "" && cfg.SMTPTLSCert != "" {
+		files, err := tlscert.Load(cfg.SMTPTLSCert, cfg.SMTPTLSKey, nil, log.With("component", "smtp"))
+		if err != nil {
+			return fmt.Errorf("CONVENE_SMTP_TLS_CERT and CONVENE_SMTP_TLS_KEY: %w", err)
+		}
+		smtpTLS = files.Config()
+	}
 	if cfg.SMTPAddr != "" {
 		if smtpLn, err = net.Listen("tcp", cfg.SMTPAddr); err != nil {
 			return fmt.Errorf("listen on %s (CONVENE_SMTP_ADDR): %w", cfg.SMTPAddr, err)
@@ -344,7 +354,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 
 	// 5. SMTP: mail for the assistant.
 	if smtpLn != nil {
-		stop := startSMTP(smtpLn, mailIn, hostOf(baseURL), log.With("component", "smtp"))
+		stop := startSMTP(smtpLn, mailIn, hostOf(baseURL), smtpTLS, log.With("component", "smtp"))
 		defer stop()
 	}
 
@@ -424,9 +434,10 @@ func Migrate(ctx context.Context, cfg *config.Config) (int, error) {
 }
 
 // startSMTP serves the SMTP listener; the returned func stops it: no new
-// connections, messages being stored finish (10 s at most).
-func startSMTP(ln net.Listener, intake *inbox.Service, domain string, log *slog.Logger) (stop func()) {
-	srv := smtpin.New(intake, smtpin.Options{Domain: domain, Log: log})
+// connections, messages being stored finish (10 s at most). With tlsConfig
+// it offers STARTTLS.
+func startSMTP(ln net.Listener, intake *inbox.Service, domain string, tlsConfig *tls.Config, log *slog.Logger) (stop func()) {
+	srv := smtpin.New(intake, smtpin.Options{Domain: domain, TLS: tlsConfig, Log: log})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
