@@ -95,6 +95,20 @@ type UserAuth struct {
 	Params map[string]string
 }
 
+// Required returns the scopes that must be granted: every scope asked for
+// but OpenID Connect's own (openid, email, profile), which providers
+// report under other names (Google: .../auth/userinfo.email) and whose
+// answer the verified id_token is.
+func (u *UserAuth) Required() []string {
+	var out []string
+	for _, s := range u.Scopes {
+		if s != "openid" && s != "email" && s != "profile" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Modes of an install.
 const (
 	// ModeAccount: the account's admin authorizes Convene for the whole
@@ -260,6 +274,15 @@ type Connection struct {
 	// the service account's JSON key); nil for other kinds. The client
 	// makes its per-user tokens from it and must never log it.
 	Credentials []byte
+	// UserTokens, set for an install in per-user mode (App.UserAuth,
+	// ModePersonal) and only then, returns the token source of the grant
+	// the Convene user with address user connected (their own account at
+	// the provider, whose address may differ). A user without an active
+	// grant gets an error wrapping ErrNotConnected (so ErrUnauthorized);
+	// the source's own errors do too once the provider refuses to renew
+	// the grant, which then needs that user, not the admin. Tokens and
+	// Credentials are nil in this mode.
+	UserTokens func(ctx context.Context, user string) (TokenSource, error)
 }
 
 // Rules are what a provider accepts in a meeting request. Booking checks
