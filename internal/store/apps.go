@@ -35,8 +35,8 @@ type Install struct {
 	// the admin for the account, video.ModePersonal by each user.
 	Mode      string
 	Installed time.Time
-	Created           time.Time
-	Updated           time.Time
+	Created   time.Time
+	Updated   time.Time
 }
 
 // OAuthState is a pending authorization: single use, expiring, bound to one
