@@ -112,8 +112,25 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 				return fmt.Errorf("calendar: app calendars: %w", err)
 			}
 		}
+		// Per-user mode: only users who connected their own account
+		// (a grant needing re-authorization keeps its calendar, whose
+		// user counts as busy until they reconnect).
+		var granted map[string]bool
+		if in.Mode == video.ModePersonal {
+			grants, err := s.store.GrantsOfApp(ctx, accountID, a.ID)
+			if err != nil {
+				return fmt.Errorf("calendar: app calendars: %w", err)
+			}
+			granted = make(map[string]bool, len(grants))
+			for _, g := range grants {
+				granted[g.UserID] = true
+			}
+		}
 		for _, u := range users {
 			if !u.Active() || !slices.Contains(in.Domains, account.EmailDomain(u.Email)) {
+				continue
+			}
+			if granted != nil && !granted[u.ID] {
 				continue
 			}
 			id := AppCalendarID(a.ID, u.ID)
@@ -315,6 +332,8 @@ func (s *Service) describeAppError(c *store.Calendar, err error) string {
 	name := s.appName(c.App)
 	var rl *video.RateLimitError
 	switch {
+	case errors.Is(err, video.ErrNotConnected):
+		return name + ": the user must connect their own account at " + name + " again (settings page): " + err.Error()
 	case errors.Is(err, video.ErrUnauthorized):
 		return name + " refused Convene's credentials: an admin of the account must install the app again"
 	case errors.Is(err, video.ErrHostNotFound):

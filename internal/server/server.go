@@ -145,6 +145,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	graphURL, loginURL := cfg.MicrosoftURLs(baseURL)
 	googleCalendarURL, googleTokenURL := cfg.GoogleEndpoints(baseURL)
+	// Per-user mode (personal Google accounts): Convene's OAuth client.
+	var googlePersonal google.Personal
+	if cfg.GooglePersonal() {
+		authURL, issuer, revokeURL := cfg.GooglePersonalEndpoints(baseURL)
+		googlePersonal = google.Personal{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
+			AuthURL: authURL, Issuer: issuer, RevokeURL: revokeURL, RedirectURL: baseURL + "/oauth/" + google.ID + "/callback"}
+	}
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -154,7 +161,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
 		msgraph.App(msgraph.Config{GraphURL: graphURL, LoginURL: loginURL, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
 			RedirectURL: baseURL + "/oauth/teams/callback", RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
-		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID}),
+		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID,
+			Personal: googlePersonal}),
 	)
 	if err != nil {
 		return err
@@ -230,6 +238,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		mailbox = &m
 	}
 	marketplace.Notify = meetings.NotifyAdmins
+	marketplace.NotifyUser = meetings.NotifyUser
 	// Web sign-in: reset links are signed with a key of their own and
 	// mailed through the outbox.
 	accounts.Web = account.WebOptions{ResetKey: deriveKey(key, "password-reset"), Mailer: meetings,
