@@ -63,7 +63,7 @@ func (s *Server) handleControlAddDomain(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	d := normalizeDomain(in.Domain)
-	if d == "" || strings.ContainsAny(d, "@/ ") {
+	if d == "" || strings.ContainsAny(d, "@/ ") || slices.Contains(personalDomains, d) {
 		controlError(w, http.StatusBadRequest, "domain must be a domain name")
 		return
 	}

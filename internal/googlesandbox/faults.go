@@ -24,6 +24,11 @@ type fault struct {
 	// Path limits the fault to requests whose path (below the sandbox
 	// root) starts with it; empty: every /calendar/v3/ request.
 	Path string `json:"path,omitempty"`
+	// Route limits the fault to one named route instead of Path: the
+	// Calendar methods ("events.insert", …), "token", "authorize" (both
+	// methods of /o/oauth2/v2/auth), "revoke", "userinfo", "certs",
+	// "openid-configuration".
+	Route string `json:"route,omitempty"`
 	// Method limits the fault to one HTTP method; empty: any.
 	Method string `json:"method,omitempty"`
 	// Commit performs the request before answering the error.
@@ -61,14 +66,18 @@ func (l *faultList) snapshot() []fault {
 }
 
 // take returns the first fault matching the request and counts it used.
-func (l *faultList) take(r *http.Request) *fault {
+func (l *faultList) take(r *http.Request, route string) *fault {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for i, f := range l.list {
 		if f.Method != "" && !strings.EqualFold(f.Method, r.Method) {
 			continue
 		}
-		if f.Path == "" && !strings.HasPrefix(r.URL.Path, "/calendar/v3/") || f.Path != "" && !strings.HasPrefix(r.URL.Path, f.Path) {
+		if f.Route != "" {
+			if f.Route != route {
+				continue
+			}
+		} else if f.Path == "" && !strings.HasPrefix(r.URL.Path, "/calendar/v3/") || f.Path != "" && !strings.HasPrefix(r.URL.Path, f.Path) {
 			continue
 		}
 		f.Times--
@@ -117,7 +126,7 @@ func (s *Server) withFaults(name string, h http.HandlerFunc) http.HandlerFunc {
 		s.mu.Lock()
 		s.calls[name]++
 		s.mu.Unlock()
-		f := s.faults.take(r)
+		f := s.faults.take(r, name)
 		if f == nil {
 			h(rec, r)
 			return
@@ -125,7 +134,11 @@ func (s *Server) withFaults(name string, h http.HandlerFunc) http.HandlerFunc {
 		if f.Commit {
 			h(&discardWriter{header: http.Header{}}, r)
 		}
-		if name == "token" {
+		if name == "authorize" {
+			showAuthError(rec, &authError{Status: f.Status, Code: "server_error", Description: f.apiError().Message})
+			return
+		}
+		if oauthRoutes[name] {
 			code := "internal_failure"
 			if f.Status < 500 {
 				code = "rate_limit_exceeded"
@@ -136,6 +149,9 @@ func (s *Server) withFaults(name string, h http.HandlerFunc) http.HandlerFunc {
 		writeAPIError(rec, f.apiError())
 	}
 }
+
+// oauthRoutes answer faults with the token endpoint's error body.
+var oauthRoutes = map[string]bool{"token": true, "revoke": true, "userinfo": true, "certs": true, "openid-configuration": true}
 
 // discardWriter swallows an answer that will never be sent.
 type discardWriter struct{ header http.Header }

@@ -62,6 +62,10 @@ type Options struct {
 	// every request received and answer sent under /calendar/v3/ is
 	// validated against it and each violation reported to Violation.
 	Discovery []byte
+	// OAuthClients are web clients registered at start (replacing earlier
+	// ones of the same ID) for the authorization code flow of personal
+	// accounts.
+	OAuthClients []OAuthClient
 	// Violation receives the violations found with Discovery (tests fail on
 	// them). Default: they are logged.
 	Violation func(error)

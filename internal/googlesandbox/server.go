@@ -71,6 +71,11 @@ func New(opts Options) (*Server, error) {
 	for _, d := range opts.Domains {
 		s.addDomainLocked(d)
 	}
+	for _, c := range opts.OAuthClients {
+		if err := s.RegisterOAuthClient(c); err != nil {
+			return nil, err
+		}
+	}
 	if opts.KeyFile != "" {
 		if err := s.ensureKeyFile(opts.KeyFile); err != nil {
 			return nil, err
@@ -199,6 +204,14 @@ func (s *Server) writeData() error {
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("POST /token", s.withFaults("token", s.handleToken))
+	m.HandleFunc("GET /o/oauth2/v2/auth", s.withFaults("authorize", s.handleAuthorize))
+	m.HandleFunc("POST /o/oauth2/v2/auth", s.withFaults("authorize", s.handleConsent))
+	m.HandleFunc("POST /revoke", s.withFaults("revoke", s.handleRevoke))
+	m.HandleFunc("GET /.well-known/openid-configuration", s.withFaults("openid-configuration", s.handleOpenIDConfiguration))
+	m.HandleFunc("GET /oauth2/v3/certs", s.withFaults("certs", s.handleJWKS))
+	m.HandleFunc("GET /oauth2/v1/certs", s.withFaults("certs", s.handlePEMCerts))
+	m.HandleFunc("GET /oauth2/v3/userinfo", s.withFaults("userinfo", s.handleUserinfo))
+	m.HandleFunc("POST /oauth2/v3/userinfo", s.withFaults("userinfo", s.handleUserinfo))
 
 	api := func(pattern, name string, h apiHandler) {
 		m.HandleFunc(pattern, s.withFaults(name, s.api(h)))
@@ -242,6 +255,10 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /_sandbox/faults", s.handleFaultsGet)
 	m.HandleFunc("POST /_sandbox/faults", s.handleFaultsPost)
 	m.HandleFunc("DELETE /_sandbox/faults", s.handleFaultsDelete)
+	m.HandleFunc("POST /_sandbox/accounts", s.handleControlAddAccount)
+	m.HandleFunc("POST /_sandbox/oauth-clients", s.handleControlOAuthClient)
+	m.HandleFunc("GET /_sandbox/grants", s.handleControlGrants)
+	m.HandleFunc("DELETE /_sandbox/grants", s.handleControlRevokeGrant)
 }
 
 // randBytes reads n bytes of Options.Rand.

@@ -32,6 +32,16 @@ type state struct {
 	Channels map[string]*channel `json:"channels"`
 	// Mails are the e-mails Google would have sent (sendUpdates).
 	Mails []*mail `json:"mails"`
+	// OAuthClients are the registered web clients by client_id.
+	OAuthClients map[string]*OAuthClient `json:"oauth_clients"`
+	// Codes are the authorization codes issued and not yet expired.
+	Codes map[string]*authCode `json:"codes"`
+	// Grants are the consents given, by grantKey (account and client).
+	Grants map[string]*grant `json:"grants"`
+	// RefreshTokens by token.
+	RefreshTokens map[string]*refreshToken `json:"refresh_tokens"`
+	// SigningKey signs id_tokens (minted on first use).
+	SigningKey *signingKey `json:"signing_key,omitempty"`
 }
 
 // domain is a Workspace domain and the domain-wide delegation its admin
@@ -41,10 +51,17 @@ type domain struct {
 	Delegations map[string][]string `json:"delegations"`
 }
 
-// user is a Workspace user; its primary calendar has its address as id.
+// user is a Workspace user or, with Personal, a personal Google account
+// (gmail.com…), which no domain-wide delegation reaches; its primary
+// calendar has its address as id.
 type user struct {
 	Email    string `json:"email"`
 	TimeZone string `json:"time_zone"`
+	Name     string `json:"name,omitempty"`
+	// Sub is the stable numeric account id of OpenID Connect (made at the
+	// first sign-in).
+	Sub      string `json:"sub,omitempty"`
+	Personal bool   `json:"personal,omitempty"`
 }
 
 // serviceAccount is a service account and its public key (the private key
@@ -66,6 +83,10 @@ type accessToken struct {
 	Subject   string    `json:"subject"`
 	Scopes    []string  `json:"scopes"`
 	ExpiresAt time.Time `json:"expires_at"`
+	// Grant is the user's consent the token came from (grantKey; empty for
+	// a service account's token) and Origin its authorization code.
+	Grant  string `json:"grant,omitempty"`
+	Origin string `json:"origin,omitempty"`
 }
 
 // calendar is a user's primary calendar.
@@ -131,6 +152,18 @@ func (st *state) fillMaps() {
 	}
 	if st.Channels == nil {
 		st.Channels = map[string]*channel{}
+	}
+	if st.OAuthClients == nil {
+		st.OAuthClients = map[string]*OAuthClient{}
+	}
+	if st.Codes == nil {
+		st.Codes = map[string]*authCode{}
+	}
+	if st.Grants == nil {
+		st.Grants = map[string]*grant{}
+	}
+	if st.RefreshTokens == nil {
+		st.RefreshTokens = map[string]*refreshToken{}
 	}
 	for _, d := range st.Domains {
 		if d.Delegations == nil {

@@ -191,8 +191,14 @@ func (s *Server) AddUser(email, timeZone string) error {
 	if _, err := time.LoadLocation(timeZone); err != nil {
 		return fmt.Errorf("googlesandbox: time zone %q: %w", timeZone, err)
 	}
+	if slices.Contains(personalDomains, domainOf(email)) {
+		return fmt.Errorf("googlesandbox: %s is a personal account: add it with /_sandbox/accounts", email)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if u := s.st.Users[strings.ToLower(email)]; u != nil && u.Personal {
+		return fmt.Errorf("googlesandbox: %s is a personal account", email)
+	}
 	s.addDomainLocked(domainOf(email))
 	s.st.Users[strings.ToLower(email)] = &user{Email: strings.ToLower(email), TimeZone: timeZone}
 	s.changedLocked()
@@ -220,7 +226,9 @@ func (s *Server) userLocked(email string) *user {
 		return u
 	}
 	d := domainOf(email)
-	if d == "" || strings.ContainsAny(email, " /\\") {
+	if d == "" || strings.ContainsAny(email, " /\\") || slices.Contains(personalDomains, d) {
+		// gmail.com addresses are personal accounts: made by the controls
+		// only, never a Workspace user.
 		return nil
 	}
 	anyDomain := true
@@ -270,7 +278,15 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		fail(http.StatusBadRequest, "invalid_request", "Could not read the request body.")
 		return
 	}
-	if gt := r.PostForm.Get("grant_type"); gt != jwtBearerGrant {
+	switch gt := r.PostForm.Get("grant_type"); gt {
+	case jwtBearerGrant:
+	case authCodeGrant:
+		s.handleAuthCodeGrant(w, r)
+		return
+	case refreshTokenGrant:
+		s.handleRefreshGrant(w, r)
+		return
+	default:
 		fail(http.StatusBadRequest, "unsupported_grant_type", "Invalid grant_type: "+gt)
 		return
 	}
@@ -364,7 +380,8 @@ func (s *Server) issueToken(c *assertionClaims) (*accessToken, *tokenError) {
 		// Domain-wide delegation: the service account acts as the user,
 		// with scopes its admin granted to this client ID.
 		u := s.userLocked(c.Subject)
-		if u == nil {
+		if u == nil || u.Personal {
+			// A personal account is out of reach of any delegation.
 			return nil, &tokenError{"invalid_grant", msgUnknownUser}
 		}
 		granted := map[string]bool{}
