@@ -323,6 +323,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			Controls: cfg.GoogleSandboxControls,
 			// Push channels to Convene's own receiver, also over http.
 			PushBaseURL: baseURL,
+			// Convene's own OAuth client, for personal accounts.
+			OAuthClients: sandboxGoogleClients(cfg, googlePersonal),
 		})
 		if err != nil {
 			return fmt.Errorf("google sandbox: %w", err)
@@ -510,4 +512,13 @@ func nodeID(dataDir string) string {
 	host, _ := os.Hostname()
 	sum := sha256.Sum256([]byte(dataDir))
 	return fmt.Sprintf("convene_%s_%x", strings.NewReplacer(".", "_", "-", "_").Replace(host), sum[:4])
+}
+
+// sandboxGoogleClients registers Convene's OAuth client (per-user mode) at
+// the built-in Google sandbox, with its callback as the redirect URI.
+func sandboxGoogleClients(cfg *config.Config, p google.Personal) []googlesandbox.OAuthClient {
+	if !cfg.GooglePersonal() || p.ClientID == "" {
+		return nil
+	}
+	return []googlesandbox.OAuthClient{{ID: p.ClientID, Secret: p.ClientSecret, RedirectURIs: []string{p.RedirectURL}}}
 }
