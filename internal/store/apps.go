@@ -95,7 +95,7 @@ type Installs interface {
 var _ Installs = (*DB)(nil)
 
 const installColumns = `account_id, app, state, domains, scopes, access_token, refresh_token, token_expires_ms,
-	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms, credentials`
+	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms, credentials, mode`
 
 func scanInstall(row interface{ Scan(...any) error }) (*Install, error) {
 	var in Install
