@@ -350,6 +350,12 @@ func (s *Server) appCallback(req *Request, res *apps.CallbackResult, cbErr error
 		d.Detail = req.failureText(fe)
 		return req.Render(statusOf(fe.Kind), "admin_callback", nil, d)
 	}
+	if res.Connection != nil {
+		// A user connected their own account (per-user mode): back to
+		// their calendars page, which shows the connection.
+		req.Redirect("/calendars", "app_connected")
+		return nil
+	}
 	d.OK, d.App = true, res.App
 	p := req.Session
 	if p == nil || !p.Principal.IsAdmin() || p.Principal.AccountID != res.AccountID {
