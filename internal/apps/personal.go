@@ -136,6 +136,23 @@ func (s *Service) InstallPersonal(ctx context.Context, p account.Principal, appI
 	return &InstallResult{App: v}, err
 }
 
+// AddPersonal installs a pre-approved app in per-user mode the way the
+// admin page does: for every verified managed domain of the account
+// (narrowed afterwards).
+func (s *Service) AddPersonal(ctx context.Context, p account.Principal, appID string) (*InstallResult, error) {
+	if err := p.RequireAdmin(); err != nil {
+		return nil, err
+	}
+	verified, err := s.Accounts.VerifiedDomains(ctx, p.AccountID)
+	if err != nil {
+		return nil, fmt.Errorf("apps: add %s: %w", appID, err)
+	}
+	if len(verified) == 0 {
+		return nil, failure.New(failure.Conflict, "verify a managed domain first: only its users may use an app")
+	}
+	return s.InstallPersonal(ctx, p, appID, verified)
+}
+
 // personalInstall returns the account's install of a in per-user mode, or
 // a failure saying why the user cannot connect.
 func (s *Service) personalInstall(ctx context.Context, accountID string, a video.App, email string) (*store.Install, error) {

@@ -50,3 +50,33 @@ func TestAdminServiceAccountKey(t *testing.T) {
 		t.Fatalf("install %+v %v", in, err)
 	}
 }
+
+// TestAdminPersonalMode: Google's page offers personal-account mode beside
+// the key (French and English); installing in that mode asks no key and
+// the page shows the mode and how many users connected.
+func TestAdminPersonalMode(t *testing.T) {
+	sb := googlesandboxtest.Start(t, googlesandbox.Options{})
+	as := newAdminSite(t, google.App(google.Config{CalendarURL: sb.CalendarURL(), TokenURL: sb.TokenURL(),
+		Personal: google.Personal{ClientID: "cid", ClientSecret: "cs", AuthURL: sb.URL + "/o/oauth2/v2/auth", Issuer: sb.URL,
+			RevokeURL: sb.URL + "/revoke", RedirectURL: "http://convene.test/oauth/google_meet/callback"}}))
+	a := as.tenant("Acme", "acme.test", true)
+	b := as.browser()
+	b.signIn("ann@acme.test", ownerPassword)
+	p := b.get("/admin/apps/google_meet")
+	b.post("/admin/apps/google_meet/pre-approve", p, nil)
+	p = b.get("/admin/apps/google_meet")
+	if !strings.Contains(p.body, `action="/admin/apps/google_meet/personal"`) || !strings.Contains(p.body, "personal-account mode") {
+		t.Fatalf("no personal-account mode offered:\n%s", p.body)
+	}
+	if r := b.post("/admin/apps/google_meet/personal", p, nil); r.status != 303 {
+		t.Fatalf("install in personal mode: %d\n%s", r.status, r.body)
+	}
+	in, err := as.db.Install(context.Background(), a.res.Account.ID, google.ID)
+	if err != nil || in.State != store.InstallInstalled || in.Mode != "personal" || in.Credentials != "" {
+		t.Fatalf("install %+v %v", in, err)
+	}
+	p = b.get("/admin/apps/google_meet")
+	if !strings.Contains(p.body, "personal-account mode, 0 users connected") {
+		t.Errorf("the page does not show the mode:\n%s", p.body)
+	}
+}
