@@ -130,6 +130,10 @@ func (cfg Config) Client(c video.Connection) *Client {
 var dataUse = video.DataUse{
 	Calls: []video.APICall{
 		{Method: "POST", Path: "/token", Purpose: "token"},
+		// Personal-account mode: each user's consent, and revocation
+		// when they disconnect or the app is uninstalled.
+		{Method: "GET", Path: "/o/oauth2/v2/auth", Purpose: "authorize"},
+		{Method: "POST", Path: "/revoke", Purpose: "revoke"},
 		{Method: "POST", Path: "/calendar/v3/freeBusy", Purpose: "free_busy"},
 		{Method: "GET", Path: "/calendar/v3/calendars/{calendarId}/events", Purpose: "sync"},
 		{Method: "POST", Path: "/calendar/v3/calendars/{calendarId}/events/watch", Purpose: "watch"},
@@ -143,6 +147,8 @@ var dataUse = video.DataUse{
 	Events:        []string{"sync", "exists", "not_exists"},
 	Kept: []video.Kept{
 		{Item: "service_account_key", Protection: video.KeptSealed},
+		// Personal-account mode: each user's access and refresh tokens.
+		{Item: "tokens", Protection: video.KeptSealed},
 		{Item: "calendar_events", Protection: video.KeptPlain},
 		{Item: "meeting", Protection: video.KeptPlain},
 		{Item: "join_url", Protection: video.KeptPlain},
