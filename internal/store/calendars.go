@@ -120,7 +120,12 @@ type Calendars interface {
 	// ordered by user then ID.
 	UserCalendars(ctx context.Context, accountID string, userIDs []string) ([]Calendar, error)
 	// SaveCalendarSync writes a source's sync outcome: remote state,
-	// problem, times.
+	// problem, times. A sync asked for while it ran (ScheduleCalendarSync
+	// after the previous attempt and at or before c.LastAttempt, this
+	// one's end: a provider's push about a change the sync may have
+	// missed) keeps its earlier next sync, so that the change is read
+	// soon; the claim of the sync itself lies past its end and is
+	// replaced.
 	SaveCalendarSync(ctx context.Context, c *Calendar) error
 	DeleteCalendar(ctx context.Context, accountID, id string) error
 	// DueCalendars lists sources of any account whose next sync is due,
@@ -308,7 +313,9 @@ func (db *DB) UserCalendars(ctx context.Context, accountID string, userIDs []str
 // SaveCalendarSync implements Calendars.
 func (db *DB) SaveCalendarSync(ctx context.Context, c *Calendar) error {
 	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET name = $3, remote_state = $4, problem = $5,
-		problem_since_ms = $6, last_sync_ms = $7, last_attempt_ms = $8, next_sync_ms = $9, updated_ms = $10
+		problem_since_ms = $6, last_sync_ms = $7, last_attempt_ms = $8,
+		next_sync_ms = CASE WHEN next_sync_ms > last_attempt_ms AND next_sync_ms <= $8 AND next_sync_ms < $9
+			THEN next_sync_ms ELSE $9 END, updated_ms = $10
 		WHERE account_id = $1 AND id = $2`,
 		c.AccountID, c.ID, c.Name, jsonOr(c.RemoteState), c.Problem, ms(c.ProblemSince), ms(c.LastSync),
 		ms(c.LastAttempt), ms(c.NextSync), ms(c.Updated))

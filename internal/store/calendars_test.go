@@ -476,3 +476,44 @@ func TestBumpAndPutCalendarObject(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncKeepsPushDuringSync: a sync asked for while a sync runs (a
+// provider's push about a change it may have missed) survives that sync's
+// outcome, so the change is read soon; without one, the outcome's next
+// sync is stored, and the claim is replaced.
+func TestSyncKeepsPushDuringSync(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "acc_a")
+		seedUser(t, db, "acc_a", "usr_a", "a@a.test")
+		c := seedCalendar(t, db, "acc_a", "usr_a", "ap_1", store.CalendarICS)
+		run := func(push bool, start time.Time) time.Time {
+			t.Helper()
+			if ok, err := db.ClaimCalendarSync(ctx, "acc_a", "ap_1", start.Add(time.Hour), start.Add(10*time.Minute)); err != nil || !ok {
+				t.Fatalf("claim: %v %v", ok, err)
+			}
+			if push {
+				if _, err := db.ScheduleCalendarSync(ctx, "acc_a", "ap_1", start.Add(time.Second)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			end := start.Add(2 * time.Second)
+			c.LastAttempt, c.LastSync, c.NextSync, c.Updated = end, end, end.Add(15*time.Minute), end
+			if err := db.SaveCalendarSync(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			got, err := db.Calendar(ctx, "acc_a", "ap_1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.NextSync
+		}
+		if got := run(false, t0); !got.Equal(t0.Add(2*time.Second + 15*time.Minute)) {
+			t.Errorf("no push: next sync %v", got)
+		}
+		later := t0.Add(time.Hour)
+		if got := run(true, later); !got.Equal(later.Add(time.Second)) {
+			t.Errorf("a push during the sync: next sync %v, want %v", got, later.Add(time.Second))
+		}
+	})
+}
