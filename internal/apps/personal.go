@@ -524,13 +524,13 @@ func (s *Service) requireGrant(ctx context.Context, accountID string, a video.Ap
 	}
 	g, err := s.Store.Grant(ctx, accountID, a.ID, u.ID)
 	if errors.Is(err, store.ErrNotFound) {
-		return failure.New(failure.Invalid, "%s has no %s account connected: connect it on the settings page (/settings) or with POST /api/v1/users/me/apps/%s/connect, then book again", organizer, a.Name, a.ID).With("app", a.ID)
+		return failure.New(failure.Invalid, "%s has no %s account connected: connect it on your Calendars page (/calendars) or with POST /api/v1/users/me/apps/%s/connect, then book again", organizer, a.Name, a.ID).With("app", a.ID)
 	}
 	if err != nil {
 		return fmt.Errorf("apps: %w", err)
 	}
 	if g.State != store.GrantActive {
-		return failure.New(failure.Invalid, "%s's %s account must be connected again (%s): reconnect it on the settings page (/settings), then book again", organizer, a.Name, g.Problem).With("app", a.ID)
+		return failure.New(failure.Invalid, "%s's %s account must be connected again (%s): reconnect it on your Calendars page (/calendars), then book again", organizer, a.Name, g.Problem).With("app", a.ID)
 	}
 	return nil
 }
@@ -664,7 +664,7 @@ func (ts *grantTokenSource) refreshHolding(ctx context.Context, g *store.Grant) 
 		if errors.Is(err, video.ErrUnauthorized) {
 			// invalid_grant: the user revoked Convene's access, or the
 			// grant expired. Only this grant needs its user again.
-			problem := fmt.Sprintf("%s refused to renew the access you gave Convene (%v); connect your %s account again in your settings", ts.entry.Name, err, ts.entry.Name)
+			problem := fmt.Sprintf("%s refused to renew the access you gave Convene (%v); connect your %s account again on your Calendars page", ts.entry.Name, err, ts.entry.Name)
 			ok, serr := ts.s.Store.SetGrantState(context.WithoutCancel(ctx), ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, store.GrantNeedsReauthorization, problem, ts.s.Now().UTC())
 			if serr != nil {
 				return "", fmt.Errorf("apps: record refused grant: %w", serr)

@@ -333,7 +333,7 @@ func (s *Service) describeAppError(c *store.Calendar, err error) string {
 	var rl *video.RateLimitError
 	switch {
 	case errors.Is(err, video.ErrNotConnected):
-		return name + ": the user must connect their own account at " + name + " again (settings page): " + err.Error()
+		return name + ": the user must connect their own account at " + name + " again (Calendars page): " + err.Error()
 	case errors.Is(err, video.ErrUnauthorized):
 		return name + " refused Convene's credentials: an admin of the account must install the app again"
 	case errors.Is(err, video.ErrHostNotFound):
