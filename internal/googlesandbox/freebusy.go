@@ -89,7 +89,8 @@ func parseFreeBusy(b []byte) (*freeBusyRequest, time.Time, time.Time, *time.Loca
 // one call. Transparent events, cancelled ones and those the calendar's
 // owner declined are not busy; recurring events are expanded within the
 // window (bounded); overlapping periods are merged and clipped to the
-// window. The caller sees the calendars of its own Workspace domain;
+// window. The caller sees the calendars of its own Workspace domain; a
+// personal account sees only its own (gmail.com is no organization);
 // others answer notFound.
 func (s *Server) handleFreeBusy(w http.ResponseWriter, r *http.Request, c *call) *apiError {
 	if !c.allows(freeBusyScopes) {
@@ -113,7 +114,8 @@ func (s *Server) handleFreeBusy(w http.ResponseWriter, r *http.Request, c *call)
 			id = c.token.Subject
 		}
 		id = strings.ToLower(id)
-		if domainOf(id) != domainOf(c.token.Subject) || s.userLocked(id) == nil {
+		owner := s.userLocked(id)
+		if domainOf(id) != domainOf(c.token.Subject) || owner == nil || (owner.Personal && id != c.token.Subject) {
 			out[key] = &freeBusyCalendar{Busy: []busyPeriod{}, Errors: []freeBusyError{{Domain: "global", Reason: "notFound"}}}
 			continue
 		}

@@ -2,6 +2,7 @@ package googlesandbox
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,53 @@ func FuzzAssertion(f *testing.F) {
 	f.Fuzz(func(t *testing.T, assertion string) {
 		if c, e := s.verifyAssertion(assertion); c != nil || e == nil {
 			t.Fatalf("accepted %q", assertion)
+		}
+	})
+}
+
+func FuzzAuthRequest(f *testing.F) {
+	const redirect = "http://app.test/cb"
+	f.Add("client_id=c&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&response_type=code&scope=openid+email+https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fcalendar.events&state=s&access_type=offline&prompt=consent&code_challenge=" + pkceS256("v") + "&code_challenge_method=S256")
+	f.Add("client_id=c&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&response_type=token&scope=openid")
+	f.Add("client_id=c&client_id=c&redirect_uri=http%3A%2F%2Fapp.test%2Fcb&scope=&prompt=none+consent&include_granted_scopes=maybe")
+	f.Add("client_id=nobody&redirect_uri=x")
+	s, err := New(Options{BaseURL: "http://sandbox", OAuthClients: []OAuthClient{{ID: "c", Secret: "s", RedirectURIs: []string{redirect}}}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { s.Close() })
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		a, e := s.parseAuthRequest(v)
+		switch {
+		case e == nil:
+			if a.ResponseType != "code" || a.RedirectURI != redirect || len(a.Scopes) == 0 || len(a.Scopes) > maxScopes {
+				t.Fatalf("accepted %+v", a)
+			}
+			for _, sc := range a.Scopes {
+				if !slices.Contains(identityScopes, sc) && !slices.Contains(discoveryScopes, sc) {
+					t.Fatalf("accepted scope %q", sc)
+				}
+			}
+			if a.Challenge != "" && (!validVerifier(a.Challenge) || (a.Method != "S256" && a.Method != "plain")) {
+				t.Fatalf("accepted challenge %q %q", a.Challenge, a.Method)
+			}
+			// What the consent form carries parses to the same request.
+			b, e2 := s.parseAuthRequest(a.values())
+			if e2 != nil || !slices.Equal(a.Scopes, b.Scopes) || a.State != b.State || a.Challenge != b.Challenge {
+				t.Fatalf("form round trip: %+v %+v %+v", a, b, e2)
+			}
+		case e.Page:
+			if e.Status != 400 && e.Status != 401 || e.Code == "" {
+				t.Fatalf("page %+v", e)
+			}
+		default:
+			if a == nil || a.RedirectURI != redirect || e.Code == "" {
+				t.Fatalf("redirected error %+v to %+v", e, a)
+			}
 		}
 	})
 }

@@ -41,3 +41,37 @@ func TestNodeClient(t *testing.T) {
 		t.Fatalf("calendar.js: %v", err)
 	}
 }
+
+// TestNodeOAuthClient runs google-auth-library's OAuth2Client (shipped with
+// @googleapis/calendar, testdata/node/oauth.js) through the personal
+// accounts' flow: generateAuthUrl with PKCE and offline access, the
+// consent form posted over plain HTTP, getToken, verifyIdToken, the
+// Calendar API, refresh, revokeToken, then refresh refused.
+func TestNodeOAuthClient(t *testing.T) {
+	node := testenv.Command(t, "node")
+	dir, err := filepath.Abs(filepath.Join("testdata", "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", "google-auth-library", "package.json")); err != nil {
+		testenv.Missing(t, "npm packages in internal/googlesandbox/testdata/node (npm ci)")
+	}
+	sb := newSandbox(t, nil)
+	sb.oauthSetup()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, "oauth.js")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "SANDBOX_URL="+sb.ts.URL, "CLIENT_ID="+testClientID, "CLIENT_SECRET="+testClientSecret,
+		"REDIRECT_URI="+sb.testRedirect(), "USER_EMAIL=ann@gmail.com")
+	out, err := cmd.CombinedOutput()
+	t.Logf("node oauth.js:\n%s", out)
+	if err != nil {
+		t.Fatalf("oauth.js: %v", err)
+	}
+	var grants struct{ Grants []grantOut }
+	sb.control("GET", "/grants", nil, http.StatusOK).json(t, &grants)
+	if len(grants.Grants) != 1 || !grants.Grants[0].Revoked {
+		t.Errorf("grants after oauth.js: %+v", grants.Grants)
+	}
+}

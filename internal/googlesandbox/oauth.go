@@ -112,7 +112,6 @@ type refreshToken struct {
 	ClientID  string    `json:"client_id"`
 	Email     string    `json:"email"`
 	Scopes    []string  `json:"scopes"`
-	Nonce     string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 }
 

@@ -280,7 +280,7 @@ func TestOAuthTokenRules(t *testing.T) {
 		{"plain challenge", url.Values{"code_challenge": {plainVerifier}}, url.Values{"code_verifier": {plainVerifier}}, 200, "", ""},
 		{"pkce mismatch", pkce, url.Values{"code_verifier": {oauth2.GenerateVerifier()}}, 400, "invalid_grant", "Invalid code verifier."},
 		{"pkce missing", pkce, nil, 400, "invalid_grant", "Missing code verifier."},
-		{"verifier not needed", nil, url.Values{"code_verifier": {verifier}}, 400, "invalid_request", ""},
+		{"verifier not needed", nil, url.Values{"code_verifier": {verifier}}, 400, "invalid_grant", "code_verifier or verifier is not needed."},
 		{"redirect mismatch", nil, url.Values{"redirect_uri": {sb.ts.URL + "/other"}}, 400, "redirect_uri_mismatch", msgBadRequest},
 		{"redirect missing", nil, url.Values{"redirect_uri": {""}}, 400, "invalid_request", ""},
 		{"wrong secret", nil, url.Values{"client_secret": {"nope"}}, 401, "invalid_client", msgUnauthorized},
@@ -479,6 +479,21 @@ func TestOAuthScopes(t *testing.T) {
 		t.Errorf("write with the granted scope: %d %s", r.Status, r.Body)
 	}
 
+	// Another personal account's free/busy is not shared (gmail.com is no
+	// organization); her own is.
+	sb.control("POST", "/accounts", map[string]any{"email": "bea@gmail.com"}, http.StatusCreated)
+	var fb struct {
+		Calendars map[string]struct {
+			Errors []map[string]string `json:"errors"`
+		} `json:"calendars"`
+	}
+	r = sb.do("POST", "/calendar/v3/freeBusy", tok, map[string]any{"timeMin": at(0, 0, 0), "timeMax": at(1, 0, 0),
+		"items": []map[string]string{{"id": "bea@gmail.com"}, {"id": "ann@gmail.com"}}})
+	r.json(t, &fb)
+	if r.Status != 200 || len(fb.Calendars["bea@gmail.com"].Errors) != 1 || len(fb.Calendars["ann@gmail.com"].Errors) != 0 {
+		t.Errorf("freeBusy: %d %s", r.Status, r.Body)
+	}
+
 	key := sb.key("*", ScopeCalendar)
 	cfgAssert := sign(t, privateKey(t, key), key.PrivateKeyID, map[string]any{"iss": key.ClientEmail, "sub": "ann@gmail.com", "scope": ScopeCalendar,
 		"aud": key.TokenURI, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()})
@@ -671,6 +686,8 @@ func TestOAuthFaults(t *testing.T) {
 	if r, body := sb.exchange(url.Values{"code": {code}}); r.Status != 503 || body["error"] != "internal_failure" {
 		t.Errorf("token fault: %d %s", r.Status, r.Body)
 	}
+	// A fault of another route leaves the token endpoint alone.
+	sb.control("POST", "/faults", map[string]any{"status": 429, "route": "revoke"}, http.StatusCreated)
 	if r, _ := sb.exchange(url.Values{"code": {code}}); r.Status != 200 {
 		t.Errorf("after the fault: %d %s", r.Status, r.Body)
 	}
@@ -678,7 +695,6 @@ func TestOAuthFaults(t *testing.T) {
 	if r := sb.do("GET", "/o/oauth2/v2/auth?client_id="+testClientID, "", nil); r.Status != 500 {
 		t.Errorf("authorize fault: %d", r.Status)
 	}
-	sb.control("POST", "/faults", map[string]any{"status": 429, "route": "revoke"}, http.StatusCreated)
 	if r := postForm(t, sb.ts.URL+"/revoke", url.Values{"token": {"x"}}); r.Status != 429 {
 		t.Errorf("revoke fault: %d", r.Status)
 	}
@@ -740,4 +756,3 @@ func pkceS256(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
-

@@ -114,7 +114,7 @@ func (s *Server) clientAuth(r *http.Request) (*OAuthClient, *tokenError, int) {
 func checkVerifier(c *authCode, verifier string) *tokenError {
 	if c.Challenge == "" {
 		if verifier != "" {
-			return &tokenError{"invalid_request", "code_verifier or verifier is not needed."}
+			return &tokenError{"invalid_grant", "code_verifier or verifier is not needed."}
 		}
 		return nil
 	}
@@ -186,6 +186,10 @@ func (s *Server) handleAuthCodeGrant(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	c = s.st.Codes[raw]
 	if c == nil || c.Used {
+		// Used meanwhile by a concurrent request: a second use too.
+		if c != nil {
+			s.revokeOriginLocked(c.Code)
+		}
 		s.mu.Unlock()
 		fail("invalid_grant", msgBadRequest)
 		return

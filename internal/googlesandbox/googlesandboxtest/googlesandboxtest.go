@@ -12,12 +12,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/convene/convene/internal/googlesandbox"
@@ -162,3 +166,77 @@ func (s *Sandbox) Calls() map[string]int {
 
 // String names the sandbox in messages.
 func (s *Sandbox) String() string { return fmt.Sprintf("googlesandbox at %s", s.URL) }
+
+// Account adds a personal Google account (gmail.com…) for the OAuth flow.
+func (s *Sandbox) Account(email, name string) {
+	s.t.Helper()
+	s.Control("POST", "/accounts", map[string]any{"email": email, "name": name}, http.StatusCreated, nil)
+}
+
+// OAuthClient registers (or replaces) a web client with its redirect URIs.
+func (s *Sandbox) OAuthClient(id, secret string, redirectURIs ...string) {
+	s.t.Helper()
+	s.Control("POST", "/oauth-clients", map[string]any{"client_id": id, "client_secret": secret, "redirect_uris": redirectURIs}, http.StatusCreated, nil)
+}
+
+var (
+	hiddenField = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	scopeBox    = regexp.MustCompile(`<input type="checkbox" name="granted" value="([^"]+)" checked>`)
+)
+
+// Consent plays the user on the sandbox's consent page at authURL (the
+// URL a client redirects the browser to): it signs in as email, leaves
+// checked only the scopes in granted (nil: every box checked) and answers
+// allow (or deny with allow false). It returns the URL the sandbox
+// redirects the browser to (the client's redirect URI with code, scope,
+// state or error).
+func (s *Sandbox) Consent(authURL, email string, granted []string, allow bool) *url.URL {
+	s.t.Helper()
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(authURL)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if loc := resp.Header.Get("Location"); resp.StatusCode == http.StatusFound && loc != "" {
+			u, err := url.Parse(loc) // an error (or prompt=none) sent to the client
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			return u
+		}
+		s.t.Fatalf("googlesandbox consent page: %d %s", resp.StatusCode, b)
+	}
+	form := url.Values{}
+	for _, m := range hiddenField.FindAllStringSubmatch(string(b), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	if granted == nil {
+		for _, m := range scopeBox.FindAllStringSubmatch(string(b), -1) {
+			granted = append(granted, html.UnescapeString(m[1]))
+		}
+	}
+	form["granted"] = granted
+	form.Set("email", email)
+	form.Set("decision", "deny")
+	if allow {
+		form.Set("decision", "allow")
+	}
+	action := strings.SplitN(authURL, "?", 2)[0]
+	resp, err = noFollow.PostForm(action, form)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		s.t.Fatalf("googlesandbox consent: %d %s", resp.StatusCode, b)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return u
+}

@@ -2,8 +2,10 @@ package googlesandboxtest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/google"
 	gcal "google.golang.org/api/calendar/v3"
 	"google.golang.org/api/option"
@@ -45,4 +47,38 @@ func TestStart(t *testing.T) {
 	if err != nil || len(list.Items) != 2 {
 		t.Errorf("list %v %v", list, err)
 	}
+}
+
+// TestConsent: a personal account's whole flow with the helpers: a client,
+// an account, the consent (one scope left unchecked), the exchange.
+func TestConsent(t *testing.T) {
+	sb := Start(t, googlesandbox.Options{})
+	sb.Account("ann@gmail.com", "Ann")
+	sb.OAuthClient("cid", "secret", "http://convene.test/callback")
+	cfg := &oauth2.Config{ClientID: "cid", ClientSecret: "secret", RedirectURL: "http://convene.test/callback",
+		Scopes:   []string{"openid", "email", gcal.CalendarEventsScope, gcal.CalendarReadonlyScope},
+		Endpoint: oauth2.Endpoint{AuthURL: sb.AuthURL(), TokenURL: sb.TokenURL()}}
+	u := sb.Consent(cfg.AuthCodeURL("st", oauth2.AccessTypeOffline), "ann@gmail.com", []string{gcal.CalendarReadonlyScope}, true)
+	if u.Query().Get("state") != "st" || u.Query().Get("code") == "" {
+		t.Fatalf("redirect %s", u)
+	}
+	tok, err := cfg.Exchange(context.Background(), u.Query().Get("code"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sc, _ := tok.Extra("scope").(string); tok.RefreshToken == "" || sc == "" || contains(sc, gcal.CalendarEventsScope) {
+		t.Errorf("token %+v scope %q", tok, sc)
+	}
+	if u := sb.Consent(cfg.AuthCodeURL("st2"), "ann@gmail.com", nil, false); u.Query().Get("error") != "access_denied" {
+		t.Errorf("deny: %s", u)
+	}
+}
+
+func contains(scopes, scope string) bool {
+	for _, s := range strings.Fields(scopes) {
+		if s == scope {
+			return true
+		}
+	}
+	return false
 }
