@@ -589,3 +589,23 @@ func TestUninstallRevokesGrants(t *testing.T) {
 		wantFailure(t, "connect after uninstall", err, failure.Conflict, "not installed in personal-account mode")
 	})
 }
+
+// TestSwitchToAccountModeKeepsGrantsOnBadKey: re-installing with a key that does not work
+// keeps the users' grants; only a good key's install (the switch) would
+// revoke them.
+func TestSwitchToAccountModeKeepsGrantsOnBadKey(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	env := newPersonalEnv(t, db)
+	ctx := context.Background()
+	if _, err := env.connect(t, env.ann); err != nil {
+		t.Fatal(err)
+	}
+	_, err := env.s.InstallKey(ctx, env.admin, "gmeet", []string{"acme.example"}, []byte(`{"type":"service_account"}`))
+	wantFailure(t, "a bad key", err, failure.Invalid, "client_email")
+	if gs, _ := db.GrantsOfApp(ctx, "acct", "gmeet"); len(gs) != 1 || len(env.g.revoked) != 0 {
+		t.Errorf("a refused switch dropped the grants: %+v, revoked %q", gs, env.g.revoked)
+	}
+	if in, _ := db.Install(ctx, "acct", "gmeet"); in.Mode != video.ModePersonal {
+		t.Errorf("mode %q", in.Mode)
+	}
+}

@@ -175,13 +175,6 @@ func (s *Service) InstallKey(ctx context.Context, p account.Principal, appID str
 	if a.Auth.Kind != video.AuthServiceAccount && len(key) > 0 {
 		return nil, failure.Field("service_account_key", "%s takes no service account key", a.Name)
 	}
-	if in.Mode == video.ModePersonal && in.State != store.InstallPreApproved {
-		// Switching mode is a re-install: the users' grants end.
-		if _, err := s.dropGrants(ctx, a, p.AccountID); err != nil {
-			return nil, err
-		}
-		in.Mode = video.ModeAccount
-	}
 	if a.Auth.Kind == video.AuthServiceAccount {
 		if err := s.installServiceAccount(ctx, p, a, in, doms, key); err != nil {
 			return nil, err
