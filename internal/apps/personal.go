@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 	"golang.org/x/oauth2"
 
 	"github.com/convene/convene/internal/account"
@@ -285,11 +287,19 @@ func (s *Service) connectCallback(ctx context.Context, a video.App, st *store.OA
 		}
 		return nil, failure.New(failure.Unavailable, "could not reach %s to complete the connection: %v", a.Name, err).Wrap(err)
 	}
+	raw, _ := tok.Extra("id_token").(string)
 	// Whatever is refused below, the tokens just granted are revoked,
-	// except when the provider account is another user's: revoking
-	// would end that user's grant too (one grant per account and
-	// client at Google).
+	// except when the provider account is already connected to Convene
+	// (by this user reconnecting, or another): Google revokes the whole
+	// grant of an account and client, so revoking would end that
+	// connection too. The id_token's subject, unverified, serves only to
+	// decide not to revoke.
 	refuse := func(err error) (*CallbackResult, error) {
+		if sub := unverifiedSubject(raw); sub != "" {
+			if _, gerr := s.Store.GrantBySubject(ctx, a.ID, sub); gerr == nil {
+				return nil, err
+			}
+		}
 		t := tok.RefreshToken
 		if t == "" {
 			t = tok.AccessToken
@@ -312,7 +322,6 @@ func (s *Service) connectCallback(ctx context.Context, a video.App, st *store.OA
 			"you did not allow Convene every access it needs at %s: check %s on the consent page and connect again",
 			a.Name, strings.Join(missing, ", ")).With("missing_scopes", missing))
 	}
-	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
 		return refuse(failure.New(failure.Invalid, "%s returned no id_token: Convene cannot tell which account was connected", a.Name))
 	}
@@ -386,6 +395,22 @@ func (s *Service) connectCallback(ctx context.Context, a video.App, st *store.OA
 	s.changed(ctx, st.AccountID, a.ID)
 	v := connectionView(a, g)
 	return &CallbackResult{AccountID: st.AccountID, Connection: &v}, nil
+}
+
+// unverifiedSubject reads an id_token's subject without checking it (with
+// go-jose, which go-oidc verifies with): "" when it does not parse.
+func unverifiedSubject(raw string) string {
+	t, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256, jose.ES256, jose.PS256})
+	if err != nil {
+		return ""
+	}
+	var c struct {
+		Subject string `json:"sub"`
+	}
+	if err := t.UnsafeClaimsWithoutVerification(&c); err != nil {
+		return ""
+	}
+	return c.Subject
 }
 
 func connectionView(a video.App, g *store.Grant) ConnectionView {
