@@ -375,7 +375,11 @@ func (s *Service) connectCallback(ctx context.Context, a video.App, st *store.OA
 		} else if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		return tx.SaveGrant(ctx, g)
+		if err := tx.SaveGrant(ctx, g); err != nil {
+			return err
+		}
+		actor := account.Actor{UserID: user.ID, Email: user.Email, Via: account.ViaOAuth}
+		return s.Accounts.Audit(ctx, tx, st.AccountID, actor, account.AuditAppConnect, a.ID, account.Detail{"email": claims.Email, "scopes": granted})
 	})
 	if errors.Is(err, store.ErrConflict) {
 		return nil, failure.New(failure.Conflict, "the %s account %s is already connected to Convene by another user; connect another account, or disconnect it there first", a.Name, claims.Email)
@@ -476,6 +480,9 @@ func (s *Service) Disconnect(ctx context.Context, p account.Principal, appID str
 		return nil, fmt.Errorf("apps: disconnect: %w", err)
 	}
 	res := s.forgetGrant(ctx, a, g)
+	if err := s.Accounts.Audit(ctx, s.Store, p.AccountID, account.ActorOf(p), account.AuditAppDisconnect, a.ID, account.Detail{"revoked": res.Revoked}); err != nil {
+		s.Log.Error("apps: disconnection not audited", "app", a.ID, "err", err)
+	}
 	s.changed(ctx, p.AccountID, a.ID)
 	return res, nil
 }

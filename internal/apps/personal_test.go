@@ -328,6 +328,11 @@ func TestPersonalConnect(t *testing.T) {
 		if _, err := conn.UserTokens(ctx, "admin@acme.example"); !errors.Is(err, video.ErrNotConnected) || !errors.Is(err, video.ErrUnauthorized) {
 			t.Errorf("a user without a grant: %v", err)
 		}
+		// The account's audit log names the connection, by ann.
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE account_id = 'acct' AND action = 'app.connect' AND actor_id = 'u-ann'`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("audit of the connection: %d %v", n, err)
+		}
 		// The admin's view: the mode and how many connected.
 		views, err := env.s.List(ctx, env.admin)
 		if err != nil || views[0].Mode != "personal" || views[0].ConnectedUsers == nil || *views[0].ConnectedUsers != 1 || !slices.Contains(views[0].Modes, "personal") {
@@ -460,6 +465,10 @@ func TestGrantIsolation(t *testing.T) {
 		res, err := env.s.Disconnect(ctx, env.ann, "gmeet")
 		if err != nil || !res.Revoked || len(env.g.revoked) != 1 || env.g.revoked[0] != "1//refresh-1" {
 			t.Errorf("disconnect %+v %v, revoked %q", res, err, env.g.revoked)
+		}
+		var n int
+		if err := db.SQL().QueryRowContext(ctx, `SELECT count(*) FROM audit_log WHERE account_id = 'acct' AND action = 'app.disconnect' AND actor_id = 'u-ann'`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("audit of the disconnection: %d %v", n, err)
 		}
 		if _, err := db.Grant(ctx, "acct", "gmeet", "u-ann"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("grant kept: %v", err)

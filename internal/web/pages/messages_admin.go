@@ -315,6 +315,8 @@ var messagesAdminEN = map[string]string{
 	"audit.action.app.install":                    "Installed an app",
 	"audit.action.app.domains":                    "Changed an app's domains",
 	"audit.action.app.uninstall":                  "Uninstalled an app",
+	"audit.action.app.connect":                    "Connected their own account at an app",
+	"audit.action.app.disconnect":                 "Disconnected their own account from an app",
 
 	"flash.default_saved":     "The default video provider is saved.",
 	"flash.invitations_saved": "Who sends invitations is saved.",
@@ -642,6 +644,8 @@ var messagesAdminFR = map[string]string{
 	"audit.action.app.install":                    "A installé une application",
 	"audit.action.app.domains":                    "A changé les domaines d'une application",
 	"audit.action.app.uninstall":                  "A désinstallé une application",
+	"audit.action.app.connect":                    "A connecté son propre compte à une application",
+	"audit.action.app.disconnect":                 "A déconnecté son propre compte d'une application",
 
 	"flash.default_saved":     "Le fournisseur de visio par défaut est enregistré.",
 	"flash.invitations_saved": "Le choix de l'expéditeur des invitations est enregistré.",
