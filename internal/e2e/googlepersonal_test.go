@@ -213,6 +213,17 @@ func TestGooglePersonalAccounts(t *testing.T) {
 		mine := c.must("GET", "/api/v1/users/me/apps", tn.member, nil, 200)
 		return mine["connections"].([]any)[0].(map[string]any)["state"] == "needs_reauthorization"
 	})
+	// Max is told, once, by a notice in Convene's outbox.
+	eventually(t, 30*time.Second, "the notice to Max", func() bool {
+		n := 0
+		for _, m := range c.must("GET", "/api/v1/outbox", tn.owner, nil, 200)["mail"].([]any) {
+			m := m.(map[string]any)
+			if to := m["to"].([]any); m["kind"] == "notice" && len(to) == 1 && to[0] == member {
+				n++
+			}
+		}
+		return n == 1
+	})
 	q := "/api/v1/availability?attendees=" + member + "&duration=30&from=" + at(0, 0).UTC().Format(time.RFC3339) +
 		"&to=" + at(0, 0).AddDate(0, 0, 1).UTC().Format(time.RFC3339) + "&timezone=Europe/Paris&limit=50"
 	eventually(t, 60*time.Second, "Max busy with a problem naming Google", func() bool {
