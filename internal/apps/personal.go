@@ -525,6 +525,42 @@ func (s *Service) dropGrants(ctx context.Context, a video.App, accountID string)
 	return len(grants), nil
 }
 
+// DepartedGrace is how long the grant of a user removed from the account
+// is kept: the jobs that cancel their meetings use it to delete the
+// meetings' events from their Google calendar.
+const DepartedGrace = time.Hour
+
+// ForgetDeparted revokes at the provider and forgets the grants of users
+// removed from the account over DepartedGrace ago (the calendar core's
+// reconciliation calls it), so that no token of a departed user stays.
+// It reports how many it forgot.
+func (s *Service) ForgetDeparted(ctx context.Context, accountID string) (int, error) {
+	n := 0
+	for _, a := range s.Registry.Apps() {
+		if a.UserAuth == nil {
+			continue
+		}
+		grants, err := s.Store.GrantsOfApp(ctx, accountID, a.ID)
+		if err != nil {
+			return n, fmt.Errorf("apps: grants of %s: %w", a.ID, err)
+		}
+		for i := range grants {
+			g := &grants[i]
+			u, err := s.Store.User(ctx, accountID, g.UserID)
+			if err != nil && !errors.Is(err, store.ErrNotFound) {
+				return n, fmt.Errorf("apps: grant's user: %w", err)
+			}
+			if err == nil && (u.Removed.IsZero() || s.Now().Sub(u.Removed) < DepartedGrace) {
+				continue
+			}
+			s.forgetGrant(ctx, a, g)
+			s.Log.Info("a removed user's grant revoked and forgotten", "account", accountID, "app", a.ID, "user", g.UserID)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // revokeAt revokes token at the per-user mode's revocation endpoint (RFC
 // 7009 §2.1; Google's POST https://oauth2.googleapis.com/revoke takes the
 // token alone). A token the provider no longer knows counts as revoked.

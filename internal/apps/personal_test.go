@@ -618,3 +618,31 @@ func TestSwitchToAccountModeKeepsGrantsOnBadKey(t *testing.T) {
 		t.Errorf("mode %q", in.Mode)
 	}
 }
+
+// TestForgetDeparted: a removed user's grant is kept for DepartedGrace (the
+// cancellations of their meetings use it), then revoked and forgotten;
+// present users' grants stay.
+func TestForgetDeparted(t *testing.T) {
+	db := storetest.Open(t, "sqlite")
+	env := newPersonalEnv(t, db)
+	ctx := context.Background()
+	if _, err := env.connect(t, env.ann); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := env.s.ForgetDeparted(ctx, "acct"); err != nil || n != 0 {
+		t.Fatalf("present: %d %v", n, err)
+	}
+	if err := db.RemoveUser(ctx, "acct", "u-ann", env.now); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := env.s.ForgetDeparted(ctx, "acct"); n != 0 {
+		t.Errorf("forgotten within the grace: %d", n)
+	}
+	env.now = env.now.Add(DepartedGrace + time.Minute)
+	if n, err := env.s.ForgetDeparted(ctx, "acct"); err != nil || n != 1 || len(env.g.revoked) != 1 {
+		t.Errorf("after the grace: %d %v, revoked %q", n, err, env.g.revoked)
+	}
+	if _, err := db.Grant(ctx, "acct", "gmeet", "u-ann"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("grant kept: %v", err)
+	}
+}

@@ -102,6 +102,7 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 	}
 	var users []store.User
 	now := s.now().UTC()
+	personal := false
 	for _, in := range installs {
 		a, ok := s.opts.Registry.Lookup(in.App)
 		if !ok || a.Calendar == nil || (in.State != store.InstallInstalled && in.State != store.InstallNeedsReauthorization) {
@@ -117,6 +118,7 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 		// user counts as busy until they reconnect).
 		var granted map[string]bool
 		if in.Mode == video.ModePersonal {
+			personal = true
 			grants, err := s.store.GrantsOfApp(ctx, accountID, a.ID)
 			if err != nil {
 				return fmt.Errorf("calendar: app calendars: %w", err)
@@ -164,6 +166,14 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 		exists[id] = true
 		s.log.Info("app calendar added", "account", accountID, "calendar", id, "app", c.App)
 		s.wakeWorker()
+	}
+	// Per-user mode: the grants of users removed a while ago go too.
+	if f, ok := s.opts.Apps.(interface {
+		ForgetDeparted(ctx context.Context, accountID string) (int, error)
+	}); ok && personal {
+		if _, err := f.ForgetDeparted(ctx, accountID); err != nil {
+			s.log.Warn("app calendars: departed users' grants not forgotten", "account", accountID, "err", err)
+		}
 	}
 	// Channels whose calendar went (its install, domain or user did) are
 	// stopped at the provider, then forgotten.
