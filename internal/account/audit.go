@@ -41,6 +41,8 @@ const (
 	AuditAppInstall       = "app.install"        // detail: domains, scopes
 	AuditAppDomains       = "app.domains"        // detail: from, to
 	AuditAppUninstall     = "app.uninstall"
+	AuditAppConnect       = "app.connect"    // a user connected their own account (personal mode); detail: email, scopes
+	AuditAppDisconnect    = "app.disconnect" // detail: revoked
 )
 
 // AuditActions lists every action, in the order the page explains them.
@@ -48,7 +50,7 @@ var AuditActions = []string{
 	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditInvitations, AuditTemplates, AuditBranding,
 	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditUserCreate, AuditUserRole,
 	AuditUserDisable, AuditUserEnable, AuditUserRemove, AuditTokensRevoke, AuditTokenRevoke, AuditAppPreApprove,
-	AuditAppInstall, AuditAppDomains, AuditAppUninstall,
+	AuditAppInstall, AuditAppDomains, AuditAppUninstall, AuditAppConnect, AuditAppDisconnect,
 }
 
 // How an action came (store.AuditEntry.Via).

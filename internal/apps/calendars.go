@@ -57,6 +57,11 @@ func (s *Service) CalendarsUnauthorized(ctx context.Context, accountID, appID st
 	if in.State != store.InstallInstalled {
 		return nil // told already
 	}
+	if in.Mode == video.ModePersonal || errors.Is(cause, video.ErrNotConnected) {
+		// Per-user mode: the user's grant, not the install, was refused;
+		// its token source marked it and told the user.
+		return nil
+	}
 	problem := fmt.Sprintf("%s refused Convene's credentials while reading calendars (%v); an admin must install it again", s.appName(appID), cause)
 	if err := s.markProblem(ctx, accountID, appID, problem); err != nil {
 		return err

@@ -19,6 +19,7 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 )
 
@@ -31,6 +32,23 @@ type AppView struct {
 	Domains     []string  `json:"domains"`
 	Problem     string    `json:"problem,omitempty"`
 	InstalledAt time.Time `json:"installed_at,omitzero"`
+	// Modes are the ways the app can be installed: "account" (the
+	// admin authorizes for the account) and, for an app with per-user
+	// mode, "personal" (each user connects their own account).
+	Modes []string `json:"modes"`
+	// Mode is the install's mode, once installed.
+	Mode string `json:"mode,omitempty"`
+	// ConnectedUsers counts the users who connected their own account
+	// (per-user mode).
+	ConnectedUsers *int `json:"connected_users,omitempty"`
+}
+
+// modeName is how the API names an install's mode.
+func modeName(m string) string {
+	if m == video.ModePersonal {
+		return "personal"
+	}
+	return "account"
 }
 
 // List returns the catalog with the account's state of each app.
@@ -42,10 +60,25 @@ func (s *Service) List(ctx context.Context, p account.Principal) ([]AppView, err
 	catalog := s.Registry.Apps()
 	out := make([]AppView, 0, len(catalog))
 	for _, a := range catalog {
-		v := AppView{ID: a.ID, Name: a.Name, Scopes: a.Auth.Scopes(), State: "available", Domains: []string{}}
+		v := AppView{ID: a.ID, Name: a.Name, Scopes: a.Auth.Scopes(), State: "available", Domains: []string{}, Modes: []string{"account"}}
+		if a.UserAuth != nil {
+			v.Modes = append(v.Modes, "personal")
+		}
 		for _, in := range installs {
-			if in.App == a.ID {
-				v.State, v.Domains, v.Problem, v.InstalledAt = in.State, in.Domains, in.Problem, in.Installed
+			if in.App != a.ID {
+				continue
+			}
+			v.State, v.Domains, v.Problem, v.InstalledAt = in.State, in.Domains, in.Problem, in.Installed
+			if in.State != store.InstallPreApproved {
+				v.Mode = modeName(in.Mode)
+			}
+			if in.Mode == video.ModePersonal && in.State != store.InstallPreApproved {
+				v.Scopes = a.UserAuth.Scopes
+				n, err := s.connectedUsers(ctx, p.AccountID, a.ID)
+				if err != nil {
+					return nil, fmt.Errorf("apps: list: %w", err)
+				}
+				v.ConnectedUsers = &n
 			}
 		}
 		out = append(out, v)

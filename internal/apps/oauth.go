@@ -50,6 +50,9 @@ type CallbackResult struct {
 	AccountID string
 	App       *AppView
 	Domains   []string
+	// Connection is set instead of App when the callback completed a
+	// user's own connection (per-user mode).
+	Connection *ConnectionView
 }
 
 // Callback completes an authorization: it takes the single-use state,
@@ -79,6 +82,9 @@ func (s *Service) Callback(ctx context.Context, appID string, q url.Values) (*Ca
 	}
 	if now.After(st.Expires) {
 		return nil, failure.New(failure.Invalid, "this authorization expired at %s; start the install again", st.Expires.Format(time.RFC3339))
+	}
+	if st.Kind == store.OAuthConnect {
+		return s.connectCallback(ctx, a, st, q, now)
 	}
 	if a.Auth.Kind == video.AuthAdminConsent {
 		return s.adminConsentCallback(ctx, a, st, q, now)

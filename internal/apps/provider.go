@@ -36,6 +36,12 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 	if !slices.Contains(in.Domains, domain) {
 		return nil, failure.New(failure.Forbidden, "%s is not enabled for %s; an admin can add the domain to the %s app", a.Name, domain, a.Name)
 	}
+	if in.Mode == video.ModePersonal {
+		// The organizer's own account makes the meeting.
+		if err := s.requireGrant(ctx, accountID, a, organizer); err != nil {
+			return nil, err
+		}
+	}
 	key := accountID + "/" + a.ID
 	if c, ok := s.clients.Load(key); ok {
 		return c.(video.Provider), nil
@@ -45,7 +51,7 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 		return nil, err
 	}
 	p := a.Connect(conn)
-	if a.Auth.Kind == video.AuthServiceAccount {
+	if a.Auth.Kind == video.AuthServiceAccount && in.Mode != video.ModePersonal {
 		p = watchAuth{Provider: p, s: s, accountID: accountID, appID: a.ID}
 	}
 	c, _ := s.clients.LoadOrStore(key, p)
@@ -56,6 +62,10 @@ func (s *Service) Provider(ctx context.Context, accountID, organizer, appID stri
 // source of OAuth apps, the opened key of service-account apps.
 func (s *Service) connection(accountID string, a video.App, in *store.Install) (video.Connection, error) {
 	conn := video.Connection{HTTP: s.HTTP, Now: s.Now, Log: s.Log, Tenant: in.ProviderAccountID}
+	if in.Mode == video.ModePersonal && a.UserAuth != nil {
+		conn.UserTokens = s.userTokens(accountID, a)
+		return conn, nil
+	}
 	switch a.Auth.Kind {
 	case video.AuthNone:
 	case video.AuthServiceAccount:

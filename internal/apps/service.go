@@ -46,6 +46,10 @@ type Service struct {
 	// domains, or is removed or deauthorized: the calendar core makes or
 	// removes the app calendars of its users. Nil: nothing is told.
 	OnInstallChange func(ctx context.Context, accountID, app string)
+	// NotifyUser tells a user that their own connection of an app in
+	// per-user mode needs them (the provider refused to renew it). Nil:
+	// only logged.
+	NotifyUser func(ctx context.Context, accountID, userID, app, problem string)
 
 	// locks serializes refreshes of one install inside this process; the
 	// lease in the database serializes them across processes.
@@ -53,6 +57,8 @@ type Service struct {
 	// clients keeps one provider client per install: a client may keep
 	// state (Zoom's remembers hosts paused by Zoom's daily limit).
 	clients sync.Map // "account/app" → video.Provider
+	// oidc keeps the OpenID providers of per-user modes, by issuer.
+	oidc sync.Map // issuer → *oidc.Provider
 }
 
 // PreApprove lets the account install the app. Idempotent.
@@ -372,6 +378,13 @@ func (s *Service) Uninstall(ctx context.Context, p account.Principal, appID stri
 	if in.State == store.InstallPreApproved {
 		return nil // not installed: nothing to do
 	}
+	// Every user's grant is revoked at the provider and forgotten (a
+	// revocation that fails is logged: the grant goes all the same).
+	if n, err := s.dropGrants(ctx, a, p.AccountID); err != nil {
+		return fmt.Errorf("apps: uninstall %s: %w", a.ID, err)
+	} else if n > 0 {
+		s.Log.Info("app uninstalled: users' grants revoked", "account", p.AccountID, "app", a.ID, "grants", n)
+	}
 	return s.clearTokens(ctx, p.AccountID, a.ID, store.InstallPreApproved, "", func(tx store.Store, _ *store.Install) error {
 		return s.Accounts.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditAppUninstall, a.ID, nil)
 	})
@@ -401,7 +414,7 @@ func (s *Service) clearTokens(ctx context.Context, accountID, appID, state, prob
 		in.State, in.Problem = state, problem
 		in.AccessToken, in.RefreshToken, in.TokenExpires, in.Scopes, in.Credentials = "", "", time.Time{}, "", ""
 		if state == store.InstallPreApproved {
-			in.Domains, in.Installed, in.ProviderAccountID, in.ProviderUserID = nil, time.Time{}, "", ""
+			in.Domains, in.Installed, in.ProviderAccountID, in.ProviderUserID, in.Mode = nil, time.Time{}, "", "", video.ModeAccount
 		}
 		in.Updated = s.Now().UTC()
 		return tx.SaveInstall(ctx, in)

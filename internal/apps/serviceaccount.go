@@ -137,6 +137,14 @@ func (s *Service) installServiceAccount(ctx context.Context, p account.Principal
 	if err := s.proveDelegation(ctx, a, k, key, p.Email); err != nil {
 		return err
 	}
+	if in.Mode == video.ModePersonal {
+		// Switching mode is a re-install: once the key is proved good,
+		// the users' own grants are revoked and forgotten.
+		if _, err := s.dropGrants(ctx, a, p.AccountID); err != nil {
+			return err
+		}
+		in.Mode = video.ModeAccount
+	}
 	sealed, err := s.Box.Seal(string(key), keyPlace(p.AccountID, a.ID))
 	if err != nil {
 		return err

@@ -770,3 +770,31 @@ func (s *Service) notifyAdmins(ctx context.Context, accountID, app, problem stri
 	}
 	return nil
 }
+
+// NotifyUser is apps.Service.NotifyUser: a mail telling one user that
+// their own connection of app (per-user mode) needs them, once per problem.
+func (s *Service) NotifyUser(ctx context.Context, accountID, userID, app, problem string) {
+	if err := s.notifyUser(ctx, accountID, userID, app, problem); err != nil {
+		s.Log.Error("user not told", "account", accountID, "app", app, "err", err)
+	}
+}
+
+func (s *Service) notifyUser(ctx context.Context, accountID, userID, app, problem string) error {
+	acct, err := s.Store.Account(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	u, err := s.Store.User(ctx, accountID, userID)
+	if err != nil {
+		return err
+	}
+	from, err := s.sender(ctx, accountID)
+	if err != nil {
+		return err
+	}
+	l := Letter{From: invite.Person{Name: "Convene", Email: from}, Account: acct,
+		Meeting: &invite.Meeting{Summary: s.displayName(app)}, Recipient: invite.Person{Name: u.Name, Email: u.Email},
+		Language: u.Language, TimeZone: u.TimeZone, Notice: problem, NoticeKind: "connection"}
+	key := fmt.Sprintf("connection/%s/%s/%x/%s", accountID, app, hashString(problem), u.Email)
+	return s.storeMail(ctx, &store.Meeting{AccountID: accountID}, "notice", key, l)
+}

@@ -82,6 +82,8 @@ func (s *Service) describeVideoError(provider string, err error) string {
 	switch {
 	case errors.Is(err, video.ErrHostNotFound):
 		return fmt.Sprintf("the organizer has no user in the account %s is installed for; ask an admin to add them in %s", name, name)
+	case errors.Is(err, video.ErrNotConnected):
+		return fmt.Sprintf("the organizer's own %s account is not connected (or must be connected again): connect it on the Calendars page", name)
 	case errors.Is(err, video.ErrUnauthorized):
 		return fmt.Sprintf("%s refused Convene's authorization; an admin must install it again", name)
 	}

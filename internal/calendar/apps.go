@@ -102,6 +102,7 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 	}
 	var users []store.User
 	now := s.now().UTC()
+	personal := false
 	for _, in := range installs {
 		a, ok := s.opts.Registry.Lookup(in.App)
 		if !ok || a.Calendar == nil || (in.State != store.InstallInstalled && in.State != store.InstallNeedsReauthorization) {
@@ -112,8 +113,26 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 				return fmt.Errorf("calendar: app calendars: %w", err)
 			}
 		}
+		// Per-user mode: only users who connected their own account
+		// (a grant needing re-authorization keeps its calendar, whose
+		// user counts as busy until they reconnect).
+		var granted map[string]bool
+		if in.Mode == video.ModePersonal {
+			personal = true
+			grants, err := s.store.GrantsOfApp(ctx, accountID, a.ID)
+			if err != nil {
+				return fmt.Errorf("calendar: app calendars: %w", err)
+			}
+			granted = make(map[string]bool, len(grants))
+			for _, g := range grants {
+				granted[g.UserID] = true
+			}
+		}
 		for _, u := range users {
 			if !u.Active() || !slices.Contains(in.Domains, account.EmailDomain(u.Email)) {
+				continue
+			}
+			if granted != nil && !granted[u.ID] {
 				continue
 			}
 			id := AppCalendarID(a.ID, u.ID)
@@ -147,6 +166,14 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 		exists[id] = true
 		s.log.Info("app calendar added", "account", accountID, "calendar", id, "app", c.App)
 		s.wakeWorker()
+	}
+	// Per-user mode: the grants of users removed a while ago go too.
+	if f, ok := s.opts.Apps.(interface {
+		ForgetDeparted(ctx context.Context, accountID string) (int, error)
+	}); ok && personal {
+		if _, err := f.ForgetDeparted(ctx, accountID); err != nil {
+			s.log.Warn("app calendars: departed users' grants not forgotten", "account", accountID, "err", err)
+		}
 	}
 	// Channels whose calendar went (its install, domain or user did) are
 	// stopped at the provider, then forgotten.
@@ -315,6 +342,8 @@ func (s *Service) describeAppError(c *store.Calendar, err error) string {
 	name := s.appName(c.App)
 	var rl *video.RateLimitError
 	switch {
+	case errors.Is(err, video.ErrNotConnected):
+		return name + ": the user must connect their own account at " + name + " again (Calendars page): " + err.Error()
 	case errors.Is(err, video.ErrUnauthorized):
 		return name + " refused Convene's credentials: an admin of the account must install the app again"
 	case errors.Is(err, video.ErrHostNotFound):

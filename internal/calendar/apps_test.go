@@ -706,3 +706,67 @@ func BenchmarkAppSync5000(b *testing.B) {
 		b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "incremental-ms")
 	}
 }
+
+// In per-user mode (personal accounts), app calendars exist only for the
+// users of the install's domains who connected their own account (active
+// or needing re-authorization); a user's refused grant makes them busy
+// with a problem naming the app and telling them to reconnect, and leaves
+// the install alone.
+func TestAppCalendarsPersonalMode(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newAppFixture(t, db)
+		ctx := context.Background()
+		ann := f.user("ann@acme.test", "Europe/Paris", store.RoleMember)
+		bob := f.user("bob@acme.test", "Europe/Paris", store.RoleMember)
+		in := &store.Install{AccountID: "acc_1", App: "fake", State: store.InstallInstalled, Mode: video.ModePersonal, Domains: []string{"acme.test"},
+			Installed: f.now, Created: f.now, Updated: f.now}
+		if err := db.SaveInstall(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.ReconcileApps(ctx, "acc_1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.appCalendars(); len(got) != 0 {
+			t.Fatalf("nobody connected: %v", got)
+		}
+		g := &store.Grant{AccountID: "acc_1", App: "fake", UserID: ann.ID, Subject: "s-ann", Email: "ann.perso@gmail.com", State: store.GrantActive, Created: f.now, Updated: f.now}
+		if err := db.SaveGrant(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.svc.ReconcileApps(ctx, "acc_1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.appCalendars(); !slices.Equal(got, []string{AppCalendarID("fake", ann.ID)}) {
+			t.Fatalf("ann connected: %v (bob %s)", got, bob.ID)
+		}
+		f.syncAll()
+		const from, to = "2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z"
+		// Google refuses to renew ann's grant: her token source says so.
+		f.fake.err = fmt.Errorf("apps: ann must connect again: %w", video.ErrNotConnected)
+		f.now = f.now.Add(time.Hour)
+		f.syncAll()
+		got, problems := f.busy(ann, from, to)
+		if got != "[03-02T00:00/03-03T00:00]" || len(problems) != 1 || !strings.HasPrefix(problems[0].Problem, "Fake 365") ||
+			!strings.Contains(problems[0].Problem, "connect their own account") {
+			t.Fatalf("a refused grant: %s %+v", got, problems)
+		}
+		if in, _ := db.Install(ctx, "acc_1", "fake"); in.State != store.InstallInstalled {
+			t.Fatalf("a user's grant marked the install %s", in.State)
+		}
+		// Needing re-authorization keeps the calendar; disconnecting
+		// removes it.
+		g, _ = db.Grant(ctx, "acc_1", "fake", ann.ID)
+		db.SetGrantState(ctx, "acc_1", "fake", ann.ID, g.TokenVersion, store.GrantNeedsReauthorization, "revoked", f.now)
+		f.svc.ReconcileApps(ctx, "acc_1")
+		if got := f.appCalendars(); len(got) != 1 {
+			t.Fatalf("needs re-authorization: %v", got)
+		}
+		if err := db.DeleteGrant(ctx, "acc_1", "fake", ann.ID); err != nil {
+			t.Fatal(err)
+		}
+		f.svc.ReconcileApps(ctx, "acc_1")
+		if got := f.appCalendars(); len(got) != 0 {
+			t.Fatalf("disconnected: %v", got)
+		}
+	})
+}

@@ -43,6 +43,14 @@ const (
 	SandboxMicrosoftClientSecret = "sandbox-graph-secret"
 )
 
+// The built-in Google sandbox's OAuth client of Convene, the defaults of
+// CONVENE_GOOGLE_CLIENT_ID and CONVENE_GOOGLE_CLIENT_SECRET (per-user
+// mode, personal Google accounts). Public: refused with real Google URLs.
+const (
+	SandboxGoogleClientID     = "convene-sandbox.apps.googleusercontent.com"
+	SandboxGoogleClientSecret = "sandbox-google-secret"
+)
+
 // GraphSandboxPath is where `convene serve` mounts the built-in Graph
 // sandbox on its own listener (CONVENE_GRAPH_URL=sandbox): the identity
 // platform at BaseURL+GraphSandboxPath, Graph at
@@ -105,6 +113,14 @@ type Config struct {
 	// Google sandbox mounted at /google-sandbox/ (see GoogleEndpoints).
 	GoogleCalendarURL string
 	GoogleTokenURL    string
+	// GoogleAuthURL is Google's OAuth 2.0 authorization endpoint
+	// (https://accounts.google.com/o/oauth2/v2/auth), or Sandbox with the
+	// other two; GoogleClientID and GoogleClientSecret are Convene's OAuth
+	// client at Google. They offer per-user mode (personal Google
+	// accounts); an empty client ID with real Google offers none.
+	GoogleAuthURL      string
+	GoogleClientID     string
+	GoogleClientSecret string
 	// GoogleSandboxControls mounts the built-in Google sandbox's
 	// unauthenticated test controls (CONVENE_GOOGLE_SANDBOX_CONTROLS=on):
 	// tests and demos only.
@@ -180,6 +196,9 @@ var settings = []setting{
 	{"graph-sandbox-controls", "CONVENE_GRAPH_SANDBOX_CONTROLS", "off", "on: mount the built-in Graph sandbox's test controls (/graph-sandbox/_sandbox/…), which have no authentication and show every tenant's data; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.graphSandboxControls }},
 	{"google-calendar-url", "CONVENE_GOOGLE_CALENDAR_URL", Sandbox, "Google Calendar API base URL (https://www.googleapis.com/calendar/v3/) or sandbox", false, func(c *Config) *string { return &c.GoogleCalendarURL }},
 	{"google-token-url", "CONVENE_GOOGLE_TOKEN_URL", Sandbox, "Google OAuth token endpoint (https://oauth2.googleapis.com/token) or sandbox", false, func(c *Config) *string { return &c.GoogleTokenURL }},
+	{"google-auth-url", "CONVENE_GOOGLE_AUTH_URL", Sandbox, "Google OAuth authorization endpoint (https://accounts.google.com/o/oauth2/v2/auth) or sandbox, for personal Google accounts (per-user mode)", false, func(c *Config) *string { return &c.GoogleAuthURL }},
+	{"google-client-id", "CONVENE_GOOGLE_CLIENT_ID", SandboxGoogleClientID, "Google OAuth client ID (web application) for personal Google accounts; empty with real Google: no personal-account mode", false, func(c *Config) *string { return &c.GoogleClientID }},
+	{"google-client-secret", "CONVENE_GOOGLE_CLIENT_SECRET", SandboxGoogleClientSecret, "Google OAuth client secret for personal Google accounts", true, func(c *Config) *string { return &c.GoogleClientSecret }},
 	{"google-sandbox-controls", "CONVENE_GOOGLE_SANDBOX_CONTROLS", "off", "on: mount the built-in Google sandbox's test controls (/google-sandbox/_sandbox/…), which have no authentication and mint service-account keys; tests and demos only, never on a shared host", false, func(c *Config) *string { return &c.googleSandboxControls }},
 	{"operator-token", "CONVENE_OPERATOR_TOKEN", "", "token that lets the operator create further accounts", true, func(c *Config) *string { return &c.OperatorToken }},
 	{"secret-key", "CONVENE_SECRET_KEY", "", "base64 of 32 bytes encrypting secrets at rest (default: generated in the data dir)", true, func(c *Config) *string { return &c.SecretKey }},
@@ -518,6 +537,33 @@ func (c *Config) checkGoogle() error {
 	if (c.GoogleCalendarURL == Sandbox) != (c.GoogleTokenURL == Sandbox) {
 		return errors.New("CONVENE_GOOGLE_CALENDAR_URL and CONVENE_GOOGLE_TOKEN_URL: set both to real Google URLs or both to sandbox")
 	}
+	switch {
+	case c.GoogleAuthURL != Sandbox && c.GoogleTokenURL == Sandbox:
+		return errors.New("CONVENE_GOOGLE_AUTH_URL: set it to sandbox with the sandbox's other URLs, or set every Google URL to Google's")
+	case c.GoogleAuthURL == Sandbox && c.GoogleTokenURL != Sandbox:
+		// Real Google without an authorization endpoint: no
+		// personal-account mode (a deployment from before it keeps
+		// working); a real client given without it is a mistake.
+		if c.GoogleClientID != SandboxGoogleClientID && c.GoogleClientID != "" {
+			return errors.New("CONVENE_GOOGLE_AUTH_URL: set it to https://accounts.google.com/o/oauth2/v2/auth to use CONVENE_GOOGLE_CLIENT_ID with real Google")
+		}
+		c.GoogleClientID, c.GoogleClientSecret = "", ""
+	case c.GoogleAuthURL != Sandbox:
+		if err := checkURL("CONVENE_GOOGLE_AUTH_URL", c.GoogleAuthURL, "http", "https"); err != nil {
+			return err
+		}
+		for _, g := range []struct{ name, v, def, what string }{
+			{"CONVENE_GOOGLE_CLIENT_ID", c.GoogleClientID, SandboxGoogleClientID, "client ID"},
+			{"CONVENE_GOOGLE_CLIENT_SECRET", c.GoogleClientSecret, SandboxGoogleClientSecret, "client secret"},
+		} {
+			if g.v == g.def {
+				return fmt.Errorf("%s: the sandbox's public default cannot be used with real Google (CONVENE_GOOGLE_AUTH_URL=%s); set your OAuth client's %s, or leave it empty for no personal-account mode", g.name, c.GoogleAuthURL, g.what)
+			}
+		}
+		if c.GoogleClientID == "" || c.GoogleClientSecret == "" {
+			return errors.New("CONVENE_GOOGLE_CLIENT_ID and CONVENE_GOOGLE_CLIENT_SECRET: must be set with CONVENE_GOOGLE_AUTH_URL (your OAuth client of Google Cloud's console)")
+		}
+	}
 	if c.GoogleCalendarURL != Sandbox && !strings.HasSuffix(c.GoogleCalendarURL, "/") {
 		c.GoogleCalendarURL += "/" // google.golang.org/api wants the base path with its slash
 	}
@@ -565,6 +611,23 @@ func (c *Config) GoogleEndpoints(baseURL string) (calendarURL, tokenURL string) 
 		return base + "/calendar/v3/", base + "/token"
 	}
 	return c.GoogleCalendarURL, c.GoogleTokenURL
+}
+
+// GooglePersonal reports whether personal Google accounts can be
+// connected (per-user mode): with the sandbox, or with Google's
+// authorization endpoint and a client.
+func (c *Config) GooglePersonal() bool { return c.GoogleClientID != "" }
+
+// GooglePersonalEndpoints are per-user mode's authorization endpoint,
+// OpenID issuer and revocation endpoint: Google's (the setting, then
+// https://accounts.google.com and https://oauth2.googleapis.com/revoke),
+// or the built-in sandbox's under baseURL, whose issuer is its base URL.
+func (c *Config) GooglePersonalEndpoints(baseURL string) (authURL, issuer, revokeURL string) {
+	if c.GoogleAuthURL == Sandbox {
+		base := strings.TrimRight(baseURL, "/") + GoogleSandboxPath
+		return base + "/o/oauth2/v2/auth", base, base + "/revoke"
+	}
+	return c.GoogleAuthURL, "https://accounts.google.com", "https://oauth2.googleapis.com/revoke"
 }
 
 // checkOIDC validates the single sign-on settings: an issuer needs a

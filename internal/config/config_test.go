@@ -474,3 +474,58 @@ func TestGoogleSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestGooglePersonalSettings: per-user mode (personal Google accounts) is on
+// with the sandbox, off with real Google unless its authorization endpoint
+// and a real client are set; the sandbox's public client is refused with
+// real Google, and the endpoints are Google's or the sandbox's.
+func TestGooglePersonalSettings(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || !c.GooglePersonal() {
+		t.Fatalf("default: %v", err)
+	}
+	if a, iss, rev := c.GooglePersonalEndpoints("http://h:1/"); a != "http://h:1/google-sandbox/o/oauth2/v2/auth" || iss != "http://h:1/google-sandbox" || rev != "http://h:1/google-sandbox/revoke" {
+		t.Errorf("sandbox: %s %s %s", a, iss, rev)
+	}
+	real := map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": "https://www.googleapis.com/calendar/v3", "CONVENE_GOOGLE_TOKEN_URL": "https://oauth2.googleapis.com/token"}
+	if c, err := load(t, nil, real); err != nil || c.GooglePersonal() {
+		t.Errorf("real Google without an auth URL: personal %v, %v", c != nil && c.GooglePersonal(), err)
+	}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range real {
+			m[k] = v
+		}
+		m["CONVENE_GOOGLE_AUTH_URL"] = "https://accounts.google.com/o/oauth2/v2/auth"
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	c, err = load(t, nil, with("CONVENE_GOOGLE_CLIENT_ID", "1-x.apps.googleusercontent.com", "CONVENE_GOOGLE_CLIENT_SECRET", "real-google-secret"))
+	if err != nil || !c.GooglePersonal() {
+		t.Fatalf("real: %v", err)
+	}
+	if a, iss, rev := c.GooglePersonalEndpoints("http://h"); a != "https://accounts.google.com/o/oauth2/v2/auth" || iss != "https://accounts.google.com" || rev != "https://oauth2.googleapis.com/revoke" {
+		t.Errorf("real: %s %s %s", a, iss, rev)
+	}
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{with(), "CONVENE_GOOGLE_CLIENT_ID: the sandbox's public default cannot be used with real Google"},
+		{with("CONVENE_GOOGLE_CLIENT_ID", "1-x.apps.googleusercontent.com"), "CONVENE_GOOGLE_CLIENT_SECRET: the sandbox's public default"},
+		{with("CONVENE_GOOGLE_CLIENT_ID", "1-x", "CONVENE_GOOGLE_CLIENT_SECRET", ""), "must be set"},
+		{map[string]string{"CONVENE_GOOGLE_AUTH_URL": "https://accounts.google.com/o/oauth2/v2/auth"}, "CONVENE_GOOGLE_AUTH_URL: set it to sandbox"},
+		{map[string]string{"CONVENE_GOOGLE_CALENDAR_URL": real["CONVENE_GOOGLE_CALENDAR_URL"], "CONVENE_GOOGLE_TOKEN_URL": real["CONVENE_GOOGLE_TOKEN_URL"],
+			"CONVENE_GOOGLE_CLIENT_ID": "1-x", "CONVENE_GOOGLE_CLIENT_SECRET": "real-google-secret"}, "CONVENE_GOOGLE_AUTH_URL: set it to https://accounts.google.com"},
+	} {
+		_, err := load(t, nil, tc.env)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.env, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "real-google-secret") {
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+}

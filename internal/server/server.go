@@ -155,6 +155,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	}
 	graphURL, loginURL := cfg.MicrosoftURLs(baseURL)
 	googleCalendarURL, googleTokenURL := cfg.GoogleEndpoints(baseURL)
+	// Per-user mode (personal Google accounts): Convene's OAuth client.
+	var googlePersonal google.Personal
+	if cfg.GooglePersonal() {
+		authURL, issuer, revokeURL := cfg.GooglePersonalEndpoints(baseURL)
+		googlePersonal = google.Personal{ClientID: cfg.GoogleClientID, ClientSecret: cfg.GoogleClientSecret,
+			AuthURL: authURL, Issuer: issuer, RevokeURL: revokeURL, RedirectURL: baseURL + "/oauth/" + google.ID + "/callback"}
+	}
 	catalog, err := video.NewRegistry(
 		zoom.App(zoom.Config{APIURL: zoomAPI, OAuthURL: zoomOAuth, ClientID: cfg.ZoomClientID, ClientSecret: zoomClientSecret,
 			RedirectURL: baseURL + "/oauth/zoom/callback", WebhookSecret: zoomWebhookSecret,
@@ -164,7 +171,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		jitsi.App(jitsi.Config{BaseURL: cfg.JitsiURL, Secret: deriveKey(key, "jitsi-rooms")}),
 		msgraph.App(msgraph.Config{GraphURL: graphURL, LoginURL: loginURL, ClientID: cfg.MicrosoftClientID, ClientSecret: microsoftClientSecret,
 			RedirectURL: baseURL + "/oauth/teams/callback", RequestTimeout: min(30*time.Second, cfg.JobTimeout/2)}),
-		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID}),
+		google.App(google.Config{CalendarURL: googleCalendarURL, TokenURL: googleTokenURL, WebhookURL: baseURL + "/webhooks/" + google.ID,
+			Personal: googlePersonal}),
 	)
 	if err != nil {
 		return err
@@ -240,6 +248,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		mailbox = &m
 	}
 	marketplace.Notify = meetings.NotifyAdmins
+	marketplace.NotifyUser = meetings.NotifyUser
 	// Web sign-in: reset links are signed with a key of their own and
 	// mailed through the outbox.
 	accounts.Web = account.WebOptions{ResetKey: deriveKey(key, "password-reset"), Mailer: meetings,
@@ -324,6 +333,8 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 			Controls: cfg.GoogleSandboxControls,
 			// Push channels to Convene's own receiver, also over http.
 			PushBaseURL: baseURL,
+			// Convene's own OAuth client, for personal accounts.
+			OAuthClients: sandboxGoogleClients(cfg, googlePersonal),
 		})
 		if err != nil {
 			return fmt.Errorf("google sandbox: %w", err)
@@ -512,4 +523,13 @@ func nodeID(dataDir string) string {
 	host, _ := os.Hostname()
 	sum := sha256.Sum256([]byte(dataDir))
 	return fmt.Sprintf("convene_%s_%x", strings.NewReplacer(".", "_", "-", "_").Replace(host), sum[:4])
+}
+
+// sandboxGoogleClients registers Convene's OAuth client (per-user mode) at
+// the built-in Google sandbox, with its callback as the redirect URI.
+func sandboxGoogleClients(cfg *config.Config, p google.Personal) []googlesandbox.OAuthClient {
+	if !cfg.GooglePersonal() || p.ClientID == "" {
+		return nil
+	}
+	return []googlesandbox.OAuthClient{{ID: p.ClientID, Secret: p.ClientSecret, RedirectURIs: []string{p.RedirectURL}}}
 }

@@ -31,9 +31,12 @@ type Install struct {
 	ProviderUserID    string
 	InstalledBy       string // user ID
 	Problem           string // why it needs re-authorization
-	Installed         time.Time
-	Created           time.Time
-	Updated           time.Time
+	// Mode is how the install is authorized: video.ModeAccount ("") by
+	// the admin for the account, video.ModePersonal by each user.
+	Mode      string
+	Installed time.Time
+	Created   time.Time
+	Updated   time.Time
 }
 
 // OAuthState is a pending authorization: single use, expiring, bound to one
@@ -45,9 +48,15 @@ type OAuthState struct {
 	UserID    string
 	Verifier  string // PKCE code verifier, sealed
 	Domains   []string
-	Expires   time.Time
-	Created   time.Time
+	// Kind is what the state authorizes: "" an install (by an admin),
+	// OAuthConnect a user's own connection (per-user mode).
+	Kind    string
+	Expires time.Time
+	Created time.Time
 }
+
+// OAuthConnect is the kind of the state of a user's connection.
+const OAuthConnect = "connect"
 
 // Installs stores app installs and OAuth states.
 type Installs interface {
@@ -79,19 +88,21 @@ type Installs interface {
 	TakeOAuthState(ctx context.Context, hash string) (*OAuthState, error)
 	// DeleteExpiredOAuthStates removes states that expired before now.
 	DeleteExpiredOAuthStates(ctx context.Context, now time.Time) (int, error)
+
+	Grants
 }
 
 var _ Installs = (*DB)(nil)
 
 const installColumns = `account_id, app, state, domains, scopes, access_token, refresh_token, token_expires_ms,
-	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms, credentials`
+	token_version, provider_account_id, provider_user_id, installed_by, problem, installed_ms, created_ms, updated_ms, credentials, mode`
 
 func scanInstall(row interface{ Scan(...any) error }) (*Install, error) {
 	var in Install
 	var domains string
 	var exp, inst, created, updated int64
 	if err := row.Scan(&in.AccountID, &in.App, &in.State, &domains, &in.Scopes, &in.AccessToken, &in.RefreshToken, &exp,
-		&in.TokenVersion, &in.ProviderAccountID, &in.ProviderUserID, &in.InstalledBy, &in.Problem, &inst, &created, &updated, &in.Credentials); err != nil {
+		&in.TokenVersion, &in.ProviderAccountID, &in.ProviderUserID, &in.InstalledBy, &in.Problem, &inst, &created, &updated, &in.Credentials, &in.Mode); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(domains), &in.Domains); err != nil {
@@ -155,14 +166,14 @@ func (db *DB) SaveInstall(ctx context.Context, in *Install) error {
 	}
 	in.TokenVersion++
 	_, err = db.w().ExecContext(ctx, `INSERT INTO app_installs (`+installColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (account_id, app) DO UPDATE SET state = $3, domains = $4, scopes = $5, access_token = $6,
 			refresh_token = $7, token_expires_ms = $8, token_version = app_installs.token_version + 1,
 			provider_account_id = $10, provider_user_id = $11, installed_by = $12, problem = $13, installed_ms = $14,
-			updated_ms = $16, credentials = $17, refresh_lease_ms = 0`,
+			updated_ms = $16, credentials = $17, mode = $18, refresh_lease_ms = 0`,
 		in.AccountID, in.App, in.State, string(domains), in.Scopes, in.AccessToken, in.RefreshToken, ms(in.TokenExpires),
 		in.TokenVersion, in.ProviderAccountID, in.ProviderUserID, in.InstalledBy, in.Problem, ms(in.Installed),
-		ms(in.Created), ms(in.Updated), in.Credentials)
+		ms(in.Created), ms(in.Updated), in.Credentials, in.Mode)
 	return db.wrap(err, "save install %s", in.App)
 }
 
@@ -201,8 +212,8 @@ func (db *DB) CreateOAuthState(ctx context.Context, s *OAuthState) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.w().ExecContext(ctx, `INSERT INTO oauth_states (state_hash, account_id, app, user_id, verifier, domains, expires_ms, created_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, s.Hash, s.AccountID, s.App, s.UserID, s.Verifier, string(domains), ms(s.Expires), ms(s.Created))
+	_, err = db.w().ExecContext(ctx, `INSERT INTO oauth_states (state_hash, account_id, app, user_id, verifier, domains, expires_ms, created_ms, kind)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, s.Hash, s.AccountID, s.App, s.UserID, s.Verifier, string(domains), ms(s.Expires), ms(s.Created), s.Kind)
 	return db.wrap(err, "create oauth state")
 }
 
@@ -217,13 +228,13 @@ func (db *DB) OAuthState(ctx context.Context, hash string) (*OAuthState, error) 
 	return scanOAuthState(db, db.r().QueryRowContext(ctx, `SELECT `+oauthStateColumns+` FROM oauth_states WHERE state_hash = $1`, hash))
 }
 
-const oauthStateColumns = `state_hash, account_id, app, user_id, verifier, domains, expires_ms, created_ms`
+const oauthStateColumns = `state_hash, account_id, app, user_id, verifier, domains, expires_ms, created_ms, kind`
 
 func scanOAuthState(db *DB, row *sql.Row) (*OAuthState, error) {
 	var s OAuthState
 	var domains string
 	var exp, created int64
-	err := row.Scan(&s.Hash, &s.AccountID, &s.App, &s.UserID, &s.Verifier, &domains, &exp, &created)
+	err := row.Scan(&s.Hash, &s.AccountID, &s.App, &s.UserID, &s.Verifier, &domains, &exp, &created, &s.Kind)
 	if err != nil {
 		return nil, db.wrap(err, "take oauth state")
 	}

@@ -30,6 +30,13 @@ var (
 	// the scope.
 	ErrMissingScope error = &chainError{"the app's token lacks a required scope", ErrUnauthorized}
 
+	// ErrNotConnected: a user of an install in per-user mode (App.UserAuth)
+	// has no usable grant of their own: never connected, disconnected, or
+	// the provider refused to renew it (the grant needs re-authorization).
+	// It wraps ErrUnauthorized; only that user must connect again, never
+	// the admin.
+	ErrNotConnected error = &chainError{"the user has not connected their own account at the provider", ErrUnauthorized}
+
 	// ErrForbidden: the provider refuses this user or operation (HTTP 403;
 	// Zoom 3003 not the host, 3161 hosting not allowed for the user, 3018
 	// PMI, 3037 PAC).

@@ -59,7 +59,65 @@ type App struct {
 	// DataUse is what Convene reads, writes and keeps at the provider:
 	// the marketplace shows it before an admin installs the app.
 	DataUse DataUse
+	// UserAuth, when set, is a second way to install the same entry:
+	// per-user mode, where the admin installs without authorizing anything
+	// for the account and each user connects their own account at the
+	// provider (Google's personal accounts, which no admin can delegate).
+	// An install has one mode; switching mode is a re-install.
+	UserAuth *UserAuth
 }
+
+// UserAuth is how each user connects their own account at the provider in
+// per-user mode: OAuth 2.0 authorization code (RFC 6749 §4.1) with PKCE
+// S256 (RFC 7636), a single-use state, and OpenID Connect's id_token
+// (verified: issuer, audience, expiry, nonce) to learn whose account it is.
+// The marketplace keeps one grant per user, its tokens sealed, and gives
+// the app's client the user's tokens through Connection.UserTokens.
+type UserAuth struct {
+	// AuthURL, TokenURL and RevokeURL are the provider's authorization,
+	// token and revocation (RFC 7009) endpoints.
+	AuthURL, TokenURL, RevokeURL string
+	// Issuer is the OpenID provider's issuer: its discovery document
+	// (Issuer + "/.well-known/openid-configuration") names the keys the
+	// id_token is signed with, and the id_token's iss must equal it.
+	Issuer string
+	// ClientID and ClientSecret are Convene's credentials as the
+	// provider's OAuth client; RedirectURL is BASE/oauth/{id}/callback,
+	// the same callback as installs (told apart by the state).
+	ClientID, ClientSecret, RedirectURL string
+	// Scopes are asked for and must all be granted (a provider with
+	// granular consent lets the user uncheck some: the connection is then
+	// refused naming the missing ones).
+	Scopes []string
+	// Params are extra parameters of the authorization request (Google:
+	// access_type=offline for a refresh token, prompt=consent so that a
+	// reconnection gets one again).
+	Params map[string]string
+}
+
+// Required returns the scopes that must be granted: every scope asked for
+// but OpenID Connect's own (openid, email, profile), which providers
+// report under other names (Google: .../auth/userinfo.email) and whose
+// answer the verified id_token is.
+func (u *UserAuth) Required() []string {
+	var out []string
+	for _, s := range u.Scopes {
+		if s != "openid" && s != "email" && s != "profile" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Modes of an install.
+const (
+	// ModeAccount: the account's admin authorizes Convene for the whole
+	// account (the app's Auth); the default.
+	ModeAccount = ""
+	// ModePersonal: per-user mode (App.UserAuth): each user connects
+	// their own account.
+	ModePersonal = "personal"
+)
 
 // AuthKind is how an account authorizes Convene at a provider.
 type AuthKind string
@@ -216,6 +274,15 @@ type Connection struct {
 	// the service account's JSON key); nil for other kinds. The client
 	// makes its per-user tokens from it and must never log it.
 	Credentials []byte
+	// UserTokens, set for an install in per-user mode (App.UserAuth,
+	// ModePersonal) and only then, returns the token source of the grant
+	// the Convene user with address user connected (their own account at
+	// the provider, whose address may differ). A user without an active
+	// grant gets an error wrapping ErrNotConnected (so ErrUnauthorized);
+	// the source's own errors do too once the provider refuses to renew
+	// the grant, which then needs that user, not the admin. Tokens and
+	// Credentials are nil in this mode.
+	UserTokens func(ctx context.Context, user string) (TokenSource, error)
 }
 
 // Rules are what a provider accepts in a meeting request. Booking checks
@@ -299,6 +366,11 @@ func NewRegistry(apps ...App) (*Registry, error) {
 			}
 		default:
 			bad("authorization kind %q is not one the marketplace implements", a.Auth.Kind)
+		}
+		if u := a.UserAuth; u != nil {
+			if u.AuthURL == "" || u.TokenURL == "" || u.Issuer == "" || u.ClientID == "" || u.RedirectURL == "" || len(u.Scopes) == 0 {
+				bad("per-user mode needs AuthURL, TokenURL, Issuer, ClientID, RedirectURL and Scopes")
+			}
 		}
 		if w := a.Webhook; w != nil {
 			if w.Receive == nil {

@@ -25,7 +25,13 @@ func (s *Server) appRoutes() []route {
 			request: "AppDomains", resp: map[int]string{200: "App"}, handle: s.setAppDomains},
 		{method: "DELETE", path: "/api/v1/apps/{app}", auth: authToken, admin: true, summary: "Uninstall an app: revoke and delete its tokens",
 			resp: map[int]string{204: ""}, handle: s.uninstallApp},
-		{method: "GET", path: "/oauth/{app}/callback", summary: "Where the provider returns the admin's browser after consent (HTML; JSON with Accept: application/json)",
+		{method: "GET", path: "/api/v1/users/me/apps", auth: authToken, summary: "The caller's own connections to apps installed in personal-account mode (e.g. their Google account)",
+			resp: map[int]string{200: "AppConnectionList"}, handle: s.listConnections},
+		{method: "POST", path: "/api/v1/users/me/apps/{app}/connect", auth: authToken, summary: "Start connecting the caller's own account at the app's provider; returns the provider's consent URL",
+			resp: map[int]string{200: "AppConnect"}, handle: s.connectApp},
+		{method: "DELETE", path: "/api/v1/users/me/apps/{app}/connection", auth: authToken, summary: "Disconnect the caller's own account: revoked at the provider, then forgotten (forgotten even when the provider cannot be reached, which the answer says)",
+			resp: map[int]string{200: "AppDisconnect"}, handle: s.disconnectApp},
+		{method: "GET", path: "/oauth/{app}/callback", summary: "Where the provider returns the admin's browser after consent, or a user's after connecting their own account (HTML; JSON with Accept: application/json)",
 			query: []param{{name: "code", typ: "string", doc: "authorization code"}, {name: "state", typ: "string", doc: "the state of the install attempt", required: true},
 				{name: "error", typ: "string", doc: "access_denied when the admin declined"}},
 			resp: map[int]string{200: "AppCallback"}, handle: s.oauthCallback},
@@ -59,6 +65,9 @@ type domainsBody struct {
 type installBody struct {
 	Domains           []string        `json:"domains"`
 	ServiceAccountKey json.RawMessage `json:"service_account_key"`
+	// Mode is "account" (the default) or "personal" (each user connects
+	// their own account).
+	Mode string `json:"mode"`
 }
 
 func (s *Server) installApp(w http.ResponseWriter, r *http.Request) error {
@@ -73,7 +82,19 @@ func (s *Server) installApp(w http.ResponseWriter, r *http.Request) error {
 		}
 		key = k
 	}
-	res, err := s.Apps.InstallKey(r.Context(), principal(r), r.PathValue("app"), in.Domains, key)
+	var res *apps.InstallResult
+	var err error
+	switch in.Mode {
+	case "", "account":
+		res, err = s.Apps.InstallKey(r.Context(), principal(r), r.PathValue("app"), in.Domains, key)
+	case "personal":
+		if key != nil {
+			return failure.Field("service_account_key", "personal-account mode takes no key: each user connects their own account")
+		}
+		res, err = s.Apps.InstallPersonal(r.Context(), principal(r), r.PathValue("app"), in.Domains)
+	default:
+		return failure.Field("mode", "%q is not account or personal", in.Mode)
+	}
 	if err != nil {
 		return err
 	}
@@ -120,6 +141,10 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if res.Connection != nil {
+			writeJSON(w, http.StatusOK, map[string]any{"connection": res.Connection})
+			return nil
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"app": res.App, "domains": res.Domains})
 		return nil
 	}
@@ -139,6 +164,37 @@ func (s *Server) oauthCallback(w http.ResponseWriter, r *http.Request) error {
 		return nil
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if c := res.Connection; c != nil {
+		fmt.Fprintf(w, "Your %s account %s is connected.\n", c.Name, c.Email)
+		return nil
+	}
 	fmt.Fprintf(w, "%s is installed for %s.\n", res.App.Name, strings.Join(res.Domains, ", "))
+	return nil
+}
+
+func (s *Server) listConnections(w http.ResponseWriter, r *http.Request) error {
+	list, err := s.Apps.Connections(r.Context(), principal(r))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"connections": list})
+	return nil
+}
+
+func (s *Server) connectApp(w http.ResponseWriter, r *http.Request) error {
+	u, err := s.Apps.Connect(r.Context(), principal(r), r.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"authorize_url": u})
+	return nil
+}
+
+func (s *Server) disconnectApp(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Apps.Disconnect(r.Context(), principal(r), r.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
 	return nil
 }

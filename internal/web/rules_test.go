@@ -242,6 +242,8 @@ var mutatingRoutes = map[string]string{
 	"PATCH /api/v1/account":                                "account",
 	"POST /api/v1/account/invitation/preview":              "renders: changes nothing (admin-only by issue 8 item 2)",
 	"PATCH /api/v1/users/me":                               "self",
+	"POST /api/v1/users/me/apps/{app}/connect":             "self",
+	"DELETE /api/v1/users/me/apps/{app}/connection":        "self",
 	"POST /api/v1/users":                                   "account",
 	"PATCH /api/v1/users/{email}":                          "account",
 	"DELETE /api/v1/users/{email}":                         "account",

@@ -31,6 +31,40 @@ var (
 // given them.
 var Scopes = []string{ScopeEventsOwned, ScopeFreeBusy}
 
+// UserScopes are the scopes a user grants in per-user mode (a personal
+// Google account connected by its owner), and no more:
+//   - openid: an id_token, whose verified subject binds the grant to one
+//     Google account (one account is connected by one Convene user);
+//   - email: the account's address in the id_token, shown to the user
+//     ("connected as …"); it may differ from their Convene address;
+//   - ScopeEventsOwned: as above, for the user's own primary calendar
+//     (sync, push channels, the meetings' events with their Meet);
+//   - ScopeFreeBusy: freebusy.query of the user's own calendar before its
+//     copy is synced.
+var UserScopes = []string{"openid", "email", ScopeEventsOwned, ScopeFreeBusy}
+
+// Google's endpoints of per-user mode (OAuth 2.0 for web server
+// applications, and OpenID Connect).
+const (
+	DefaultAuthURL   = "https://accounts.google.com/o/oauth2/v2/auth"
+	DefaultIssuer    = "https://accounts.google.com"
+	DefaultRevokeURL = "https://oauth2.googleapis.com/revoke"
+)
+
+// Personal is per-user mode's configuration: Convene's OAuth client at
+// Google and Google's endpoints (or the sandbox's).
+type Personal struct {
+	// ClientID and ClientSecret are Convene's OAuth client (a web
+	// application client of Google Cloud's console).
+	ClientID, ClientSecret string
+	// AuthURL, Issuer and RevokeURL: "" Google's (DefaultAuthURL,
+	// DefaultIssuer, DefaultRevokeURL). The token endpoint is
+	// Config.TokenURL.
+	AuthURL, Issuer, RevokeURL string
+	// RedirectURL is Convene's BASE/oauth/google_meet/callback.
+	RedirectURL string
+}
+
 // Config is how Convene reaches Google (or the sandbox).
 type Config struct {
 	// CalendarURL is the Calendar API's root ending in "/" (""
@@ -43,6 +77,34 @@ type Config struct {
 	// Retry bounds the retries of refused requests (zero: 5 attempts
 	// from 500 ms).
 	Retry RetryPolicy
+	// Personal, when its ClientID is set, offers per-user mode
+	// (video.App.UserAuth): personal Google accounts, each connected by
+	// its owner.
+	Personal Personal
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// userAuth is per-user mode's entry, nil when no client is configured.
+func (cfg Config) userAuth() *video.UserAuth {
+	p := cfg.Personal
+	if p.ClientID == "" {
+		return nil
+	}
+	return &video.UserAuth{
+		AuthURL: or(p.AuthURL, DefaultAuthURL), TokenURL: cfg.tokenURL(), RevokeURL: or(p.RevokeURL, DefaultRevokeURL),
+		Issuer: or(p.Issuer, DefaultIssuer), ClientID: p.ClientID, ClientSecret: p.ClientSecret, RedirectURL: p.RedirectURL,
+		Scopes: UserScopes,
+		// offline: a refresh token, for the calendar sync that runs
+		// without the user; consent: Google gives a refresh token only
+		// at a consent, so a reconnection must show the page again.
+		Params: map[string]string{"access_type": "offline", "prompt": "consent"},
+	}
 }
 
 func (cfg Config) tokenURL() string {
@@ -57,6 +119,7 @@ func (cfg Config) Client(c video.Connection) *Client {
 	return &Client{
 		CalendarURL: cfg.CalendarURL, TokenURL: cfg.tokenURL(), WebhookURL: cfg.WebhookURL,
 		Key: c.Credentials, Scopes: Scopes, HTTP: c.HTTP, Now: c.Now, Log: c.Log, Retry: cfg.Retry,
+		UserTokens: c.UserTokens,
 	}
 }
 
@@ -67,6 +130,10 @@ func (cfg Config) Client(c video.Connection) *Client {
 var dataUse = video.DataUse{
 	Calls: []video.APICall{
 		{Method: "POST", Path: "/token", Purpose: "token"},
+		// Personal-account mode: each user's consent, and revocation
+		// when they disconnect or the app is uninstalled.
+		{Method: "GET", Path: "/o/oauth2/v2/auth", Purpose: "authorize"},
+		{Method: "POST", Path: "/revoke", Purpose: "revoke"},
 		{Method: "POST", Path: "/calendar/v3/freeBusy", Purpose: "free_busy"},
 		{Method: "GET", Path: "/calendar/v3/calendars/{calendarId}/events", Purpose: "sync"},
 		{Method: "POST", Path: "/calendar/v3/calendars/{calendarId}/events/watch", Purpose: "watch"},
@@ -80,6 +147,8 @@ var dataUse = video.DataUse{
 	Events:        []string{"sync", "exists", "not_exists"},
 	Kept: []video.Kept{
 		{Item: "service_account_key", Protection: video.KeptSealed},
+		// Personal-account mode: each user's access and refresh tokens.
+		{Item: "tokens", Protection: video.KeptSealed},
 		{Item: "calendar_events", Protection: video.KeptPlain},
 		{Item: "meeting", Protection: video.KeptPlain},
 		{Item: "join_url", Protection: video.KeptPlain},
@@ -111,7 +180,8 @@ func App(cfg Config) video.App {
 			Summary: "Google Calendar push notifications of the channels Convene opened (X-Goog-Channel-ID and X-Goog-Channel-Token, no body)",
 			Receive: Receive,
 		},
-		DataUse: dataUse,
+		DataUse:  dataUse,
+		UserAuth: cfg.userAuth(),
 	}
 }
 

@@ -46,6 +46,9 @@ var _ video.Calendars = (*Client)(nil)
 // shared) has Err set.
 func (c *Client) FreeBusy(ctx context.Context, users []string, from, to time.Time) (map[string]video.FreeBusy, error) {
 	out := make(map[string]video.FreeBusy, len(users))
+	if c.UserTokens != nil {
+		return out, c.personalFreeBusy(ctx, users, from, to, out)
+	}
 	for start := 0; start < len(users); start += FreeBusyMax {
 		chunk := users[start:min(start+FreeBusyMax, len(users))]
 		if err := c.freeBusy(ctx, chunk, from, to, out); err != nil {
@@ -104,6 +107,71 @@ func (c *Client) freeBusy(ctx context.Context, users []string, from, to time.Tim
 			out[u] = fb
 		}
 		return nil
+	}
+	return nil
+}
+
+// PersonalFreeBusyMax bounds the users one FreeBusy answers in per-user
+// mode, where each takes a call of its own: the others are answered with
+// an error (the core asks only for users whose copy is not synced yet).
+const PersonalFreeBusyMax = 50
+
+// personalFreeBusy is FreeBusy in per-user mode: a consumer account's
+// token sees only its own calendars, so each user's primary calendar is
+// asked with their own token, one freebusy.query per user, at most
+// PersonalFreeBusyMax. A user without a usable grant is answered with
+// its error (video.ErrNotConnected); the others still are.
+func (c *Client) personalFreeBusy(ctx context.Context, users []string, from, to time.Time, out map[string]video.FreeBusy) error {
+	for i, u := range users {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if i >= PersonalFreeBusyMax {
+			out[u] = video.FreeBusy{Err: fmt.Errorf("google: freebusy.query: over %d personal accounts in one query: %w", PersonalFreeBusyMax, video.ErrUnavailable)}
+			continue
+		}
+		req := &calendar.FreeBusyRequest{
+			TimeMin: from.UTC().Format(time.RFC3339), TimeMax: to.UTC().Format(time.RFC3339),
+			TimeZone: "UTC", Items: []*calendar.FreeBusyRequestItem{{Id: "primary"}},
+		}
+		var resp *calendar.FreeBusyResponse
+		err := c.call(ctx, u, "freebusy.query", func(s *calendar.Service) error {
+			var err error
+			resp, err = s.Freebusy.Query(req).Context(ctx).Do()
+			return err
+		})
+		if err != nil {
+			if errors.Is(err, video.ErrUnauthorized) || errors.Is(err, video.ErrHostNotFound) || errors.Is(err, video.ErrNotFound) || errors.Is(err, video.ErrForbidden) {
+				out[u] = video.FreeBusy{Err: err}
+				continue
+			}
+			return err
+		}
+		cal, ok := resp.Calendars["primary"]
+		if !ok && len(resp.Calendars) == 1 {
+			// Google may key the answer by the calendar's address.
+			for _, v := range resp.Calendars {
+				cal, ok = v, true
+			}
+		}
+		fb := video.FreeBusy{}
+		switch {
+		case !ok:
+			fb.Err = fmt.Errorf("google: freebusy.query: no answer for %s: %w", u, video.ErrNotFound)
+		case len(cal.Errors) > 0:
+			fb.Err = freeBusyErr(u, cal.Errors[0].Reason)
+		default:
+			for _, p := range cal.Busy {
+				s, err1 := time.Parse(time.RFC3339, p.Start)
+				e, err2 := time.Parse(time.RFC3339, p.End)
+				if err1 != nil || err2 != nil || !e.After(s) {
+					fb.Err = fmt.Errorf("google: freebusy.query: %s: a busy period %q–%q Convene cannot read", u, p.Start, p.End)
+					break
+				}
+				fb.Busy = append(fb.Busy, video.Interval{Start: s.UTC(), End: e.UTC()})
+			}
+		}
+		out[u] = fb
 	}
 	return nil
 }

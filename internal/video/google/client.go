@@ -119,6 +119,12 @@ type Client struct {
 	WebhookURL string
 	// Provider names the app in errors; "": ID.
 	Provider string
+	// UserTokens, when set, is per-user mode (personal Google accounts):
+	// each user's requests carry the access token of the grant they
+	// connected (video.Connection.UserTokens) instead of the service
+	// account's JWT assertions, and Key is not used. The calendar is the
+	// grant's "primary" one, whatever its address.
+	UserTokens func(ctx context.Context, user string) (video.TokenSource, error)
 
 	once     sync.Once
 	services *lru.Cache[string, *calendar.Service]
@@ -192,6 +198,9 @@ func ParseKey(key []byte) (*ServiceAccount, error) {
 func (c *Client) init() error {
 	c.once.Do(func() {
 		c.services, _ = lru.New[string, *calendar.Service](maxUsers)
+		if c.UserTokens != nil {
+			return
+		}
 		if _, err := ParseKey(c.Key); err != nil {
 			c.initErr = &video.Error{Provider: c.name(), Permanent: true, Message: err.Error(), Err: video.ErrUnauthorized}
 		}
@@ -231,14 +240,16 @@ func (c *Client) service(user string) (*calendar.Service, error) {
 	if s, ok := c.services.Get(user); ok {
 		return s, nil
 	}
-	ts, err := c.TokenSource(user)
-	if err != nil {
-		return nil, &video.Error{Provider: c.name(), Permanent: true, Message: err.Error(), Err: video.ErrUnauthorized}
-	}
 	base := c.httpClient()
-	hc := &http.Client{
-		Transport: &oauth2.Transport{Source: ts, Base: base.Transport},
-		Timeout:   base.Timeout,
+	hc := &http.Client{Timeout: base.Timeout}
+	if c.UserTokens != nil {
+		hc.Transport = &userTransport{tokens: c.UserTokens, user: user, base: base.Transport}
+	} else {
+		ts, err := c.TokenSource(user)
+		if err != nil {
+			return nil, &video.Error{Provider: c.name(), Permanent: true, Message: err.Error(), Err: video.ErrUnauthorized}
+		}
+		hc.Transport = &oauth2.Transport{Source: ts, Base: base.Transport}
 	}
 	endpoint := c.CalendarURL
 	if endpoint == "" {
@@ -358,6 +369,11 @@ func retryable(err error) (bool, time.Duration) {
 // mapErr turns an error of Google's client or token endpoint into video's.
 func (c *Client) mapErr(err error, what string) error {
 	ve := &video.Error{Provider: c.name()}
+	if errors.Is(err, video.ErrNotConnected) {
+		// Per-user mode: the user has no usable grant (userTransport).
+		ve.Permanent, ve.Message, ve.Err = true, "the user's Google account is not connected", err
+		return fmt.Errorf("google: %s: %w", what, ve)
+	}
 	if e, ok := errors.AsType[*oauth2.RetrieveError](err); ok {
 		var body struct {
 			Error       string `json:"error"`
@@ -451,3 +467,64 @@ func (e *TokenError) Error() string {
 
 // Is makes a TokenError match video.ErrUnauthorized.
 func (e *TokenError) Is(target error) bool { return target == video.ErrUnauthorized }
+
+// userTransport authorizes the requests of one user in per-user mode with
+// the access token of their grant, read for each request (a grant
+// replaced, refreshed or revoked in between is seen at once). A 401 makes
+// it ask the token source for a fresh token (video.TokenSource.Refresh,
+// which refreshes under the grant's lock and persists before use) and
+// send the request once more. It is hand-written because oauth2.Transport
+// takes a token source without a context and never retries a 401 with a
+// refreshed token.
+type userTransport struct {
+	tokens func(ctx context.Context, user string) (video.TokenSource, error)
+	user   string
+	base   http.RoundTripper
+}
+
+func (t *userTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	ctx := req.Context()
+	ts, err := t.tokens(ctx, t.user)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	token, err := ts.Token(ctx)
+	if err != nil {
+		closeBody(req)
+		return nil, err
+	}
+	first := req.Clone(ctx)
+	first.Header.Set("Authorization", "Bearer "+token)
+	resp, err := base.RoundTrip(first)
+	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
+		return resp, err
+	}
+	fresh, err := ts.Refresh(ctx, token)
+	if err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	again := req.Clone(ctx)
+	if req.GetBody != nil {
+		if again.Body, err = req.GetBody(); err != nil {
+			resp.Body.Close()
+			return nil, err
+		}
+	}
+	resp.Body.Close()
+	again.Header.Set("Authorization", "Bearer "+fresh)
+	return base.RoundTrip(again)
+}
+
+// closeBody closes a request's body, as a RoundTripper must even when it
+// fails.
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		req.Body.Close()
+	}
+}

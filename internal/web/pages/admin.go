@@ -73,6 +73,7 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "POST", path: "/admin/apps/{app}/pre-approve", access: admins, handle: s.adminPreApprove},
 		{method: "GET", path: "/admin/apps/{app}/add", access: admins, handle: s.adminAdd},
 		{method: "POST", path: "/admin/apps/{app}/key", access: admins, handle: s.adminAddKey},
+		{method: "POST", path: "/admin/apps/{app}/personal", access: admins, handle: s.adminAddPersonal},
 		{method: "POST", path: "/admin/apps/{app}/domains", access: admins, handle: s.adminAppDomains},
 		{method: "GET", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstallForm},
 		{method: "POST", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstall},

@@ -136,6 +136,9 @@ type appData struct {
 	AddURL string
 	// Installed: installed or needing re-authorization.
 	Installed bool
+	// Connected counts the users who connected their own account
+	// (personal-account mode).
+	Connected int
 }
 
 // appPage loads an app's page; form is the page's form (errors of Add),
@@ -156,6 +159,9 @@ func (s *Server) appPage(req *Request, id string, domainsForm *Form) (*appData, 
 	}
 	d := &appData{adminPage: req.adminNav(), App: c.AppView, Entry: c.Entry, AddURL: "/admin/apps/" + c.ID + "/add?csrf=" + req.linkToken(),
 		Installed: c.State == store.InstallInstalled || c.State == store.InstallNeedsReauthorization}
+	if c.ConnectedUsers != nil {
+		d.Connected = *c.ConnectedUsers
+	}
 	chosen := c.Domains
 	if domainsForm != nil {
 		chosen = domainsForm.Values["domain"]
@@ -233,6 +239,29 @@ func (s *Server) adminAddKey(req *Request) error {
 	f.Values.Del("service_account_key")
 	if _, err := svc.AddKey(req.ctx(), req.principal(), id, key); err != nil {
 		status, ok := req.takeFailure(f, err, "service_account_key")
+		if !ok {
+			return err
+		}
+		d, perr := s.appPage(req, id, f)
+		if perr != nil {
+			return perr
+		}
+		return req.Render(status, "admin_app", f, d)
+	}
+	return req.seeOther("/admin/apps/"+id, "installed")
+}
+
+// adminAddPersonal installs an app in personal-account mode (per-user
+// mode: each user connects their own account, e.g. a gmail.com one).
+func (s *Server) adminAddPersonal(req *Request) error {
+	svc, err := s.appsService()
+	if err != nil {
+		return err
+	}
+	id := req.R.PathValue("app")
+	if _, err := svc.AddPersonal(req.ctx(), req.principal(), id); err != nil {
+		f := req.form()
+		status, ok := req.takeFailure(f, err, "mode")
 		if !ok {
 			return err
 		}
@@ -349,6 +378,12 @@ func (s *Server) appCallback(req *Request, res *apps.CallbackResult, cbErr error
 		}
 		d.Detail = req.failureText(fe)
 		return req.Render(statusOf(fe.Kind), "admin_callback", nil, d)
+	}
+	if res.Connection != nil {
+		// A user connected their own account (per-user mode): back to
+		// their calendars page, which shows the connection.
+		req.Redirect("/calendars", "app_connected")
+		return nil
 	}
 	d.OK, d.App = true, res.App
 	p := req.Session

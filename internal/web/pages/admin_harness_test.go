@@ -36,8 +36,15 @@ type adminSite struct {
 
 func newAdminSite(t *testing.T, more ...video.App) *adminSite {
 	t.Helper()
+	return newAdminSiteWith(t, func(string) video.App { return video.App{} }, nil, more...)
+}
+
+// newAdminSiteWith is newAdminSite with an app made for the site's base
+// URL (skipped when its ID is empty) and organizer pages' services.
+func newAdminSiteWith(t *testing.T, app func(base string) video.App, organizer func(st *site, admin AdminOptions) OrganizerOptions, more ...video.App) *adminSite {
+	t.Helper()
 	as := &adminSite{}
-	as.site = newSite(t, siteOptions{admin: func(st *site, mux *http.ServeMux) AdminOptions {
+	as.site = newSite(t, siteOptions{organizer: organizer, admin: func(st *site, mux *http.ServeMux) AdminOptions {
 		box, err := seal.New([]byte("0123456789abcdef0123456789abcdef"))
 		if err != nil {
 			t.Fatal(err)
@@ -46,6 +53,9 @@ func newAdminSite(t *testing.T, more ...video.App) *adminSite {
 		base := "http://" + st.srv.Listener.Addr().String()
 		as.zoom = httptest.NewUnstartedServer(nil)
 		zbase := "http://" + as.zoom.Listener.Addr().String()
+		if a := app(base); a.ID != "" {
+			more = append(more, a)
+		}
 		st.acc.VideoApps = testCatalog(t, zbase, base, more...)
 		as.apps = &apps.Service{Store: st.db, Accounts: st.acc, Box: box, Now: st.clock.Now,
 			Log: slog.New(slog.DiscardHandler), Registry: st.acc.VideoApps}

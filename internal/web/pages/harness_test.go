@@ -82,6 +82,8 @@ type siteOptions struct {
 	oidc    func(redirect string) OIDCOptions
 	// admin gives the admin pages' services (admin_harness_test.go).
 	admin func(st *site, mux *http.ServeMux) AdminOptions
+	// organizer gives the organizer pages' services, after admin.
+	organizer func(st *site, admin AdminOptions) OrganizerOptions
 }
 
 const ownerPassword = "correct horse battery"
@@ -112,6 +114,9 @@ func newSite(t *testing.T, o siteOptions) *site {
 	mux := http.NewServeMux()
 	if o.admin != nil {
 		opts.Admin = o.admin(st, mux)
+	}
+	if o.organizer != nil {
+		opts.OrganizerOptions = o.organizer(st, opts.Admin)
 	}
 	p, err := New(opts)
 	if err != nil {

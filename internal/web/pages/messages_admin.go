@@ -106,6 +106,9 @@ var messagesAdminEN = map[string]string{
 	// The words of calendar apps (Google Workspace, Microsoft 365).
 	"apps.key_intro":                   "%s acts for your users through a service account with domain-wide delegation. In the Google Workspace admin console (Security, Access and data control, API controls, Manage domain-wide delegation), grant the service account's client ID these scopes, then paste its JSON key here. Convene checks it by acting as you, and keeps it encrypted.",
 	"apps.key_label":                   "The service account's JSON key",
+	"apps.personal_intro":              "Or, without a Workspace (personal Google accounts such as gmail.com ones), install %s in personal-account mode: nothing is authorized here; each user of your domains connects their own Google account on their Calendars page. Switching mode later is a re-install.",
+	"apps.personal_add":                "Install in personal-account mode",
+	"apps.personal_mode":               "personal-account mode, %d users connected",
 	"datause.kept.service_account_key": "The service account's key",
 
 	"uninstall.title":          "Uninstall %s?",
@@ -312,6 +315,8 @@ var messagesAdminEN = map[string]string{
 	"audit.action.app.install":                    "Installed an app",
 	"audit.action.app.domains":                    "Changed an app's domains",
 	"audit.action.app.uninstall":                  "Uninstalled an app",
+	"audit.action.app.connect":                    "Connected their own account at an app",
+	"audit.action.app.disconnect":                 "Disconnected their own account from an app",
 
 	"flash.default_saved":     "The default video provider is saved.",
 	"flash.invitations_saved": "Who sends invitations is saved.",
@@ -430,6 +435,9 @@ var messagesAdminFR = map[string]string{
 	// Les mots des applications d'agenda (Google Workspace, Microsoft 365).
 	"apps.key_intro":                   "%s agit pour vos utilisateurs par un compte de service avec délégation à l'échelle du domaine. Dans la console d'administration Google Workspace (Sécurité, Accès et contrôle des données, Commandes des API, Gérer la délégation au niveau du domaine), accordez à l'ID client du compte de service ces champs d'application, puis collez ici sa clé JSON. Convene la vérifie en agissant en votre nom, et la garde chiffrée.",
 	"apps.key_label":                   "La clé JSON du compte de service",
+	"apps.personal_intro":              "Ou, sans Workspace (comptes Google personnels comme ceux de gmail.com), installez %s en mode compte personnel : rien n'est autorisé ici ; chaque utilisateur de vos domaines connecte son propre compte Google sur sa page Agendas. Changer de mode ensuite est une réinstallation.",
+	"apps.personal_add":                "Installer en mode compte personnel",
+	"apps.personal_mode":               "mode compte personnel, %d utilisateurs connectés",
 	"datause.kept.service_account_key": "La clé du compte de service",
 
 	"uninstall.title":          "Désinstaller %s ?",
@@ -636,6 +644,8 @@ var messagesAdminFR = map[string]string{
 	"audit.action.app.install":                    "A installé une application",
 	"audit.action.app.domains":                    "A changé les domaines d'une application",
 	"audit.action.app.uninstall":                  "A désinstallé une application",
+	"audit.action.app.connect":                    "A connecté son propre compte à une application",
+	"audit.action.app.disconnect":                 "A déconnecté son propre compte d'une application",
 
 	"flash.default_saved":     "Le fournisseur de visio par défaut est enregistré.",
 	"flash.invitations_saved": "Le choix de l'expéditeur des invitations est enregistré.",

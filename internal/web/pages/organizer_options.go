@@ -80,6 +80,8 @@ func (s *Server) organizerRoutes() []pageRoute {
 		{method: "POST", path: "/calendars", access: signedIn, handle: s.addCalendarSubmit},
 		{method: "POST", path: "/calendars/{id}/sync", access: signedIn, handle: s.syncCalendarSubmit},
 		{method: "POST", path: "/calendars/{id}/remove", access: signedIn, handle: s.removeCalendarSubmit},
+		{method: "POST", path: "/calendars/apps/{app}/connect", access: signedIn, handle: s.connectAppSubmit},
+		{method: "POST", path: "/calendars/apps/{app}/disconnect", access: signedIn, handle: s.disconnectAppSubmit},
 		{method: "GET", path: "/tokens", access: signedIn, handle: s.tokensPage},
 		{method: "POST", path: "/tokens/new", access: signedIn, handle: s.newTokenSubmit},
 		{method: "POST", path: "/tokens/{id}/revoke", access: signedIn, handle: s.revokeTokenSubmit},

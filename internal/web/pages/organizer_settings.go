@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/availability"
 	"github.com/convene/convene/internal/calendar"
 	"github.com/convene/convene/internal/failure"
@@ -277,6 +278,9 @@ type userCalendarsData struct {
 	// WellKnown the discovery URL of RFC 6764; Collection the built-in
 	// calendar itself.
 	DAV, WellKnown, Collection, Email string
+	// Connections are the user's own accounts at apps installed in
+	// personal-account mode (Google).
+	Connections []apps.ConnectionView
 }
 
 type calendarRow struct {
@@ -292,6 +296,11 @@ func (s *Server) userCalendarsData(req *Request) (*userCalendarsData, error) {
 		return nil, err
 	}
 	d := &userCalendarsData{DAV: s.opts.BaseURL + "/dav/", WellKnown: s.opts.BaseURL + "/.well-known/caldav", Email: me.Email}
+	if s.opts.Admin.Apps != nil {
+		if d.Connections, err = s.opts.Admin.Apps.Connections(req.R.Context(), req.Session.Principal); err != nil {
+			return nil, err
+		}
+	}
 	loc := req.zone()
 	for _, c := range list {
 		row := calendarRow{CalendarView: c, Builtin: c.Kind == store.CalendarBuiltin, StatusLabel: req.L.T("calendars.status." + c.Status)}
@@ -345,6 +354,37 @@ func (s *Server) syncCalendarSubmit(req *Request) error {
 		// The sync's problem is on the calendar's row.
 	}
 	req.Redirect("/calendars", "calendar_synced")
+	return nil
+}
+
+// connectAppSubmit sends the user's browser to the provider's consent
+// page to connect their own account (per-user mode).
+func (s *Server) connectAppSubmit(req *Request) error {
+	if s.opts.Admin.Apps == nil {
+		return failure.New(failure.Unavailable, "apps are not served here")
+	}
+	u, err := s.opts.Admin.Apps.Connect(req.R.Context(), req.Session.Principal, req.R.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	http.Redirect(req.W, req.R, u, http.StatusSeeOther)
+	return nil
+}
+
+// disconnectAppSubmit revokes and forgets the user's own account.
+func (s *Server) disconnectAppSubmit(req *Request) error {
+	if s.opts.Admin.Apps == nil {
+		return failure.New(failure.Unavailable, "apps are not served here")
+	}
+	res, err := s.opts.Admin.Apps.Disconnect(req.R.Context(), req.Session.Principal, req.R.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	if !res.Revoked {
+		req.Redirect("/calendars", "app_forgotten")
+		return nil
+	}
+	req.Redirect("/calendars", "app_disconnected")
 	return nil
 }
 
