@@ -72,6 +72,8 @@ func TestValidation(t *testing.T) {
 		{map[string]string{"CONVENE_LOG_LEVEL": "loud"}, "CONVENE_LOG_LEVEL"},
 		{map[string]string{"CONVENE_ASSISTANT_ADDRESS": "nobody"}, "not an e-mail address"},
 		{map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "maybe"}, "not true or false"},
+		{map[string]string{"CONVENE_SMTP_TLS_CERT": "/etc/ssl/mx.pem"}, "CONVENE_SMTP_TLS_KEY"},
+		{map[string]string{"CONVENE_SMTP_TLS_KEY": "/etc/ssl/mx.key"}, "CONVENE_SMTP_TLS_CERT"},
 	}
 	for _, c := range cases {
 		_, err := load(t, nil, c.env)
