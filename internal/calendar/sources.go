@@ -235,13 +235,24 @@ func (s *Service) AddSource(ctx context.Context, p account.Principal, email stri
 func sealPlace(id string) string { return "calendar-source/" + id + "/password" }
 
 func (s *Service) syncAndView(ctx context.Context, u *store.User, c *store.Calendar) (*CalendarView, error) {
-	if _, err := s.store.ClaimCalendarSync(ctx, c.AccountID, c.ID, farFuture, s.now().Add(2*s.opts.Limits.SyncTimeout)); err != nil {
+	now := s.now()
+	ok, err := s.store.ClaimCalendarSyncNow(ctx, c.AccountID, c.ID, now, now.Add(2*s.opts.Limits.SyncTimeout))
+	if err != nil {
 		return nil, err
+	}
+	if !ok {
+		// A sync of it runs (the worker's, or another request's): not a
+		// second one beside it, whose outcomes would race; the next one
+		// comes as soon as it ends.
+		if _, err := s.store.ScheduleCalendarSync(ctx, c.AccountID, c.ID, now); err != nil {
+			return nil, err
+		}
+		return nil, failure.New(failure.Conflict, "calendar %s is being synced now; it will be synced again as soon as that ends", c.ID)
 	}
 	if err := s.Sync(ctx, c); err != nil {
 		return nil, err
 	}
-	c, err := s.store.Calendar(ctx, c.AccountID, c.ID)
+	c, err = s.store.Calendar(ctx, c.AccountID, c.ID)
 	if err != nil {
 		return nil, fmt.Errorf("calendar: reload source: %w", err)
 	}

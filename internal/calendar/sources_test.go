@@ -18,6 +18,7 @@ import (
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
 )
 
 // feed is an ICS feed server whose answers a test controls.
@@ -425,5 +426,54 @@ func TestCalDAVSourceRadicale(t *testing.T) {
 	work, err := f.svc.AddSource(ctx, principal(ann), ann.Email, SourceInput{Kind: "caldav", URL: rad.URL + "/ann/work/", Username: rad.User, Password: rad.Password, Name: "work only"})
 	if err != nil || work.Status != "ok" || work.Events != 2 {
 		t.Errorf("one calendar: %+v %v", work, err)
+	}
+}
+
+// TestSyncSourceWhileSyncing: a sync asked for by its user while a sync of
+// the source runs (the worker's) starts no second one beside it: the
+// answer is a conflict, nothing is fetched, and the next sync is due as
+// soon as the running one ends.
+func TestSyncSourceWhileSyncing(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			f := newFixture(t, engine)
+			ann := f.user("ann@acme.test", "Europe/Paris", store.RoleMember)
+			fd := &feed{}
+			fd.set(ics(vevent("f1", "DTSTART:20260302T090000Z", "DTEND:20260302T100000Z")), 200)
+			srv := httptest.NewServer(fd)
+			defer srv.Close()
+			ctx := context.Background()
+			v, err := f.svc.AddSource(ctx, principal(ann), ann.Email, SourceInput{Kind: "ics", URL: srv.URL + "/feed.ics"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The worker claims it, as when its sync is due.
+			c, err := f.db.Calendar(ctx, "acc_1", v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := f.db.ClaimCalendarSync(ctx, "acc_1", v.ID, c.NextSync, f.now.Add(time.Minute)); err != nil || !ok {
+				t.Fatalf("the worker's claim: %v %v", ok, err)
+			}
+			fetched := fd.requests.Load()
+			if _, err := f.svc.SyncSource(ctx, principal(ann), ann.Email, v.ID); failure.KindOf(err) != failure.Conflict {
+				t.Fatalf("a sync beside the running one: %v", err)
+			}
+			if fd.requests.Load() != fetched {
+				t.Fatal("the feed was fetched by a second sync")
+			}
+			// The running sync ends (its outcome saved an hour ahead): the
+			// next one is due at once.
+			c.LastAttempt, c.LastSync, c.NextSync, c.Updated = f.now, f.now, f.now.Add(time.Hour), f.now
+			if err := f.db.SaveCalendarSync(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			if c, _ = f.db.Calendar(ctx, "acc_1", v.ID); !c.NextSync.Equal(f.now) {
+				t.Fatalf("next sync %s, want at the end of the running one (%s)", c.NextSync, f.now)
+			}
+			if _, err := f.svc.SyncSource(ctx, principal(ann), ann.Email, v.ID); err != nil {
+				t.Fatalf("a sync once none runs: %v", err)
+			}
+		})
 	}
 }

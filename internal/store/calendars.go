@@ -129,6 +129,10 @@ type Calendars interface {
 	// the most overdue first, at most perAccount of each account (its
 	// most overdue ones): one account's many sources cannot fill the list.
 	DueCalendars(ctx context.Context, now time.Time, perAccount, limit int) ([]Calendar, error)
+	// ClaimCalendarSyncNow claims a source's sync now, whenever its next
+	// one was due, unless a sync of it runs (its claim ends after now):
+	// a sync asked for by its user. It reports whether this caller got it.
+	ClaimCalendarSyncNow(ctx context.Context, accountID, id string, now, until time.Time) (bool, error)
 	// ClaimCalendarSync moves a due source's next sync to until and
 	// reports whether this caller got it (no other node did first).
 	ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error)
@@ -341,6 +345,17 @@ func (db *DB) DueCalendars(ctx context.Context, now time.Time, perAccount, limit
 func (db *DB) ClaimCalendarSync(ctx context.Context, accountID, id string, now, until time.Time) (bool, error) {
 	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $4, claimed_until_ms = $4, sync_again = 0
 		WHERE account_id = $1 AND id = $2 AND next_sync_ms <= $3`, accountID, id, ms(now), ms(until))
+	if err != nil {
+		return false, db.wrap(err, "claim calendar sync %s", id)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, db.wrap(err, "claim calendar sync %s", id)
+}
+
+// ClaimCalendarSyncNow implements Calendars.
+func (db *DB) ClaimCalendarSyncNow(ctx context.Context, accountID, id string, now, until time.Time) (bool, error) {
+	res, err := db.w().ExecContext(ctx, `UPDATE calendars SET next_sync_ms = $4, claimed_until_ms = $4, sync_again = 0
+		WHERE account_id = $1 AND id = $2 AND claimed_until_ms <= $3`, accountID, id, ms(now), ms(until))
 	if err != nil {
 		return false, db.wrap(err, "claim calendar sync %s", id)
 	}

@@ -27,7 +27,7 @@ func (s *Server) calendarRoutes() []route {
 			summary: "Add a CalDAV account or an ICS feed to a user's busy time; it syncs once before the answer (the user, or an admin)",
 			request: "CalendarSourceCreate", resp: map[int]string{201: "Calendar"}, handle: s.addCalendarSource},
 		{method: "POST", path: "/api/v1/users/{email}/calendars/{calendar}/sync", auth: authToken,
-			summary: "Sync a source now",
+			summary: "Sync a source now; 409 while a sync of it runs (another sync then follows as soon as it ends)",
 			resp:    map[int]string{200: "Calendar"}, handle: s.syncCalendarSource},
 		{method: "DELETE", path: "/api/v1/users/{email}/calendars/{calendar}", auth: authToken,
 			summary: "Remove a source and its events",
