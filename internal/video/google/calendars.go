@@ -91,18 +91,8 @@ func (c *Client) freeBusy(ctx context.Context, users []string, from, to time.Tim
 				// Google keys the answer by the id asked; a user missing
 				// from it was not answered.
 				fb.Err = fmt.Errorf("google: freebusy.query: no answer for %s: %w", u, video.ErrNotFound)
-			} else if len(cal.Errors) > 0 {
-				fb.Err = freeBusyErr(u, cal.Errors[0].Reason)
 			} else {
-				for _, p := range cal.Busy {
-					s, err1 := time.Parse(time.RFC3339, p.Start)
-					e, err2 := time.Parse(time.RFC3339, p.End)
-					if err1 != nil || err2 != nil || !e.After(s) {
-						fb.Err = fmt.Errorf("google: freebusy.query: %s: a busy period %q–%q Convene cannot read", u, p.Start, p.End)
-						break
-					}
-					fb.Busy = append(fb.Busy, video.Interval{Start: s.UTC(), End: e.UTC()})
-				}
+				fb = busyOf(u, cal)
 			}
 			out[u] = fb
 		}
@@ -154,26 +144,32 @@ func (c *Client) personalFreeBusy(ctx context.Context, users []string, from, to 
 				cal, ok = v, true
 			}
 		}
-		fb := video.FreeBusy{}
-		switch {
-		case !ok:
-			fb.Err = fmt.Errorf("google: freebusy.query: no answer for %s: %w", u, video.ErrNotFound)
-		case len(cal.Errors) > 0:
-			fb.Err = freeBusyErr(u, cal.Errors[0].Reason)
-		default:
-			for _, p := range cal.Busy {
-				s, err1 := time.Parse(time.RFC3339, p.Start)
-				e, err2 := time.Parse(time.RFC3339, p.End)
-				if err1 != nil || err2 != nil || !e.After(s) {
-					fb.Err = fmt.Errorf("google: freebusy.query: %s: a busy period %q–%q Convene cannot read", u, p.Start, p.End)
-					break
-				}
-				fb.Busy = append(fb.Busy, video.Interval{Start: s.UTC(), End: e.UTC()})
-			}
+		if !ok {
+			out[u] = video.FreeBusy{Err: fmt.Errorf("google: freebusy.query: no answer for %s: %w", u, video.ErrNotFound)}
+			continue
 		}
-		out[u] = fb
+		out[u] = busyOf(u, cal)
 	}
 	return nil
+}
+
+// busyOf reads the answer of freebusy.query for user's calendar: its
+// error, or its busy periods (all of them readable, else an error).
+func busyOf(user string, cal calendar.FreeBusyCalendar) video.FreeBusy {
+	var fb video.FreeBusy
+	if len(cal.Errors) > 0 {
+		fb.Err = freeBusyErr(user, cal.Errors[0].Reason)
+		return fb
+	}
+	for _, p := range cal.Busy {
+		s, err1 := time.Parse(time.RFC3339, p.Start)
+		e, err2 := time.Parse(time.RFC3339, p.End)
+		if err1 != nil || err2 != nil || !e.After(s) {
+			return video.FreeBusy{Err: fmt.Errorf("google: freebusy.query: %s: a busy period %q–%q Convene cannot read", user, p.Start, p.End)}
+		}
+		fb.Busy = append(fb.Busy, video.Interval{Start: s.UTC(), End: e.UTC()})
+	}
+	return fb
 }
 
 // freeBusyErr is the error of one calendar in a freebusy.query answer.
