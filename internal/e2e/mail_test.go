@@ -24,16 +24,17 @@ import (
 	"github.com/convene/convene/internal/testenv"
 )
 
-// swaksSend delivers raw to addr with swaks and returns its exit status
-// and transcript.
-func swaksSend(t *testing.T, addr, from, to string, raw []byte) (int, string) {
+// swaksSend delivers raw to addr with swaks (and its more arguments) and
+// returns its exit status and transcript.
+func swaksSend(t *testing.T, addr, from, to string, raw []byte, more ...string) (int, string) {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "msg.eml")
 	if err := os.WriteFile(f, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(testenv.Command(t, "swaks"), "--server", addr, "--from", from, "--to", to, "--data", "@"+f,
-		"--helo", "client.acme.test", "--timeout", "30").CombinedOutput()
+	args := append([]string{"--server", addr, "--from", from, "--to", to, "--data", "@" + f,
+		"--helo", "client.acme.test", "--timeout", "30"}, more...)
+	out, err := exec.Command(testenv.Command(t, "swaks"), args...).CombinedOutput()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		return ee.ExitCode(), string(out)
