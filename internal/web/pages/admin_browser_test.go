@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/convene/convene/internal/chrometest"
+	"github.com/convene/convene/internal/store/storetest"
 )
 
 // TestBrowserAdminStory drives the admin story in Chromium against the real
@@ -19,7 +20,13 @@ import (
 // action, and a member sent away from the admin pages. Every admin page
 // is checked with axe-core light and dark, weighed, and photographed.
 func TestBrowserAdminStory(t *testing.T) {
-	cv := chrometest.Serve(t, map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "true"})
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) { browserAdminStory(t, engine) })
+	}
+}
+
+func browserAdminStory(t *testing.T, engine string) {
+	cv := chrometest.Serve(t, withEngine(t, engine, map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "true"}))
 	b := chrometest.Start(t)
 	b.TimeZone("Europe/Paris")
 

@@ -15,6 +15,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/browsertest"
 	"github.com/convene/convene/internal/chrometest"
+	"github.com/convene/convene/internal/store/storetest"
 )
 
 // The organizer's and guests' pages in Chromium, on the real server: an
@@ -102,7 +103,23 @@ func nextMonday() time.Time {
 // every Zoom detail with the start link; she reschedules it, then cancels
 // it, and Zoom follows. Her other pages are checked on the way.
 func TestBrowserOrganizer(t *testing.T) {
-	cv := chrometest.Serve(t, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"})
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) { browserOrganizer(t, engine) })
+	}
+}
+
+// withEngine adds to env the database of engine for the binary: SQLite in
+// its data directory (the default), or a fresh PostgreSQL schema.
+func withEngine(t *testing.T, engine string, env map[string]string) map[string]string {
+	t.Helper()
+	if engine == "postgres" {
+		env["CONVENE_DATABASE_URL"] = storetest.URL(t, engine)
+	}
+	return env
+}
+
+func browserOrganizer(t *testing.T, engine string) {
+	cv := chrometest.Serve(t, withEngine(t, engine, map[string]string{"CONVENE_ZOOM_SANDBOX_CONTROLS": "on"}))
 	b := chrometest.Start(t)
 	b.TimeZone("Europe/Paris")
 	token := setupInBrowser(t, b, cv)
