@@ -18,10 +18,18 @@
 // The client address is the socket's peer; X-Forwarded-For is believed only
 // when that peer is a configured trusted proxy (Options.TrustedProxies).
 //
+// Several nodes behind one load balancer share their buckets through
+// Options.Shared (the database): each failure is written there, and each
+// node reads the buckets written lately every Options.SharedEvery, so that
+// N nodes allow an address the failures of one, a few seconds late at
+// most. Checking an address costs no query.
+//
 // This package imports nothing of Convene.
 package authlimit
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"net"
 	"net/http"
@@ -51,6 +59,33 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Shared, when set, keeps the buckets where every node sees them;
+	// Run reads them every SharedEvery (default 2 s).
+	Shared      Shared
+	SharedEvery time.Duration
+}
+
+// Shared is where the nodes of a cluster keep their buckets of failed
+// authentications, keyed by Bucket.Client.
+type Shared interface {
+	// RecordAuthFailure takes one token from client's bucket at now (a
+	// full one of burst tokens when there is none), after giving back one
+	// per refill since it was written; a bucket with less than one token
+	// keeps what it has.
+	RecordAuthFailure(ctx context.Context, client string, now time.Time, burst int, refill time.Duration) error
+	// Buckets lists the buckets written since since, at most limit, the
+	// latest first, and may forget older ones (they are full again).
+	Buckets(ctx context.Context, since time.Time, limit int) ([]Bucket, error)
+}
+
+// Bucket is a client's bucket as Shared keeps it.
+type Bucket struct {
+	// Client is the address's key: an IPv4 address as a /32, an IPv6
+	// /64 (netip.Prefix's text).
+	Client string
+	// Tokens is what the bucket held at At.
+	Tokens float64
+	At     time.Time
 }
 
 // Limiter counts failed authentications per client address. It is safe for
@@ -59,6 +94,8 @@ type Limiter struct {
 	opts    Options
 	mu      sync.Mutex
 	clients *simplelru.LRU[netip.Prefix, *rate.Limiter]
+	// shared are the buckets Shared held at its last reading.
+	shared map[netip.Prefix]Bucket
 }
 
 // New returns a Limiter with opts.
@@ -74,6 +111,9 @@ func New(opts Options) *Limiter {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.SharedEvery <= 0 {
+		opts.SharedEvery = 2 * time.Second
 	}
 	clients, err := simplelru.NewLRU[netip.Prefix, *rate.Limiter](opts.MaxClients, nil)
 	if err != nil {
@@ -103,31 +143,93 @@ func (l *Limiter) Wait(addr netip.Addr) time.Duration {
 	defer l.mu.Unlock()
 	k := key(addr)
 	lim, ok := l.clients.Peek(k)
-	if !ok {
-		return 0
+	local := time.Duration(0)
+	if ok {
+		tokens := lim.TokensAt(l.opts.Now())
+		if tokens >= float64(l.opts.Burst) {
+			l.clients.Remove(k) // refilled: nothing to remember
+		} else {
+			local = l.waitFor(tokens)
+		}
 	}
-	tokens := lim.TokensAt(l.opts.Now())
-	if tokens >= float64(l.opts.Burst) {
-		l.clients.Remove(k) // refilled: nothing to remember
-		return 0
+	if b, ok := l.shared[k]; ok {
+		tokens := b.Tokens + float64(l.opts.Now().Sub(b.At))/float64(l.opts.Refill)
+		return max(local, l.waitFor(min(tokens, float64(l.opts.Burst))))
 	}
+	return local
+}
+
+// waitFor is the wait of a bucket holding tokens: none from one token on.
+func (l *Limiter) waitFor(tokens float64) time.Duration {
 	if tokens >= 1 {
 		return 0
 	}
 	return time.Duration(math.Ceil((1 - tokens) * float64(l.opts.Refill)))
 }
 
-// Fail records a failed authentication of the client at addr.
+// sharedTimeout bounds the write of a failure to Shared.
+const sharedTimeout = 2 * time.Second
+
+// Fail records a failed authentication of the client at addr, in this
+// node's bucket and, with Shared, in the cluster's (should that write
+// fail, this node's still counts).
 func (l *Limiter) Fail(addr netip.Addr) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	k := key(addr)
 	lim, ok := l.clients.Get(k)
 	if !ok {
 		lim = rate.NewLimiter(rate.Every(l.opts.Refill), l.opts.Burst)
 		l.clients.Add(k, lim)
 	}
-	lim.AllowN(l.opts.Now(), 1)
+	now := l.opts.Now()
+	lim.AllowN(now, 1)
+	l.mu.Unlock()
+	if l.opts.Shared != nil && k.IsValid() {
+		ctx, cancel := context.WithTimeout(context.Background(), sharedTimeout)
+		defer cancel()
+		l.opts.Shared.RecordAuthFailure(ctx, k.String(), now, l.opts.Burst, l.opts.Refill)
+	}
+}
+
+// Refresh reads the buckets Shared holds that are not full again (those
+// written within the time a bucket takes to refill), at most MaxClients.
+func (l *Limiter) Refresh(ctx context.Context) error {
+	if l.opts.Shared == nil {
+		return nil
+	}
+	since := l.opts.Now().Add(-time.Duration(l.opts.Burst) * l.opts.Refill)
+	bs, err := l.opts.Shared.Buckets(ctx, since, l.opts.MaxClients)
+	if err != nil {
+		return fmt.Errorf("authlimit: read the shared buckets: %w", err)
+	}
+	m := make(map[netip.Prefix]Bucket, len(bs))
+	for _, b := range bs {
+		if p, err := netip.ParsePrefix(b.Client); err == nil {
+			m[p] = b
+		}
+	}
+	l.mu.Lock()
+	l.shared = m
+	l.mu.Unlock()
+	return nil
+}
+
+// Run refreshes the shared buckets every SharedEvery until ctx ends;
+// without Shared it returns at once. A failed reading keeps the last one.
+func (l *Limiter) Run(ctx context.Context) {
+	if l.opts.Shared == nil {
+		return
+	}
+	t := time.NewTicker(l.opts.SharedEvery)
+	defer t.Stop()
+	for {
+		l.Refresh(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Len returns how many addresses the Limiter remembers.

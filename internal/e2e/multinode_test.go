@@ -164,3 +164,37 @@ func countNonEmpty(ss []string) int {
 	}
 	return n
 }
+
+// TestTwoNodesShareSignInFailures: the failed authentications one node
+// counts make the client wait at the other too (authlimit.Shared through
+// PostgreSQL), so that two nodes do not give an address twice the guesses.
+func TestTwoNodesShareSignInFailures(t *testing.T) {
+	dns := dnstest.Start(t)
+	dbURL := storetest.URL(t, "postgres")
+	key := make([]byte, 32)
+	rand.Read(key)
+	node := func() *testbin.Process {
+		return testbin.Start(t, []string{
+			"CONVENE_DATA_DIR=" + filepath.Join(t.TempDir(), "data"), "CONVENE_DATABASE_URL=" + dbURL,
+			"CONVENE_HTTP_ADDR=127.0.0.1:0", "CONVENE_SMTP_ADDR=", "CONVENE_DNS_RESOLVER=" + dns.Addr,
+			"CONVENE_SECRET_KEY=" + base64.StdEncoding.EncodeToString(key),
+		}, "serve")
+	}
+	a, b := node(), node()
+	ca, cb := client{t: t, base: a.URL}, client{t: t, base: b.URL}
+	tn := setupTenant(t, ca, dns, "acme.test")
+	if st, _, err := cb.try("GET", "/api/v1/account", tn.owner, nil); err != nil || st != 200 {
+		t.Fatalf("a good token at node b: %d %v", st, err)
+	}
+	for i := range 10 { // the burst of one address
+		if st, _, err := ca.try("GET", "/api/v1/account", "cv_wrong_token_"+fmt.Sprint(i), nil); err != nil || st != 401 {
+			t.Fatalf("wrong token %d at node a: %d %v", i, st, err)
+		}
+	}
+	// Node b itself sees no failure: a good token, refused only once it
+	// has read what node a counted.
+	eventually(t, 30*time.Second, "node b refusing the address node a counted", func() bool {
+		st, _, err := cb.try("GET", "/api/v1/account", tn.owner, nil)
+		return err == nil && st == 429
+	})
+}

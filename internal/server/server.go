@@ -261,7 +261,13 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 	// operator token and CalDAV.
 	signInLimit := opts.SignInLimit
 	signInLimit.TrustedProxies = cfg.TrustedProxies
+	// Counted in the database too, so that every node of a cluster
+	// knows an address's failures at the others.
+	signInLimit.Shared = sharedFailures{db}
 	authLimit := authlimit.New(signInLimit)
+	limitCtx, stopLimit := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLimit()
+	go authLimit.Run(limitCtx)
 	// CalDAV (RFC 4791) at /dav/, found from /.well-known/caldav (RFC 6764).
 	dav := davserver.New(cals, accounts, "/dav", log.With("component", "caldav"))
 	dav.Limit = authLimit
@@ -532,4 +538,20 @@ func sandboxGoogleClients(cfg *config.Config, p google.Personal) []googlesandbox
 		return nil
 	}
 	return []googlesandbox.OAuthClient{{ID: p.ClientID, Secret: p.ClientSecret, RedirectURIs: []string{p.RedirectURL}}}
+}
+
+// sharedFailures keeps authlimit's buckets in the store.
+type sharedFailures struct{ db *store.DB }
+
+func (f sharedFailures) RecordAuthFailure(ctx context.Context, client string, now time.Time, burst int, refill time.Duration) error {
+	return f.db.RecordAuthFailure(ctx, client, now, burst, refill)
+}
+
+func (f sharedFailures) Buckets(ctx context.Context, since time.Time, limit int) ([]authlimit.Bucket, error) {
+	bs, err := f.db.AuthBuckets(ctx, since, limit)
+	out := make([]authlimit.Bucket, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, authlimit.Bucket{Client: b.Client, Tokens: b.Tokens, At: b.At})
+	}
+	return out, err
 }
