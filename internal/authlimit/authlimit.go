@@ -74,7 +74,7 @@ type Shared interface {
 	// keeps what it has.
 	RecordAuthFailure(ctx context.Context, client string, now time.Time, burst int, refill time.Duration) error
 	// Buckets lists the buckets written since since, at most limit, the
-	// latest first, and may forget older ones (they are full again).
+	// latest first (older ones are full again).
 	Buckets(ctx context.Context, since time.Time, limit int) ([]Bucket, error)
 }
 

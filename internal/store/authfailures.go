@@ -25,6 +25,13 @@ func (db *DB) RecordAuthFailure(ctx context.Context, client string, now time.Tim
 	refilled := `CASE WHEN auth_failures.tokens + (CAST($3 AS BIGINT) - auth_failures.at_ms) / CAST($4 AS DOUBLE PRECISION) > CAST($2 AS DOUBLE PRECISION)
 		THEN CAST($2 AS DOUBLE PRECISION)
 		ELSE auth_failures.tokens + (CAST($3 AS BIGINT) - auth_failures.at_ms) / CAST($4 AS DOUBLE PRECISION) END`
+	// Buckets unwritten for as long as one takes to refill are full, the
+	// same as none: they go, so the table holds only the addresses that
+	// failed lately.
+	if _, err := db.w().ExecContext(ctx, `DELETE FROM auth_failures WHERE at_ms < $1`,
+		ms(now.Add(-time.Duration(burst)*refill))); err != nil {
+		return db.wrap(err, "purge authentication failures")
+	}
 	_, err := db.w().ExecContext(ctx, `INSERT INTO auth_failures (client, tokens, at_ms) VALUES ($1, CAST($2 AS DOUBLE PRECISION) - 1, $3)
 		ON CONFLICT (client) DO UPDATE SET
 			tokens = CASE WHEN `+refilled+` >= 1 THEN `+refilled+` - 1 ELSE `+refilled+` END,
@@ -33,13 +40,9 @@ func (db *DB) RecordAuthFailure(ctx context.Context, client string, now time.Tim
 	return db.wrap(err, "record an authentication failure")
 }
 
-// AuthBuckets returns the buckets written since since (at most limit, the
-// most recent first) and deletes those written before: a bucket unwritten
-// for as long as it takes to refill is full, the same as none.
+// AuthBuckets returns the buckets written since since, at most limit, the
+// most recent first. It only reads: RecordAuthFailure purges.
 func (db *DB) AuthBuckets(ctx context.Context, since time.Time, limit int) ([]AuthBucket, error) {
-	if _, err := db.w().ExecContext(ctx, `DELETE FROM auth_failures WHERE at_ms < $1`, ms(since)); err != nil {
-		return nil, db.wrap(err, "purge authentication failures")
-	}
 	rows, err := db.r().QueryContext(ctx, `SELECT client, tokens, at_ms FROM auth_failures WHERE at_ms >= $1 ORDER BY at_ms DESC LIMIT $2`, ms(since), limit)
 	if err != nil {
 		return nil, db.wrap(err, "list authentication failures")

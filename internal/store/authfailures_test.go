@@ -12,8 +12,8 @@ import (
 
 // TestAuthFailureBuckets: the shared bucket of failed authentications
 // takes one token a failure, gives one back a refill, never holds more
-// than burst nor goes below zero, and buckets unwritten since the horizon
-// are purged.
+// than burst nor goes below zero, and buckets unwritten for the time one
+// takes to refill are purged by the next failure.
 func TestAuthFailureBuckets(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
@@ -56,8 +56,14 @@ func TestAuthFailureBuckets(t *testing.T) {
 		if err != nil || len(bs) != 1 || bs[0].Client != "192.0.2.1/32" {
 			t.Fatalf("buckets since a minute: %+v %v", bs, err)
 		}
+		// The next failure, past the time a bucket takes to refill
+		// (3 × 10 s), purges the buckets unwritten since.
+		fail("198.51.100.9/32", t0.Add(time.Hour+time.Second))
 		if got := tokens("2001:db8::/64"); !math.IsNaN(got) {
-			t.Fatalf("a bucket older than the horizon was not purged: %v", got)
+			t.Fatalf("a full bucket was not purged: %v", got)
+		}
+		if got := tokens("192.0.2.1/32"); math.IsNaN(got) {
+			t.Fatal("a bucket written within the refill time was purged")
 		}
 	})
 }
