@@ -3,71 +3,9 @@ package graphsandbox
 import (
 	"strings"
 	"time"
-)
 
-// windowsZones maps Windows time zone names, which Outlook and Graph use,
-// to IANA identifiers: the territory "001" (golden zone) entries of
-// Unicode CLDR's supplemental/windowsZones.xml (CLDR 45), for the zones a
-// sandbox is likely to meet. A name outside the table is tried as an IANA
-// identifier, as Graph accepts those too.
-var windowsZones = map[string]string{
-	"UTC":                             "Etc/UTC",
-	"Coordinated Universal Time":      "Etc/UTC",
-	"Dateline Standard Time":          "Etc/GMT+12",
-	"Hawaiian Standard Time":          "Pacific/Honolulu",
-	"Alaskan Standard Time":           "America/Anchorage",
-	"Pacific Standard Time":           "America/Los_Angeles",
-	"US Mountain Standard Time":       "America/Phoenix",
-	"Mountain Standard Time":          "America/Denver",
-	"Central Standard Time":           "America/Chicago",
-	"Central America Standard Time":   "America/Guatemala",
-	"Canada Central Standard Time":    "America/Regina",
-	"Central Standard Time (Mexico)":  "America/Mexico_City",
-	"Eastern Standard Time":           "America/New_York",
-	"US Eastern Standard Time":        "America/Indianapolis",
-	"SA Pacific Standard Time":        "America/Bogota",
-	"Atlantic Standard Time":          "America/Halifax",
-	"Newfoundland Standard Time":      "America/St_Johns",
-	"E. South America Standard Time":  "America/Sao_Paulo",
-	"Argentina Standard Time":         "America/Buenos_Aires",
-	"Pacific SA Standard Time":        "America/Santiago",
-	"GMT Standard Time":               "Europe/London",
-	"Greenwich Standard Time":         "Atlantic/Reykjavik",
-	"W. Europe Standard Time":         "Europe/Berlin",
-	"Romance Standard Time":           "Europe/Paris",
-	"Central Europe Standard Time":    "Europe/Budapest",
-	"Central European Standard Time":  "Europe/Warsaw",
-	"W. Central Africa Standard Time": "Africa/Lagos",
-	"GTB Standard Time":               "Europe/Bucharest",
-	"E. Europe Standard Time":         "Europe/Chisinau",
-	"FLE Standard Time":               "Europe/Kiev",
-	"Israel Standard Time":            "Asia/Jerusalem",
-	"Egypt Standard Time":             "Africa/Cairo",
-	"South Africa Standard Time":      "Africa/Johannesburg",
-	"Turkey Standard Time":            "Europe/Istanbul",
-	"Russian Standard Time":           "Europe/Moscow",
-	"Arab Standard Time":              "Asia/Riyadh",
-	"E. Africa Standard Time":         "Africa/Nairobi",
-	"Arabian Standard Time":           "Asia/Dubai",
-	"Iran Standard Time":              "Asia/Tehran",
-	"Pakistan Standard Time":          "Asia/Karachi",
-	"India Standard Time":             "Asia/Calcutta",
-	"Nepal Standard Time":             "Asia/Katmandu",
-	"Bangladesh Standard Time":        "Asia/Dhaka",
-	"SE Asia Standard Time":           "Asia/Bangkok",
-	"China Standard Time":             "Asia/Shanghai",
-	"Singapore Standard Time":         "Asia/Singapore",
-	"Taipei Standard Time":            "Asia/Taipei",
-	"W. Australia Standard Time":      "Australia/Perth",
-	"Tokyo Standard Time":             "Asia/Tokyo",
-	"Korea Standard Time":             "Asia/Seoul",
-	"Cen. Australia Standard Time":    "Australia/Adelaide",
-	"AUS Central Standard Time":       "Australia/Darwin",
-	"E. Australia Standard Time":      "Australia/Brisbane",
-	"AUS Eastern Standard Time":       "Australia/Sydney",
-	"Tasmania Standard Time":          "Australia/Hobart",
-	"New Zealand Standard Time":       "Pacific/Auckland",
-}
+	"github.com/convene/convene/internal/winzones"
+)
 
 // loadZone resolves a Windows or IANA zone name; ok is false for an
 // unknown name. Bounded input: names longer than 100 bytes are refused.
@@ -76,10 +14,13 @@ func loadZone(name string) (*time.Location, bool) {
 	if name == "" || len(name) > 100 {
 		return nil, false
 	}
-	if iana, ok := windowsZones[name]; ok {
+	// Windows names through CLDR's table (internal/winzones), as Graph
+	// reads them; a name outside it is tried as an IANA identifier, as
+	// Graph accepts those too.
+	if iana, ok := winzones.IANA(name); ok {
 		name = iana
 	}
-	if strings.EqualFold(name, "utc") || name == "Etc/UTC" {
+	if strings.EqualFold(name, "utc") || name == "Etc/UTC" || name == "Coordinated Universal Time" {
 		return time.UTC, true
 	}
 	loc, err := time.LoadLocation(name)

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-ical"
+
+	"github.com/convene/convene/internal/winzones"
 )
 
 // Zones resolves the TZID parameters of one calendar into locations (RFC
@@ -167,18 +169,22 @@ func loadLocation(tzid string) (*time.Location, error) {
 	return nil, fmt.Errorf("recur: unknown time zone %q (not in the calendar's VTIMEZONEs, not an IANA or Windows name)", tzid)
 }
 
-// windowsZones.xml is CLDR's table of Windows time zone names
-// (common/supplemental/windowsZones.xml, Unicode license), as Debian's
-// unicode-cldr-core package ships it (the table's typeVersion is 2021a,
-// its otherVersion 7e11800). Its "001" rows give the IANA zone of each Windows name; the
-// comment before each group is the Outlook display name of that zone.
-// Windows names resolve through it before any VTIMEZONE of the calendar
-// (see Zones).
+// windowsZones.xml is CLDR's windowsZones table as Debian's
+// unicode-cldr-core package ships it (typeVersion 2021a, otherVersion
+// 7e11800, Unicode license). It serves here only for the comment before
+// each group of rows: the display name Outlook gives that Windows zone
+// ("(UTC+01:00) Amsterdam, Berlin, …"), which Outlook also writes as a
+// TZID. The Windows names themselves map to IANA through internal/winzones,
+// Convene's one mapping table (a newer CLDR); so does a display name,
+// through the Windows name of its group. Windows names resolve before any
+// VTIMEZONE of the calendar (see Zones).
 //
 //go:embed windowszones.xml
 var windowsZonesXML []byte
 
-var windowsZoneMap = sync.OnceValue(func() map[string]string {
+// displayNames maps an Outlook display name, in lower case, to its Windows
+// zone name.
+var displayNames = sync.OnceValue(func() map[string]string {
 	m := map[string]string{}
 	dec := xml.NewDecoder(strings.NewReader(string(windowsZonesXML)))
 	var comment string
@@ -194,27 +200,20 @@ var windowsZoneMap = sync.OnceValue(func() map[string]string {
 		case xml.Comment:
 			comment = strings.TrimSpace(string(tok))
 		case xml.StartElement:
-			if tok.Name.Local != "mapZone" {
+			if tok.Name.Local != "mapZone" || !strings.HasPrefix(comment, "(UTC") {
 				continue
 			}
-			var other, territory, typ string
+			var other, territory string
 			for _, a := range tok.Attr {
 				switch a.Name.Local {
 				case "other":
 					other = a.Value
 				case "territory":
 					territory = a.Value
-				case "type":
-					typ = a.Value
 				}
 			}
-			if territory != "001" || other == "" || typ == "" {
-				continue
-			}
-			iana := strings.Fields(typ)[0]
-			m[strings.ToLower(other)] = iana
-			if strings.HasPrefix(comment, "(UTC") {
-				m[strings.ToLower(comment)] = iana
+			if territory == "001" && other != "" {
+				m[strings.ToLower(comment)] = other
 			}
 		}
 	}
@@ -222,8 +221,13 @@ var windowsZoneMap = sync.OnceValue(func() map[string]string {
 
 // windowsZone maps a Windows zone name or Outlook display name to IANA.
 func windowsZone(name string) (string, bool) {
-	iana, ok := windowsZoneMap()[strings.ToLower(name)]
-	return iana, ok
+	if iana, ok := winzones.IANA(name); ok {
+		return iana, true
+	}
+	if w, ok := displayNames()[strings.ToLower(name)]; ok {
+		return winzones.IANA(w)
+	}
+	return "", false
 }
 
 // LocationFromVTimezone builds a location from a VTIMEZONE component (RFC

@@ -16,7 +16,7 @@
 //   - Time zones: every request sends Prefer: outlook.timezone="UTC", so
 //     event times come back in UTC; mailboxSettings and events made in
 //     Outlook name Windows zones, mapped to IANA names through CLDR's
-//     windowsZones table (zones.go names the CLDR release).
+//     windowsZones table (internal/winzones names the CLDR release).
 //   - Ids: every request sends Prefer: IdType="ImmutableId", so an event's
 //     id survives it being moved between folders (Convene stores it).
 //   - JSON $batch (at most 20 requests) where one call replaces many:
