@@ -16,9 +16,7 @@ import (
 // the calendar over a month. The figures are logged (go test -v -run
 // SyncCost); the test asserts the counts.
 func TestSyncCost5000(t *testing.T) {
-	if testing.Short() && !testenv.InCI() {
-		t.Skip("short: 5,000 events")
-	}
+	testenv.SkipShort(t, "5,000 events")
 	sb := newSandbox(t, func(o *Options) { o.Discovery = nil }) // measure the sandbox, not the validator
 	sb.srv.mu.Lock()
 	cal := sb.srv.calendarOfLocked("alice@example.com")

@@ -19,6 +19,15 @@ import (
 // skipped.
 func InCI() bool { return os.Getenv("CI") == "true" }
 
+// SkipShort skips a long test under go test -short, except under
+// CI=true, where nothing may be skipped.
+func SkipShort(t testing.TB, what string) {
+	t.Helper()
+	if testing.Short() && !InCI() {
+		t.Skipf("short: %s", what)
+	}
+}
+
 // Missing ends the test because a peer it needs is missing: a failure under
 // CI=true, a skip elsewhere.
 func Missing(t testing.TB, what string) {

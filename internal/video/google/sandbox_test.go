@@ -309,9 +309,7 @@ func TestSandboxFreeBusyMovedOccurrence(t *testing.T) {
 // is 2 events.list calls (2,500 a page), an incremental one with nothing
 // changed is 1.
 func TestSandboxSyncCost5000(t *testing.T) {
-	if testing.Short() && !testenv.InCI() {
-		t.Skip("short: 5,000 events")
-	}
+	testenv.SkipShort(t, "5,000 events")
 	sb, cfg, key := startSandbox(t, googlesandbox.Options{})
 	c := cfg.Client(video.Connection{Credentials: key})
 	ctx := context.Background()
