@@ -3,13 +3,14 @@ package googlesandbox
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/convene/convene/internal/redirecturi"
 )
 
 // Channel lifetimes: Google's default for events channels is a week; a
@@ -48,12 +49,7 @@ func pushAddressOK(addr string) bool {
 	if u.Scheme != "http" {
 		return false
 	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return redirecturi.LoopbackHost(u.Hostname())
 }
 
 // handleWatch is events.watch: a push channel on the calendar's events; a

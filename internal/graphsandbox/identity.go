@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/convene/convene/internal/redirecturi"
 )
 
 //go:embed consent.html
@@ -39,7 +41,7 @@ func (s *Server) parseConsent(w http.ResponseWriter, r *http.Request) (*consentR
 		errorPage(w, e.ErrorDescription)
 		return nil, false
 	}
-	if !s.redirectAllowed(cr.redirectURI) {
+	if !redirecturi.Allowed(s.opts.RedirectURIs, cr.redirectURI) {
 		s.log.Warn("graphsandbox: consent refused: redirect URI not registered")
 		e := s.identityFail(http.StatusBadRequest, "invalid_request", 50011,
 			"The redirect URI '"+cr.redirectURI+"' specified in the request does not match the redirect URIs configured for the application '"+s.opts.ClientID+"'.")

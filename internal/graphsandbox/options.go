@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/internal/redirecturi"
 )
 
 // Options configure a Server. Every field but BaseURL has a default.
@@ -127,7 +129,7 @@ func (o *Options) setDefaults() error {
 		o.PageSize = MaxPageSize
 	}
 	for _, r := range o.RedirectURIs {
-		if _, err := parseRedirectURI(r); err != nil {
+		if _, err := redirecturi.Parse(r); err != nil {
 			return fmt.Errorf("graphsandbox: redirect URI %q: %w", r, err)
 		}
 	}

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/internal/redirecturi"
 )
 
 //go:embed consent.html
@@ -42,11 +44,11 @@ func (s *Server) parseAuthorize(w http.ResponseWriter, r *http.Request) (*author
 		authorizeErrorPage(w, "Invalid client_id: this sandbox serves the app "+s.opts.ClientID+".")
 		return nil, false
 	}
-	if _, err := parseRedirectURI(ar.redirectURI); err != nil {
+	if _, err := redirecturi.Parse(ar.redirectURI); err != nil {
 		authorizeErrorPage(w, "Invalid redirect_uri: an absolute http(s) URL is required ("+err.Error()+").")
 		return nil, false
 	}
-	if !s.redirectAllowed(ar.redirectURI) {
+	if !redirecturi.Allowed(s.opts.RedirectURIs, ar.redirectURI) {
 		// Zoom's page for an unregistered redirect URI says "Invalid
 		// redirect: URI (4,700)" (its JSON form: errorCode 4700, "Invalid
 		// redirect url"); zoom-api.md §4.4 lists 4709 for the mismatch.

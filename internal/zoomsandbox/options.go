@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/convene/convene/internal/redirecturi"
 )
 
 // Options configure a Server. The zero value of every field but BaseURL has
@@ -120,7 +122,7 @@ func (o *Options) setDefaults() error {
 	}
 	o.Domains = normalizeDomains(o.Domains)
 	for _, r := range o.RedirectURIs {
-		if _, err := parseRedirectURI(r); err != nil {
+		if _, err := redirecturi.Parse(r); err != nil {
 			return fmt.Errorf("zoomsandbox: redirect URI %q: %w", r, err)
 		}
 	}
