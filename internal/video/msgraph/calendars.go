@@ -419,29 +419,7 @@ func (c Calendars) moveOccurrence(ctx context.Context, organizer, id string, mv 
 	if to.Before(from) {
 		from, to = to, from
 	}
-	to = to.Add(max(mv.End.Sub(mv.Start), time.Minute))
-	q := url.Values{
-		"startDateTime": {from.Add(-time.Minute).UTC().Format(time.RFC3339)},
-		"endDateTime":   {to.Add(time.Minute).UTC().Format(time.RFC3339)},
-	}
-	target := ""
-	_, err := c.pages(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
-		var inst event
-		if err := json.Unmarshal(raw, &inst); err != nil {
-			return err
-		}
-		orig, err := time.Parse(time.RFC3339, inst.OriginalStart)
-		if err != nil && inst.Start != nil {
-			orig, err = inst.Start.instant()
-		}
-		if err == nil && orig.Equal(mv.Original) {
-			target = inst.ID
-		}
-		return nil
-	})
-	if errors.Is(err, video.ErrNotFound) {
-		return nil
-	}
+	target, err := c.occurrence(ctx, organizer, id, mv.Original, from, to.Add(max(mv.End.Sub(mv.Start), time.Minute)))
 	if err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -465,6 +443,37 @@ func (c Calendars) moveOccurrence(ctx context.Context, organizer, id string, mv 
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
+}
+
+// occurrence returns the id of the occurrence of the series id whose
+// start per the series is original (its originalStart; an occurrence
+// never moved has only its start), looked for with GET
+// …/events/{id}/instances over [from, to] widened by a minute; "" when the
+// series or the occurrence is gone.
+func (c Calendars) occurrence(ctx context.Context, organizer, id string, original, from, to time.Time) (string, error) {
+	q := url.Values{
+		"startDateTime": {from.Add(-time.Minute).UTC().Format(time.RFC3339)},
+		"endDateTime":   {to.Add(time.Minute).UTC().Format(time.RFC3339)},
+	}
+	target := ""
+	_, err := c.pages(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
+		var inst event
+		if err := json.Unmarshal(raw, &inst); err != nil {
+			return err
+		}
+		orig, err := time.Parse(time.RFC3339, inst.OriginalStart)
+		if err != nil && inst.Start != nil {
+			orig, err = inst.Start.instant()
+		}
+		if err == nil && orig.Equal(original) {
+			target = inst.ID
+		}
+		return nil
+	})
+	if errors.Is(err, video.ErrNotFound) {
+		return "", nil
+	}
+	return target, err
 }
 
 // eventBody is the Graph event of a CalendarEvent.
@@ -541,27 +550,8 @@ func meetingOfEvent(ev *event) *video.Meeting {
 func (c Calendars) DeleteEvent(ctx context.Context, organizer, id string, occurrence time.Time, notify bool) error {
 	target := id
 	if !occurrence.IsZero() {
-		q := url.Values{
-			"startDateTime": {occurrence.Add(-time.Minute).UTC().Format(time.RFC3339)},
-			"endDateTime":   {occurrence.Add(time.Minute).UTC().Format(time.RFC3339)},
-		}
-		target = ""
-		_, err := c.pages(ctx, request{method: "GET", path: c.userBase(organizer) + "/events/" + url.PathEscape(id) + "/instances", query: q}, func(raw json.RawMessage) error {
-			var inst event
-			if err := json.Unmarshal(raw, &inst); err != nil {
-				return err
-			}
-			if inst.Start != nil {
-				if s, err := inst.Start.instant(); err == nil && s.Equal(occurrence) {
-					target = inst.ID
-				}
-			}
-			return nil
-		})
-		if errors.Is(err, video.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
+		var err error
+		if target, err = c.occurrence(ctx, organizer, id, occurrence, occurrence, occurrence); err != nil {
 			return err
 		}
 		if target == "" {
