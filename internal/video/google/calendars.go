@@ -524,19 +524,12 @@ func (c *Client) PutEvent(ctx context.Context, organizer string, ev video.Calend
 // again changes nothing, so a retried write is harmless; an occurrence
 // Google no longer has (deleted there) is left alone.
 func (c *Client) moveInstance(ctx context.Context, organizer, id string, mv video.MovedOccurrence, ev video.CalendarEvent) error {
-	zone := ev.TimeZone
-	if zone == "" {
-		zone = "UTC"
-	}
-	loc, err := time.LoadLocation(zone)
+	start, end, _, err := wallTimes(ev.TimeZone, mv.Start, mv.End)
 	if err != nil {
-		return &video.Error{Permanent: true, Err: &video.ValidationError{Field: "time_zone", Message: err.Error()}}
+		return err
 	}
 	inst := eventPart(id) + "_" + mv.Original.UTC().Format("20060102T150405Z")
-	body := &calendar.Event{
-		Start: &calendar.EventDateTime{DateTime: mv.Start.In(loc).Format(time.RFC3339), TimeZone: zone},
-		End:   &calendar.EventDateTime{DateTime: mv.End.In(loc).Format(time.RFC3339), TimeZone: zone},
-	}
+	body := &calendar.Event{Start: start, End: end}
 	err = c.call(ctx, organizer, "events.patch of an occurrence", func(s *calendar.Service) error {
 		_, err := s.Events.Patch("primary", inst, body).Context(ctx).SendUpdates(sendUpdates(ev.Notify)).Do()
 		return err
@@ -617,22 +610,29 @@ func conferenceStatus(ev *calendar.Event) string {
 	return ev.ConferenceData.CreateRequest.Status.StatusCode
 }
 
+// wallTimes are start and end as Google's EventDateTime in zone (an
+// IANA name, "" for UTC), and the zone's location.
+func wallTimes(zone string, start, end time.Time) (*calendar.EventDateTime, *calendar.EventDateTime, *time.Location, error) {
+	if zone == "" {
+		zone = "UTC"
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return nil, nil, nil, &video.Error{Permanent: true, Err: &video.ValidationError{Field: "time_zone", Message: "unknown time zone " + zone}}
+	}
+	return &calendar.EventDateTime{DateTime: start.In(loc).Format(time.RFC3339), TimeZone: zone},
+		&calendar.EventDateTime{DateTime: end.In(loc).Format(time.RFC3339), TimeZone: zone}, loc, nil
+}
+
 // eventBody is ev as Google's Event: times in ev.TimeZone, the series'
 // RRULE and EXDATEs, attendees, the join link in location and
 // description when the event does not carry its own conference.
 func eventBody(ev video.CalendarEvent) (*calendar.Event, error) {
-	loc := time.UTC
-	if ev.TimeZone != "" {
-		l, err := time.LoadLocation(ev.TimeZone)
-		if err != nil {
-			return nil, &video.Error{Permanent: true, Err: &video.ValidationError{Field: "time_zone", Message: "unknown time zone " + ev.TimeZone}}
-		}
-		loc = l
+	start, end, loc, err := wallTimes(ev.TimeZone, ev.Start, ev.End)
+	if err != nil {
+		return nil, err
 	}
-	zone := ev.TimeZone
-	if zone == "" {
-		zone = "UTC"
-	}
+	zone := start.TimeZone
 	if !ev.End.After(ev.Start) {
 		return nil, &video.Error{Permanent: true, Err: &video.ValidationError{Field: "end", Message: "the event ends before it starts"}}
 	}
@@ -641,8 +641,8 @@ func eventBody(ev video.CalendarEvent) (*calendar.Event, error) {
 		Summary:     ev.Subject,
 		Description: ev.Description,
 		Location:    ev.Location,
-		Start:       &calendar.EventDateTime{DateTime: ev.Start.In(loc).Format(time.RFC3339), TimeZone: zone},
-		End:         &calendar.EventDateTime{DateTime: ev.End.In(loc).Format(time.RFC3339), TimeZone: zone},
+		Start:       start,
+		End:         end,
 	}
 	if ev.JoinURL != "" {
 		if b.Location == "" {
