@@ -46,6 +46,9 @@ type AppConnector interface {
 	// CalendarsUnauthorized records that the provider refused the
 	// install's credentials: the install needs re-authorization.
 	CalendarsUnauthorized(ctx context.Context, accountID, app string, cause error) error
+	// ForgetDeparted revokes and forgets the per-user grants of users
+	// removed from the account a while ago, and reports how many.
+	ForgetDeparted(ctx context.Context, accountID string) (int, error)
 }
 
 // Bounds of one sync of an app calendar.
@@ -168,10 +171,8 @@ func (s *Service) ReconcileApps(ctx context.Context, accountID string) error {
 		s.wakeWorker()
 	}
 	// Per-user mode: the grants of users removed a while ago go too.
-	if f, ok := s.opts.Apps.(interface {
-		ForgetDeparted(ctx context.Context, accountID string) (int, error)
-	}); ok && personal {
-		if _, err := f.ForgetDeparted(ctx, accountID); err != nil {
+	if personal {
+		if _, err := s.opts.Apps.ForgetDeparted(ctx, accountID); err != nil {
 			s.log.Warn("app calendars: departed users' grants not forgotten", "account", accountID, "err", err)
 		}
 	}
