@@ -270,6 +270,23 @@ func TestSandboxPutEventMovedOccurrence(t *testing.T) {
 	if got := strings.Join(starts, " "); got != "01-04 09:00 01-12 15:00 01-18 09:00" {
 		t.Fatalf("the series in Outlook: %s (event %s)", got, ref.ID)
 	}
+	// Moved once more: the occurrence is found by its originalStart, not
+	// by where it stands now.
+	ev.Moved[0].Start, ev.Moved[0].End = time.Date(2027, 1, 13, 11, 0, 0, 0, paris), time.Date(2027, 1, 13, 12, 0, 0, 0, paris)
+	if _, err := cal.PutEvent(ctx, "ann@example.com", ev); err != nil {
+		t.Fatal(err)
+	}
+	fb, err = cal.FreeBusy(ctx, []string{"ann@example.com"}, time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC), time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts = starts[:0]
+	for _, b := range fb["ann@example.com"].Busy {
+		starts = append(starts, b.Start.In(paris).Format("01-02 15:04"))
+	}
+	if got := strings.Join(starts, " "); got != "01-04 09:00 01-13 11:00 01-18 09:00" {
+		t.Fatalf("the series after a second move: %s", got)
+	}
 	ev.Moved[0].Original = time.Date(2027, 3, 1, 9, 0, 0, 0, paris) // past the series' end
 	if _, err := cal.PutEvent(ctx, "ann@example.com", ev); err != nil {
 		t.Fatalf("an occurrence Outlook does not have: %v", err)
