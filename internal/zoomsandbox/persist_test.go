@@ -201,6 +201,15 @@ func journaled(t *testing.T, file string, clock *testClock, seed byte) *sandbox 
 
 // flushed writes what is pending, as the timer would saveDelay after a
 // change.
+// journalState is the journal's size and the snapshot's generation, read
+// under the lock a queued save takes to change them.
+func journalState(sb *sandbox) (size, generation int64) {
+	p := sb.srv.persist
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.journalSize, p.generation
+}
+
 func flushed(t *testing.T, sb *sandbox) {
 	t.Helper()
 	if err := sb.srv.flush(); err != nil {
@@ -291,10 +300,11 @@ func TestJournalCostFollowsTheChange(t *testing.T) {
 	appended := func(f func()) int64 {
 		t.Helper()
 		flushed(t, sb)
-		before := sb.srv.persist.journalSize
+		before, _ := journalState(sb)
 		f()
 		flushed(t, sb)
-		return sb.srv.persist.journalSize - before
+		after, _ := journalState(sb)
+		return after - before
 	}
 	create := func(i int) meetingView {
 		return sb.create(tok, fmt.Sprintf("host%d@example.com", i%50), map[string]any{"topic": fmt.Sprint("Meeting ", i), "start_time": "2030-02-01T10:00:00Z"})
@@ -307,12 +317,13 @@ func TestJournalCostFollowsTheChange(t *testing.T) {
 	if first == 0 || last > first*3/2 {
 		t.Errorf("one create appended %d bytes with 1 meeting and %d with 400", first, last)
 	}
-	gen := sb.srv.persist.generation
-	for i := 401; sb.srv.persist.generation == gen && i < 5000; i++ {
+	generation := func() int64 { _, g := journalState(sb); return g }
+	gen := generation()
+	for i := 401; generation() == gen && i < 5000; i++ {
 		create(i)
 		flushed(t, sb)
 	}
-	if sb.srv.persist.generation == gen {
+	if generation() == gen {
 		t.Fatal("the journal was never folded into a snapshot")
 	}
 	// A kill after a snapshot replaced the journal's, before the new
@@ -331,13 +342,16 @@ func TestJournalCostFollowsTheChange(t *testing.T) {
 	if r := sb.do(http.MethodDelete, "/v2/meetings/"+formatInt(victim.ID), tok, nil); r.Status != 204 {
 		t.Fatal(r.Status)
 	}
+	// In the order flush takes them: a save the delete queued may be
+	// running.
+	sb.srv.persist.mu.Lock()
 	sb.srv.mu.Lock()
-	sb.srv.persist.mu.Lock() // not the order flush takes them, but nothing else runs
-	if err := sb.srv.persist.snapshotLocked(sb.srv.st); err != nil {
+	err = sb.srv.persist.snapshotLocked(sb.srv.st)
+	sb.srv.mu.Unlock()
+	sb.srv.persist.mu.Unlock()
+	if err != nil {
 		t.Fatal(err)
 	}
-	sb.srv.persist.mu.Unlock()
-	sb.srv.mu.Unlock()
 	stale = append(stale, append(victimRecord, '\n')...)
 	if err := os.WriteFile(file+".journal", stale, 0o600); err != nil {
 		t.Fatal(err)
