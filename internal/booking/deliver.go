@@ -637,6 +637,14 @@ func (s *Service) inviteMeetingWith(ctx context.Context, m *store.Meeting, organ
 		}
 		im.Attendees = append(im.Attendees, invite.Attendee{Person: invite.Person{Name: a.Name, Email: a.Email}, PartStat: ps})
 	}
+	if len(im.Attendees) == 0 {
+		// A meeting of the organizer alone (a video room to share
+		// later, time set aside): a REQUEST or CANCEL names at least one
+		// ATTENDEE (RFC 5546 §3.2.2, §3.2.5), so the organizer is one,
+		// chair and accepted, as calendar servers do. Without it no mail
+		// and no calendar event of the meeting could be written.
+		im.Attendees = []invite.Attendee{{Person: im.Organizer, Role: invite.RoleChair, PartStat: invite.PartStatAccepted, NoRSVP: true}}
+	}
 	if vm == nil && len(m.Video) > 0 {
 		vm = new(video.Meeting)
 		if err := json.Unmarshal(m.Video, vm); err != nil {

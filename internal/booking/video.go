@@ -209,8 +209,15 @@ func (s *Service) createVideo(ctx context.Context, a *videoAttempt) error {
 		Posting: func(ctx context.Context, at time.Time) error {
 			first := !sent
 			sent = true
-			if first && !a.posting.IsZero() && !at.After(a.posting) {
-				return nil // recorded with the booking
+			if first && !a.posting.IsZero() {
+				if !at.After(a.posting) {
+					return nil // recorded with the booking
+				}
+				// Later than the booking's record says: that record
+				// is this request's, moved to when it leaves. Counted
+				// again, it would stand for a request never sent, and
+				// a sweep would be scheduled for nothing.
+				return s.Store.MoveVideoPost(ctx, m.AccountID, m.ID, at)
 			}
 			return s.Store.RecordVideoPost(ctx, m.AccountID, m.ID, at)
 		},

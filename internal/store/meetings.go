@@ -125,6 +125,11 @@ type Meetings interface {
 	// meeting is sent at at: VideoPosted becomes at, VideoPosts grows by
 	// one.
 	RecordVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error
+	// MoveVideoPost notes that the create request recorded with the
+	// booking (by an earlier VideoPosted) is sent only at at: VideoPosted
+	// becomes at and VideoPosts stays (at least one), for that record's
+	// request is this one, not another besides it.
+	MoveVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error
 	// RecordVideoRefused notes that the provider refused a create request
 	// RecordVideoPost recorded: it made nothing, so VideoPosts shrinks by
 	// one (VideoPosted stays: an earlier request may still be open).
@@ -362,6 +367,14 @@ func (db *DB) RecordVideoPost(ctx context.Context, accountID, meetingID string, 
 	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posted_ms = $3, video_posts = video_posts + 1
 		WHERE account_id = $1 AND id = $2`, accountID, meetingID, ms(at))
 	return db.mustAffect(res, err, "record video create of %s", meetingID)
+}
+
+// MoveVideoPost implements Meetings.
+func (db *DB) MoveVideoPost(ctx context.Context, accountID, meetingID string, at time.Time) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE meetings SET video_posted_ms = $3,
+		video_posts = CASE WHEN video_posts > 0 THEN video_posts ELSE 1 END
+		WHERE account_id = $1 AND id = $2`, accountID, meetingID, ms(at))
+	return db.mustAffect(res, err, "move video create of %s", meetingID)
 }
 
 // RecordVideoRefused implements Meetings.

@@ -56,5 +56,19 @@ func TestRecordVideoPost(t *testing.T) {
 		if err := db.RecordVideoRefused(ctx, "b", "m1"); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("another account's meeting: %v", err)
 		}
+		// The request recorded with the booking leaves late: its record
+		// moves, and counts once.
+		third := t0.Add(time.Minute)
+		db.RecordVideoPost(ctx, "a", "m1", second)
+		if err := db.MoveVideoPost(ctx, "a", "m1", third); err != nil {
+			t.Fatal(err)
+		}
+		m, _ = db.Meeting(ctx, "a", "m1")
+		if !m.VideoPosted.Equal(third) || m.VideoPosts != 1 {
+			t.Errorf("after a move: %v %d, want %v and 1", m.VideoPosted, m.VideoPosts, third)
+		}
+		if err := db.MoveVideoPost(ctx, "b", "m1", third); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("another account's meeting: %v", err)
+		}
 	})
 }

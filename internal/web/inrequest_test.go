@@ -62,6 +62,50 @@ func TestBookingAnswerIsTheStoredMeeting(t *testing.T) {
 	}
 }
 
+// TestMeetingOfTheOrganizerAlone: a meeting without attendees is booked
+// like any other: the organizer's mail and calendar event are stored with
+// the answer (an invitation names at least one attendee, so the organizer
+// is that one), and its cancellation reaches both.
+func TestMeetingOfTheOrganizerAlone(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			h := newHarness(t, engine)
+			tn := h.setupTenant("Acme", "acme.test", true)
+			h.installZoom(tn)
+			ctx := context.Background()
+			for i, provider := range []string{"zoom", "none"} {
+				m := h.expect("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Alone " + provider, "timezone": "UTC",
+					"start_time": time.Date(2030, 6, 3+i, 10, 0, 0, 0, time.UTC).Format(time.RFC3339), "duration": 30, "video_provider": provider}, 201)
+				id := m["id"].(string)
+				mails, err := h.db.Mails(ctx, tn.accountID, id, 0)
+				if err != nil || len(mails) != 1 || mails[0].Recipients[0] != tn.memberEmail {
+					t.Fatalf("%s: mails stored with the answer: %v %v, want the organizer's", provider, mails, err)
+				}
+				obj, err := h.db.CalendarObjectByUID(ctx, tn.accountID, calendar.BuiltinID(tn.memberID), id+"@convene")
+				if err != nil {
+					t.Fatalf("%s: organizer's calendar: %v", provider, err)
+				}
+				if !strings.Contains(string(obj.Data), "ATTENDEE;") || !strings.Contains(string(obj.Data), "PARTSTAT=ACCEPTED") {
+					t.Errorf("%s: the organizer is not the event's one attendee:\n%s", provider, obj.Data)
+				}
+				h.expect("DELETE", "/api/v1/meetings/"+id, tn.member, nil, 200)
+				h.waitJobsIdle()
+				mails, _ = h.db.Mails(ctx, tn.accountID, id, 0)
+				kinds := map[string]int{}
+				for _, ml := range mails {
+					kinds[ml.Kind]++
+				}
+				if kinds["request"] != 1 || kinds["cancel"] != 1 {
+					t.Errorf("%s: mails after the cancellation: %v, want one request and one cancel", provider, kinds)
+				}
+				if _, err := h.db.CalendarObjectByUID(ctx, tn.accountID, calendar.BuiltinID(tn.memberID), id+"@convene"); err == nil {
+					t.Errorf("%s: the cancelled meeting is still in the organizer's calendar", provider)
+				}
+			}
+		})
+	}
+}
+
 // TestLateCreateRequestRecorded: the claimed attempt's create request is
 // recorded with the booking for a send within postLead; one that leaves
 // later is recorded before it leaves, like any other: the record never
@@ -82,6 +126,15 @@ func TestLateCreateRequestRecorded(t *testing.T) {
 	}
 	if row.VideoPosted.Before(before) {
 		t.Errorf("the create request was sent after %v, recorded as sent by %v", before, row.VideoPosted)
+	}
+	// One request left: the booking's record moved, not a second one
+	// added (which would schedule a sweep for duplicates that cannot be).
+	if row.VideoPosts != 1 {
+		t.Errorf("%d create requests recorded, want 1", row.VideoPosts)
+	}
+	var sweeps int
+	if err := h.db.SQL().QueryRowContext(context.Background(), `SELECT count(*) FROM river_job WHERE kind = 'video.sweep'`).Scan(&sweeps); err != nil || sweeps != 0 {
+		t.Errorf("%d sweeps scheduled (%v), want none", sweeps, err)
 	}
 }
 
