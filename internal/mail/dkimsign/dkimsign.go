@@ -330,9 +330,11 @@ func (k *Keys) Records(ctx context.Context, accountID, domain string) ([]Record,
 	return out, nil
 }
 
+// now is the clock, to the millisecond the database keeps, so that what
+// an action returns is what a later listing shows.
 func (k *Keys) now() time.Time {
 	if k.Now == nil {
-		return time.Now().UTC()
+		return time.Now().UTC().Truncate(time.Millisecond)
 	}
-	return k.Now().UTC()
+	return k.Now().UTC().Truncate(time.Millisecond)
 }
