@@ -106,7 +106,7 @@ func TestAdminActionsAudited(t *testing.T) {
 			step("DELETE /api/v1/users/{email}", "/api/v1/users/new@beta.test", nil, 200, "api", want{account.AuditUserRemove, "new@beta.test", ""})
 			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 201, "api",
 				want{account.AuditDKIMRotate, "beta.test", "selector:convene2"})
-			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 409, "api") // one pending
+			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 409, "api")     // one pending
 			step("POST /api/v1/domains/{domain}/dkim/activate", "/api/v1/domains/beta.test/dkim/activate", nil, 422, "api") // not published
 			for _, k := range h.expect("GET", "/api/v1/domains/beta.test/dkim", admin, nil, 200)["keys"].([]any) {
 				if k := k.(map[string]any); k["state"] == "pending" {
