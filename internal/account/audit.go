@@ -30,8 +30,10 @@ const (
 	AuditDomainAdd        = "domain.add"                     // target: the domain
 	AuditDomainVerify     = "domain.verify"                  // detail: verified_by
 	AuditDomainRemove     = "domain.remove"
-	AuditUserCreate       = "user.create" // target: the address; detail: role
-	AuditUserRole         = "user.role"   // detail: from, to
+	AuditDKIMRotate       = "domain.dkim_rotate"   // a DKIM key rotation started; detail: selector
+	AuditDKIMActivate     = "domain.dkim_activate" // signing switched to the new key; detail: selector, retiring
+	AuditUserCreate       = "user.create"          // target: the address; detail: role
+	AuditUserRole         = "user.role"            // detail: from, to
 	AuditUserDisable      = "user.disable"
 	AuditUserEnable       = "user.enable"
 	AuditUserRemove       = "user.remove"        // detail: meetings_cancelled, tokens_revoked
@@ -48,7 +50,7 @@ const (
 // AuditActions lists every action, in the order the page explains them.
 var AuditActions = []string{
 	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditInvitations, AuditTemplates, AuditBranding,
-	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditUserCreate, AuditUserRole,
+	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditDKIMRotate, AuditDKIMActivate, AuditUserCreate, AuditUserRole,
 	AuditUserDisable, AuditUserEnable, AuditUserRemove, AuditTokensRevoke, AuditTokenRevoke, AuditAppPreApprove,
 	AuditAppInstall, AuditAppDomains, AuditAppUninstall, AuditAppConnect, AuditAppDisconnect,
 }

@@ -154,6 +154,12 @@ func (s *Service) markVerified(ctx context.Context, p Principal, d *store.Domain
 	return d, nil
 }
 
+// Domain returns a managed domain of p's account by name; NotFound when
+// the account has no such domain.
+func (s *Service) Domain(ctx context.Context, p Principal, name string) (*store.Domain, error) {
+	return s.domain(ctx, p, name)
+}
+
 func (s *Service) domain(ctx context.Context, p Principal, name string) (*store.Domain, error) {
 	n, err := NormalizeDomain(name)
 	if err != nil {

@@ -170,7 +170,9 @@ func (s *captureSession) Data(rd io.Reader) error {
 
 // TestInvitationsAreDKIMSigned: the invitations Convene relays carry a
 // DKIM signature of the organizer's domain that python3-dkim verifies with
-// the record GET /api/v1/domains tells the admin to publish.
+// the record GET /api/v1/domains tells the admin to publish; after a key
+// rotation (refused until the new record is in DNS), under the new
+// selector.
 func TestInvitationsAreDKIMSigned(t *testing.T) {
 	r := &captureRelay{got: map[string][][]byte{}}
 	srv := smtp.NewServer(r)
@@ -225,6 +227,35 @@ func TestInvitationsAreDKIMSigned(t *testing.T) {
 		v := mailtest.Verify(t, msgs[0], records)
 		if !v.OK || v.Domain != "acme.test" || v.Selector != "convene1" {
 			t.Errorf("%s: python3-dkim: %+v\n%.400s", to, v, msgs[0])
+		}
+	}
+
+	// A key rotation: the new key signs only once its record is published
+	// and activated; then the next invitations verify under convene2.
+	pending := c.must("POST", "/api/v1/domains/acme.test/dkim/rotate", tn.owner, nil, 201)
+	c.must("POST", "/api/v1/domains/acme.test/dkim/activate", tn.owner, nil, 422)
+	dns.SetTXT(pending["name"].(string), pending["value"].(string))
+	c.must("POST", "/api/v1/domains/acme.test/dkim/activate", tn.owner, nil, 200)
+	records[pending["name"].(string)] = pending["value"].(string)
+	c.must("POST", "/api/v1/meetings", tn.member, map[string]any{"subject": "Signed again", "start_time": "2031-06-04T10:00",
+		"timezone": "UTC", "duration": 30, "video_provider": "none",
+		"attendees": []map[string]string{{"email": "guest@partner.example"}, {"email": "owner@acme.test"}}}, 201)
+	eventually(t, 60*time.Second, "three more invitations relayed", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		n := 0
+		for k, v := range r.got {
+			if len(v) == 2 {
+				got[k] = v
+				n++
+			}
+		}
+		return n == 3
+	})
+	for to, msgs := range got {
+		v := mailtest.Verify(t, msgs[1], records)
+		if !v.OK || v.Domain != "acme.test" || v.Selector != "convene2" {
+			t.Errorf("%s after the rotation: python3-dkim: %+v\n%.400s", to, v, msgs[1])
 		}
 	}
 }

@@ -210,7 +210,11 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) error {
 		Log: log.With("component", "booking"), Now: time.Now,
 	}
 	// Outgoing mail is DKIM-signed with its domain's key as it leaves.
-	dkimKeys := &dkimsign.Keys{Store: db, Box: box, Now: time.Now, Log: log.With("component", "dkim")}
+	// Admins rotate them (checked against CONVENE_DNS_RESOLVER, audited);
+	// replaced keys are deleted once retired.
+	dkimKeys := &dkimsign.Keys{Store: db, Box: box, Now: time.Now, Log: log.With("component", "dkim"),
+		Resolver: account.NewResolver(cfg.DNSResolver), Audit: accounts}
+	dkimKeys.Register(queue, time.Hour)
 	if cfg.SMTPRelay != "" {
 		relay, err := smtpout.ParseRelay(cfg.SMTPRelay)
 		if err != nil {

@@ -256,17 +256,30 @@ type DKIMKey struct {
 	Domain     string
 	Selector   string
 	Algorithm  string // "rsa" or "ed25519"
-	PrivateKey string // sealed PKCS #8, base64
+	PrivateKey string // sealed PKCS #8, base64; "" once retired
 	PublicKey  string // the p= value: base64 of the public key
+	State      string // DKIMPending, DKIMActive, DKIMRetiring or DKIMRetired
 	Created    time.Time
+	Activated  time.Time // when it started signing; zero while pending
+	Retired    time.Time // when another key replaced it; zero before
+	Purged     time.Time // when its private key was deleted; zero before
 }
 
-// AddDKIMKey stores k unless the domain has a key with its selector, and
-// reports whether it did.
+// The states of a DKIM key, in the order of its life.
+const (
+	DKIMPending  = "pending"  // made by a rotation; its record to publish, not signing
+	DKIMActive   = "active"   // signs the domain's mail; one per domain
+	DKIMRetiring = "retiring" // replaced; its record stays published a while
+	DKIMRetired  = "retired"  // its private key deleted
+)
+
+// AddDKIMKey stores k unless the domain has a key with its selector, or
+// already has a key in k's state when that is pending or active (one of
+// each per domain), and reports whether it did.
 func (db *DB) AddDKIMKey(ctx context.Context, k *DKIMKey) (bool, error) {
-	res, err := db.w().ExecContext(ctx, `INSERT INTO dkim_keys (account_id, domain, selector, algorithm, private_key, public_key, created_ms)
-		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (account_id, domain, selector) DO NOTHING`,
-		k.AccountID, k.Domain, k.Selector, k.Algorithm, k.PrivateKey, k.PublicKey, ms(k.Created))
+	res, err := db.w().ExecContext(ctx, `INSERT INTO dkim_keys (account_id, domain, selector, algorithm, private_key, public_key, created_ms, state, activated_ms)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+		k.AccountID, k.Domain, k.Selector, k.Algorithm, k.PrivateKey, k.PublicKey, ms(k.Created), k.State, nullMS(k.Activated))
 	if err != nil {
 		return false, db.wrap(err, "add dkim key %s", k.Domain)
 	}
@@ -274,16 +287,100 @@ func (db *DB) AddDKIMKey(ctx context.Context, k *DKIMKey) (bool, error) {
 	return n == 1, db.wrap(err, "add dkim key %s", k.Domain)
 }
 
-// DKIMKey loads the key of a domain of an account with a selector.
-func (db *DB) DKIMKey(ctx context.Context, accountID, domain, selector string) (*DKIMKey, error) {
+const dkimColumns = `account_id, domain, selector, algorithm, private_key, public_key, state, created_ms, activated_ms, retired_ms, purged_ms`
+
+func scanDKIMKey(row interface{ Scan(...any) error }) (*DKIMKey, error) {
 	var k DKIMKey
 	var created int64
-	err := db.r().QueryRowContext(ctx, `SELECT account_id, domain, selector, algorithm, private_key, public_key, created_ms
-		FROM dkim_keys WHERE account_id = $1 AND domain = $2 AND selector = $3`, accountID, domain, selector).
-		Scan(&k.AccountID, &k.Domain, &k.Selector, &k.Algorithm, &k.PrivateKey, &k.PublicKey, &created)
+	var activated, retired, purged sql.NullInt64
+	if err := row.Scan(&k.AccountID, &k.Domain, &k.Selector, &k.Algorithm, &k.PrivateKey, &k.PublicKey, &k.State,
+		&created, &activated, &retired, &purged); err != nil {
+		return nil, err
+	}
+	k.Created = fromMS(created)
+	for _, f := range []struct {
+		v  sql.NullInt64
+		to *time.Time
+	}{{activated, &k.Activated}, {retired, &k.Retired}, {purged, &k.Purged}} {
+		if f.v.Valid {
+			*f.to = fromMS(f.v.Int64)
+		}
+	}
+	return &k, nil
+}
+
+// DKIMKey loads the key of a domain of an account with a selector.
+func (db *DB) DKIMKey(ctx context.Context, accountID, domain, selector string) (*DKIMKey, error) {
+	k, err := scanDKIMKey(db.r().QueryRowContext(ctx, `SELECT `+dkimColumns+`
+		FROM dkim_keys WHERE account_id = $1 AND domain = $2 AND selector = $3`, accountID, domain, selector))
 	if err != nil {
 		return nil, db.wrap(err, "load dkim key %s", domain)
 	}
-	k.Created = fromMS(created)
-	return &k, nil
+	return k, nil
+}
+
+// ActiveDKIMKey loads the key that signs a domain's mail; ErrNotFound
+// before the domain's first key is made.
+func (db *DB) ActiveDKIMKey(ctx context.Context, accountID, domain string) (*DKIMKey, error) {
+	k, err := scanDKIMKey(db.r().QueryRowContext(ctx, `SELECT `+dkimColumns+`
+		FROM dkim_keys WHERE account_id = $1 AND domain = $2 AND state = 'active'`, accountID, domain))
+	if err != nil {
+		return nil, db.wrap(err, "load the active dkim key of %s", domain)
+	}
+	return k, nil
+}
+
+// DKIMKeys lists every key of a domain, oldest first.
+func (db *DB) DKIMKeys(ctx context.Context, accountID, domain string) ([]DKIMKey, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+dkimColumns+`
+		FROM dkim_keys WHERE account_id = $1 AND domain = $2 ORDER BY created_ms, selector`, accountID, domain)
+	if err != nil {
+		return nil, db.wrap(err, "list dkim keys of %s", domain)
+	}
+	defer rows.Close()
+	var out []DKIMKey
+	for rows.Next() {
+		k, err := scanDKIMKey(rows)
+		if err != nil {
+			return nil, db.wrap(err, "list dkim keys of %s", domain)
+		}
+		out = append(out, *k)
+	}
+	return out, db.wrap(rows.Err(), "list dkim keys of %s", domain)
+}
+
+// ActivateDKIMKey makes a domain's pending key with selector the active
+// one at at, and the key it replaces retiring: both or neither.
+// ErrNotFound when that key is not pending (any more).
+func (db *DB) ActivateDKIMKey(ctx context.Context, accountID, domain, selector string, at time.Time) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		// The old key first: one active key per domain (dkim_keys_one_active).
+		if _, err := tx.w().ExecContext(ctx, `UPDATE dkim_keys SET state = 'retiring', retired_ms = $1
+			WHERE account_id = $2 AND domain = $3 AND state = 'active'`, ms(at), accountID, domain); err != nil {
+			return db.wrap(err, "retire the dkim key of %s", domain)
+		}
+		res, err := tx.w().ExecContext(ctx, `UPDATE dkim_keys SET state = 'active', activated_ms = $1
+			WHERE account_id = $2 AND domain = $3 AND selector = $4 AND state = 'pending'`, ms(at), accountID, domain, selector)
+		return db.mustAffect(res, err, "activate dkim key %s of %s", selector, domain)
+	})
+}
+
+// PurgeDKIMKeys deletes the private keys of the keys retiring since cutoff
+// or before, marking them retired at at, and returns how many it did.
+func (db *DB) PurgeDKIMKeys(ctx context.Context, cutoff, at time.Time) (int, error) {
+	res, err := db.w().ExecContext(ctx, `UPDATE dkim_keys SET state = 'retired', private_key = '', purged_ms = $1
+		WHERE state = 'retiring' AND retired_ms <= $2`, ms(at), ms(cutoff))
+	if err != nil {
+		return 0, db.wrap(err, "purge dkim keys")
+	}
+	n, err := res.RowsAffected()
+	return int(n), db.wrap(err, "purge dkim keys")
+}
+
+// nullMS is ms for a nullable column: NULL for the zero time.
+func nullMS(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
 }

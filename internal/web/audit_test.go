@@ -104,6 +104,17 @@ func TestAdminActionsAudited(t *testing.T) {
 			step("DELETE /api/v1/users/{email}/tokens", "/api/v1/users/leaver@acme.test/tokens", nil, 200, "api") // none left
 			step("DELETE /api/v1/users/{email}", "/api/v1/users/leaver@acme.test", nil, 200, "api", want{account.AuditUserRemove, "leaver@acme.test", "meetings_cancelled:0"})
 			step("DELETE /api/v1/users/{email}", "/api/v1/users/new@beta.test", nil, 200, "api", want{account.AuditUserRemove, "new@beta.test", ""})
+			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 201, "api",
+				want{account.AuditDKIMRotate, "beta.test", "selector:convene2"})
+			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 409, "api")     // one pending
+			step("POST /api/v1/domains/{domain}/dkim/activate", "/api/v1/domains/beta.test/dkim/activate", nil, 422, "api") // not published
+			for _, k := range h.expect("GET", "/api/v1/domains/beta.test/dkim", admin, nil, 200)["keys"].([]any) {
+				if k := k.(map[string]any); k["state"] == "pending" {
+					h.dns.SetTXT(k["name"].(string), k["value"].(string))
+				}
+			}
+			step("POST /api/v1/domains/{domain}/dkim/activate", "/api/v1/domains/beta.test/dkim/activate", nil, 200, "api",
+				want{account.AuditDKIMActivate, "beta.test", "retiring:convene1 selector:convene2"})
 			step("DELETE /api/v1/domains/{domain}", "/api/v1/domains/beta.test", nil, 204, "api", want{account.AuditDomainRemove, "beta.test", ""})
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"default_video_provider": "jitsi", "name": "Acme Corp",
 				"invitation": map[string]any{"subject": "Meet: {{.Subject}}"}, "branding": map[string]any{"name": "Acme", "accent_color": "#0b57d0"}}, 200, "api",

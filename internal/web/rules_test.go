@@ -254,6 +254,8 @@ var mutatingRoutes = map[string]string{
 	"POST /api/v1/domains":                                 "account",
 	"POST /api/v1/domains/{domain}/verify":                 "account",
 	"DELETE /api/v1/domains/{domain}":                      "account",
+	"POST /api/v1/domains/{domain}/dkim/rotate":            "account",
+	"POST /api/v1/domains/{domain}/dkim/activate":          "account",
 	"POST /api/v1/apps/{app}/pre-approve":                  "account",
 	"POST /api/v1/apps/{app}/install":                      "account",
 	"PUT /api/v1/apps/{app}":                               "account",

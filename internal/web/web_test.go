@@ -115,7 +115,7 @@ func newHarness(t *testing.T, engine string, more ...video.App) *harness {
 		t.Fatal(err)
 	}
 	h.api = &Server{Accounts: accounts, Apps: h.apps, Booking: h.booking, MeetingEvents: h.booking,
-		Calendars: cals, Inbox: h.inbox, MailDNS: &dkimsign.Keys{Store: h.db, Box: box},
+		Calendars: cals, Inbox: h.inbox, MailDNS: &dkimsign.Keys{Store: h.db, Box: box, Resolver: account.NewResolver(h.dns.Addr), Audit: accounts},
 		Version: "test", Log: log}
 	api := h.api.Handler()
 	h.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

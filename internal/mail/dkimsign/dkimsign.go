@@ -7,7 +7,9 @@
 //
 // Each managed domain gets one RSA-2048 key (RFC 8301), selector
 // "convene1", made the first time it is needed (to sign, or to show the
-// records) and kept sealed with the data key (internal/seal). RSA alone,
+// records) and kept sealed with the data key (internal/seal). An admin
+// rotates it (rotate.go): a new key under the next selector, pending
+// until its record is published, then active while the old one retires. RSA alone,
 // not Ed25519 beside it (RFC 8463): every receiver verifies RSA, while
 // Ed25519 would add a second record to publish for no receiver that
 // rejects RSA.
@@ -45,8 +47,8 @@ import (
 	"github.com/convene/convene/internal/store"
 )
 
-// Selector names Convene's key under each domain:
-// convene1._domainkey.example.com.
+// Selector names Convene's first key under each domain:
+// convene1._domainkey.example.com. Rotations take convene2, convene3…
 const Selector = "convene1"
 
 // keyBits is the RSA key size (RFC 8301 §3.2: at least 1024, 2048
@@ -70,9 +72,23 @@ type Keys struct {
 	Now       func() time.Time
 	Log       *slog.Logger
 
+	// Resolver looks up the records a rotation asks to publish
+	// (CONVENE_DNS_RESOLVER, like the domain checks).
+	Resolver Resolver
+	// Audit records rotations in the account's audit log;
+	// *account.Service is one.
+	Audit Auditor
+
 	mu    sync.Mutex
-	cache map[string]*rsa.PrivateKey // account/domain → key
-	gen   sync.Mutex                 // one key generation at a time
+	cache map[string]cachedKey // account/domain → the active key, parsed
+	gen   sync.Mutex           // one key generation at a time
+}
+
+// cachedKey is a parsed private key and the selector it was stored under:
+// a key under another selector (a rotation on any node) is read anew.
+type cachedKey struct {
+	selector string
+	priv     *rsa.PrivateKey
 }
 
 // Key is a domain's DKIM key.
@@ -84,17 +100,26 @@ type Key struct {
 	Record string
 }
 
-// RecordName returns where a domain's DKIM key is published.
-func RecordName(domain string) string { return Selector + "._domainkey." + domain }
+// RecordName returns where a domain's DKIM key with selector is published
+// (RFC 6376 §3.6.2.1).
+func RecordName(selector, domain string) string { return selector + "._domainkey." + domain }
 
-func where(accountID, domain string) string {
-	return "dkim/" + accountID + "/" + domain + "/" + Selector
+// RecordValue is the TXT value that publishes a public key (base64 of its
+// DER form).
+func RecordValue(publicKey string) string { return "v=DKIM1; k=rsa; p=" + publicKey }
+
+// where binds a sealed key to its account, domain and selector.
+func where(accountID, domain, selector string) string {
+	return "dkim/" + accountID + "/" + domain + "/" + selector
 }
 
-// Key returns the account's key for domain, making it on first use.
+// Key returns the account's active key for domain, making the first one on
+// first use. The active key is read from the database on every call, so
+// that a rotation on any node of a cluster takes effect at the next
+// message; only the parsing of the private key is cached.
 func (k *Keys) Key(ctx context.Context, accountID, domain string) (*Key, error) {
 	domain = strings.ToLower(domain)
-	row, err := k.Store.DKIMKey(ctx, accountID, domain, Selector)
+	row, err := k.Store.ActiveDKIMKey(ctx, accountID, domain)
 	if errors.Is(err, store.ErrNotFound) {
 		row, err = k.create(ctx, accountID, domain)
 	}
@@ -105,7 +130,7 @@ func (k *Keys) Key(ctx context.Context, accountID, domain string) (*Key, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Key{Domain: domain, Selector: Selector, Private: priv, Record: "v=DKIM1; k=rsa; p=" + row.PublicKey}, nil
+	return &Key{Domain: domain, Selector: row.Selector, Private: priv, Record: RecordValue(row.PublicKey)}, nil
 }
 
 // create makes and stores a key; when another node stored one first, that
@@ -113,13 +138,34 @@ func (k *Keys) Key(ctx context.Context, accountID, domain string) (*Key, error) 
 func (k *Keys) create(ctx context.Context, accountID, domain string) (*store.DKIMKey, error) {
 	k.gen.Lock()
 	defer k.gen.Unlock()
-	if row, err := k.Store.DKIMKey(ctx, accountID, domain, Selector); err == nil {
+	if row, err := k.Store.ActiveDKIMKey(ctx, accountID, domain); err == nil {
 		return row, nil // made while we waited
 	}
+	row, err := k.newKey(accountID, domain, Selector)
+	if err != nil {
+		return nil, err
+	}
+	row.State, row.Activated = store.DKIMActive, row.Created
+	if _, err := k.Store.AddDKIMKey(ctx, row); err != nil {
+		return nil, err
+	}
+	if k.Log != nil {
+		k.Log.Info("DKIM key made", "account", accountID, "domain", domain, "selector", Selector)
+	}
+	return k.Store.ActiveDKIMKey(ctx, accountID, domain)
+}
+
+// newKey makes a key pair for selector, sealed, not stored.
+func (k *Keys) newKey(accountID, domain, selector string) (*store.DKIMKey, error) {
 	priv, err := rsa.GenerateKey(rand.Reader, keyBits)
 	if err != nil {
 		return nil, err
 	}
+	return k.keyRow(priv, accountID, domain, selector)
+}
+
+// keyRow is priv as stored for selector: sealed, not stored yet.
+func (k *Keys) keyRow(priv *rsa.PrivateKey, accountID, domain, selector string) (*store.DKIMKey, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(priv)
 	if err != nil {
 		return nil, err
@@ -128,30 +174,23 @@ func (k *Keys) create(ctx context.Context, accountID, domain string) (*store.DKI
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := k.Box.Seal(base64.StdEncoding.EncodeToString(der), where(accountID, domain))
+	sealed, err := k.Box.Seal(base64.StdEncoding.EncodeToString(der), where(accountID, domain, selector))
 	if err != nil {
 		return nil, err
 	}
-	row := &store.DKIMKey{AccountID: accountID, Domain: domain, Selector: Selector, Algorithm: "rsa",
-		PrivateKey: sealed, PublicKey: base64.StdEncoding.EncodeToString(pub), Created: k.now()}
-	if _, err := k.Store.AddDKIMKey(ctx, row); err != nil {
-		return nil, err
-	}
-	if k.Log != nil {
-		k.Log.Info("DKIM key made", "account", accountID, "domain", domain, "selector", Selector)
-	}
-	return k.Store.DKIMKey(ctx, accountID, domain, Selector)
+	return &store.DKIMKey{AccountID: accountID, Domain: domain, Selector: selector, Algorithm: "rsa",
+		PrivateKey: sealed, PublicKey: base64.StdEncoding.EncodeToString(pub), Created: k.now()}, nil
 }
 
 func (k *Keys) private(row *store.DKIMKey) (*rsa.PrivateKey, error) {
 	id := row.AccountID + "/" + row.Domain
 	k.mu.Lock()
-	priv := k.cache[id]
+	c := k.cache[id]
 	k.mu.Unlock()
-	if priv != nil {
-		return priv, nil
+	if c.priv != nil && c.selector == row.Selector {
+		return c.priv, nil
 	}
-	b64, err := k.Box.Open(row.PrivateKey, where(row.AccountID, row.Domain))
+	b64, err := k.Box.Open(row.PrivateKey, where(row.AccountID, row.Domain, row.Selector))
 	if err != nil {
 		return nil, fmt.Errorf("dkimsign: open the key of %s: %w", row.Domain, err)
 	}
@@ -169,9 +208,10 @@ func (k *Keys) private(row *store.DKIMKey) (*rsa.PrivateKey, error) {
 	}
 	k.mu.Lock()
 	if k.cache == nil {
-		k.cache = map[string]*rsa.PrivateKey{}
+		k.cache = map[string]cachedKey{}
 	}
-	k.cache[id] = priv
+	// The key it replaces, if any, leaves memory.
+	k.cache[id] = cachedKey{selector: row.Selector, priv: priv}
 	k.mu.Unlock()
 	return priv, nil
 }
@@ -242,18 +282,32 @@ type Record struct {
 	// Value is what to publish; "" when there is nothing to publish yet.
 	Value string `json:"value"`
 	Note  string `json:"note,omitempty"`
+
+	// For DKIM keys: the selector and the key's state (pending, active,
+	// retiring, retired) with its dates. RemoveAfter is when a retiring
+	// key's record may leave DNS, and its private key is deleted.
+	Selector    string     `json:"selector,omitempty"`
+	State       string     `json:"state,omitempty"`
+	Created     *time.Time `json:"created_at,omitempty"`
+	Activated   *time.Time `json:"activated_at,omitempty"`
+	Retired     *time.Time `json:"retired_at,omitempty"`
+	RemoveAfter *time.Time `json:"remove_after,omitempty"`
+	Purged      *time.Time `json:"purged_at,omitempty"`
 }
 
 // Records returns the DKIM, SPF and DMARC records of an account's domain
-// (the verification record is the account package's). The DKIM key is
-// made if needed.
+// (the verification record is the account package's): the active DKIM key
+// first, then a pending one, then the retiring and retired ones, newest
+// first. The first DKIM key is made if needed.
 func (k *Keys) Records(ctx context.Context, accountID, domain string) ([]Record, error) {
 	key, err := k.Key(ctx, accountID, domain)
 	if err != nil {
 		return nil, err
 	}
-	out := []Record{{Purpose: "dkim", Type: "TXT", Name: RecordName(key.Domain), Value: key.Record,
-		Note: "Convene signs the mail it sends from this domain with this key (DKIM, RFC 6376)."}}
+	out, err := k.DKIMRecords(ctx, accountID, key.Domain)
+	if err != nil {
+		return nil, err
+	}
 	spfRec := Record{Purpose: "spf", Type: "TXT", Name: key.Domain}
 	switch ip := net.ParseIP(k.RelayHost); {
 	case k.RelayHost == "":
@@ -276,9 +330,11 @@ func (k *Keys) Records(ctx context.Context, accountID, domain string) ([]Record,
 	return out, nil
 }
 
+// now is the clock, to the millisecond the database keeps, so that what
+// an action returns is what a later listing shows.
 func (k *Keys) now() time.Time {
 	if k.Now == nil {
-		return time.Now().UTC()
+		return time.Now().UTC().Truncate(time.Millisecond)
 	}
-	return k.Now().UTC()
+	return k.Now().UTC().Truncate(time.Millisecond)
 }

@@ -47,7 +47,7 @@ END:VCALENDAR
 --b1--
 `)
 
-func setup(t *testing.T, engine string) (*dkimsign.Keys, *store.DB) {
+func setup(t testing.TB, engine string) (*dkimsign.Keys, *store.DB) {
 	db := storetest.Open(t, engine)
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -207,5 +207,25 @@ func TestRecords(t *testing.T) {
 	keys.RelayHost = ""
 	if r := byPurpose(keys)["spf"]; r.Value != "" || !strings.Contains(r.Note, "CONVENE_SMTP_RELAY") {
 		t.Errorf("spf without a relay: %+v", r)
+	}
+}
+
+// BenchmarkSign measures one signature of an invitation by a verified
+// domain, key lookups included (the hot path of every sent message).
+func BenchmarkSign(b *testing.B) {
+	for _, engine := range storetest.Engines {
+		b.Run(engine, func(b *testing.B) {
+			keys, _ := setup(b, engine)
+			ctx := context.Background()
+			if _, err := keys.Sign(ctx, invitation); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := keys.Sign(ctx, invitation); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

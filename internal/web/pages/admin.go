@@ -62,6 +62,13 @@ type AdminMailDNS interface {
 	Records(ctx context.Context, accountID, domain string) ([]dkimsign.Record, error)
 }
 
+// AdminDKIM rotates a domain's DKIM key; *dkimsign.Keys is one. When
+// MailDNS is also an AdminDKIM, the domains page offers the rotation.
+type AdminDKIM interface {
+	Rotate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Record, error)
+	Activate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Activation, error)
+}
+
 // adminRoutes are the admin pages' routes.
 func (s *Server) adminRoutes() []pageRoute {
 	return []pageRoute{
@@ -80,6 +87,8 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "GET", path: "/admin/domains", access: admins, handle: s.adminDomains},
 		{method: "POST", path: "/admin/domains", access: admins, handle: s.adminAddDomain},
 		{method: "POST", path: "/admin/domains/{domain}/verify", access: admins, handle: s.adminVerifyDomain},
+		{method: "POST", path: "/admin/domains/{domain}/dkim/rotate", access: admins, handle: s.adminRotateDKIM},
+		{method: "POST", path: "/admin/domains/{domain}/dkim/activate", access: admins, handle: s.adminActivateDKIM},
 		{method: "GET", path: "/admin/domains/{domain}/remove", access: admins, handle: s.adminRemoveDomainForm},
 		{method: "POST", path: "/admin/domains/{domain}/remove", access: admins, handle: s.adminRemoveDomain},
 		{method: "GET", path: "/admin/users", access: admins, handle: s.adminUsers},

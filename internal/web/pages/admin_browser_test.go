@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/convene/convene/internal/chrometest"
+	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/store/storetest"
 )
 
@@ -26,7 +27,9 @@ func TestBrowserAdminStory(t *testing.T) {
 }
 
 func browserAdminStory(t *testing.T, engine string) {
-	cv := chrometest.Serve(t, withEngine(t, engine, map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "true"}))
+	dns := dnstest.Start(t) // the DKIM rotation's records
+	cv := chrometest.Serve(t, withEngine(t, engine, map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "true",
+		"CONVENE_DNS_RESOLVER": dns.Addr}))
 	b := chrometest.Start(t)
 	b.TimeZone("Europe/Paris")
 
@@ -66,6 +69,29 @@ func browserAdminStory(t *testing.T, engine string) {
 	if b.Text(".flash") != "The domain is verified." || !strings.HasPrefix(b.Text("#domain-acme\\.example .state"), "Verified without DNS") {
 		t.Fatalf("after verify: %q", b.Text("main"))
 	}
+
+	// The DKIM key's rotation: a new key to publish; Activate is refused
+	// until DNS shows it, then switches, and the old record is listed
+	// with the date it may go.
+	b.Submit("#dkim-rotate-0")
+	if !strings.HasPrefix(b.Text(".flash"), "A new DKIM key is made") || !b.Has("#domain-acme\\.example .dkim-pending") {
+		t.Fatalf("after rotate: %q", b.Text("main"))
+	}
+	newRecord := b.Text("#d0-dkim-convene2-value")
+	if !strings.HasPrefix(newRecord, "v=DKIM1; k=rsa; p=") {
+		t.Fatalf("the new record shown: %q", newRecord)
+	}
+	b.Submit("#dkim-activate-0")
+	if !strings.Contains(b.Text("main"), "no TXT record at convene2._domainkey.acme.example") {
+		t.Fatalf("activate before publishing: %q", b.Text("main"))
+	}
+	dns.SetTXT("convene2._domainkey.acme.example", newRecord)
+	b.Submit("#dkim-activate-0")
+	if !strings.HasPrefix(b.Text(".flash"), "The new DKIM key signs") || !strings.Contains(b.Text("#domain-acme\\.example .dkim-retiring"), "convene1._domainkey.acme.example") ||
+		!b.Has("#domain-acme\\.example .dkim-retiring time") || !b.Has("#dkim-rotate-0") {
+		t.Fatalf("after activate: %q", b.Text("main"))
+	}
+	check(t, b, "admin-domains-dkim", false)
 
 	// The marketplace: Zoom's page, pre-approve, Add.
 	b.Submit(".subnav a[href='/admin/apps']")
@@ -233,7 +259,7 @@ func browserAdminStory(t *testing.T, engine string) {
 	// change, no entry.
 	want := []string{"domain.add", "user.create", "user.remove", "user.tokens_revoke", "user.enable", "user.disable", "user.role", "user.create",
 		"account.branding", "account.templates", "account.default_video_provider", "app.install", "app.pre_approve",
-		"domain.verify", "domain.add", "account.create"}
+		"domain.dkim_activate", "domain.dkim_rotate", "domain.verify", "domain.add", "account.create"}
 	if strings.Join(actions, " ") != strings.Join(want, " ") {
 		t.Errorf("audit log:\n got %v\nwant %v", actions, want)
 	}

@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
@@ -10,7 +11,8 @@ import (
 )
 
 // Managed domains: the records each publishes (the TXT record that proves
-// it, then DKIM, SPF and DMARC for mail), Verify, and remove. On the
+// it, then DKIM, SPF and DMARC for mail), Verify, remove, and the DKIM key
+// rotation (Rotate, then Activate once the new record is published). On the
 // built-in Zoom sandbox, names reserved for testing verify without DNS
 // (account.IsReservedName): the page says so.
 
@@ -19,6 +21,10 @@ type dnsRecord struct {
 	Purpose, Type, Name, Value string
 	// ID prefixes the ids of its name and value, for the copy buttons.
 	ID string
+	// State is a DKIM key's (active, pending, retiring, retired), with
+	// when a retiring key's record may go.
+	State       string
+	RemoveAfter time.Time
 }
 
 // domainRow is a managed domain as the page shows it.
@@ -29,6 +35,9 @@ type domainRow struct {
 	// on the sandbox; Reserved: such a name not verified yet, which Verify
 	// accepts without DNS here.
 	ByReservedName, Reserved bool
+	// DKIMPending: a key rotation waits for its record and Activate;
+	// CanRotate: this server signs mail and no rotation is pending.
+	DKIMPending, CanRotate bool
 }
 
 // domainsData is what the domains page shows.
@@ -56,8 +65,18 @@ func (s *Server) domainsPage(req *Request, form *Form, status int) error {
 				return err
 			}
 			for _, r := range more {
-				row.Records = append(row.Records, dnsRecord{Purpose: r.Purpose, Type: r.Type, Name: r.Name, Value: r.Value, ID: id + "-" + r.Purpose})
+				rec := dnsRecord{Purpose: r.Purpose, Type: r.Type, Name: r.Name, Value: r.Value, ID: id + "-" + r.Purpose, State: r.State}
+				if r.Selector != "" {
+					rec.ID += "-" + r.Selector
+				}
+				if r.RemoveAfter != nil {
+					rec.RemoveAfter = *r.RemoveAfter
+				}
+				row.DKIMPending = row.DKIMPending || r.State == store.DKIMPending
+				row.Records = append(row.Records, rec)
 			}
+			_, rotates := s.opts.Admin.MailDNS.(AdminDKIM)
+			row.CanRotate = rotates && !row.DKIMPending
 		}
 		d.Domains = append(d.Domains, row)
 	}
@@ -119,4 +138,45 @@ func (s *Server) adminRemoveDomain(req *Request) error {
 		return s.domainsPage(req, f, status)
 	}
 	return req.seeOther("/admin/domains", "domain_removed")
+}
+
+// adminDKIM returns the key rotation, or NotFound when this server has
+// none.
+func (s *Server) adminDKIM() (AdminDKIM, error) {
+	if r, ok := s.opts.Admin.MailDNS.(AdminDKIM); ok {
+		return r, nil
+	}
+	return nil, failure.New(failure.NotFound, "this server does not sign mail")
+}
+
+// dkimAction runs a rotation step and shows the page again with its
+// refusal, or goes back to it with flash.
+func (s *Server) dkimAction(req *Request, step func(AdminDKIM) error, flash string) error {
+	rot, err := s.adminDKIM()
+	if err == nil {
+		err = step(rot)
+	}
+	if err != nil {
+		f := &Form{Errors: map[string]string{}}
+		status, ok := req.takeFailure(f, err)
+		if !ok || status == http.StatusForbidden || status == http.StatusNotFound {
+			return err
+		}
+		return s.domainsPage(req, f, status)
+	}
+	return req.seeOther("/admin/domains", flash)
+}
+
+func (s *Server) adminRotateDKIM(req *Request) error {
+	return s.dkimAction(req, func(r AdminDKIM) error {
+		_, err := r.Rotate(req.ctx(), req.principal(), req.R.PathValue("domain"))
+		return err
+	}, "dkim_rotated")
+}
+
+func (s *Server) adminActivateDKIM(req *Request) error {
+	return s.dkimAction(req, func(r AdminDKIM) error {
+		_, err := r.Activate(req.ctx(), req.principal(), req.R.PathValue("domain"))
+		return err
+	}, "dkim_activated")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/browsertest"
 	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/mail/dkimsign"
 	"github.com/convene/convene/internal/seal"
@@ -32,6 +33,7 @@ type adminSite struct {
 	apps *apps.Service
 	box  *seal.Box
 	zoom *httptest.Server
+	dns  *dnstest.Server // the DKIM rotation's records
 }
 
 func newAdminSite(t *testing.T, more ...video.App) *adminSite {
@@ -50,6 +52,7 @@ func newAdminSiteWith(t *testing.T, app func(base string) video.App, organizer f
 			t.Fatal(err)
 		}
 		as.box = box
+		as.dns = dnstest.Start(t)
 		base := "http://" + st.srv.Listener.Addr().String()
 		as.zoom = httptest.NewUnstartedServer(nil)
 		zbase := "http://" + as.zoom.Listener.Addr().String()
@@ -75,7 +78,8 @@ func newAdminSiteWith(t *testing.T, app func(base string) video.App, organizer f
 			st.pages.AppCallback(w, r, res, err)
 		})
 		return AdminOptions{Apps: as.apps, Mail: &booking.Service{Store: st.db}, Inbox: &inbox.Service{Store: st.db},
-			Calendars: calendar.New(st.db, box, calendar.Options{}), MailDNS: &dkimsign.Keys{Store: st.db, Box: box}}
+			Calendars: calendar.New(st.db, box, calendar.Options{}), MailDNS: &dkimsign.Keys{Store: st.db, Box: box,
+				Resolver: account.NewResolver(as.dns.Addr), Audit: st.acc, Now: st.clock.Now}}
 	}})
 	return as
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/mail/dkimsign"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/video"
 )
@@ -646,5 +647,51 @@ func TestAdminStatusPages(t *testing.T) {
 	}
 	if p := b.get("/admin"); !strings.Contains(p.body, "1 calendar source(s) need attention.") {
 		t.Errorf("the overview does not count the failing source")
+	}
+}
+
+// TestAdminDKIMRotationPages: Rotate, a refused Activate while the record
+// is missing (the page again, with DNS's answer), Activate once it is
+// published, the replaced key listed with its date; in English and
+// French.
+func TestAdminDKIMRotationPages(t *testing.T) {
+	as := newAdminSite(t)
+	a := as.tenant("Acme", "acme.test", true)
+	ctx := context.Background()
+	b := as.browser()
+	b.signIn("ann@acme.test", ownerPassword)
+	p := b.get("/admin/domains")
+	if !strings.Contains(p.body, `id="dkim-rotate-0"`) || strings.Contains(p.body, `id="dkim-activate-0"`) {
+		t.Fatalf("domains page before a rotation:\n%s", p.body)
+	}
+	if r := b.post("/admin/domains/acme.test/dkim/rotate", p, nil); r.status != 303 {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+	p = b.get("/admin/domains")
+	if !strings.Contains(p.body, `id="dkim-activate-0"`) || strings.Contains(p.body, `id="dkim-rotate-0"`) ||
+		!strings.Contains(p.body, `id="d0-dkim-convene2-value"`) || !strings.Contains(p.body, "new, not in use yet") {
+		t.Fatalf("domains page while pending:\n%s", p.body)
+	}
+	if r := b.post("/admin/domains/acme.test/dkim/activate", p, nil); r.status != 422 || !strings.Contains(r.body, "no TXT record at convene2._domainkey.acme.test") {
+		t.Fatalf("activate without the record: %d %s", r.status, r.body)
+	}
+	key, err := as.db.DKIMKey(ctx, a.res.Account.ID, "acme.test", "convene2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	as.dns.SetTXT("convene2._domainkey.acme.test", dkimsign.RecordValue(key.PublicKey))
+	if r := b.post("/admin/domains/acme.test/dkim/activate", p, nil); r.status != 303 {
+		t.Fatalf("activate: %d %s", r.status, r.body)
+	}
+	p = b.get("/admin/domains")
+	if !strings.Contains(p.body, `class="dkim-retiring"`) || !strings.Contains(p.body, "<time datetime=") || !strings.Contains(p.body, `id="dkim-rotate-0"`) {
+		t.Fatalf("domains page after activation:\n%s", p.body)
+	}
+	b.header.Set("Accept-Language", "fr")
+	p = b.get("/admin/domains")
+	for _, want := range []string{"remplacée", "Renouveler la clé DKIM de acme.test", "Gardez cet enregistrement publié"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the French page lacks %q", want)
+		}
 	}
 }

@@ -1,0 +1,321 @@
+package dkimsign_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/dnstest"
+	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/mail/dkimsign"
+	"github.com/convene/convene/internal/mail/mailtest"
+	"github.com/convene/convene/internal/store"
+	"github.com/convene/convene/internal/store/storetest"
+)
+
+// rotation is a domain's keys with a DNS server, an audit log and a clock.
+type rotation struct {
+	keys   *dkimsign.Keys
+	db     *store.DB
+	dns    *dnstest.Server
+	admin  account.Principal
+	member account.Principal
+	mu     sync.Mutex
+	now    time.Time
+}
+
+func (r *rotation) clock() time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.now
+}
+
+func (r *rotation) advance(d time.Duration) {
+	r.mu.Lock()
+	r.now = r.now.Add(d)
+	r.mu.Unlock()
+}
+
+func setupRotation(t *testing.T, engine string) *rotation {
+	keys, db := setup(t, engine)
+	r := &rotation{keys: keys, db: db, dns: dnstest.Start(t), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+		admin:  account.Principal{AccountID: "acc_1", UserID: "usr_admin", Email: "admin@acme.test", Role: store.RoleAdmin},
+		member: account.Principal{AccountID: "acc_1", UserID: "usr_member", Email: "member@acme.test", Role: store.RoleMember}}
+	accounts := account.New(db, nil, "")
+	accounts.Now = r.clock
+	keys.Now, keys.Audit, keys.Resolver = r.clock, accounts, account.NewResolver(r.dns.Addr)
+	return r
+}
+
+// selectorOf signs the invitation and returns the signature's selector.
+func selectorOf(t *testing.T, k *dkimsign.Keys) string {
+	t.Helper()
+	signed, err := k.Sign(context.Background(), invitation)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, _ := strings.Cut(string(signed), " s=")
+	sel, _, _ := strings.Cut(after, ";")
+	return sel
+}
+
+func kindOf(err error) failure.Kind { return failure.KindOf(err) }
+
+// dkimRecords returns the domain's DKIM records by selector.
+func dkimRecords(t *testing.T, k *dkimsign.Keys) map[string]dkimsign.Record {
+	t.Helper()
+	recs, err := k.Records(context.Background(), "acc_1", "acme.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]dkimsign.Record{}
+	for _, r := range recs {
+		if r.Purpose == "dkim" {
+			out[r.Selector] = r
+		}
+	}
+	return out
+}
+
+func TestRotation(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			// Another node of the cluster: same database, its own cache.
+			other := &dkimsign.Keys{Store: r.db, Box: r.keys.Box}
+			if got := selectorOf(t, r.keys); got != "convene1" {
+				t.Fatalf("first key signs as %q", got)
+			}
+			if got := selectorOf(t, other); got != "convene1" {
+				t.Fatalf("other node signs as %q", got)
+			}
+
+			// Only admins rotate.
+			if _, err := r.keys.Rotate(ctx, r.member, "acme.test"); kindOf(err) != failure.Forbidden {
+				t.Fatalf("a member rotated: %v", err)
+			}
+			// Another account's domain is not found.
+			stranger := account.Principal{AccountID: "acc_2", UserID: "usr_x", Role: store.RoleOwner}
+			if err := r.db.CreateAccount(ctx, &store.Account{ID: "acc_2", Name: "Other", Language: "en", Created: r.now}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.keys.Rotate(ctx, stranger, "acme.test"); kindOf(err) != failure.NotFound {
+				t.Fatalf("another account rotated acme.test: %v", err)
+			}
+
+			pending, err := r.keys.Rotate(ctx, r.admin, "ACME.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pending.Selector != "convene2" || pending.State != "pending" || pending.Name != "convene2._domainkey.acme.test" ||
+				!strings.HasPrefix(pending.Value, "v=DKIM1; k=rsa; p=MII") {
+				t.Fatalf("pending %+v", pending)
+			}
+			if _, err := r.keys.Rotate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Conflict {
+				t.Fatalf("a second pending key: %v", err)
+			}
+			if got := selectorOf(t, r.keys); got != "convene1" {
+				t.Fatalf("signs with the pending key: %q", got)
+			}
+
+			// Activation is refused until DNS shows the record as given.
+			if _, err := r.keys.Activate(ctx, r.member, "acme.test"); kindOf(err) != failure.Forbidden {
+				t.Fatalf("a member activated: %v", err)
+			}
+			if _, err := r.keys.Activate(ctx, stranger, "acme.test"); kindOf(err) != failure.NotFound {
+				t.Fatalf("another account activated: %v", err)
+			}
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Invalid || !strings.Contains(err.Error(), "no TXT record") {
+				t.Fatalf("activated without a record: %v", err)
+			}
+			wrong := mailtest.NewKey(t)
+			r.dns.SetTXT("convene2._domainkey.acme.test", wrong.Record)
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Invalid || !strings.Contains(err.Error(), "another public key") {
+				t.Fatalf("activated with another key published: %v", err)
+			}
+			r.dns.SetTXT("convene2._domainkey.acme.test", pending.Value, wrong.Record)
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Invalid || !strings.Contains(err.Error(), "2 TXT records") {
+				t.Fatalf("activated with two records published: %v", err)
+			}
+			if got := selectorOf(t, r.keys); got != "convene1" {
+				t.Fatalf("a refused activation switched to %q", got)
+			}
+
+			// Published as given (p= folded with spaces, as DNS tools do):
+			// activated.
+			folded := strings.Replace(pending.Value, "p=", "p= ", 1)
+			folded = folded[:60] + " " + folded[60:]
+			r.dns.SetTXT("convene2._domainkey.acme.test", folded)
+			r.advance(time.Hour)
+			act, err := r.keys.Activate(ctx, r.admin, "acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			switchAt := r.clock()
+			if act.Active.Selector != "convene2" || act.Retiring.Selector != "convene1" || act.Retiring.RemoveAfter == nil ||
+				!act.Retiring.RemoveAfter.Equal(switchAt.Add(7*24*time.Hour)) {
+				t.Fatalf("activation %+v", act)
+			}
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Conflict {
+				t.Fatalf("activated twice: %v", err)
+			}
+
+			// Both nodes sign with the new key at their next message, and
+			// python3-dkim verifies it under the new selector.
+			for i, k := range []*dkimsign.Keys{r.keys, other} {
+				signed, err := k.Sign(ctx, invitation)
+				if err != nil {
+					t.Fatal(err)
+				}
+				recs := dkimRecords(t, k)
+				dns := map[string]string{recs["convene2"].Name: recs["convene2"].Value}
+				v := mailtest.Verify(t, signed, dns)
+				if !v.OK || v.Selector != "convene2" || v.Domain != "acme.test" {
+					t.Fatalf("node %d: python3-dkim: %+v", i, v)
+				}
+				if mailtest.Verify(t, signed, map[string]string{recs["convene2"].Name: recs["convene1"].Value}).OK {
+					t.Fatalf("node %d: verified under the old key", i)
+				}
+			}
+
+			// The old key stays listed as retiring, with when it may go.
+			recs := dkimRecords(t, r.keys)
+			old := recs["convene1"]
+			if old.State != "retiring" || old.Value == "" || old.RemoveAfter == nil || !old.RemoveAfter.Equal(switchAt.Add(7*24*time.Hour)) ||
+				!strings.Contains(old.Note, "2026-03-09 10:00 UTC") {
+				t.Fatalf("old key %+v", old)
+			}
+			if recs["convene2"].State != "active" || recs["convene2"].Activated == nil {
+				t.Fatalf("new key %+v", recs["convene2"])
+			}
+
+			// Audit: one entry per change, with its selector; refusals
+			// wrote nothing.
+			entries, err := r.db.AuditEntries(ctx, "acc_1", 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				var d map[string]string
+				json.Unmarshal(e.Detail, &d)
+				got = append(got, e.Action+" "+e.Target+" "+d["selector"]+" "+d["retiring"]+" "+e.ActorEmail+" "+e.Via)
+			}
+			want := []string{
+				"domain.dkim_activate acme.test convene2 convene1 admin@acme.test api",
+				"domain.dkim_rotate acme.test convene2  admin@acme.test api",
+			}
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if other, _ := r.db.AuditEntries(ctx, "acc_2", 0, 50); len(other) != 0 {
+				t.Fatalf("audit of the other account: %+v", other)
+			}
+
+			// Purge: the old private key stays for 7 days after the switch.
+			r.advance(7*24*time.Hour - time.Minute)
+			if n, err := r.keys.Purge(ctx); err != nil || n != 0 {
+				t.Fatalf("purged early: %d %v", n, err)
+			}
+			r.advance(time.Minute)
+			if n, err := r.keys.Purge(ctx); err != nil || n != 1 {
+				t.Fatalf("purge: %d %v", n, err)
+			}
+			row, err := r.db.DKIMKey(ctx, "acc_1", "acme.test", "convene1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.PrivateKey != "" || row.State != "retired" || row.PublicKey == "" {
+				t.Fatalf("purged row %+v", row)
+			}
+			if rec := dkimRecords(t, r.keys)["convene1"]; rec.State != "retired" || rec.Value != "" || rec.Purged == nil {
+				t.Fatalf("retired record %+v", rec)
+			}
+			if active, err := r.db.DKIMKey(ctx, "acc_1", "acme.test", "convene2"); err != nil || active.PrivateKey == "" {
+				t.Fatalf("the active key was purged: %+v %v", active, err)
+			}
+			if got := selectorOf(t, r.keys); got != "convene2" {
+				t.Fatalf("after the purge signs as %q", got)
+			}
+
+			// The next rotation takes the next selector: none is reused.
+			next, err := r.keys.Rotate(ctx, r.admin, "acme.test")
+			if err != nil || next.Selector != "convene3" {
+				t.Fatalf("next rotation %+v %v", next, err)
+			}
+		})
+	}
+}
+
+// TestConcurrentRotations: rotations at once make one pending key; the
+// others are refused.
+func TestConcurrentRotations(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			if _, err := r.keys.Key(ctx, "acc_1", "acme.test"); err != nil {
+				t.Fatal(err)
+			}
+			const n = 4
+			errs := make([]error, n)
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					_, errs[i] = r.keys.Rotate(ctx, r.admin, "acme.test")
+				}()
+			}
+			close(start)
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				switch {
+				case err == nil:
+					ok++
+				case kindOf(err) != failure.Conflict:
+					t.Errorf("rotation failed otherwise: %v", err)
+				}
+			}
+			rows, err := r.db.DKIMKeys(ctx, "acc_1", "acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pending := 0
+			for _, row := range rows {
+				if row.State == store.DKIMPending {
+					pending++
+				}
+			}
+			if ok != 1 || pending != 1 {
+				t.Fatalf("%d rotations succeeded, %d pending keys", ok, pending)
+			}
+		})
+	}
+}
+
+// TestOnePendingKeyIsAConstraint: the store itself refuses a second
+// pending key of a domain, whatever the caller checked before.
+func TestOnePendingKeyIsAConstraint(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			_, db := setup(t, engine)
+			ctx := context.Background()
+			for i, sel := range []string{"convene2", "convene3"} {
+				ok, err := db.AddDKIMKey(ctx, &store.DKIMKey{AccountID: "acc_1", Domain: "acme.test", Selector: sel, Algorithm: "rsa",
+					PrivateKey: "x", PublicKey: "y", State: store.DKIMPending, Created: time.Now()})
+				if err != nil || ok != (i == 0) {
+					t.Fatalf("%s: stored %v, %v", sel, ok, err)
+				}
+			}
+		})
+	}
+}
