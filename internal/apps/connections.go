@@ -147,7 +147,7 @@ func revokedNotice(lang, app, providerEmail, admin string, at time.Time) string 
 	when := at.Format("2006-01-02 15:04 UTC")
 	if lang == "fr" {
 		return fmt.Sprintf("Un administrateur de votre compte (%s) a déconnecté votre compte %s %s de Convene le %s : l'accès de Convene a été révoqué et oublié. "+
-			"Pour réserver à nouveau avec %s, reconnectez un compte sur votre page Calendriers.", admin, app, providerEmail, when, app)
+			"Pour réserver à nouveau avec %s, reconnectez un compte sur votre page Agendas.", admin, app, providerEmail, when, app)
 	}
 	return fmt.Sprintf("An admin of your account (%s) disconnected your %s account %s from Convene on %s: Convene's access was revoked and forgotten. "+
 		"To book with %s again, connect an account on your Calendars page.", admin, app, providerEmail, when, app)
