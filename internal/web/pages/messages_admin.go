@@ -317,6 +317,7 @@ var messagesAdminEN = map[string]string{
 	"audit.action.app.uninstall":                  "Uninstalled an app",
 	"audit.action.app.connect":                    "Connected their own account at an app",
 	"audit.action.app.disconnect":                 "Disconnected their own account from an app",
+	"audit.action.app.connection_revoked":         "Revoked a user's own connection to an app",
 
 	"flash.default_saved":     "The default video provider is saved.",
 	"flash.invitations_saved": "Who sends invitations is saved.",
@@ -646,6 +647,7 @@ var messagesAdminFR = map[string]string{
 	"audit.action.app.uninstall":                  "A désinstallé une application",
 	"audit.action.app.connect":                    "A connecté son propre compte à une application",
 	"audit.action.app.disconnect":                 "A déconnecté son propre compte d'une application",
+	"audit.action.app.connection_revoked":         "A révoqué la connexion d'un utilisateur à une application",
 
 	"flash.default_saved":     "Le fournisseur de visio par défaut est enregistré.",
 	"flash.invitations_saved": "Le choix de l'expéditeur des invitations est enregistré.",
