@@ -73,6 +73,20 @@ func TestAdminConnections(t *testing.T) {
 		if list, err := env.s.AppConnections(ctx, other, "gmeet", "", 0); err != nil || len(list) != 0 {
 			t.Errorf("another account's admin sees %+v %v", list, err)
 		}
+		// Installed in account mode (as a service account's key would).
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE app_installs SET mode = '' WHERE account_id = 'acct' AND app = 'gmeet'`); err != nil {
+			t.Fatal(err)
+		}
+		_, err = env.s.AppConnections(ctx, env.admin, "gmeet", "", 0)
+		wantFailure(t, "account mode", err, failure.Conflict, "not installed in personal-account mode")
+		_, err = env.s.RevokeConnection(ctx, env.admin, "gmeet", "ann@acme.example")
+		wantFailure(t, "revoke in account mode", err, failure.Conflict, "not installed in personal-account mode")
+		if _, err := db.Grant(ctx, "acct", "gmeet", "u-ann"); err != nil {
+			t.Fatalf("ann's grant went: %v", err)
+		}
+		if _, err := db.SQL().ExecContext(ctx, `UPDATE app_installs SET mode = 'personal' WHERE account_id = 'acct' AND app = 'gmeet'`); err != nil {
+			t.Fatal(err)
+		}
 		if err := env.s.Uninstall(ctx, env.admin, "gmeet"); err != nil {
 			t.Fatal(err)
 		}
