@@ -92,7 +92,7 @@ func (s *Service) AppConnections(ctx context.Context, p account.Principal, appID
 	out := make([]UserConnection, 0, len(grants))
 	for _, g := range grants {
 		out = append(out, UserConnection{User: g.UserEmail, Email: g.Email, State: g.State, Problem: g.Problem,
-			Scopes: strings.Fields(g.Scopes), ConnectedAt: g.Created, UpdatedAt: g.Updated})
+			Scopes: append([]string{}, strings.Fields(g.Scopes)...), ConnectedAt: g.Created, UpdatedAt: g.Updated})
 	}
 	return out, nil
 }
