@@ -45,6 +45,10 @@ const (
 	AuditAppUninstall     = "app.uninstall"
 	AuditAppConnect       = "app.connect"    // a user connected their own account (personal mode); detail: email, scopes
 	AuditAppDisconnect    = "app.disconnect" // detail: revoked
+	// AuditAppConnectionRevoked: an admin revoked a user's own connection
+	// (personal mode); target: the user's address; detail: app, email (the
+	// provider account), revoked.
+	AuditAppConnectionRevoked = "app.connection_revoked"
 )
 
 // AuditActions lists every action, in the order the page explains them.
@@ -52,7 +56,7 @@ var AuditActions = []string{
 	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditInvitations, AuditTemplates, AuditBranding,
 	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditDKIMRotate, AuditDKIMActivate, AuditUserCreate, AuditUserRole,
 	AuditUserDisable, AuditUserEnable, AuditUserRemove, AuditTokensRevoke, AuditTokenRevoke, AuditAppPreApprove,
-	AuditAppInstall, AuditAppDomains, AuditAppUninstall, AuditAppConnect, AuditAppDisconnect,
+	AuditAppInstall, AuditAppDomains, AuditAppUninstall, AuditAppConnect, AuditAppDisconnect, AuditAppConnectionRevoked,
 }
 
 // How an action came (store.AuditEntry.Via).

@@ -479,12 +479,22 @@ func (s *Service) Disconnect(ctx context.Context, p account.Principal, appID str
 	if err != nil {
 		return nil, fmt.Errorf("apps: disconnect: %w", err)
 	}
+	return s.disconnect(ctx, p, a, g, account.AuditAppDisconnect, a.ID, account.Detail{}), nil
+}
+
+// disconnect revokes grant g at the provider and forgets it (forgetGrant),
+// audits it as action on target by p with detail (and whether it was
+// revoked), and has the user's app calendars reconciled: a user's own
+// disconnection (Disconnect) and an admin's revocation
+// (RevokeConnection) both come here.
+func (s *Service) disconnect(ctx context.Context, p account.Principal, a video.App, g *store.Grant, action, target string, detail account.Detail) *DisconnectResult {
 	res := s.forgetGrant(ctx, a, g)
-	if err := s.Accounts.Audit(ctx, s.Store, p.AccountID, account.ActorOf(p), account.AuditAppDisconnect, a.ID, account.Detail{"revoked": res.Revoked}); err != nil {
+	detail["revoked"] = res.Revoked
+	if err := s.Accounts.Audit(ctx, s.Store, p.AccountID, account.ActorOf(p), action, target, detail); err != nil {
 		s.Log.Error("apps: disconnection not audited", "app", a.ID, "err", err)
 	}
-	s.changed(ctx, p.AccountID, a.ID)
-	return res, nil
+	s.changed(ctx, g.AccountID, a.ID)
+	return res
 }
 
 // forgetGrant revokes a grant at the provider and deletes it.

@@ -86,7 +86,14 @@ func (c InviteComposer) notice(l Letter) (*Composed, error) {
 	if l.Language == "fr" {
 		subject = "À propos de votre réunion : " + l.Meeting.Summary
 	}
-	if l.Meeting.UID == "" {
+	switch {
+	case l.Meeting.UID == "" && l.NoticeKind == "connection":
+		// A user's own connection of an app (NotifyUser).
+		subject = "About your " + l.Meeting.Summary + " connection"
+		if l.Language == "fr" {
+			subject = "À propos de votre connexion " + l.Meeting.Summary
+		}
+	case l.Meeting.UID == "":
 		subject = "Convene needs an admin of " + l.Account.Name
 		if l.Language == "fr" {
 			subject = "Convene a besoin d'un administrateur de " + l.Account.Name

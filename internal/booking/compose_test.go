@@ -38,3 +38,26 @@ func TestMailStoppedWithTheJob(t *testing.T) {
 		t.Errorf("unwritable: %v", err)
 	}
 }
+
+// TestConnectionNoticeSubject: a notice about a user's own connection of an
+// app (NotifyUser) is titled for that user in their language, never as a
+// call for an admin; an admin's notice still is.
+func TestConnectionNoticeSubject(t *testing.T) {
+	c := InviteComposer{Now: time.Now}
+	for _, tc := range []struct{ kind, lang, want string }{
+		{"connection", "en", "About your Google Workspace connection"},
+		{"connection", "fr", "À propos de votre connexion Google Workspace"},
+		{"admin", "en", "Convene needs an admin of Acme"},
+		{"admin", "fr", "Convene a besoin d'un administrateur de Acme"},
+	} {
+		got, err := c.Compose(context.Background(), Letter{Account: &store.Account{Name: "Acme"}, From: invite.Person{Email: "assistant@acme.test"},
+			Recipient: invite.Person{Email: "ann@acme.test"}, Meeting: &invite.Meeting{Summary: "Google Workspace"},
+			Language: tc.lang, Notice: "the text", NoticeKind: tc.kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Subject != tc.want {
+			t.Errorf("%s/%s: %q, want %q", tc.kind, tc.lang, got.Subject, tc.want)
+		}
+	}
+}

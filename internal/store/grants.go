@@ -43,6 +43,10 @@ type Grants interface {
 	Grant(ctx context.Context, accountID, app, userID string) (*Grant, error)
 	// GrantsOfApp lists the grants of app in an account, by user.
 	GrantsOfApp(ctx context.Context, accountID, app string) ([]Grant, error)
+	// GrantsOfAppPage lists a page of the grants of app in an account,
+	// each with its user's address, by that address: those after the
+	// address after when it is not "", at most limit (1 to 1000).
+	GrantsOfAppPage(ctx context.Context, accountID, app, after string, limit int) ([]UserGrant, error)
 	// GrantsOfUser lists a user's grants, by app.
 	GrantsOfUser(ctx context.Context, accountID, userID string) ([]Grant, error)
 	// GrantBySubject finds the grant of a provider's account, in any
@@ -60,6 +64,12 @@ type Grants interface {
 	// version moved past version (a reconnection won meanwhile); it
 	// reports whether it did.
 	SetGrantState(ctx context.Context, accountID, app, userID string, version int64, state, problem string, at time.Time) (bool, error)
+}
+
+// UserGrant is a grant with its user's address in Convene.
+type UserGrant struct {
+	Grant
+	UserEmail string
 }
 
 var _ Grants = (*DB)(nil)
@@ -125,6 +135,33 @@ func (db *DB) queryGrants(ctx context.Context, q string, args ...any) ([]Grant, 
 // GrantsOfApp implements Grants.
 func (db *DB) GrantsOfApp(ctx context.Context, accountID, app string) ([]Grant, error) {
 	return db.queryGrants(ctx, `SELECT `+grantColumns+` FROM app_grants WHERE account_id = $1 AND app = $2 ORDER BY user_id`, accountID, app)
+}
+
+// GrantsOfAppPage implements Grants.
+func (db *DB) GrantsOfAppPage(ctx context.Context, accountID, app, after string, limit int) ([]UserGrant, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT g.account_id, g.app, g.user_id, g.subject, g.email, g.scopes, g.state, g.problem,
+		g.access_token, g.refresh_token, g.token_expires_ms, g.token_version, g.created_ms, g.updated_ms, u.email
+		FROM app_grants g JOIN users u ON u.account_id = g.account_id AND u.id = g.user_id
+		WHERE g.account_id = $1 AND g.app = $2 AND u.email > $3 ORDER BY u.email LIMIT $4`, accountID, app, after, limit)
+	if err != nil {
+		return nil, db.wrap(err, "list grants of %s", app)
+	}
+	defer rows.Close()
+	var out []UserGrant
+	for rows.Next() {
+		var g UserGrant
+		var exp, created, updated int64
+		if err := rows.Scan(&g.AccountID, &g.App, &g.UserID, &g.Subject, &g.Email, &g.Scopes, &g.State, &g.Problem,
+			&g.AccessToken, &g.RefreshToken, &exp, &g.TokenVersion, &created, &updated, &g.UserEmail); err != nil {
+			return nil, db.wrap(err, "list grants of %s", app)
+		}
+		g.TokenExpires, g.Created, g.Updated = fromMS(exp), fromMS(created), fromMS(updated)
+		out = append(out, g)
+	}
+	return out, db.wrap(rows.Err(), "list grants of %s", app)
 }
 
 // GrantsOfUser implements Grants.

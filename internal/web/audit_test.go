@@ -33,7 +33,7 @@ func (h *harness) auditOf(token string, limit int) []map[string]any {
 func TestAdminActionsAudited(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
-			h := newHarness(t, engine)
+			h, sb := newGoogleHarness(t, engine)
 			_, router := loadOpenAPI(t, h)
 			h.validate = validateAgainst(t, router)
 			a := h.setupTenant("Acme", "acme.test", true)
@@ -157,6 +157,14 @@ func TestAdminActionsAudited(t *testing.T) {
 				want{account.AuditAppDomains, "jitsi", "from:[acme.test] to:[acme.test gamma.test]"})
 			step("DELETE /api/v1/apps/{app}", "/api/v1/apps/zoom", nil, 204, "api", want{account.AuditAppUninstall, "zoom", ""})
 			step("DELETE /api/v1/apps/{app}", "/api/v1/apps/zoom", nil, 204, "api") // already
+			// Google in personal-account mode: the member connects their
+			// own account, the admin revokes it.
+			h.expect("POST", "/api/v1/apps/google_meet/pre-approve", admin, nil, 200)
+			h.expect("POST", "/api/v1/apps/google_meet/install", admin, map[string]any{"domains": []string{a.domain}, "mode": "personal"}, 200)
+			h.connectGoogle(sb, a.member, "member.perso@gmail.com")
+			step("DELETE /api/v1/apps/{app}/connections/{user}", "/api/v1/apps/google_meet/connections/"+a.memberEmail, nil, 200, "api",
+				want{account.AuditAppConnectionRevoked, a.memberEmail, "email:member.perso@gmail.com revoked:true"})
+			step("DELETE /api/v1/apps/{app}/connections/{user}", "/api/v1/apps/google_meet/connections/"+a.memberEmail, nil, 404, "api") // gone
 
 			// A member may not read the log.
 			h.expect("GET", "/api/v1/audit", a.member, nil, 403)
@@ -186,11 +194,10 @@ func TestAdminActionsAudited(t *testing.T) {
 				seen[e["action"].(string)] = true
 			}
 			for _, act := range account.AuditActions {
-				// A user's own connection (Google's personal accounts,
-				// not in this catalog) is audited in apps' TestPersonalConnect
-				// and TestGrantIsolation.
+				// A user's own disconnection (not an admin's action) is
+				// audited in apps' TestGrantIsolation.
 				if !seen[act] && !slices.Contains([]string{account.AuditAccountLanguage, account.AuditAssistantAddress,
-					account.AuditAppConnect, account.AuditAppDisconnect}, act) {
+					account.AuditAppDisconnect}, act) {
 					t.Errorf("no %s entry in the log", act)
 				}
 			}

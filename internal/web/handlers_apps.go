@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/convene/convene/internal/apps"
@@ -25,6 +26,14 @@ func (s *Server) appRoutes() []route {
 			request: "AppDomains", resp: map[int]string{200: "App"}, handle: s.setAppDomains},
 		{method: "DELETE", path: "/api/v1/apps/{app}", auth: authToken, admin: true, summary: "Uninstall an app: revoke and delete its tokens",
 			resp: map[int]string{204: ""}, handle: s.uninstallApp},
+		{method: "GET", path: "/api/v1/apps/{app}/connections", auth: authToken, admin: true,
+			summary: "The account's users' own connections to an app installed in personal-account mode (who connected which provider account, its state), by user address; never a token",
+			query: []param{{name: "limit", typ: "integer", doc: "at most this many (1 to 200, default 50)"},
+				{name: "after", typ: "string", doc: "connections of users after this address (the next page: the last user of the previous one)"}},
+			resp: map[int]string{200: "AppUserConnectionList"}, handle: s.listAppConnections},
+		{method: "DELETE", path: "/api/v1/apps/{app}/connections/{user}", auth: authToken, admin: true,
+			summary: "Revoke a user's own connection to an app installed in personal-account mode (the user by address): revoked at the provider, then forgotten (forgotten even when the provider cannot be reached, which the answer says); audited, and the user is told",
+			resp:    map[int]string{200: "AppDisconnect"}, handle: s.revokeAppConnection},
 		{method: "GET", path: "/api/v1/users/me/apps", auth: authToken, summary: "The caller's own connections to apps installed in personal-account mode (e.g. their Google account)",
 			resp: map[int]string{200: "AppConnectionList"}, handle: s.listConnections},
 		{method: "POST", path: "/api/v1/users/me/apps/{app}/connect", auth: authToken, summary: "Start connecting the caller's own account at the app's provider; returns the provider's consent URL",
@@ -192,6 +201,33 @@ func (s *Server) connectApp(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) disconnectApp(w http.ResponseWriter, r *http.Request) error {
 	res, err := s.Apps.Disconnect(r.Context(), principal(r), r.PathValue("app"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
+func (s *Server) listAppConnections(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var limit int
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return failure.Field("limit", "%q is not a number", v)
+		}
+		limit = n
+	}
+	list, err := s.Apps.AppConnections(r.Context(), principal(r), r.PathValue("app"), q.Get("after"), limit)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"connections": list})
+	return nil
+}
+
+func (s *Server) revokeAppConnection(w http.ResponseWriter, r *http.Request) error {
+	res, err := s.Apps.RevokeConnection(r.Context(), principal(r), r.PathValue("app"), r.PathValue("user"))
 	if err != nil {
 		return err
 	}

@@ -76,6 +76,7 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				"email":    b.memberEmail,
 				"app":      "zoom",
 				"calendar": calendar.BuiltinID(b.memberID),
+				"user":     b.memberEmail,
 			}
 			// B received mail for its assistant.
 			bInbox := h.receive(b, "B's secret inbox")

@@ -121,7 +121,7 @@ func TestAdminRoutesRefuseMembers(t *testing.T) {
 			h.waitCalendars(mtg["uid"].(string), 2)
 			received := h.receive(a, "Plan by mail")
 			h.waitJobsIdle()
-			params := map[string]string{"domain": a.domain, "email": "victim@" + a.domain, "app": "zoom"}
+			params := map[string]string{"domain": a.domain, "email": "victim@" + a.domain, "app": "zoom", "user": "victim@" + a.domain}
 			ids := map[string]string{"/api/v1/outbox/": mails[0].ID, "/api/v1/users/": victimTokens[0].ID,
 				"/api/v1/tokens/": victimTokens[0].ID, "/api/v1/meetings/": mtg["id"].(string), "/api/v1/inbox/": received}
 
@@ -260,6 +260,7 @@ var mutatingRoutes = map[string]string{
 	"POST /api/v1/apps/{app}/install":                      "account",
 	"PUT /api/v1/apps/{app}":                               "account",
 	"DELETE /api/v1/apps/{app}":                            "account",
+	"DELETE /api/v1/apps/{app}/connections/{user}":         "account",
 	"POST /api/v1/meetings":                                "self: the caller organizes",
 	"PATCH /api/v1/meetings/{id}":                          "organizer",
 	"DELETE /api/v1/meetings/{id}":                         "organizer",

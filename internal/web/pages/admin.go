@@ -82,6 +82,7 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "POST", path: "/admin/apps/{app}/key", access: admins, handle: s.adminAddKey},
 		{method: "POST", path: "/admin/apps/{app}/personal", access: admins, handle: s.adminAddPersonal},
 		{method: "POST", path: "/admin/apps/{app}/domains", access: admins, handle: s.adminAppDomains},
+		{method: "POST", path: "/admin/apps/{app}/connections/{user}/revoke", access: admins, handle: s.adminRevokeConnection},
 		{method: "GET", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstallForm},
 		{method: "POST", path: "/admin/apps/{app}/uninstall", access: admins, handle: s.adminUninstall},
 		{method: "GET", path: "/admin/domains", access: admins, handle: s.adminDomains},

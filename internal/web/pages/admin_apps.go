@@ -3,6 +3,7 @@ package pages
 import (
 	"bytes"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/convene/convene/internal/account"
@@ -139,6 +140,12 @@ type appData struct {
 	// Connected counts the users who connected their own account
 	// (personal-account mode).
 	Connected int
+	// Connections are a page of those connections, by user address, each
+	// with its Revoke form (personal-account mode).
+	Connections []apps.UserConnection
+	// NextConnections is the link to the next page of connections, if
+	// there may be one.
+	NextConnections string
 }
 
 // appPage loads an app's page; form is the page's form (errors of Add),
@@ -161,6 +168,15 @@ func (s *Server) appPage(req *Request, id string, domainsForm *Form) (*appData, 
 		Installed: c.State == store.InstallInstalled || c.State == store.InstallNeedsReauthorization}
 	if c.ConnectedUsers != nil {
 		d.Connected = *c.ConnectedUsers
+	}
+	if c.Mode == "personal" && d.Installed {
+		after := req.R.URL.Query().Get("after")
+		if d.Connections, err = s.opts.Admin.Apps.AppConnections(req.ctx(), req.principal(), c.ID, after, apps.DefaultConnectionsPage); err != nil {
+			return nil, err
+		}
+		if n := len(d.Connections); n == apps.DefaultConnectionsPage {
+			d.NextConnections = "/admin/apps/" + c.ID + "?" + url.Values{"after": {d.Connections[n-1].User}}.Encode() + "#connections-title"
+		}
 	}
 	chosen := c.Domains
 	if domainsForm != nil {
@@ -402,4 +418,23 @@ func (s *Server) appCallback(req *Request, res *apps.CallbackResult, cbErr error
 		d.Domains = append(d.Domains, domainChoice{Name: v, Checked: slices.Contains(res.Domains, v)})
 	}
 	return req.Render(http.StatusOK, "admin_callback", nil, d)
+}
+
+// adminRevokeConnection revokes a user's own connection of an app in
+// personal-account mode (apps.Service.RevokeConnection): at the provider,
+// then forgotten; the flash says whether the provider confirmed it.
+func (s *Server) adminRevokeConnection(req *Request) error {
+	svc, err := s.appsService()
+	if err != nil {
+		return err
+	}
+	id := req.R.PathValue("app")
+	res, err := svc.RevokeConnection(req.ctx(), req.principal(), id, req.R.PathValue("user"))
+	if err != nil {
+		return err
+	}
+	if !res.Revoked {
+		return req.seeOther("/admin/apps/"+id, "connection_forgotten")
+	}
+	return req.seeOther("/admin/apps/"+id, "connection_revoked")
 }

@@ -1,6 +1,7 @@
 package pages_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -29,7 +30,7 @@ func TestBrowserAdminStory(t *testing.T) {
 func browserAdminStory(t *testing.T, engine string) {
 	dns := dnstest.Start(t) // the DKIM rotation's records
 	cv := chrometest.Serve(t, withEngine(t, engine, map[string]string{"CONVENE_ALLOW_PRIVATE_CALENDAR_URLS": "true",
-		"CONVENE_DNS_RESOLVER": dns.Addr}))
+		"CONVENE_DNS_RESOLVER": dns.Addr, "CONVENE_GOOGLE_SANDBOX_CONTROLS": "on"}))
 	b := chrometest.Start(t)
 	b.TimeZone("Europe/Paris")
 
@@ -130,6 +131,55 @@ func browserAdminStory(t *testing.T, engine string) {
 	b.Submit("#default-zoom")
 	if b.Text(".flash") != "The default video provider is saved." || chrometest.Eval[string](b, `document.querySelector("#default-zoom").getAttribute("aria-pressed")`) != "true" {
 		t.Fatalf("default provider: %q", b.Text("main"))
+	}
+
+	// Google in personal-account mode: Ann connects her own Google account
+	// on her calendars page; Google's admin page lists the connection, and
+	// its Revoke button revokes it at the Google sandbox and forgets it.
+	if st, out := api(t, "POST", cv.URL+"/google-sandbox/_sandbox/accounts", "", map[string]any{"email": "ann.perso@gmail.com", "name": "Ann"}); st >= 300 {
+		t.Fatalf("a Google account at the sandbox: %d %v", st, out)
+	}
+	b.Navigate(cv.URL + "/admin/apps/google_meet")
+	b.Submit("#pre-approve")
+	b.Submit("#add-personal")
+	if !strings.Contains(b.Text("#mode"), "personal-account mode, 0 users connected") || b.Text("#no-connections") == "" {
+		t.Fatalf("Google in personal-account mode: %q", b.Text("main"))
+	}
+	b.Navigate(cv.URL + "/calendars")
+	b.Submit("form[action='/calendars/apps/google_meet/connect'] button")
+	if !strings.HasPrefix(b.URL(), cv.URL+"/google-sandbox/o/oauth2/v2/auth?") {
+		t.Fatalf("Connect led to %s", b.URL())
+	}
+	// The sandbox's page has no subresource: through its own DOM, as
+	// Zoom's above.
+	chrometest.Eval[bool](b, `(window.__leaving = true, document.querySelector("input[name=email]").value = "ann.perso@gmail.com",
+		document.querySelector("button[value=allow]").click(), true)`)
+	b.Wait("the calendars page", `typeof window.__leaving === "undefined" && document.readyState === "complete" && document.querySelector(".flash") !== null`)
+	if b.Text(".flash") != "Your account is connected." {
+		t.Fatalf("back from Google: %s %q", b.URL(), b.Text("main"))
+	}
+	b.Navigate(cv.URL + "/admin/apps/google_meet")
+	if row := b.Text("#connections tbody tr"); !strings.Contains(row, "ann@acme.example") || !strings.Contains(row, "ann.perso@gmail.com") || !strings.Contains(row, "Active") {
+		t.Fatalf("the connections: %q", b.Text("main"))
+	}
+	check(t, b, "admin-app-google-connections", true)
+	b.Submit("#connections tbody tr form button")
+	if b.Text(".flash") != "The connection is revoked at the provider and forgotten; the user is told by mail." || b.Has("#connections") {
+		t.Fatalf("after revoking: %q", b.Text("main"))
+	}
+	var grants struct {
+		Grants []struct {
+			Revoked bool `json:"revoked"`
+		} `json:"grants"`
+	}
+	resp, err := http.Get(cv.URL + "/google-sandbox/_sandbox/grants?email=ann.perso%40gmail.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(resp.Body).Decode(&grants)
+	resp.Body.Close()
+	if len(grants.Grants) == 0 || !grants.Grants[0].Revoked {
+		t.Errorf("Ann's grant at the Google sandbox: %+v", grants)
 	}
 
 	// The template editor: the preview follows the typing (JavaScript), in
@@ -258,7 +308,8 @@ func browserAdminStory(t *testing.T, engine string) {
 	// The domains chosen after consent were those of the install: no
 	// change, no entry.
 	want := []string{"domain.add", "user.create", "user.remove", "user.tokens_revoke", "user.enable", "user.disable", "user.role", "user.create",
-		"account.branding", "account.templates", "account.default_video_provider", "app.install", "app.pre_approve",
+		"account.branding", "account.templates", "app.connection_revoked", "app.connect", "app.install", "app.pre_approve",
+		"account.default_video_provider", "app.install", "app.pre_approve",
 		"domain.dkim_activate", "domain.dkim_rotate", "domain.verify", "domain.add", "account.create"}
 	if strings.Join(actions, " ") != strings.Join(want, " ") {
 		t.Errorf("audit log:\n got %v\nwant %v", actions, want)

@@ -85,12 +85,11 @@ func TestAdminPersonalMode(t *testing.T) {
 	}
 }
 
-// TestCalendarsPageConnection: on a personal-mode install, the member's
-// calendars page offers to connect their Google account; the button sends
-// the browser to Google's consent page (PKCE, state), and back at the
-// callback the page shows the account connected, with a disconnect button
-// that revokes it; French too.
-func TestCalendarsPageConnection(t *testing.T) {
+// personalGoogleSite is a site whose Google app has its personal-account
+// mode at a Google sandbox, installed so for an account whose member Max
+// is signed in in the browser it returns.
+func personalGoogleSite(t *testing.T) (*adminSite, *googlesandboxtest.Sandbox, tenant, *browser) {
+	t.Helper()
 	sb := googlesandboxtest.Start(t, googlesandbox.Options{})
 	var as *adminSite
 	as = &adminSite{}
@@ -119,6 +118,13 @@ func TestCalendarsPageConnection(t *testing.T) {
 	}
 	b := as.browser()
 	b.signIn(a.memberEmail, memberPassword)
+	return as, sb, a, b
+}
+
+// connectMax connects Max's personal Google account from his calendars
+// page, through the sandbox's consent page, and returns the page after.
+func connectMax(t *testing.T, sb *googlesandboxtest.Sandbox, b *browser) *page {
+	t.Helper()
 	p := b.get("/calendars")
 	if p.status != 200 || !strings.Contains(p.body, `action="/calendars/apps/google_meet/connect"`) || !strings.Contains(p.body, "Google Workspace: not connected") {
 		t.Fatalf("calendars page: %d\n%s", p.status, p.body)
@@ -142,7 +148,17 @@ func TestCalendarsPageConnection(t *testing.T) {
 	if cb.status != 303 || cb.header.Get("Location") != "/calendars" {
 		t.Fatalf("callback: %d %s\n%s", cb.status, cb.header.Get("Location"), cb.body)
 	}
-	p = b.get("/calendars")
+	return b.get("/calendars")
+}
+
+// TestCalendarsPageConnection: on a personal-mode install, the member's
+// calendars page offers to connect their Google account; the button sends
+// the browser to Google's consent page (PKCE, state), and back at the
+// callback the page shows the account connected, with a disconnect button
+// that revokes it; French too.
+func TestCalendarsPageConnection(t *testing.T) {
+	_, sb, _, b := personalGoogleSite(t)
+	p := connectMax(t, sb, b)
 	if !strings.Contains(p.body, "Google Workspace: connected as max.perso@gmail.com") || !strings.Contains(p.body, `action="/calendars/apps/google_meet/disconnect"`) {
 		t.Fatalf("after connecting:\n%s", p.body)
 	}
@@ -160,3 +176,69 @@ func TestCalendarsPageConnection(t *testing.T) {
 }
 
 var noFollowClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+// TestAdminConnectionsPage: on Google's page in personal-account mode, the
+// admin sees each user's connection (the Google address, its state, when)
+// with a Revoke button; the button (a form with the page's CSRF token)
+// revokes it at the Google sandbox and forgets it, and the page says so;
+// French too. A post without the CSRF token, or by a member, does nothing.
+func TestAdminConnectionsPage(t *testing.T) {
+	as, sb, a, maxB := personalGoogleSite(t)
+	ann := a.owner.Email
+	b := as.browser()
+	b.signIn(ann, ownerPassword)
+	p := b.get("/admin/apps/google_meet")
+	if !strings.Contains(p.body, "No user has connected an account yet.") || strings.Contains(p.body, `id="connections"`) {
+		t.Fatalf("before any connection:\n%s", p.body)
+	}
+	connectMax(t, sb, maxB)
+	p = b.get("/admin/apps/google_meet")
+	action := `action="/admin/apps/google_meet/connections/` + a.memberEmail + `/revoke"`
+	if !strings.Contains(p.body, `<tr data-user="`+a.memberEmail+`"><td>`+a.memberEmail+`</td><td>max.perso@gmail.com</td><td>Active`) || !strings.Contains(p.body, action) ||
+		!strings.Contains(p.body, "personal-account mode, 1 users connected") {
+		t.Fatalf("the connections:\n%s", p.body)
+	}
+	b.header.Set("Accept-Language", "fr")
+	if fr := b.get("/admin/apps/google_meet"); !strings.Contains(fr.body, "Connexions des utilisateurs") || !strings.Contains(fr.body, ">Révoquer</button>") {
+		t.Errorf("French page:\n%s", fr.body)
+	}
+	b.header.Del("Accept-Language")
+	revoked := func() bool {
+		var out struct {
+			Grants []struct {
+				Revoked bool `json:"revoked"`
+			} `json:"grants"`
+		}
+		sb.Control("GET", "/grants?email=max.perso%40gmail.com", nil, 200, &out)
+		if len(out.Grants) == 0 {
+			t.Fatal("no grant at the sandbox")
+		}
+		return out.Grants[0].Revoked
+	}
+	// Without the CSRF token; by the member (Max, with his own page's
+	// token): refused, nothing revoked.
+	if r := b.post("/admin/apps/google_meet/connections/"+a.memberEmail+"/revoke", nil, nil); r.status != 403 {
+		t.Errorf("without the CSRF token: %d", r.status)
+	}
+	mp := maxB.get("/calendars")
+	if r := maxB.post("/admin/apps/google_meet/connections/"+a.memberEmail+"/revoke", mp, nil); r.status != 403 {
+		t.Errorf("by a member: %d", r.status)
+	}
+	if revoked() {
+		t.Fatal("revoked by a refused post")
+	}
+	r := b.post("/admin/apps/google_meet/connections/"+a.memberEmail+"/revoke", p, nil)
+	if r.status != 303 || r.header.Get("Location") != "/admin/apps/google_meet" {
+		t.Fatalf("revoke: %d %s\n%s", r.status, r.header.Get("Location"), r.body)
+	}
+	if !revoked() {
+		t.Error("not revoked at the sandbox")
+	}
+	p = b.get("/admin/apps/google_meet")
+	if !strings.Contains(p.body, "The connection is revoked at the provider and forgotten; the user is told by mail.") || strings.Contains(p.body, action) {
+		t.Errorf("after revoking:\n%s", p.body)
+	}
+	if p := maxB.get("/calendars"); !strings.Contains(p.body, "Google Workspace: not connected") {
+		t.Errorf("Max's page after the revocation:\n%s", p.body)
+	}
+}

@@ -87,7 +87,7 @@ func TestAdminRoutesNeedAnAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	mailID := as.addMail(a.res.Account.ID, "request", a.memberEmail)
-	params := map[string]string{"app": "jitsi", "domain": a.domain, "email": a.memberEmail, "id": mailID}
+	params := map[string]string{"app": "jitsi", "domain": a.domain, "email": a.memberEmail, "user": a.memberEmail, "id": mailID}
 	routes := as.pages.adminRoutes()
 	if len(routes) < 30 {
 		t.Fatalf("only %d admin routes", len(routes))
@@ -184,7 +184,7 @@ func TestAdminAccountScoped(t *testing.T) {
 	owner := as.browser()
 	owner.signIn("ann@acme.test", ownerPassword)
 	token := csrfOf(t, owner.get("/"))
-	params := map[string]string{"app": "jitsi", "domain": b.domain, "email": b.memberEmail, "id": bMail}
+	params := map[string]string{"app": "jitsi", "domain": b.domain, "email": b.memberEmail, "user": b.memberEmail, "id": bMail}
 	for _, rt := range as.pages.adminRoutes() {
 		path := fill(t, rt, params)
 		var p *page
