@@ -558,12 +558,40 @@ func TestAppFreeBusy(t *testing.T) {
 		t.Errorf("problems: %+v", problems)
 	}
 	// Once synced, the copy answers and FreeBusy is not asked.
+	f.fake.put(ann.Email, "e1", event("planning", "20260302T140000Z", "20260302T150000Z"))
 	f.syncAll()
-	if _, _, err := f.svc.Busy(context.Background(), "acc_1", []string{ann.ID, bob.ID}, from, to); err != nil {
+	b, _, err = f.svc.Busy(context.Background(), "acc_1", []string{ann.ID, bob.ID}, from, to)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.fake.freeBusy) != 1 {
 		t.Fatalf("FreeBusy asked after the sync: %v", f.fake.freeBusy)
+	}
+	if got := spans(b[ann.ID]); got != "[03-02T14:00/03-02T15:00]" {
+		t.Errorf("ann, from the copy: %s", got)
+	}
+	// A copy whose sync never completed (stored as it went, then cut
+	// short) is not read beside the provider's answer, which alone is
+	// whole: the event moved at the provider meanwhile counts once.
+	cals, err := f.db.UserCalendars(context.Background(), "acc_1", []string{ann.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range cals {
+		if c := &cals[i]; c.Kind == store.CalendarApp {
+			c.LastSync = time.Time{}
+			if err := f.db.SaveCalendarSync(context.Background(), c); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	f.fake.busy[ann.Email] = video.FreeBusy{Busy: []video.Interval{{Start: at("16:00"), End: at("17:00")}}}
+	b, _, err = f.svc.Busy(context.Background(), "acc_1", []string{ann.ID}, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := spans(b[ann.ID]); got != "[03-02T16:00/03-02T17:00]" || len(f.fake.freeBusy) != 2 {
+		t.Errorf("ann, not synced, with a copy: %s (FreeBusy calls %d), want the provider's answer alone", got, len(f.fake.freeBusy))
 	}
 	// The provider down: the failure policy, for each of them.
 	f.fake.err = errors.New("fake: down")

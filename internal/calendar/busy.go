@@ -120,11 +120,16 @@ func (s *Service) BusyFor(ctx context.Context, q BusyQuery) (map[string]*availab
 		c := &cals[i]
 		p := people[c.UserID]
 		owner[c.ID] = p
-		calIDs = append(calIDs, c.ID)
 		if c.Kind == store.CalendarApp && c.LastSync.IsZero() && s.opts.Apps != nil {
+			// The provider answers for the whole calendar. What its
+			// copy holds (a first sync storing as it goes, or one that
+			// failed halfway) is not read beside that answer: an
+			// occurrence moved at the provider would count at its old
+			// time in the copy and at its new one in the answer.
 			unsynced[c.App] = append(unsynced[c.App], c)
 			continue
 		}
+		calIDs = append(calIDs, c.ID)
 		if why, since := s.untrusted(c, now); why != "" {
 			p.raw = append(p.raw, availability.Interval{Start: q.From, End: q.To})
 			problems = append(problems, SourceProblem{UserID: c.UserID, Email: p.u.Email, CalendarID: c.ID, Kind: c.Kind,
