@@ -129,15 +129,33 @@ func (s *Service) RevokeConnection(ctx context.Context, p account.Principal, app
 	res := s.disconnect(ctx, p, a, g, account.AuditAppConnectionRevoked, u.Email, account.Detail{"app": a.ID, "email": g.Email})
 	s.Log.Info("an admin revoked a user's connection", "account", p.AccountID, "app", a.ID, "user", u.ID, "revoked", res.Revoked)
 	if s.NotifyUser != nil {
-		lang := u.Language
-		if lang == "" {
-			if acct, err := s.Store.Account(ctx, p.AccountID); err == nil {
-				lang = acct.Language
-			}
-		}
+		lang := s.languageOf(ctx, u)
 		s.NotifyUser(context.WithoutCancel(ctx), p.AccountID, u.ID, a.ID, revokedNotice(lang, a.Name, g.Email, p.Email, s.Now().UTC()))
 	}
 	return res, nil
+}
+
+// languageOf is the language a user's notices are written in: theirs,
+// else their account's.
+func (s *Service) languageOf(ctx context.Context, u *store.User) string {
+	if u.Language != "" {
+		return u.Language
+	}
+	if acct, err := s.Store.Account(ctx, u.AccountID); err == nil {
+		return acct.Language
+	}
+	return ""
+}
+
+// reauthNotice is the text telling a user that the provider no longer
+// renews the access they gave, in their language (English or French).
+func reauthNotice(lang, app string, cause error) string {
+	if lang == "fr" {
+		return fmt.Sprintf("%s a refusé de renouveler l'accès que vous avez donné à Convene (%v) : Convene ne voit plus votre agenda %s et vous "+
+			"compte comme occupé. Reconnectez votre compte %s sur votre page Agendas.", app, cause, app, app)
+	}
+	return fmt.Sprintf("%s refused to renew the access you gave Convene (%v): Convene no longer sees your %s calendar and counts you as busy. "+
+		"Connect your %s account again on your Calendars page.", app, cause, app, app)
 }
 
 // revokedNotice is the text telling a user that an admin revoked their

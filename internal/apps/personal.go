@@ -748,7 +748,7 @@ func (ts *grantTokenSource) refreshHolding(ctx context.Context, g *store.Grant) 
 				return "", fmt.Errorf("apps: record refused grant: %w", serr)
 			}
 			if ok {
-				ts.s.notifyUser(ctx, ts.accountID, ts.userID, ts.entry.ID, problem)
+				ts.s.notifyUser(ctx, ts.accountID, ts.userID, ts.entry.ID, ts.entry.Name, err)
 			}
 			return "", fmt.Errorf("apps: %s: %w", problem, video.ErrNotConnected)
 		}
@@ -792,12 +792,18 @@ func (s *Service) lock(key string) *sync.Mutex {
 	return mu.(*sync.Mutex)
 }
 
-// notifyUser tells a user that their grant needs them.
-func (s *Service) notifyUser(ctx context.Context, accountID, userID, appID, problem string) {
+// notifyUser tells a user, in their language, that the provider refused
+// to renew their grant (cause) and that it needs them.
+func (s *Service) notifyUser(ctx context.Context, accountID, userID, appID, appName string, cause error) {
 	s.Log.Warn("a user's connection needs them", "account", accountID, "app", appID, "user", userID)
-	if s.NotifyUser != nil {
-		s.NotifyUser(context.WithoutCancel(ctx), accountID, userID, appID, problem)
+	if s.NotifyUser == nil {
+		return
 	}
+	lang := ""
+	if u, err := s.Store.User(ctx, accountID, userID); err == nil {
+		lang = s.languageOf(ctx, u)
+	}
+	s.NotifyUser(context.WithoutCancel(ctx), accountID, userID, appID, reauthNotice(lang, appName, cause))
 }
 
 // ConnectedUsers counts the grants of an account's app, for the admin.

@@ -523,6 +523,11 @@ func TestGrantRefresh(t *testing.T) {
 			t.Errorf("refresh of a replaced token: %q %v %d", tok, err, env.g.refreshes)
 		}
 		env.g.refreshFail = "invalid_grant"
+		ann, _ := db.User(ctx, "acct", "u-ann")
+		ann.Language = "fr"
+		if err := db.UpdateUser(ctx, ann); err != nil {
+			t.Fatal(err)
+		}
 		_, err = ts.Refresh(ctx, "ya29.access-2")
 		if !errors.Is(err, video.ErrNotConnected) {
 			t.Fatalf("invalid_grant: %v", err)
@@ -531,7 +536,9 @@ func TestGrantRefresh(t *testing.T) {
 		if g.State != store.GrantNeedsReauthorization || !strings.Contains(g.Problem, "connect your Google Workspace account again") {
 			t.Errorf("grant %+v", g)
 		}
-		if len(env.userNotes) != 1 || !strings.HasPrefix(env.userNotes[0], "acct/u-ann: ") {
+		// Told in her language.
+		if len(env.userNotes) != 1 || !strings.HasPrefix(env.userNotes[0], "acct/u-ann: Google Workspace a refusé de renouveler") ||
+			!strings.Contains(env.userNotes[0], "Reconnectez votre compte Google Workspace") {
 			t.Errorf("user told %q", env.userNotes)
 		}
 		if in, _ := db.Install(ctx, "acct", "gmeet"); in.State != store.InstallInstalled {
