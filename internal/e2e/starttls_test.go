@@ -1,14 +1,6 @@
 package e2e
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +9,7 @@ import (
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/mail/mailtest"
 	"github.com/convene/convene/internal/testbin"
+	"github.com/convene/convene/internal/tlscert/tlscerttest"
 )
 
 // TestSMTPSTARTTLS: with CONVENE_SMTP_TLS_CERT and CONVENE_SMTP_TLS_KEY the
@@ -28,7 +21,7 @@ func TestSMTPSTARTTLS(t *testing.T) {
 	_, env := serveEnv(t, "sqlite", dns)
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "mx.pem"), filepath.Join(dir, "mx.key")
-	writeCert(t, cert, key, "mx.acme.test")
+	tlscerttest.WriteSelfSigned(t, cert, key, "mx.acme.test")
 
 	code, _, errOut := runRefused(t, append(env, "CONVENE_SMTP_ADDR="+freeAddr(t), "CONVENE_SMTP_TLS_CERT="+cert,
 		"CONVENE_SMTP_TLS_KEY="+filepath.Join(dir, "missing.key")), "serve")
@@ -54,29 +47,4 @@ func TestSMTPSTARTTLS(t *testing.T) {
 		ms := inbox(t, c, tn.owner)
 		return len(ms) == 1 && ms[0]["status"] == "processed" && ms[0]["message_id"] == "tls-1@acme.test"
 	})
-}
-
-// writeCert writes a self-signed certificate for name and its key (PEM).
-func writeCert(t *testing.T, certFile, keyFile, name string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 }

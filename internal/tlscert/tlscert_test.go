@@ -1,43 +1,14 @@
 package tlscert
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
-	"math/big"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
-)
 
-// writePair writes a self-signed certificate for name and its key.
-func writePair(t *testing.T, certFile, keyFile, name string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name},
-		DNSNames: []string{name}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
+	"github.com/convene/convene/internal/tlscert/tlscerttest"
+)
 
 func served(t *testing.T, f *Files) string {
 	t.Helper()
@@ -57,7 +28,7 @@ func served(t *testing.T, f *Files) string {
 func TestRenewal(t *testing.T) {
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writePair(t, cert, key, "old.example")
+	tlscerttest.WriteSelfSigned(t, cert, key, "old.example")
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 	f, err := Load(cert, key, func() time.Time { return now }, nil)
 	if err != nil {
@@ -66,7 +37,7 @@ func TestRenewal(t *testing.T) {
 	if got := served(t, f); got != "old.example" {
 		t.Fatalf("served %s", got)
 	}
-	writePair(t, cert, key, "new.example")
+	tlscerttest.WriteSelfSigned(t, cert, key, "new.example")
 	// Make sure the stamp changes even on a file system with coarse times.
 	later := time.Now().Add(time.Minute)
 	os.Chtimes(cert, later, later)
@@ -96,8 +67,8 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	a, ak := filepath.Join(dir, "a.pem"), filepath.Join(dir, "a.key")
 	b, bk := filepath.Join(dir, "b.pem"), filepath.Join(dir, "b.key")
-	writePair(t, a, ak, "a.example")
-	writePair(t, b, bk, "b.example")
+	tlscerttest.WriteSelfSigned(t, a, ak, "a.example")
+	tlscerttest.WriteSelfSigned(t, b, bk, "b.example")
 	for _, tc := range []struct{ cert, key string }{
 		{filepath.Join(dir, "missing.pem"), ak},
 		{a, filepath.Join(dir, "missing.key")},

@@ -4,16 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -30,6 +23,7 @@ import (
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/testenv"
 	"github.com/convene/convene/internal/tlscert"
+	"github.com/convene/convene/internal/tlscert/tlscerttest"
 )
 
 // start serves intake on a loopback port until the test ends.
@@ -465,7 +459,7 @@ func TestSTARTTLS(t *testing.T) {
 	e, acme := env(t)
 	dir := t.TempDir()
 	cert, key := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	writeSelfSigned(t, cert, key, "mx.acme.test")
+	tlscerttest.WriteSelfSigned(t, cert, key, "mx.acme.test")
 	files, err := tlscert.Load(cert, key, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -484,25 +478,4 @@ func TestSTARTTLS(t *testing.T) {
 	if code == 0 || strings.Contains(out, "250-STARTTLS") {
 		t.Fatalf("STARTTLS offered without a certificate: %d\n%s", code, out)
 	}
-}
-
-// writeSelfSigned writes a self-signed certificate for name and its key.
-func writeSelfSigned(t *testing.T, certFile, keyFile, name string) {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: name}, DNSNames: []string{name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalPKCS8PrivateKey(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kb}), 0o600)
 }
