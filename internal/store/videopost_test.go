@@ -67,6 +67,15 @@ func TestRecordVideoPost(t *testing.T) {
 		if !m.VideoPosted.Equal(third) || m.VideoPosts != 1 {
 			t.Errorf("after a move: %v %d, want %v and 1", m.VideoPosted, m.VideoPosts, third)
 		}
+		// With no record left to move (withdrawn meanwhile), the move
+		// is a record of its own: a request leaves, so one counts.
+		db.RecordVideoRefused(ctx, "a", "m1")
+		if err := db.MoveVideoPost(ctx, "a", "m1", third); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ = db.Meeting(ctx, "a", "m1"); m.VideoPosts != 1 {
+			t.Errorf("a move with no record: %d requests counted, want 1", m.VideoPosts)
+		}
 		if err := db.MoveVideoPost(ctx, "b", "m1", third); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("another account's meeting: %v", err)
 		}
