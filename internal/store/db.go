@@ -77,7 +77,7 @@ func Open(ctx context.Context, url string, opts Options) (*DB, error) {
 	)
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		db, err = openSQLite(strings.TrimPrefix(url, "sqlite:"), opts)
+		db, err = openSQLite(ctx, strings.TrimPrefix(url, "sqlite:"), opts)
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		db, err = openPostgres(ctx, url, opts)
 	default:

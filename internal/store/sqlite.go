@@ -41,7 +41,7 @@ func (sqliteDialect) lockMigrations(context.Context, *sql.Tx) error { return nil
 // openSQLite opens one writer connection, whose transactions start with
 // BEGIN IMMEDIATE so that writers queue on the lock instead of failing on
 // upgrade, and a pool of readers. WAL lets readers run beside the writer.
-func openSQLite(path string, opts Options) (*DB, error) {
+func openSQLite(ctx context.Context, path string, opts Options) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("store: sqlite: empty path")
 	}
@@ -64,7 +64,7 @@ func openSQLite(path string, opts Options) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxLifetime(0)
 	write.SetConnMaxIdleTime(0)
-	if err := write.Ping(); err != nil {
+	if err := write.PingContext(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("store: sqlite: open %s: %w", path, err)
 	}
