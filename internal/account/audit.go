@@ -32,6 +32,7 @@ const (
 	AuditDomainRemove     = "domain.remove"
 	AuditDKIMRotate       = "domain.dkim_rotate"   // a DKIM key rotation started; detail: selector
 	AuditDKIMActivate     = "domain.dkim_activate" // signing switched to the new key; detail: selector, retiring
+	AuditDKIMCancel       = "domain.dkim_cancel"   // a pending key abandoned, its private key deleted; detail: selector
 	AuditUserCreate       = "user.create"          // target: the address; detail: role
 	AuditUserRole         = "user.role"            // detail: from, to
 	AuditUserDisable      = "user.disable"
@@ -54,7 +55,7 @@ const (
 // AuditActions lists every action, in the order the page explains them.
 var AuditActions = []string{
 	AuditAccountCreate, AuditAccountName, AuditAccountLanguage, AuditDefaultProvider, AuditInvitations, AuditTemplates, AuditBranding,
-	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditDKIMRotate, AuditDKIMActivate, AuditUserCreate, AuditUserRole,
+	AuditAssistantAddress, AuditDomainAdd, AuditDomainVerify, AuditDomainRemove, AuditDKIMRotate, AuditDKIMActivate, AuditDKIMCancel, AuditUserCreate, AuditUserRole,
 	AuditUserDisable, AuditUserEnable, AuditUserRemove, AuditTokensRevoke, AuditTokenRevoke, AuditAppPreApprove,
 	AuditAppInstall, AuditAppDomains, AuditAppUninstall, AuditAppConnect, AuditAppDisconnect, AuditAppConnectionRevoked,
 }

@@ -365,6 +365,16 @@ func (db *DB) ActivateDKIMKey(ctx context.Context, accountID, domain, selector s
 	})
 }
 
+// CancelDKIMKey cancels a domain's pending key with selector: its private
+// key is deleted at once and it is retired, never activated, so that its
+// selector is not used again. ErrNotFound when that key is not pending
+// (any more).
+func (db *DB) CancelDKIMKey(ctx context.Context, accountID, domain, selector string, at time.Time) error {
+	res, err := db.w().ExecContext(ctx, `UPDATE dkim_keys SET state = 'retired', private_key = '', retired_ms = $1, purged_ms = $1
+		WHERE account_id = $2 AND domain = $3 AND selector = $4 AND state = 'pending'`, ms(at), accountID, domain, selector)
+	return db.mustAffect(res, err, "cancel dkim key %s of %s", selector, domain)
+}
+
 // PurgeDKIMKeys deletes the private keys of the keys retiring since cutoff
 // or before, marking them retired at at, and returns how many it did.
 func (db *DB) PurgeDKIMKeys(ctx context.Context, cutoff, at time.Time) (int, error) {

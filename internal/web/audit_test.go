@@ -106,7 +106,12 @@ func TestAdminActionsAudited(t *testing.T) {
 			step("DELETE /api/v1/users/{email}", "/api/v1/users/new@beta.test", nil, 200, "api", want{account.AuditUserRemove, "new@beta.test", ""})
 			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 201, "api",
 				want{account.AuditDKIMRotate, "beta.test", "selector:convene2"})
-			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 409, "api")     // one pending
+			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 409, "api") // one pending
+			step("DELETE /api/v1/domains/{domain}/dkim/pending", "/api/v1/domains/beta.test/dkim/pending", nil, 200, "api",
+				want{account.AuditDKIMCancel, "beta.test", "selector:convene2"})
+			step("DELETE /api/v1/domains/{domain}/dkim/pending", "/api/v1/domains/beta.test/dkim/pending", nil, 409, "api") // nothing pending
+			step("POST /api/v1/domains/{domain}/dkim/rotate", "/api/v1/domains/beta.test/dkim/rotate", nil, 201, "api",
+				want{account.AuditDKIMRotate, "beta.test", "selector:convene3"})
 			step("POST /api/v1/domains/{domain}/dkim/activate", "/api/v1/domains/beta.test/dkim/activate", nil, 422, "api") // not published
 			for _, k := range h.expect("GET", "/api/v1/domains/beta.test/dkim", admin, nil, 200)["keys"].([]any) {
 				if k := k.(map[string]any); k["state"] == "pending" {
@@ -114,7 +119,7 @@ func TestAdminActionsAudited(t *testing.T) {
 				}
 			}
 			step("POST /api/v1/domains/{domain}/dkim/activate", "/api/v1/domains/beta.test/dkim/activate", nil, 200, "api",
-				want{account.AuditDKIMActivate, "beta.test", "retiring:convene1 selector:convene2"})
+				want{account.AuditDKIMActivate, "beta.test", "retiring:convene1 selector:convene3"})
 			step("DELETE /api/v1/domains/{domain}", "/api/v1/domains/beta.test", nil, 204, "api", want{account.AuditDomainRemove, "beta.test", ""})
 			step("PATCH /api/v1/account", "/api/v1/account", map[string]any{"default_video_provider": "jitsi", "name": "Acme Corp",
 				"invitation": map[string]any{"subject": "Meet: {{.Subject}}"}, "branding": map[string]any{"name": "Acme", "accent_color": "#0b57d0"}}, 200, "api",

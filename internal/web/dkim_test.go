@@ -65,7 +65,26 @@ func TestDKIMRotationAPI(t *testing.T) {
 			}
 			h.expect("POST", "/api/v1/domains/acme.test/dkim/activate", a.owner, nil, 409)
 
-			// GET /api/v1/domains lists both keys, the active one first.
+			// A rotation abandoned: admin-only, within the account; the
+			// key is retired unused and the next rotation takes the next
+			// selector.
+			h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", a.owner, nil, 409) // nothing pending
+			third := h.expect("POST", "/api/v1/domains/acme.test/dkim/rotate", a.owner, nil, 201)
+			h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", a.member, nil, 403)
+			h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", b.owner, nil, 404)
+			cancelled := h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", a.owner, nil, 200)
+			if cancelled["selector"] != third["selector"] || cancelled["state"] != "retired" || cancelled["activated"] != nil ||
+				!strings.HasPrefix(cancelled["note"].(string), "Cancelled") {
+				t.Fatalf("cancel: %v", cancelled)
+			}
+			h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", a.owner, nil, 409)
+			if next := h.expect("POST", "/api/v1/domains/acme.test/dkim/rotate", a.owner, nil, 201); next["selector"] != "convene4" {
+				t.Fatalf("rotation after a cancel: %v", next)
+			}
+			h.expect("DELETE", "/api/v1/domains/acme.test/dkim/pending", a.owner, nil, 200)
+
+			// GET /api/v1/domains lists every key, the active one first, the
+			// cancelled ones last, newest first.
 			var dkim []map[string]any
 			for _, d := range h.expect("GET", "/api/v1/domains", a.member, nil, 200)["domains"].([]any) {
 				for _, r := range d.(map[string]any)["dns_records"].([]any) {
@@ -74,7 +93,8 @@ func TestDKIMRotationAPI(t *testing.T) {
 					}
 				}
 			}
-			if len(dkim) != 2 || dkim[0]["selector"] != "convene2" || dkim[1]["state"] != "retiring" || dkim[1]["remove_after"] != retiring["remove_after"] {
+			if len(dkim) != 4 || dkim[0]["selector"] != "convene2" || dkim[1]["state"] != "retiring" || dkim[1]["remove_after"] != retiring["remove_after"] ||
+				dkim[2]["selector"] != "convene4" || dkim[3]["state"] != "retired" {
 				t.Errorf("domain records: %v", dkim)
 			}
 			// B's keys are its own.

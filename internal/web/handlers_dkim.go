@@ -15,6 +15,7 @@ import (
 type DKIMRotation interface {
 	Rotate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Record, error)
 	Activate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Activation, error)
+	Cancel(ctx context.Context, p account.Principal, domain string) (*dkimsign.Record, error)
 	DKIMRecords(ctx context.Context, accountID, domain string) ([]dkimsign.Record, error)
 }
 
@@ -30,6 +31,9 @@ func (s *Server) dkimRoutes() []route {
 		{method: "POST", path: "/api/v1/domains/{domain}/dkim/activate", auth: authToken, admin: true,
 			summary: "Sign with the pending DKIM key once DNS shows its record; the old key retires (its record stays published 7 days)",
 			resp:    map[int]string{200: "DKIMActivation", 409: "Problem", 422: "Problem"}, handle: s.activateDKIM},
+		{method: "DELETE", path: "/api/v1/domains/{domain}/dkim/pending", auth: authToken, admin: true,
+			summary: "Cancel the pending DKIM key rotation: the new key's private half is deleted, it never signs, and its selector is not used again",
+			resp:    map[int]string{200: "DNSRecord", 409: "Problem"}, handle: s.cancelDKIM},
 	}
 }
 
@@ -88,5 +92,18 @@ func (s *Server) activateDKIM(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	writeJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) cancelDKIM(w http.ResponseWriter, r *http.Request) error {
+	rot, err := s.dkim()
+	if err != nil {
+		return err
+	}
+	rec, err := rot.Cancel(r.Context(), principal(r), r.PathValue("domain"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rec)
 	return nil
 }

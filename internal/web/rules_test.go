@@ -256,6 +256,7 @@ var mutatingRoutes = map[string]string{
 	"DELETE /api/v1/domains/{domain}":                      "account",
 	"POST /api/v1/domains/{domain}/dkim/rotate":            "account",
 	"POST /api/v1/domains/{domain}/dkim/activate":          "account",
+	"DELETE /api/v1/domains/{domain}/dkim/pending":         "account",
 	"POST /api/v1/apps/{app}/pre-approve":                  "account",
 	"POST /api/v1/apps/{app}/install":                      "account",
 	"PUT /api/v1/apps/{app}":                               "account",

@@ -28,6 +28,8 @@ import (
 //     when it is published and holds exactly the new public key, makes
 //     the new key active and the old one "retiring", in one transaction.
 //     Mail is never signed with a key whose record is missing.
+//     Cancel abandons a pending key instead: its private key is deleted
+//     at once and it is retired, never having signed.
 //  3. A retiring key's record stays published for RetireAfter, so that
 //     mail signed before the switch and still in flight verifies. Then
 //     the purge job deletes its private key; the row stays "retired" with
@@ -91,6 +93,11 @@ func record(row *store.DKIMKey) Record {
 			" so that mail already sent still verifies; then it may be removed."
 	case store.DKIMRetired:
 		r.Value = ""
+		if row.Activated.IsZero() {
+			r.Note = "Cancelled on " + day(row.Purged) + " before it signed any mail: Convene deleted this private key. " +
+				"If you published the record, remove it. Its selector is not used again."
+			break
+		}
 		r.Note = "Retired: Convene deleted this private key on " + day(row.Purged) + ". Remove the record from DNS " +
 			"(or publish \"v=DKIM1; p=\" to revoke it, RFC 6376 §3.6.1). Its selector is not used again."
 	}
@@ -126,7 +133,7 @@ func (k *Keys) domainOf(ctx context.Context, p account.Principal, name string) (
 // Rotate starts a rotation of the admin's domain's DKIM key: a new key
 // under the next selector, pending until Activate. A domain has at most
 // one pending key: a second rotation is refused (409) until it is
-// activated.
+// activated or cancelled.
 func (k *Keys) Rotate(ctx context.Context, p account.Principal, domain string) (*Record, error) {
 	d, err := k.domainOf(ctx, p, domain)
 	if err != nil {
@@ -270,6 +277,53 @@ func (k *Keys) Activate(ctx context.Context, p account.Principal, domain string)
 		out.Retiring = record(active)
 	}
 	return out, nil
+}
+
+// Cancel abandons the admin's domain's pending rotation: the pending key's
+// private half is deleted at once and the key is retired without ever
+// having signed, so that its selector is not used again (its record may
+// have been published). Mail stays signed with the active key. It is
+// refused with 409 when no rotation is pending.
+func (k *Keys) Cancel(ctx context.Context, p account.Principal, domain string) (*Record, error) {
+	d, err := k.domainOf(ctx, p, domain)
+	if err != nil {
+		return nil, err
+	}
+	if k.Audit == nil {
+		return nil, errors.New("dkimsign: cancel: no audit log")
+	}
+	rows, err := k.Store.DKIMKeys(ctx, p.AccountID, d)
+	if err != nil {
+		return nil, fmt.Errorf("dkimsign: cancel %s: %w", d, err)
+	}
+	var pending *store.DKIMKey
+	for i := range rows {
+		if rows[i].State == store.DKIMPending {
+			pending = &rows[i]
+		}
+	}
+	if pending == nil {
+		return nil, failure.New(failure.Conflict, "no rotation of %s is pending", d)
+	}
+	now := k.now()
+	err = k.Store.InTx(ctx, func(tx *store.DB) error {
+		if err := tx.CancelDKIMKey(ctx, p.AccountID, d, pending.Selector, now); err != nil {
+			return err
+		}
+		return k.Audit.Audit(ctx, tx, p.AccountID, account.ActorOf(p), account.AuditDKIMCancel, d, account.Detail{"selector": pending.Selector})
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, failure.New(failure.Conflict, "the rotation of %s was activated or cancelled meanwhile", d)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dkimsign: cancel %s: %w", d, err)
+	}
+	if k.Log != nil {
+		k.Log.Info("DKIM rotation cancelled", "account", p.AccountID, "domain", d, "selector", pending.Selector)
+	}
+	pending.State, pending.PrivateKey, pending.Retired, pending.Purged = store.DKIMRetired, "", now, now
+	r := record(pending)
+	return &r, nil
 }
 
 // checkPublished looks up the record of a pending key and says, as a 422

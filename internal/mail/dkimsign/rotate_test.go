@@ -3,6 +3,7 @@ package dkimsign_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -315,6 +316,89 @@ func TestOnePendingKeyIsAConstraint(t *testing.T) {
 				if err != nil || ok != (i == 0) {
 					t.Fatalf("%s: stored %v, %v", sel, ok, err)
 				}
+			}
+		})
+	}
+}
+
+// TestCancelRotation: a pending key abandoned is deleted at once, never
+// signs, and its selector is not used again.
+func TestCancelRotation(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			if _, err := r.keys.Cancel(ctx, r.admin, "acme.test"); kindOf(err) != failure.Conflict {
+				t.Fatalf("cancelled with nothing pending: %v", err)
+			}
+			pending, err := r.keys.Rotate(ctx, r.admin, "acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.keys.Cancel(ctx, r.member, "acme.test"); kindOf(err) != failure.Forbidden {
+				t.Fatalf("a member cancelled: %v", err)
+			}
+			stranger := account.Principal{AccountID: "acc_2", UserID: "usr_x", Role: store.RoleOwner}
+			if err := r.db.CreateAccount(ctx, &store.Account{ID: "acc_2", Name: "Other", Language: "en", Created: r.now}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.keys.Cancel(ctx, stranger, "acme.test"); kindOf(err) != failure.NotFound {
+				t.Fatalf("another account cancelled: %v", err)
+			}
+			// The store cancels only a pending key, whatever the caller
+			// read before: the active key stays.
+			if err := r.db.CancelDKIMKey(ctx, "acc_1", "acme.test", "convene1", r.clock()); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the store cancelled the active key: %v", err)
+			}
+
+			r.advance(time.Hour)
+			rec, err := r.keys.Cancel(ctx, r.admin, "ACME.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Selector != pending.Selector || rec.State != "retired" || rec.Value != "" || rec.Activated != nil ||
+				!strings.HasPrefix(rec.Note, "Cancelled on 2026-03-02 10:00 UTC") {
+				t.Fatalf("cancelled %+v", rec)
+			}
+			row, err := r.db.DKIMKey(ctx, "acc_1", "acme.test", "convene2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if row.State != store.DKIMRetired || row.PrivateKey != "" || row.PublicKey == "" || !row.Activated.IsZero() || row.Purged.IsZero() {
+				t.Fatalf("cancelled row %+v", row)
+			}
+			if got := dkimRecords(t, r.keys)["convene2"]; got.State != "retired" || !strings.HasPrefix(got.Note, "Cancelled") {
+				t.Fatalf("listed %+v", got)
+			}
+			if got := selectorOf(t, r.keys); got != "convene1" {
+				t.Fatalf("signs as %q after the cancel", got)
+			}
+			// Published anyway: nothing left to activate.
+			r.dns.SetTXT("convene2._domainkey.acme.test", pending.Value)
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); kindOf(err) != failure.Conflict {
+				t.Fatalf("activated a cancelled key: %v", err)
+			}
+			if _, err := r.keys.Cancel(ctx, r.admin, "acme.test"); kindOf(err) != failure.Conflict {
+				t.Fatalf("cancelled twice: %v", err)
+			}
+			next, err := r.keys.Rotate(ctx, r.admin, "acme.test")
+			if err != nil || next.Selector != "convene3" {
+				t.Fatalf("rotation after the cancel: %+v %v", next, err)
+			}
+
+			entries, err := r.db.AuditEntries(ctx, "acc_1", 0, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, e := range entries {
+				var d map[string]string
+				json.Unmarshal(e.Detail, &d)
+				got = append(got, e.Action+" "+d["selector"])
+			}
+			want := "domain.dkim_rotate convene3\ndomain.dkim_cancel convene2\ndomain.dkim_rotate convene2"
+			if strings.Join(got, "\n") != want {
+				t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
 			}
 		})
 	}

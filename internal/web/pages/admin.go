@@ -67,6 +67,7 @@ type AdminMailDNS interface {
 type AdminDKIM interface {
 	Rotate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Record, error)
 	Activate(ctx context.Context, p account.Principal, domain string) (*dkimsign.Activation, error)
+	Cancel(ctx context.Context, p account.Principal, domain string) (*dkimsign.Record, error)
 }
 
 // adminRoutes are the admin pages' routes.
@@ -90,6 +91,7 @@ func (s *Server) adminRoutes() []pageRoute {
 		{method: "POST", path: "/admin/domains/{domain}/verify", access: admins, handle: s.adminVerifyDomain},
 		{method: "POST", path: "/admin/domains/{domain}/dkim/rotate", access: admins, handle: s.adminRotateDKIM},
 		{method: "POST", path: "/admin/domains/{domain}/dkim/activate", access: admins, handle: s.adminActivateDKIM},
+		{method: "POST", path: "/admin/domains/{domain}/dkim/cancel", access: admins, handle: s.adminCancelDKIM},
 		{method: "GET", path: "/admin/domains/{domain}/remove", access: admins, handle: s.adminRemoveDomainForm},
 		{method: "POST", path: "/admin/domains/{domain}/remove", access: admins, handle: s.adminRemoveDomain},
 		{method: "GET", path: "/admin/users", access: admins, handle: s.adminUsers},

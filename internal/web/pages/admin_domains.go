@@ -180,3 +180,10 @@ func (s *Server) adminActivateDKIM(req *Request) error {
 		return err
 	}, "dkim_activated")
 }
+
+func (s *Server) adminCancelDKIM(req *Request) error {
+	return s.dkimAction(req, func(r AdminDKIM) error {
+		_, err := r.Cancel(req.ctx(), req.principal(), req.R.PathValue("domain"))
+		return err
+	}, "dkim_cancelled")
+}

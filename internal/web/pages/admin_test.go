@@ -675,11 +675,30 @@ func TestAdminDKIMRotationPages(t *testing.T) {
 	if r := b.post("/admin/domains/acme.test/dkim/activate", p, nil); r.status != 422 || !strings.Contains(r.body, "no TXT record at convene2._domainkey.acme.test") {
 		t.Fatalf("activate without the record: %d %s", r.status, r.body)
 	}
-	key, err := as.db.DKIMKey(ctx, a.res.Account.ID, "acme.test", "convene2")
+	// Cancelled, then started again under the next selector.
+	if !strings.Contains(p.body, `id="dkim-cancel-0"`) {
+		t.Fatalf("no cancel button while pending:\n%s", p.body)
+	}
+	if r := b.post("/admin/domains/acme.test/dkim/cancel", p, nil); r.status != 303 {
+		t.Fatalf("cancel: %d %s", r.status, r.body)
+	}
+	p = b.get("/admin/domains")
+	if !strings.Contains(p.body, "The rotation is cancelled") || !strings.Contains(p.body, `id="dkim-rotate-0"`) ||
+		strings.Contains(p.body, `id="dkim-cancel-0"`) || !strings.Contains(p.body, `class="dkim-retired"`) {
+		t.Fatalf("domains page after the cancel:\n%s", p.body)
+	}
+	if r := b.post("/admin/domains/acme.test/dkim/cancel", p, nil); r.status != 409 {
+		t.Fatalf("cancel with nothing pending: %d %s", r.status, r.body)
+	}
+	if r := b.post("/admin/domains/acme.test/dkim/rotate", p, nil); r.status != 303 {
+		t.Fatalf("rotate again: %d %s", r.status, r.body)
+	}
+	p = b.get("/admin/domains")
+	key, err := as.db.DKIMKey(ctx, a.res.Account.ID, "acme.test", "convene3")
 	if err != nil {
 		t.Fatal(err)
 	}
-	as.dns.SetTXT("convene2._domainkey.acme.test", dkimsign.RecordValue(key.PublicKey))
+	as.dns.SetTXT("convene3._domainkey.acme.test", dkimsign.RecordValue(key.PublicKey))
 	if r := b.post("/admin/domains/acme.test/dkim/activate", p, nil); r.status != 303 {
 		t.Fatalf("activate: %d %s", r.status, r.body)
 	}
