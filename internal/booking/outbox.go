@@ -16,15 +16,18 @@ import (
 // RawMail, which keeps mail that carries a sign-in link to its recipient
 // and the owners.
 
+// MaxOutboxPage is the most mails Outbox lists at once.
+const MaxOutboxPage = 1000
+
 // Outbox lists the account's mail, newest first, without the bytes: at
-// most limit (1 to 1000), of one meeting when meetingID is set. Admins
+// most limit (1 to MaxOutboxPage), of one meeting when meetingID is set. Admins
 // only.
 func (s *Service) Outbox(ctx context.Context, p account.Principal, meetingID string, limit int) ([]store.Mail, error) {
 	if err := p.RequireAdmin(); err != nil {
 		return nil, err
 	}
-	if limit < 1 || limit > 1000 {
-		return nil, failure.Field("limit", "use 1 to 1000")
+	if limit < 1 || limit > MaxOutboxPage {
+		return nil, failure.Field("limit", "use 1 to %d", MaxOutboxPage)
 	}
 	// Headers only: the list never reads the bodies.
 	ms, err := s.Store.MailHeaders(ctx, p.AccountID, meetingID, limit)

@@ -146,10 +146,14 @@ func (db *DB) InboxMessage(ctx context.Context, accountID, id string) (*InboxMes
 	return m, db.wrap(err, "load inbox message %s", id)
 }
 
+// MaxInboxPage is the most messages InboxMessages lists at once; a limit
+// out of 1 to MaxInboxPage lists that many.
+const MaxInboxPage = 1000
+
 // InboxMessages implements Inbox.
 func (db *DB) InboxMessages(ctx context.Context, accountID string, limit int) ([]InboxMessage, error) {
-	if limit <= 0 || limit > 1000 {
-		limit = 1000
+	if limit <= 0 || limit > MaxInboxPage {
+		limit = MaxInboxPage
 	}
 	rows, err := db.r().QueryContext(ctx, `SELECT `+inboxColumns+` FROM inbox_messages WHERE account_id = $1
 		ORDER BY received_ms DESC, id DESC LIMIT $2`, accountID, limit)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/convene/convene/internal/apps"
@@ -210,13 +209,10 @@ func (s *Server) disconnectApp(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) listAppConnections(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	var limit int
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return failure.Field("limit", "%q is not a number", v)
-		}
-		limit = n
+	var fs failure.Fields
+	limit := queryLimit(&fs, q, apps.MaxConnectionsPage)
+	if err := fs.Err(); err != nil {
+		return err
 	}
 	list, err := s.Apps.AppConnections(r.Context(), principal(r), r.PathValue("app"), q.Get("after"), limit)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 )
@@ -43,15 +44,12 @@ func viewAudit(e *store.AuditEntry) auditView {
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	var limit int
-	var before int64
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return failure.Field("limit", "%q is not a number", v)
-		}
-		limit = n
+	var fs failure.Fields
+	limit := queryLimit(&fs, q, account.MaxAuditPage)
+	if err := fs.Err(); err != nil {
+		return err
 	}
+	var before int64
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {

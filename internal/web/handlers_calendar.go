@@ -149,14 +149,7 @@ func (s *Server) getAvailability(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		fs.Add("ranking", "%q is not earliest or balanced", q.Get("ranking"))
 	}
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			fs.Add("limit", "%q is not a number from 1 to %d", v, calendar.MaxAvailableSlots)
-		}
-		limit = n
-	}
+	limit := queryLimit(&fs, q, calendar.MaxAvailableSlots)
 	if err := fs.Err(); err != nil {
 		return err
 	}

@@ -1,10 +1,10 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/convene/convene/internal/account"
@@ -24,7 +24,7 @@ func (s *Server) inboxRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/inbox", auth: authToken, admin: true,
 			summary: "Mail received for the account's assistant, newest first, with who sent it and whether that was proven",
-			query:   []param{{name: "limit", typ: "integer", doc: "at most this many (default 100)"}},
+			query:   []param{{name: "limit", typ: "integer", doc: "at most this many (1 to 1000, default 100)"}},
 			resp:    map[int]string{200: "Inbox"}, handle: s.listInbox},
 		{method: "GET", path: "/api/v1/inbox/{id}/raw", auth: authToken, admin: true,
 			summary: "One received message as it arrived (message/rfc822), until the retention period ends",
@@ -76,13 +76,10 @@ func (s *Server) listInbox(w http.ResponseWriter, r *http.Request) error {
 	if s.Inbox == nil {
 		return failure.New(failure.NotFound, "this server receives no mail")
 	}
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return failure.Field("limit", "use 1 to 1000")
-		}
-		limit = n
+	var fs failure.Fields
+	limit := cmp.Or(queryLimit(&fs, r.URL.Query(), store.MaxInboxPage), mailPage)
+	if err := fs.Err(); err != nil {
+		return err
 	}
 	ms, err := s.Inbox.Messages(r.Context(), principal(r), limit)
 	if err != nil {

@@ -1,8 +1,8 @@
 package web
 
 import (
+	"cmp"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/convene/convene/internal/booking"
@@ -28,7 +28,7 @@ func (s *Server) meetingRoutes() []route {
 		{method: "POST", path: "/api/v1/meetings/{id}/choose", auth: authToken, summary: "Book a proposed meeting at one of its options",
 			request: "MeetingChoose", resp: map[int]string{200: "Meeting"}, handle: s.chooseMeeting},
 		{method: "GET", path: "/api/v1/outbox", auth: authToken, admin: true, summary: "Mail Convene sent or holds, newest first",
-			query: []param{{name: "meeting", typ: "string", doc: "only the mail of this meeting"}, {name: "limit", typ: "integer", doc: "at most this many (default 100)"}},
+			query: []param{{name: "meeting", typ: "string", doc: "only the mail of this meeting"}, {name: "limit", typ: "integer", doc: "at most this many (1 to 1000, default 100)"}},
 			resp:  map[int]string{200: "Outbox"}, handle: s.listOutbox},
 		{method: "GET", path: "/api/v1/outbox/{id}/raw", auth: authToken, admin: true, summary: "One mail as sent (message/rfc822)",
 			resp: map[int]string{200: ""}, handle: s.rawMail},
@@ -146,13 +146,10 @@ type mailView struct {
 
 func (s *Server) listOutbox(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
-	limit := 100
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			return failure.Field("limit", "use 1 to 1000")
-		}
-		limit = n
+	var fs failure.Fields
+	limit := cmp.Or(queryLimit(&fs, r.URL.Query(), booking.MaxOutboxPage), mailPage)
+	if err := fs.Err(); err != nil {
+		return err
 	}
 	mails, err := s.Booking.Outbox(r.Context(), p, r.URL.Query().Get("meeting"), limit)
 	if err != nil {
