@@ -38,6 +38,9 @@ type UserConnection struct {
 	// UpdatedAt is the grant's last change of connection or state (a
 	// token renewal does not count).
 	UpdatedAt time.Time `json:"updated_at"`
+	// RefreshedAt is when the provider last renewed the tokens; nil when
+	// it has not since the user connected.
+	RefreshedAt *time.Time `json:"refreshed_at"`
 }
 
 // Bounds of a page of connections.
@@ -92,7 +95,7 @@ func (s *Service) AppConnections(ctx context.Context, p account.Principal, appID
 	out := make([]UserConnection, 0, len(grants))
 	for _, g := range grants {
 		out = append(out, UserConnection{User: g.UserEmail, Email: g.Email, State: g.State, Problem: g.Problem,
-			Scopes: append([]string{}, strings.Fields(g.Scopes)...), ConnectedAt: g.Created, UpdatedAt: g.Updated})
+			Scopes: append([]string{}, strings.Fields(g.Scopes)...), ConnectedAt: g.Created, UpdatedAt: g.Updated, RefreshedAt: timeOrNil(g.Refreshed)})
 	}
 	return out, nil
 }
@@ -169,4 +172,12 @@ func revokedNotice(lang, app, providerEmail, admin string, at time.Time) string 
 	}
 	return fmt.Sprintf("An admin of your account (%s) disconnected your %s account %s from Convene on %s: Convene's access was revoked and forgotten. "+
 		"To book with %s again, connect an account on your Calendars page.", admin, app, providerEmail, when, app)
+}
+
+// timeOrNil is t, or nil for the zero time (JSON null).
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }

@@ -723,7 +723,7 @@ func (ts *grantTokenSource) refresh(ctx context.Context, seen int64) (string, er
 			return "", err
 		}
 		if g.TokenVersion != seen && ts.s.Now().Before(g.TokenExpires) {
-			ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, g.AccessToken, g.RefreshToken, g.TokenExpires)
+			ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, g.AccessToken, g.RefreshToken, g.TokenExpires, time.Time{})
 			return access, nil
 		}
 		return ts.refreshHolding(ctx, g)
@@ -752,7 +752,7 @@ func (ts *grantTokenSource) refreshHolding(ctx context.Context, g *store.Grant) 
 			}
 			return "", fmt.Errorf("apps: %s: %w", problem, video.ErrNotConnected)
 		}
-		ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, g.AccessToken, g.RefreshToken, g.TokenExpires)
+		ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, g.AccessToken, g.RefreshToken, g.TokenExpires, time.Time{})
 		return "", fmt.Errorf("apps: %w", err)
 	}
 	newRT := tok.RefreshToken
@@ -772,7 +772,7 @@ func (ts *grantTokenSource) refreshHolding(ctx context.Context, g *store.Grant) 
 		expires = ts.s.Now().Add(time.Duration(tok.ExpiresIn) * time.Second)
 	}
 	// Persist before use.
-	ok, err := ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, sealedAccess, sealedRefresh, expires)
+	ok, err := ts.s.Store.SwapGrantTokens(ctx, ts.accountID, ts.entry.ID, ts.userID, g.TokenVersion, sealedAccess, sealedRefresh, expires, ts.s.Now())
 	if err != nil {
 		ts.s.Log.Error("refreshed grant tokens could not be stored", "account", ts.accountID, "app", ts.entry.ID, "err", err)
 		return "", fmt.Errorf("apps: store refreshed tokens: %w", err)

@@ -508,6 +508,19 @@ func TestGrantRefresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The admin's list says when the provider last renewed the
+		// tokens: not since the connection, then at the refresh.
+		refreshedAt := func() *time.Time {
+			t.Helper()
+			list, err := env.s.AppConnections(ctx, env.admin, "gmeet", "", 0)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("connections %+v %v", list, err)
+			}
+			return list[0].RefreshedAt
+		}
+		if at := refreshedAt(); at != nil {
+			t.Errorf("refreshed at %v before any refresh", at)
+		}
 		env.now = env.now.Add(58 * time.Minute)
 		tok, err := ts.Token(ctx)
 		if err != nil || tok != "ya29.access-2" || env.g.refreshes != 1 {
@@ -517,10 +530,18 @@ func TestGrantRefresh(t *testing.T) {
 		if a, _ := env.s.Box.Open(g.AccessToken, "grant/acct/gmeet/u-ann/access"); a != "ya29.access-2" {
 			t.Errorf("refreshed token not persisted: %q", a)
 		}
+		refreshed := env.now
+		if at := refreshedAt(); at == nil || !at.Equal(refreshed.Truncate(time.Millisecond)) {
+			t.Errorf("refreshed at %v, want %v", at, refreshed)
+		}
 		// A rejected token already replaced by another worker is not
-		// refreshed again.
+		// refreshed again, and the renewal's time stays.
+		env.now = env.now.Add(time.Minute)
 		if tok, err := ts.Refresh(ctx, "ya29.access-1"); err != nil || tok != "ya29.access-2" || env.g.refreshes != 1 {
 			t.Errorf("refresh of a replaced token: %q %v %d", tok, err, env.g.refreshes)
+		}
+		if at := refreshedAt(); at == nil || !at.Equal(refreshed.Truncate(time.Millisecond)) {
+			t.Errorf("after a refresh another worker made: refreshed at %v, want %v", at, refreshed)
 		}
 		env.g.refreshFail = "invalid_grant"
 		ann, _ := db.User(ctx, "acct", "u-ann")

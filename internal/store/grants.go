@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Grant struct {
 	TokenVersion int64 // raised on every token change (compare-and-swap)
 	Created      time.Time
 	Updated      time.Time
+	// Refreshed is when the tokens were last renewed at the provider;
+	// zero when they have not been since the user connected.
+	Refreshed time.Time
 }
 
 // Grants stores users' grants. Every call but GrantBySubject names the
@@ -55,8 +59,9 @@ type Grants interface {
 	// DeleteGrant forgets a grant; ErrNotFound when there is none.
 	DeleteGrant(ctx context.Context, accountID, app, userID string) error
 	// SwapGrantTokens replaces the tokens only if the token version is
-	// still fromVersion, and reports whether it did.
-	SwapGrantTokens(ctx context.Context, accountID, app, userID string, fromVersion int64, access, refresh string, expires time.Time) (bool, error)
+	// still fromVersion, and reports whether it did; refreshed, unless
+	// zero, is when the provider renewed them.
+	SwapGrantTokens(ctx context.Context, accountID, app, userID string, fromVersion int64, access, refresh string, expires, refreshed time.Time) (bool, error)
 	// LeaseGrantRefresh takes the right to refresh the grant's tokens
 	// until until, unless another holder's lease is still running at now.
 	LeaseGrantRefresh(ctx context.Context, accountID, app, userID string, now, until time.Time) (bool, error)
@@ -74,17 +79,39 @@ type UserGrant struct {
 
 var _ Grants = (*DB)(nil)
 
-const grantColumns = `account_id, app, user_id, subject, email, scopes, state, problem, access_token, refresh_token,
-	token_expires_ms, token_version, created_ms, updated_ms`
+// grantColumnsOf is grantColumns, each qualified by prefix ("g.").
+func grantColumnsOf(prefix string) string {
+	cols := strings.Split(grantColumns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
 
-func scanGrant(row interface{ Scan(...any) error }) (*Grant, error) {
+// zeroMS is ms for a column where 0 stands for the zero time.
+func zeroMS(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+const grantColumns = `account_id, app, user_id, subject, email, scopes, state, problem, access_token, refresh_token,
+	token_expires_ms, token_version, created_ms, updated_ms, refreshed_ms`
+
+// scanGrant reads the grantColumns of a row into a grant, then the row's
+// further columns into more.
+func scanGrant(row interface{ Scan(...any) error }, more ...any) (*Grant, error) {
 	var g Grant
-	var exp, created, updated int64
-	if err := row.Scan(&g.AccountID, &g.App, &g.UserID, &g.Subject, &g.Email, &g.Scopes, &g.State, &g.Problem,
-		&g.AccessToken, &g.RefreshToken, &exp, &g.TokenVersion, &created, &updated); err != nil {
+	var exp, created, updated, refreshed int64
+	if err := row.Scan(append([]any{&g.AccountID, &g.App, &g.UserID, &g.Subject, &g.Email, &g.Scopes, &g.State, &g.Problem,
+		&g.AccessToken, &g.RefreshToken, &exp, &g.TokenVersion, &created, &updated, &refreshed}, more...)...); err != nil {
 		return nil, err
 	}
 	g.TokenExpires, g.Created, g.Updated = fromMS(exp), fromMS(created), fromMS(updated)
+	if refreshed != 0 {
+		g.Refreshed = fromMS(refreshed)
+	}
 	return &g, nil
 }
 
@@ -92,12 +119,12 @@ func scanGrant(row interface{ Scan(...any) error }) (*Grant, error) {
 func (db *DB) SaveGrant(ctx context.Context, g *Grant) error {
 	g.TokenVersion++
 	_, err := db.w().ExecContext(ctx, `INSERT INTO app_grants (`+grantColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (account_id, app, user_id) DO UPDATE SET subject = $4, email = $5, scopes = $6, state = $7,
 			problem = $8, access_token = $9, refresh_token = $10, token_expires_ms = $11,
-			token_version = app_grants.token_version + 1, updated_ms = $14, refresh_lease_ms = 0`,
+			token_version = app_grants.token_version + 1, updated_ms = $14, refreshed_ms = $15, refresh_lease_ms = 0`,
 		g.AccountID, g.App, g.UserID, g.Subject, g.Email, g.Scopes, g.State, g.Problem, g.AccessToken, g.RefreshToken,
-		ms(g.TokenExpires), g.TokenVersion, ms(g.Created), ms(g.Updated))
+		ms(g.TokenExpires), g.TokenVersion, ms(g.Created), ms(g.Updated), zeroMS(g.Refreshed))
 	return db.wrap(err, "save grant of %s", g.App)
 }
 
@@ -142,8 +169,7 @@ func (db *DB) GrantsOfAppPage(ctx context.Context, accountID, app, after string,
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT g.account_id, g.app, g.user_id, g.subject, g.email, g.scopes, g.state, g.problem,
-		g.access_token, g.refresh_token, g.token_expires_ms, g.token_version, g.created_ms, g.updated_ms, u.email
+	rows, err := db.r().QueryContext(ctx, `SELECT `+grantColumnsOf("g.")+`, u.email
 		FROM app_grants g JOIN users u ON u.account_id = g.account_id AND u.id = g.user_id
 		WHERE g.account_id = $1 AND g.app = $2 AND u.email > $3 ORDER BY u.email LIMIT $4`, accountID, app, after, limit)
 	if err != nil {
@@ -152,14 +178,12 @@ func (db *DB) GrantsOfAppPage(ctx context.Context, accountID, app, after string,
 	defer rows.Close()
 	var out []UserGrant
 	for rows.Next() {
-		var g UserGrant
-		var exp, created, updated int64
-		if err := rows.Scan(&g.AccountID, &g.App, &g.UserID, &g.Subject, &g.Email, &g.Scopes, &g.State, &g.Problem,
-			&g.AccessToken, &g.RefreshToken, &exp, &g.TokenVersion, &created, &updated, &g.UserEmail); err != nil {
+		var email string
+		g, err := scanGrant(rows, &email)
+		if err != nil {
 			return nil, db.wrap(err, "list grants of %s", app)
 		}
-		g.TokenExpires, g.Created, g.Updated = fromMS(exp), fromMS(created), fromMS(updated)
-		out = append(out, g)
+		out = append(out, UserGrant{Grant: *g, UserEmail: email})
 	}
 	return out, db.wrap(rows.Err(), "list grants of %s", app)
 }
@@ -176,10 +200,11 @@ func (db *DB) DeleteGrant(ctx context.Context, accountID, app, userID string) er
 }
 
 // SwapGrantTokens implements Grants.
-func (db *DB) SwapGrantTokens(ctx context.Context, accountID, app, userID string, fromVersion int64, access, refresh string, expires time.Time) (bool, error) {
+func (db *DB) SwapGrantTokens(ctx context.Context, accountID, app, userID string, fromVersion int64, access, refresh string, expires, refreshed time.Time) (bool, error) {
 	res, err := db.w().ExecContext(ctx, `UPDATE app_grants SET access_token = $5, refresh_token = $6, token_expires_ms = $7,
-		token_version = token_version + 1, refresh_lease_ms = 0
-		WHERE account_id = $1 AND app = $2 AND user_id = $3 AND token_version = $4`, accountID, app, userID, fromVersion, access, refresh, ms(expires))
+		token_version = token_version + 1, refresh_lease_ms = 0, refreshed_ms = COALESCE($8, refreshed_ms)
+		WHERE account_id = $1 AND app = $2 AND user_id = $3 AND token_version = $4`, accountID, app, userID, fromVersion, access, refresh, ms(expires),
+		nullMS(refreshed))
 	if err != nil {
 		return false, db.wrap(err, "swap grant tokens of %s", app)
 	}

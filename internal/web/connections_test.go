@@ -109,7 +109,7 @@ func TestAdminConnectionsAPI(t *testing.T) {
 				keys = append(keys, k)
 			}
 			slices.Sort(keys)
-			if strings.Join(keys, " ") != "connected_at email scopes state updated_at user" ||
+			if strings.Join(keys, " ") != "connected_at email refreshed_at scopes state updated_at user" ||
 				strings.Contains(string(raw), "ya29") || strings.Contains(string(raw), "1//") || strings.Contains(string(raw), betaGmail) {
 				t.Errorf("the list shows more than it should: %s", raw)
 			}

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convene/convene/internal/googlesandbox"
 	"github.com/convene/convene/internal/googlesandbox/googlesandboxtest"
@@ -195,14 +196,28 @@ func TestAdminConnectionsPage(t *testing.T) {
 	p = b.get("/admin/apps/google_meet")
 	action := `action="/admin/apps/google_meet/connections/` + a.memberEmail + `/revoke"`
 	if !strings.Contains(p.body, `<tr data-user="`+a.memberEmail+`"><td>`+a.memberEmail+`</td><td>max.perso@gmail.com</td><td>Active`) || !strings.Contains(p.body, action) ||
-		!strings.Contains(p.body, "personal-account mode, 1 users connected") {
+		!strings.Contains(p.body, "personal-account mode, 1 users connected") || !strings.Contains(p.body, "<td>Not since connected</td>") {
 		t.Fatalf("the connections:\n%s", p.body)
 	}
 	b.header.Set("Accept-Language", "fr")
-	if fr := b.get("/admin/apps/google_meet"); !strings.Contains(fr.body, "Connexions des utilisateurs") || !strings.Contains(fr.body, ">Révoquer</button>") {
+	if fr := b.get("/admin/apps/google_meet"); !strings.Contains(fr.body, "Connexions des utilisateurs") || !strings.Contains(fr.body, ">Révoquer</button>") ||
+		!strings.Contains(fr.body, "<td>Pas depuis la connexion</td>") {
 		t.Errorf("French page:\n%s", fr.body)
 	}
 	b.header.Del("Accept-Language")
+	// Once Google renews the tokens, the row says when.
+	grants, err := as.db.GrantsOfAppPage(context.Background(), a.res.Account.ID, google.ID, "", 10)
+	if err != nil || len(grants) != 1 {
+		t.Fatalf("grants %+v %v", grants, err)
+	}
+	g := grants[0]
+	renewed := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	if ok, err := as.db.SwapGrantTokens(context.Background(), g.AccountID, g.App, g.UserID, g.TokenVersion, g.AccessToken, g.RefreshToken, g.TokenExpires, renewed); !ok || err != nil {
+		t.Fatalf("renewal %v %v", ok, err)
+	}
+	if p := b.get("/admin/apps/google_meet"); !strings.Contains(p.body, `<td><time datetime="2026-03-02T`) || strings.Contains(p.body, "Not since connected") {
+		t.Errorf("after a renewal:\n%s", p.body)
+	}
 	revoked := func() bool {
 		var out struct {
 			Grants []struct {
