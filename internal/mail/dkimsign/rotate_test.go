@@ -52,6 +52,15 @@ func setupRotation(t *testing.T, engine string) *rotation {
 	return r
 }
 
+// stranger returns the owner of another account, which has no domain.
+func (r *rotation) stranger(t *testing.T) account.Principal {
+	t.Helper()
+	if err := r.db.CreateAccount(context.Background(), &store.Account{ID: "acc_2", Name: "Other", Language: "en", Created: r.clock()}); err != nil {
+		t.Fatal(err)
+	}
+	return account.Principal{AccountID: "acc_2", UserID: "usr_x", Role: store.RoleOwner}
+}
+
 // selectorOf signs the invitation and returns the signature's selector.
 func selectorOf(t *testing.T, k *dkimsign.Keys) string {
 	t.Helper()
@@ -101,10 +110,7 @@ func TestRotation(t *testing.T) {
 				t.Fatalf("a member rotated: %v", err)
 			}
 			// Another account's domain is not found.
-			stranger := account.Principal{AccountID: "acc_2", UserID: "usr_x", Role: store.RoleOwner}
-			if err := r.db.CreateAccount(ctx, &store.Account{ID: "acc_2", Name: "Other", Language: "en", Created: r.now}); err != nil {
-				t.Fatal(err)
-			}
+			stranger := r.stranger(t)
 			if _, err := r.keys.Rotate(ctx, stranger, "acme.test"); kindOf(err) != failure.NotFound {
 				t.Fatalf("another account rotated acme.test: %v", err)
 			}
@@ -338,10 +344,7 @@ func TestCancelRotation(t *testing.T) {
 			if _, err := r.keys.Cancel(ctx, r.member, "acme.test"); kindOf(err) != failure.Forbidden {
 				t.Fatalf("a member cancelled: %v", err)
 			}
-			stranger := account.Principal{AccountID: "acc_2", UserID: "usr_x", Role: store.RoleOwner}
-			if err := r.db.CreateAccount(ctx, &store.Account{ID: "acc_2", Name: "Other", Language: "en", Created: r.now}); err != nil {
-				t.Fatal(err)
-			}
+			stranger := r.stranger(t)
 			if _, err := r.keys.Cancel(ctx, stranger, "acme.test"); kindOf(err) != failure.NotFound {
 				t.Fatalf("another account cancelled: %v", err)
 			}
