@@ -12,6 +12,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/failure"
+	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/dkimsign"
 	"github.com/convene/convene/internal/mail/mailtest"
 	"github.com/convene/convene/internal/store"
@@ -402,6 +403,53 @@ func TestCancelRotation(t *testing.T) {
 			want := "domain.dkim_rotate convene3\ndomain.dkim_cancel convene2\ndomain.dkim_rotate convene2"
 			if strings.Join(got, "\n") != want {
 				t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+			}
+		})
+	}
+}
+
+// TestPurgeIsScheduled: the job Register adds deletes, on its own, a
+// replaced key's private half once it has been retiring 7 days.
+func TestPurgeIsScheduled(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			pending, err := r.keys.Rotate(ctx, r.admin, "acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.dns.SetTXT(pending.Name, pending.Value)
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); err != nil {
+				t.Fatal(err)
+			}
+			r.advance(dkimsign.RetireAfter)
+
+			if err := jobs.Migrate(ctx, r.db); err != nil {
+				t.Fatal(err)
+			}
+			q := jobs.New(r.db, jobs.Options{})
+			r.keys.Register(q, 50*time.Millisecond)
+			if err := q.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			defer q.Stop(ctx)
+			deadline := time.Now().Add(30 * time.Second)
+			for {
+				row, err := r.db.DKIMKey(ctx, "acc_1", "acme.test", "convene1")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if row.State == store.DKIMRetired {
+					if row.PrivateKey != "" {
+						t.Fatal("retired with its private key")
+					}
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the purge job did not run in 30 s: the key is %s", row.State)
+				}
+				time.Sleep(20 * time.Millisecond) // polling the store for the job's change
 			}
 		})
 	}
