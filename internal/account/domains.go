@@ -213,7 +213,7 @@ func (s *Service) RemoveDomain(ctx context.Context, p Principal, name string) er
 		if n > 0 && d.Verified {
 			return failure.New(failure.Conflict, "%s still has %d user(s) of this account", d.Name, n)
 		}
-		if err := tx.DeleteDomain(ctx, p.AccountID, d.Name); err != nil {
+		if err := tx.DeleteDomain(ctx, p.AccountID, d.Name, s.Now().UTC()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, p, AuditDomainRemove, d.Name, nil)

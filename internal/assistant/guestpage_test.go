@@ -322,7 +322,7 @@ func TestAdoptAPIProposal(t *testing.T) {
 
 		// Without a verified domain there is no assistant address to
 		// answer: the proposal is not mailed.
-		if err := e.db.DeleteDomain(ctx, e.acct, "acme.test"); err != nil {
+		if err := e.db.DeleteDomain(ctx, e.acct, "acme.test", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		v3 := create("Third")

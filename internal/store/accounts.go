@@ -357,7 +357,17 @@ func (db *DB) VerifiedDomainOwner(ctx context.Context, domain string) (string, e
 }
 
 // DeleteDomain implements Domains.
-func (db *DB) DeleteDomain(ctx context.Context, accountID, name string) error {
-	res, err := db.w().ExecContext(ctx, `DELETE FROM domains WHERE account_id = $1 AND name = $2`, accountID, name)
-	return db.mustAffect(res, err, "delete domain %s", name)
+func (db *DB) DeleteDomain(ctx context.Context, accountID, name string, at time.Time) error {
+	return db.InTx(ctx, func(tx *DB) error {
+		res, err := tx.w().ExecContext(ctx, `DELETE FROM domains WHERE account_id = $1 AND name = $2`, accountID, name)
+		if err := db.mustAffect(res, err, "delete domain %s", name); err != nil {
+			return err
+		}
+		// No private key outlives the domain; the rows stay so that a
+		// selector is not used again should the domain come back.
+		_, err = tx.w().ExecContext(ctx, `UPDATE dkim_keys SET state = 'retired', private_key = '',
+			retired_ms = COALESCE(retired_ms, $3), purged_ms = $3
+			WHERE account_id = $1 AND domain = $2 AND state <> 'retired'`, accountID, name, ms(at))
+		return db.wrap(err, "retire the dkim keys of %s", name)
+	})
 }

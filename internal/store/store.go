@@ -201,7 +201,10 @@ type Domains interface {
 	// VerifiedDomainOwner returns the account that verified domain;
 	// ErrNotFound if none did.
 	VerifiedDomainOwner(ctx context.Context, domain string) (string, error)
-	DeleteDomain(ctx context.Context, accountID, name string) error
+	// DeleteDomain removes a domain and, at at, retires its DKIM keys:
+	// their private keys are deleted, their rows kept so that a selector
+	// is never used twice should the domain come back.
+	DeleteDomain(ctx context.Context, accountID, name string, at time.Time) error
 }
 
 // Store is all of the above, with transactions.

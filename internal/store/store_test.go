@@ -262,11 +262,11 @@ func TestDomainVerifiedByOneAccountOnly(t *testing.T) {
 		if len(list) != 1 || list[0].TXTValue != "v-a" {
 			t.Errorf("Domains(a) = %+v", list)
 		}
-		if err := db.DeleteDomain(ctx, "b", "nope.com"); !errors.Is(err, store.ErrNotFound) {
+		if err := db.DeleteDomain(ctx, "b", "nope.com", t0); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("delete missing: %v", err)
 		}
 		// After a releases it, b may verify it.
-		if err := db.DeleteDomain(ctx, "a", "example.com"); err != nil {
+		if err := db.DeleteDomain(ctx, "a", "example.com", t0); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.MarkDomainVerified(ctx, "b", "example.com", t0, store.VerifiedByDNS); err != nil {

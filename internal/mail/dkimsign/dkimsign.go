@@ -141,7 +141,13 @@ func (k *Keys) create(ctx context.Context, accountID, domain string) (*store.DKI
 	if row, err := k.Store.ActiveDKIMKey(ctx, accountID, domain); err == nil {
 		return row, nil // made while we waited
 	}
-	row, err := k.newKey(accountID, domain, Selector)
+	// Selector, unless the domain had keys before it was removed.
+	old, err := k.Store.DKIMKeys(ctx, accountID, domain)
+	if err != nil {
+		return nil, err
+	}
+	selector := nextSelector(old)
+	row, err := k.newKey(accountID, domain, selector)
 	if err != nil {
 		return nil, err
 	}
@@ -150,7 +156,7 @@ func (k *Keys) create(ctx context.Context, accountID, domain string) (*store.DKI
 		return nil, err
 	}
 	if k.Log != nil {
-		k.Log.Info("DKIM key made", "account", accountID, "domain", domain, "selector", Selector)
+		k.Log.Info("DKIM key made", "account", accountID, "domain", domain, "selector", selector)
 	}
 	return k.Store.ActiveDKIMKey(ctx, accountID, domain)
 }

@@ -157,15 +157,13 @@ func (k *Keys) Rotate(ctx context.Context, p account.Principal, domain string) (
 		if err != nil {
 			return err
 		}
-		last := 0
 		for _, r := range rows {
 			if r.State == store.DKIMPending {
 				return pendingConflict(&r)
 			}
-			last = max(last, selectorNumber(r.Selector))
 		}
 		// Sealed under its selector, chosen now.
-		row, err := k.keyRow(priv, p.AccountID, d, "convene"+strconv.Itoa(last+1))
+		row, err := k.keyRow(priv, p.AccountID, d, nextSelector(rows))
 		if err != nil {
 			return err
 		}
@@ -199,6 +197,17 @@ func (k *Keys) Rotate(ctx context.Context, p account.Principal, domain string) (
 func pendingConflict(r *store.DKIMKey) error {
 	return failure.New(failure.Conflict, "a rotation of %s is already pending (selector %s): publish its record and activate it", r.Domain, r.Selector).
 		With("selector", r.Selector).With("txt_name", RecordName(r.Selector, r.Domain)).With("txt_value", RecordValue(r.PublicKey))
+}
+
+// nextSelector is the selector of a domain's next key: the one after the
+// highest of its keys (Selector for its first). A selector is never used
+// twice under a domain.
+func nextSelector(keys []store.DKIMKey) string {
+	last := 0
+	for _, k := range keys {
+		last = max(last, selectorNumber(k.Selector))
+	}
+	return "convene" + strconv.Itoa(last+1)
 }
 
 // selectorNumber is n of "convene<n>", 0 for another name.

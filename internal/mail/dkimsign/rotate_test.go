@@ -454,3 +454,51 @@ func TestPurgeIsScheduled(t *testing.T) {
 		})
 	}
 }
+
+// TestDomainRemovalRetiresKeys: removing a domain deletes the private
+// halves of all its keys; should it come back, its first key takes a
+// selector it never had.
+func TestDomainRemovalRetiresKeys(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			if _, err := r.keys.Rotate(ctx, r.admin, "acme.test"); err != nil { // convene1 active, convene2 pending
+				t.Fatal(err)
+			}
+			accounts := account.New(r.db, nil, "")
+			accounts.Now = r.clock
+			r.advance(time.Hour)
+			if err := accounts.RemoveDomain(ctx, r.admin, "acme.test"); err != nil {
+				t.Fatal(err)
+			}
+			rows, err := r.db.DKIMKeys(ctx, "acc_1", "acme.test")
+			if err != nil || len(rows) != 2 {
+				t.Fatalf("keys after the removal: %d %v", len(rows), err)
+			}
+			for _, row := range rows {
+				if row.State != store.DKIMRetired || row.PrivateKey != "" || !row.Purged.Equal(r.clock()) || row.PublicKey == "" {
+					t.Errorf("%s after the removal: state %s, private key kept %v, purged %v", row.Selector, row.State, row.PrivateKey != "", row.Purged)
+				}
+			}
+			if rows[0].Activated.IsZero() || !rows[1].Activated.IsZero() {
+				t.Errorf("activation dates changed: %v %v", rows[0].Activated, rows[1].Activated)
+			}
+
+			// Back again, verified: a new key under convene3.
+			if err := r.db.CreateDomain(ctx, &store.Domain{AccountID: "acc_1", Name: "acme.test", TXTValue: "x", Created: r.clock()}); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.db.MarkDomainVerified(ctx, "acc_1", "acme.test", r.clock(), store.VerifiedByDNS); err != nil {
+				t.Fatal(err)
+			}
+			if got := selectorOf(t, r.keys); got != "convene3" {
+				t.Fatalf("the domain back signs as %q", got)
+			}
+			recs := dkimRecords(t, r.keys)
+			if recs["convene3"].State != "active" || recs["convene1"].State != "retired" || recs["convene2"].State != "retired" {
+				t.Fatalf("records of the domain back: %+v", recs)
+			}
+		})
+	}
+}
