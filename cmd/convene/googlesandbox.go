@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/convene/convene/internal/googlesandbox"
 )
@@ -68,28 +65,6 @@ func runGoogleSandbox(ctx context.Context, args []string, env environment) int {
 		fmt.Fprintf(env.stderr, "convene google-sandbox: %v\n", err)
 		return 2
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
-	fmt.Fprintf(env.stdout, "convene google-sandbox: serving Google's token endpoint at %s/token, Calendar API at %s, test controls at %s/_sandbox\n",
-		*baseURL, srv.CalendarURL(), *baseURL)
-
-	code := 0
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		fmt.Fprintf(env.stderr, "convene google-sandbox: %v\n", err)
-		code = 1
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(env.stderr, "convene google-sandbox: shutdown: %v\n", err)
-		code = 1
-	}
-	if err := srv.Close(); err != nil {
-		fmt.Fprintf(env.stderr, "convene google-sandbox: %v\n", err)
-		code = 1
-	}
-	return code
+	return serveSandbox(ctx, env, "google-sandbox", ln, srv, fmt.Sprintf("serving Google's token endpoint at %s/token, Calendar API at %s, test controls at %s/_sandbox",
+		*baseURL, srv.CalendarURL(), *baseURL))
 }

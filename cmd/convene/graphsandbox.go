@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/convene/convene/internal/graphsandbox"
 )
@@ -71,32 +68,10 @@ func runGraphSandbox(ctx context.Context, args []string, env environment) int {
 		fmt.Fprintf(env.stderr, "convene graph-sandbox: %v\n", err)
 		return 2
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	redirects := "loopback URLs only"
 	if len(redirectURIs) > 0 {
 		redirects = strings.Join(redirectURIs, ", ")
 	}
-	fmt.Fprintf(env.stdout, "convene graph-sandbox: serving Microsoft's identity platform at %s and Graph at %s/v1.0 (tenant %s, test controls %s/_sandbox; consent redirects to %s)\n",
-		*baseURL, *baseURL, *tenantID, *baseURL, redirects)
-
-	code := 0
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		fmt.Fprintf(env.stderr, "convene graph-sandbox: %v\n", err)
-		code = 1
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(env.stderr, "convene graph-sandbox: shutdown: %v\n", err)
-		code = 1
-	}
-	if err := srv.Close(); err != nil {
-		fmt.Fprintf(env.stderr, "convene graph-sandbox: %v\n", err)
-		code = 1
-	}
-	return code
+	return serveSandbox(ctx, env, "graph-sandbox", ln, srv, fmt.Sprintf("serving Microsoft's identity platform at %s and Graph at %s/v1.0 (tenant %s, test controls %s/_sandbox; consent redirects to %s)",
+		*baseURL, *baseURL, *tenantID, *baseURL, redirects))
 }

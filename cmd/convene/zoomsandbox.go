@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"strings"
-	"time"
 
 	"github.com/convene/convene/internal/zoomsandbox"
 )
@@ -72,32 +69,10 @@ func runZoomSandbox(ctx context.Context, args []string, env environment) int {
 		fmt.Fprintf(env.stderr, "convene zoom-sandbox: %v\n", err)
 		return 2
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
-	served := make(chan error, 1)
-	go func() { served <- hs.Serve(ln) }()
 	redirects := "loopback URIs only"
 	if len(redirectURIs) > 0 {
 		redirects = strings.Join(redirectURIs, ", ")
 	}
-	fmt.Fprintf(env.stdout, "convene zoom-sandbox: serving Zoom's OAuth and Meetings API at %s (API %s/v2, test controls %s/_sandbox; OAuth redirects to %s)\n",
-		*baseURL, *baseURL, *baseURL, redirects)
-
-	code := 0
-	select {
-	case <-ctx.Done():
-	case err := <-served:
-		fmt.Fprintf(env.stderr, "convene zoom-sandbox: %v\n", err)
-		code = 1
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(env.stderr, "convene zoom-sandbox: shutdown: %v\n", err)
-		code = 1
-	}
-	if err := srv.Close(); err != nil {
-		fmt.Fprintf(env.stderr, "convene zoom-sandbox: %v\n", err)
-		code = 1
-	}
-	return code
+	return serveSandbox(ctx, env, "zoom-sandbox", ln, srv, fmt.Sprintf("serving Zoom's OAuth and Meetings API at %s (API %s/v2, test controls %s/_sandbox; OAuth redirects to %s)",
+		*baseURL, *baseURL, *baseURL, redirects))
 }
