@@ -11,23 +11,11 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
 )
-
-// clock is an injected clock the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // mailbox records the account mail the service asks to send.
 type mailbox struct {
@@ -80,7 +68,7 @@ var fastParams = account.PasswordParams{Memory: 64, Time: 1, Threads: 1, SaltLen
 
 type fixture struct {
 	svc   *account.Service
-	clock *clock
+	clock *clocktest.Clock
 	mail  *mailbox
 	dns   *noDNS
 	owner *account.SetupResult
@@ -91,7 +79,7 @@ const ownerPassword = "correct horse battery"
 
 func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
-	f := &fixture{clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, mail: &mailbox{}, dns: &noDNS{}}
+	f := &fixture{clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), mail: &mailbox{}, dns: &noDNS{}}
 	f.svc = account.New(db, f.dns, "")
 	f.svc.Now = f.clock.Now
 	f.svc.Web = account.WebOptions{
@@ -335,15 +323,15 @@ func TestSessionExpiry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.clock.Add(59 * time.Minute)
+		f.clock.Advance(59 * time.Minute)
 		if _, err := f.svc.Session(ctx, idle); err != nil {
 			t.Fatalf("59 min idle: %v", err)
 		}
-		f.clock.Add(59 * time.Minute) // used at 59 min: still alive
+		f.clock.Advance(59 * time.Minute) // used at 59 min: still alive
 		if _, err := f.svc.Session(ctx, idle); err != nil {
 			t.Fatalf("used every 59 min: %v", err)
 		}
-		f.clock.Add(time.Hour)
+		f.clock.Advance(time.Hour)
 		_, err = f.svc.Session(ctx, idle)
 		wantKind(t, "an hour idle", err, failure.Unauthenticated)
 		if _, err := db.SessionByHash(ctx, account.HashToken(idle)); !errors.Is(err, store.ErrNotFound) {
@@ -355,12 +343,12 @@ func TestSessionExpiry(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 15; i++ { // used every 30 min for 7.5 h
-			f.clock.Add(30 * time.Minute)
+			f.clock.Advance(30 * time.Minute)
 			if _, err := f.svc.Session(ctx, busy); err != nil {
 				t.Fatalf("after %v: %v", time.Duration(i+1)*30*time.Minute, err)
 			}
 		}
-		f.clock.Add(30 * time.Minute) // 8 h after sign-in
+		f.clock.Advance(30 * time.Minute) // 8 h after sign-in
 		_, err = f.svc.Session(ctx, busy)
 		wantKind(t, "at the maximum age", err, failure.Unauthenticated)
 	})
@@ -471,7 +459,7 @@ func TestSessionsPerUserBounded(t *testing.T) {
 		f.svc.Web.MaxSessions = 3
 		var secrets []string
 		for i := 0; i < 5; i++ {
-			f.clock.Add(time.Second)
+			f.clock.Advance(time.Second)
 			_, s, err := f.svc.SignIn(ctx, "ann@acme.test", ownerPassword, "")
 			if err != nil {
 				t.Fatal(err)
@@ -535,7 +523,7 @@ func TestPasswordReset(t *testing.T) {
 		if !errors.Is(err, account.ErrBadResetToken) {
 			t.Fatalf("a link sent before the password changed still works: %v", err)
 		}
-		f.clock.Add(16 * time.Minute)
+		f.clock.Advance(16 * time.Minute)
 		if err := f.svc.RequestPasswordReset(ctx, "max@acme.test"); err != nil || f.mail.count() != 2 {
 			t.Fatalf("request after a quarter hour: %v, %d mails", err, f.mail.count())
 		}
@@ -563,12 +551,12 @@ func TestPasswordReset(t *testing.T) {
 		}
 
 		// Expired.
-		f.clock.Add(16 * time.Minute)
+		f.clock.Advance(16 * time.Minute)
 		if err := f.svc.RequestPasswordReset(ctx, "max@acme.test"); err != nil {
 			t.Fatal(err)
 		}
 		tok = strings.TrimPrefix(f.mail.last(t).Link, "https://convene.test/reset/")
-		f.clock.Add(30 * time.Minute)
+		f.clock.Advance(30 * time.Minute)
 		_, _, err = f.svc.ResetPassword(ctx, tok, "too late for this one", "")
 		if !errors.Is(err, account.ErrBadResetToken) {
 			t.Fatalf("an expired link: %v", err)

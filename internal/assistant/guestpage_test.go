@@ -172,7 +172,7 @@ func TestGuestPageNoneWorks(t *testing.T) {
 			e.request("Point projet", "Un point de 30 minutes cette semaine ?")
 			toks := links(t, e.mailsTo("bob@partner.example", "assistant.options")[0])
 			_, d1 := e.thread()
-			e.clock.Add(time.Minute)
+			e.clock.Advance(time.Minute)
 			bob := e.guestOf("bob@partner.example")
 			if _, err := e.a.GuestAnswers(toks[0]).GuestDecline(ctx, bob, strings.Repeat("x", maxGuestNote+1)); failure.KindOf(err) != failure.Invalid {
 				t.Fatalf("a note too long: %v", err)
@@ -228,7 +228,7 @@ func TestGuestPageTaken(t *testing.T) {
 			Duration: 30, VideoProvider: "none"}); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		p, err := e.a.GuestAnswers(links(t, g)[0]).GuestChoose(ctx, e.guestOf("bob@partner.example"), o.Start)
 		if err != nil || p.Outcome != booking.GuestTaken {
 			t.Fatalf("a taken time: %+v %v", p, err)
@@ -308,7 +308,7 @@ func TestAdoptAPIProposal(t *testing.T) {
 		if _, err := e.a.GuestAnswers(tok).GuestChoose(ctx, gus, mustParse(t, v2.Options[1].StartTime)); failure.KindOf(err) != failure.Conflict {
 			t.Errorf("a pick after the API's choice: %v", err)
 		}
-		e.clock.Add(25 * time.Hour)
+		e.clock.Advance(25 * time.Hour)
 		if err := e.a.Remind(ctx); err != nil {
 			t.Fatal(err)
 		}

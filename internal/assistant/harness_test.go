@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/internal/apps"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/mail/message"
@@ -35,25 +36,6 @@ import (
 	"github.com/convene/convene/internal/video/zoom"
 )
 
-// clock is a settable clock shared by the assistant, booking and the
-// calendars.
-type clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.at
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = c.at.Add(d)
-}
-
 // start is the tests' "now": Monday 3 March 2031, 08:00 in Paris.
 var start = time.Date(2031, 3, 3, 7, 0, 0, 0, time.UTC)
 
@@ -64,7 +46,7 @@ var start = time.Date(2031, 3, 3, 7, 0, 0, 0, time.UTC)
 type env struct {
 	t        *testing.T
 	db       *store.DB
-	clock    *clock
+	clock    *clocktest.Clock
 	accounts *account.Service
 	apps     *apps.Service
 	booking  *booking.Service
@@ -111,7 +93,7 @@ func eachEngine(t *testing.T, f func(t *testing.T, e *env)) {
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
-	e := &env{t: t, db: storetest.Open(t, engine), clock: &clock{at: start}, logs: &syncBuffer{}}
+	e := &env{t: t, db: storetest.Open(t, engine), clock: clocktest.New(start), logs: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLog{t}, e.logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx := context.Background()
 	key := make([]byte, 32)

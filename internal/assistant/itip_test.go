@@ -43,7 +43,7 @@ func TestITIPReply(t *testing.T) {
 	eachEngine(t, func(t *testing.T, e *env) {
 		m := e.booked()
 		send := func(from, attendee, partstat string, seq int) error {
-			e.clock.Add(time.Minute)
+			e.clock.Advance(time.Minute)
 			_, err := e.deliver(msg{From: from, To: "assistant@acme.test", Subject: "Accepted: Point projet",
 				ContentType: "text/calendar; charset=utf-8; method=REPLY", Body: itip("REPLY", m, attendee, partstat, seq, m.Start, m.End)})
 			return err

@@ -140,11 +140,11 @@ func TestChoiceLinks(t *testing.T) {
 		}
 		// Expired: the clock passes the link's end.
 		saved := e.clock.Now()
-		e.clock.Add(30 * 24 * time.Hour)
+		e.clock.Advance(30 * 24 * time.Hour)
 		if v, err := e.a.Choose(ctx, toks[2]); err != nil || v.State != LinkRefused || v.Problem != ProblemExpired {
 			t.Errorf("expired: %+v %v", v, err)
 		}
-		e.clock.Add(saved.Sub(e.clock.Now()))
+		e.clock.Advance(saved.Sub(e.clock.Now()))
 		if e.meeting().Status != store.MeetingProposed {
 			t.Fatal("a refused link booked")
 		}

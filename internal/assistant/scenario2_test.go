@@ -73,7 +73,7 @@ func TestRedeliveryChangesNothing(t *testing.T) {
 		th0, _ := e.thread()
 		meetings, threads := e.rows("meetings"), e.rows("assistant_threads")
 		// Redelivered, and later.
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		if err := e.processAgain(answer, false); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +194,7 @@ func TestOrganizerChangesByReply(t *testing.T) {
 				seen[m.ID] = true
 			}
 			irt, refs := replyTo(t, conf)
-			e.clock.Add(time.Minute)
+			e.clock.Advance(time.Minute)
 			if _, err := e.deliver(msg{From: "max@acme.test", To: "assistant@acme.test", Subject: "Re: Weekly", Body: body,
 				InReplyTo: irt, References: refs}); err != nil {
 				t.Fatal(err)

@@ -25,7 +25,7 @@ func (e *env) twoGuests() (bob, carol store.Mail) {
 func (e *env) answer(from string, to store.Mail, body string) error {
 	e.t.Helper()
 	irt, refs := replyTo(e.t, to)
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	_, err := e.deliver(msg{From: from, To: "assistant@acme.test", Subject: "Re: " + strings.TrimPrefix(to.Subject, "Re: "), Body: body,
 		InReplyTo: irt, References: refs})
 	return err
@@ -104,7 +104,7 @@ func TestSlotTakenMeanwhile(t *testing.T) {
 		if _, err := e.cals.Import(ctx, principalOf(e.claire), "claire@acme.test", strings.NewReader(ics)); err != nil {
 			t.Fatal(err)
 		}
-		e.clock.Add(time.Minute) // each round's mail has its own time
+		e.clock.Advance(time.Minute) // each round's mail has its own time
 		v, err := e.a.Choose(ctx, toks[0])
 		if err != nil || v.State != LinkTaken {
 			t.Fatalf("choose a taken time: %+v %v", v, err)
@@ -132,7 +132,7 @@ func TestSlotTakenMeanwhile(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.waitIdle() // its calendar event written
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		if v, err := e.a.Choose(ctx, newToks[0]); err != nil || v.State != LinkTaken {
 			t.Fatalf("the organizer's own meeting: %+v %v", v, err)
 		}
@@ -226,12 +226,12 @@ func TestReminders(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		e.clock.Add(23 * time.Hour)
+		e.clock.Advance(23 * time.Hour)
 		remind()
 		if n := len(e.mailsTo("bob@partner.example", "assistant.reminder")); n != 0 {
 			t.Fatalf("reminded after 23 h")
 		}
-		e.clock.Add(time.Hour)
+		e.clock.Advance(time.Hour)
 		remind()
 		remind() // twice: still one reminder
 		rem := e.mailsTo("bob@partner.example", "assistant.reminder")
@@ -241,7 +241,7 @@ func TestReminders(t *testing.T) {
 		if n := len(e.mailsTo("max@acme.test", "assistant.silent")); n != 0 {
 			t.Fatal("the organizer was asked with the reminder")
 		}
-		e.clock.Add(24 * time.Hour)
+		e.clock.Advance(24 * time.Hour)
 		remind()
 		remind()
 		ask := e.mailsTo("max@acme.test", "assistant.silent")
@@ -251,7 +251,7 @@ func TestReminders(t *testing.T) {
 		if th, _ := e.thread(); !th.Due.IsZero() {
 			t.Errorf("still due at %s", th.Due)
 		}
-		e.clock.Add(72 * time.Hour)
+		e.clock.Advance(72 * time.Hour)
 		remind()
 		if n := len(e.mailsTo("bob@partner.example", "assistant.reminder")) + len(e.mailsTo("max@acme.test", "assistant.silent")); n != 2 {
 			t.Errorf("%d reminders and questions, want 2", n)

@@ -39,7 +39,7 @@ func TestOneWorkerPerThread(t *testing.T) {
 			t.Errorf("a step was recorded: %v", err)
 		}
 		// The lease runs out (the other worker died): the retry goes on.
-		e.clock.Add(2 * time.Minute)
+		e.clock.Advance(2 * time.Minute)
 		if err := e.processAgain(im, false); err != nil {
 			t.Fatal(err)
 		}

@@ -82,7 +82,7 @@ func TestGuestAnswersInWords(t *testing.T) {
 		o := opts[1].Start.In(paris)
 		answer := fmt.Sprintf("Bonjour,\n\n%s %dh%02d ça me va.\n\nBob\n", frDays[o.Weekday()], o.Hour(), o.Minute())
 		irt, refs := replyTo(t, g)
-		e.clock.Add(time.Hour)
+		e.clock.Advance(time.Hour)
 		if _, err := e.deliver(msg{From: "Bob Guest <bob@partner.example>", To: "assistant@acme.test", Subject: "Re: Point projet",
 			Body: answer, InReplyTo: irt, References: refs}); err != nil {
 			t.Fatal(err)

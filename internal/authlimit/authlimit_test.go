@@ -5,16 +5,13 @@ import (
 	"net/netip"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
 
-// clock is a settable clock.
-type clock struct{ t time.Time }
-
-func (c *clock) now() time.Time { return c.t }
-
 func TestBucketPerAddress(t *testing.T) {
-	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	l := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.now})
+	c := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	l := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.Now})
 	bad, good := netip.MustParseAddr("203.0.113.7"), netip.MustParseAddr("198.51.100.1")
 	for i := range 3 {
 		if w := l.Wait(bad); w != 0 {
@@ -30,11 +27,11 @@ func TestBucketPerAddress(t *testing.T) {
 		t.Errorf("another address waits %v", w)
 	}
 	// The bucket refills: one more attempt after Refill.
-	c.t = c.t.Add(4 * time.Second)
+	c.Advance(4 * time.Second)
 	if w := l.Wait(bad); w != 6*time.Second {
 		t.Errorf("4 s later: wait %v, want 6s", w)
 	}
-	c.t = c.t.Add(6 * time.Second)
+	c.Advance(6 * time.Second)
 	if w := l.Wait(bad); w != 0 {
 		t.Errorf("refilled: wait %v", w)
 	}
@@ -43,7 +40,7 @@ func TestBucketPerAddress(t *testing.T) {
 		t.Error("a failure after the refill is not counted")
 	}
 	// A full bucket is forgotten.
-	c.t = c.t.Add(time.Hour)
+	c.Advance(time.Hour)
 	if w := l.Wait(bad); w != 0 || l.Len() != 0 {
 		t.Errorf("an hour later: wait %v, %d remembered", w, l.Len())
 	}

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
 
 // memShared is Shared in memory, with the token arithmetic of the store's.
@@ -45,11 +47,11 @@ func (s *memShared) Buckets(_ context.Context, since time.Time, limit int) ([]Bu
 // wait at another once it has read the shared buckets; the wait shrinks
 // as the bucket refills; without Shared the other node knows nothing.
 func TestSharedAcrossNodes(t *testing.T) {
-	c := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	c := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	shared := &memShared{m: map[string]Bucket{}}
-	opts := Options{Burst: 3, Refill: 10 * time.Second, Now: c.now, Shared: shared}
+	opts := Options{Burst: 3, Refill: 10 * time.Second, Now: c.Now, Shared: shared}
 	a, b := New(opts), New(opts)
-	alone := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.now})
+	alone := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.Now})
 	bad := netip.MustParseAddr("203.0.113.7")
 	for range 3 {
 		a.Fail(bad)
@@ -67,7 +69,7 @@ func TestSharedAcrossNodes(t *testing.T) {
 	if w := b.Wait(netip.MustParseAddr("203.0.113.8")); w != 0 {
 		t.Fatalf("another address waits %v at node b", w)
 	}
-	c.t = c.t.Add(4 * time.Second)
+	c.Advance(4 * time.Second)
 	if w := b.Wait(bad); w != 6*time.Second {
 		t.Fatalf("4 s later at node b: wait %v, want 6s", w)
 	}
@@ -80,7 +82,7 @@ func TestSharedAcrossNodes(t *testing.T) {
 		t.Fatal("another address of the /64 does not wait at node b")
 	}
 	// A node without Shared counts its own failures only.
-	if w := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.now}).Wait(bad); w != 0 {
+	if w := New(Options{Burst: 3, Refill: 10 * time.Second, Now: c.Now}).Wait(bad); w != 0 {
 		t.Fatalf("a node that saw nothing waits %v", w)
 	}
 	if w := alone.Wait(bad); w != 6*time.Second {

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
@@ -29,18 +29,6 @@ import (
 // a time". Each runs on both engines over the real services, without a
 // video provider.
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 type noDNS struct{}
 
 func (noDNS) LookupTXT(context.Context, string) ([]string, error) { return nil, nil }
@@ -51,7 +39,7 @@ type env struct {
 	acc   *account.Service
 	cals  *calendar.Service
 	bk    *booking.Service
-	clock *clock
+	clock *clocktest.Clock
 	owner account.Principal // ann@acme.test, Europe/Paris, Mon–Fri 09:00–17:00
 	bob   account.Principal // bob@acme.test, a member
 }
@@ -61,7 +49,7 @@ var monday = time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
 
 func newEnv(t *testing.T, engine string) *env {
 	t.Helper()
-	e := &env{t: t, db: storetest.Open(t, engine), clock: &clock{now: monday}}
+	e := &env{t: t, db: storetest.Open(t, engine), clock: clocktest.New(monday)}
 	log := slog.New(slog.DiscardHandler)
 	ctx := context.Background()
 	e.acc = account.New(e.db, noDNS{}, "operator")
@@ -252,7 +240,7 @@ func TestBookingPageRequestAndConfirm(t *testing.T) {
 			if second == tok {
 				second = tokens[1]
 			}
-			e.clock.Add(booking.PageLinkTTL)
+			e.clock.Advance(booking.PageLinkTTL)
 			if _, err := e.bk.ConfirmPageBooking(ctx, "ann", second); !errors.Is(err, booking.ErrPageLinkInvalid) {
 				t.Fatalf("an expired link: %v", err)
 			}

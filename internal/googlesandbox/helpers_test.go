@@ -19,7 +19,9 @@ import (
 )
 
 // testClock is an adjustable clock that starts at the real time (Google's
-// Go client signs assertions with the real time).
+// Go client signs assertions with the real time). Unlike clocktest.Clock it
+// keeps running: Advance shifts it from the real time rather than stopping
+// it.
 type testClock struct {
 	mu     sync.Mutex
 	offset time.Duration

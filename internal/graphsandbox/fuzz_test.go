@@ -9,20 +9,22 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
 
 // fuzzServer is a sandbox with a token, for fuzz targets that go through
 // the handlers.
 func fuzzServer(f *testing.F) (*Server, string) {
-	clock := &clock{t: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}
-	srv, err := New(Options{BaseURL: "http://sandbox.test", Controls: true, Now: clock.now, Rand: rand.NewChaCha8([32]byte{7}),
+	clock := clocktest.New(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))
+	srv, err := New(Options{BaseURL: "http://sandbox.test", Controls: true, Now: clock.Now, Rand: rand.NewChaCha8([32]byte{7}),
 		HTTPClient: &http.Client{Transport: refuseTransport{}}})
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { srv.Close() })
 	srv.mu.Lock()
-	tok := &token{AccessToken: "fuzz-token", TenantID: DefaultTenantID, ExpiresAt: clock.now().Add(24 * time.Hour)}
+	tok := &token{AccessToken: "fuzz-token", TenantID: DefaultTenantID, ExpiresAt: clock.Now().Add(24 * time.Hour)}
 	srv.st.Tokens[tok.AccessToken] = tok
 	srv.mu.Unlock()
 	return srv, tok.AccessToken

@@ -8,40 +8,28 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // sandbox is a Server behind an httptest server, with controls on.
 type sandbox struct {
 	t     testing.TB
 	srv   *Server
 	ts    *httptest.Server
-	clock *clock
+	clock *clocktest.Clock
 	token string
 }
 
 func newSandbox(t testing.TB, mutate ...func(*Options)) *sandbox {
 	t.Helper()
-	sb := &sandbox{t: t, clock: &clock{t: time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC)}}
+	sb := &sandbox{t: t, clock: clocktest.New(time.Date(2026, 12, 5, 9, 0, 0, 0, time.UTC))}
 	var h http.Handler
 	sb.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
 	t.Cleanup(sb.ts.Close)
-	opts := Options{BaseURL: sb.ts.URL, Controls: true, Now: sb.clock.now, Domains: []string{"example.com"}}
+	opts := Options{BaseURL: sb.ts.URL, Controls: true, Now: sb.clock.Now, Domains: []string{"example.com"}}
 	for _, m := range mutate {
 		m(&opts)
 	}

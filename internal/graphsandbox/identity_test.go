@@ -191,7 +191,7 @@ func TestGraphRefusesBadTokens(t *testing.T) {
 	}
 	sb.login()
 	sb.must(200, "GET", "/v1.0/users", nil)
-	sb.clock.add(tokenLifetime)
+	sb.clock.Advance(tokenLifetime)
 	st, m, _ := sb.do("GET", "/v1.0/users", nil)
 	if st != 401 || !strings.Contains(m["error"].(map[string]any)["message"].(string), "expired") {
 		t.Errorf("expired: %d %v", st, m)

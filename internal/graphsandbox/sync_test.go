@@ -262,7 +262,7 @@ func TestSubscriptions(t *testing.T) {
 	sb := newSandbox(t)
 	sb.login()
 	rc := newReceiver(t)
-	exp := sb.clock.now().Add(48 * time.Hour).Format(time.RFC3339)
+	exp := sb.clock.Now().Add(48 * time.Hour).Format(time.RFC3339)
 	body := map[string]any{"changeType": "created,updated,deleted", "notificationUrl": rc.srv.URL + "/notify",
 		"lifecycleNotificationUrl": rc.srv.URL + "/life", "resource": "/users/ann@example.com/events",
 		"expirationDateTime": exp, "clientState": "s3cret"}
@@ -284,8 +284,8 @@ func TestSubscriptions(t *testing.T) {
 		}
 	}
 	// Renewal within the limit; beyond it refused.
-	sb.must(200, "PATCH", "/v1.0/subscriptions/"+sub["id"].(string), map[string]any{"expirationDateTime": sb.clock.now().Add(7 * 24 * time.Hour).Format(time.RFC3339)})
-	if st, m, _ := sb.do("PATCH", "/v1.0/subscriptions/"+sub["id"].(string), map[string]any{"expirationDateTime": sb.clock.now().Add(8 * 24 * time.Hour).Format(time.RFC3339)}); st != 400 || errCode(m) != "ExtensionError" {
+	sb.must(200, "PATCH", "/v1.0/subscriptions/"+sub["id"].(string), map[string]any{"expirationDateTime": sb.clock.Now().Add(7 * 24 * time.Hour).Format(time.RFC3339)})
+	if st, m, _ := sb.do("PATCH", "/v1.0/subscriptions/"+sub["id"].(string), map[string]any{"expirationDateTime": sb.clock.Now().Add(8 * 24 * time.Hour).Format(time.RFC3339)}); st != 400 || errCode(m) != "ExtensionError" {
 		t.Errorf("renewal past 10080 minutes: %d %v", st, m)
 	}
 	// Lifecycle.
@@ -315,7 +315,7 @@ func TestSubscriptions(t *testing.T) {
 	rc.mu.Lock()
 	rc.refuse = false
 	rc.mu.Unlock()
-	body["expirationDateTime"] = sb.clock.now().Add(10081 * time.Minute).Format(time.RFC3339)
+	body["expirationDateTime"] = sb.clock.Now().Add(10081 * time.Minute).Format(time.RFC3339)
 	if st, m, _ := sb.do("POST", "/v1.0/subscriptions", body); st != 400 || errCode(m) != "ExtensionError" {
 		t.Errorf("too long: %d %v", st, m)
 	}
@@ -422,7 +422,7 @@ func TestPersistence(t *testing.T) {
 	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("data file: %v %v, want mode 600 (it holds tokens)", fi, err)
 	}
-	srv2, err := New(Options{BaseURL: sb.ts.URL, DataFile: file, Now: sb.clock.now})
+	srv2, err := New(Options{BaseURL: sb.ts.URL, DataFile: file, Now: sb.clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -452,7 +452,7 @@ func TestRevokeRemovesSubscriptions(t *testing.T) {
 	rc := newReceiver(t)
 	sb.must(201, "POST", "/v1.0/subscriptions", map[string]any{"changeType": "created", "notificationUrl": rc.srv.URL,
 		"lifecycleNotificationUrl": rc.srv.URL, "resource": "users/ann@example.com/events",
-		"expirationDateTime": sb.clock.now().Add(time.Hour).Format(time.RFC3339)})
+		"expirationDateTime": sb.clock.Now().Add(time.Hour).Format(time.RFC3339)})
 	sb.must(200, "POST", "/_sandbox/tenants/"+DefaultTenantID+"/revoke", nil)
 	got := rc.wait(t, 1)
 	if !strings.Contains(got[0], `"lifecycleEvent":"subscriptionRemoved"`) {

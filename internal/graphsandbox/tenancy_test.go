@@ -28,7 +28,7 @@ func TestTenantsAreSeparate(t *testing.T) {
 	e := sb.must(201, "POST", ann+"/events", eventBody("mine", "2026-12-07T09:00:00", "2026-12-07T10:00:00"))
 	m := sb.must(201, "POST", ann+"/onlineMeetings", map[string]any{"subject": "mine"})
 	sub := sb.must(201, "POST", "/v1.0/subscriptions", map[string]any{"changeType": "created", "notificationUrl": rc.srv.URL,
-		"resource": "users/ann@example.com/events", "expirationDateTime": sb.clock.now().Add(time.Hour).Format(time.RFC3339)})
+		"resource": "users/ann@example.com/events", "expirationDateTime": sb.clock.Now().Add(time.Hour).Format(time.RFC3339)})
 	annID := sb.must(200, "GET", ann, nil)["id"].(string)
 
 	_, tok := sb.tokenFor(other)

@@ -104,12 +104,12 @@ func TestResponsesTypeCheck(t *testing.T) {
 	rec("GET mailboxSettings", "OData<MicrosoftGraph.MailboxSettings>", 200, "GET", "/v1.0/users/bob@example.com/mailboxSettings", nil)
 	sub := rec("POST /subscriptions", "OData<MicrosoftGraph.Subscription>", 201, "POST", "/v1.0/subscriptions", map[string]any{
 		"changeType": "created,updated,deleted", "notificationUrl": rc.srv.URL, "lifecycleNotificationUrl": rc.srv.URL,
-		"resource": "users/ann@example.com/events", "clientState": "cs", "expirationDateTime": sb.clock.now().Add(24 * time.Hour).Format(time.RFC3339)})
+		"resource": "users/ann@example.com/events", "clientState": "cs", "expirationDateTime": sb.clock.Now().Add(24 * time.Hour).Format(time.RFC3339)})
 	subID := sub["id"].(string)
 	rec("GET /subscriptions", "Collection<MicrosoftGraph.Subscription>", 200, "GET", "/v1.0/subscriptions", nil)
 	rec("GET /subscriptions/{id}", "OData<MicrosoftGraph.Subscription>", 200, "GET", "/v1.0/subscriptions/"+subID, nil)
 	rec("PATCH /subscriptions/{id}", "OData<MicrosoftGraph.Subscription>", 200, "PATCH", "/v1.0/subscriptions/"+subID,
-		map[string]any{"expirationDateTime": sb.clock.now().Add(72 * time.Hour).Format(time.RFC3339)})
+		map[string]any{"expirationDateTime": sb.clock.Now().Add(72 * time.Hour).Format(time.RFC3339)})
 
 	single := eventBody("Teams call", "2026-12-07T09:00:00", "2026-12-07T10:00:00")
 	single["isOnlineMeeting"], single["onlineMeetingProvider"] = true, "teamsForBusiness"

@@ -4,25 +4,12 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/convene/convene/internal/authlimit"
+	"github.com/convene/convene/internal/clocktest"
 )
-
-// fakeClock is a settable clock safe for the server's goroutines.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // from sends a request as the client at addr behind the trusted proxy
 // (the harness's own address).
@@ -38,8 +25,8 @@ func (h *harness) from(addr, method, path, token string, body any) (int, []byte,
 // address and route but never the secret.
 func TestFailedAuthLimitedPerAddress(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	h.api.AuthLimit = authlimit.New(authlimit.Options{Burst: 10, Refill: 6 * time.Second, Now: clock.now,
+	clock := clocktest.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	h.api.AuthLimit = authlimit.New(authlimit.Options{Burst: 10, Refill: 6 * time.Second, Now: clock.Now,
 		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
 	a := h.setupTenant("Acme", "acme.test", true)
 	const attacker, user = "203.0.113.7", "198.51.100.1"
@@ -75,7 +62,7 @@ func TestFailedAuthLimitedPerAddress(t *testing.T) {
 		t.Errorf("after requests without credentials: %d", s)
 	}
 	// The bucket refills: one more attempt after 6 s.
-	clock.add(6 * time.Second)
+	clock.Advance(6 * time.Second)
 	if s, _, _ := h.from(attacker, "GET", "/api/v1/users/me", wrong, nil); s != 401 {
 		t.Errorf("after the refill: %d, want one more 401", s)
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
 
 // FuzzMeetingBody feeds arbitrary bytes to the create and update paths:
@@ -24,7 +26,7 @@ func FuzzMeetingBody(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	clock := &testClock{t: startTime}
+	clock := clocktest.New(startTime)
 	srv, err := New(Options{BaseURL: "http://sandbox.test", Domains: []string{"example.com"}, Now: clock.Now,
 		Rand: rand.NewChaCha8([32]byte{9})})
 	if err != nil {

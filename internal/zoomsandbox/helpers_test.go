@@ -14,25 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/convene/convene/internal/clocktest"
 )
-
-// testClock is an adjustable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // sandbox is a Server behind a real socket with a client whose every
 // exchange is checked against Zoom's OpenAPI document.
@@ -40,7 +24,7 @@ type sandbox struct {
 	t      *testing.T
 	srv    *Server
 	ts     *httptest.Server
-	clock  *testClock
+	clock  *clocktest.Clock
 	client *http.Client
 }
 
@@ -49,7 +33,7 @@ var startTime = time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
 
 func newSandbox(t *testing.T, mod func(*Options)) *sandbox {
 	t.Helper()
-	sb := &sandbox{t: t, clock: &testClock{t: startTime}}
+	sb := &sandbox{t: t, clock: clocktest.New(startTime)}
 	var h http.Handler = http.NotFoundHandler()
 	var hmu sync.RWMutex
 	sb.ts = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

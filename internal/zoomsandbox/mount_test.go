@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/convene/convene/internal/clocktest"
 )
 
 // TestMountedUnderPrefix mounts the tree as convene serve does, under
@@ -15,7 +17,7 @@ func TestMountedUnderPrefix(t *testing.T) {
 	mux := http.NewServeMux()
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
-	srv, err := New(Options{BaseURL: ts.URL + "/zoom-sandbox/", Now: (&testClock{t: startTime}).Now})
+	srv, err := New(Options{BaseURL: ts.URL + "/zoom-sandbox/", Now: clocktest.New(startTime).Now})
 	if err != nil {
 		t.Fatal(err)
 	}

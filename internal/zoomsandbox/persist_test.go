@@ -17,12 +17,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/testenv"
 )
 
 func TestPersistence(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "sandbox.json")
-	clock := &testClock{t: startTime}
+	clock := clocktest.New(startTime)
 	open := func(seed byte) (*Server, *httptest.Server) {
 		srv, err := New(Options{BaseURL: "http://sandbox.test", Domains: []string{"example.com"}, DataFile: file,
 			Now: clock.Now, Rand: rand.NewChaCha8([32]byte{seed})})
@@ -185,7 +186,7 @@ func TestBinaryPersistsAcrossRestart(t *testing.T) {
 
 // journaled opens a sandbox on file (without closing any earlier one on
 // it: a process killed with SIGKILL closes nothing).
-func journaled(t *testing.T, file string, clock *testClock, seed byte) *sandbox {
+func journaled(t *testing.T, file string, clock *clocktest.Clock, seed byte) *sandbox {
 	t.Helper()
 	srv, err := New(Options{BaseURL: "http://sandbox.test", Domains: []string{"example.com"}, DataFile: file,
 		Now: clock.Now, Rand: rand.NewChaCha8([32]byte{seed})})
@@ -223,7 +224,7 @@ func flushed(t *testing.T, sb *sandbox) {
 // by the kill) is left out, not an error.
 func TestJournalSurvivesAKill(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "sandbox.json")
-	clock := &testClock{t: startTime}
+	clock := clocktest.New(startTime)
 	sb := journaled(t, file, clock, 1)
 	tok := sb.s2sToken()
 	kept := sb.create(tok, "keep@example.com", map[string]any{"topic": "Kept", "start_time": "2030-02-01T10:00:00Z"})
@@ -294,7 +295,7 @@ func TestJournalSurvivesAKill(t *testing.T) {
 // older than the snapshot (a kill between the two) is not replayed.
 func TestJournalCostFollowsTheChange(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "sandbox.json")
-	clock := &testClock{t: startTime}
+	clock := clocktest.New(startTime)
 	sb := journaled(t, file, clock, 1)
 	tok := sb.s2sToken()
 	appended := func(f func()) int64 {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/inbox"
 	"github.com/convene/convene/internal/jobs"
@@ -34,7 +35,7 @@ type Env struct {
 	Queue    *jobs.Queue
 	Inbox    *inbox.Service
 	Recorder *Recorder
-	Clock    *Clock
+	Clock    *clocktest.Clock
 }
 
 // Options tune New.
@@ -53,7 +54,7 @@ type Options struct {
 // started; everything stops when the test ends.
 func New(t testing.TB, engine string, opts Options) *Env {
 	t.Helper()
-	e := &Env{T: t, DB: storetest.Open(t, engine), DNS: dnstest.Start(t), Recorder: &Recorder{}, Clock: &Clock{}}
+	e := &Env{T: t, DB: storetest.Open(t, engine), DNS: dnstest.Start(t), Recorder: &Recorder{}, Clock: &clocktest.Clock{}}
 	w := opts.Log
 	if w == nil {
 		w = testLog{t}
@@ -190,29 +191,6 @@ func (r *Recorder) Calls() []Call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Call(nil), r.calls...)
-}
-
-// Clock is a settable clock; its zero value is the real time.
-type Clock struct {
-	mu sync.Mutex
-	at time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.at.IsZero() {
-		return time.Now()
-	}
-	return c.at
-}
-
-// Set sets the clock.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at = t
 }
 
 // Letter is a plain message from from to the assistant of domain.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/video"
 )
 
@@ -121,7 +122,7 @@ func TestStartTimeAcrossDST(t *testing.T) {
 		t.Run(tt.zone+" "+tt.utc, func(t *testing.T) {
 			loc := mustLoc(t, tt.zone)
 			start := time.Date(tt.wall.Year(), tt.wall.Month(), tt.wall.Day(), tt.wall.Hour(), tt.wall.Minute(), 0, 0, loc)
-			z := newFakeZoom(&testClock{t: testStart})
+			z := newFakeZoom(clocktest.New(testStart))
 			h := newHarness(t, z, z.clock)
 			m, err := h.c.Create(context.Background(), "o@example.com", video.Spec{Topic: "t", StartTime: start, Duration: 30})
 			if err != nil {
@@ -183,7 +184,7 @@ func TestPathEscaping(t *testing.T) {
 }
 
 func TestGetUpdateDeleteListInvitation(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	h := newHarness(t, z, z.clock)
 	ctx := context.Background()
 	paris := mustLoc(t, "Europe/Paris")
@@ -258,7 +259,7 @@ func TestGetUpdateDeleteListInvitation(t *testing.T) {
 }
 
 func TestListPagination(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	for i := range 650 {
 		z.seed("o@example.com", wireMeeting{Topic: "m", Type: 2, CreatedAt: "2030-01-01T00:00:00Z", StartTime: video.FormatTime(testStart.Add(time.Duration(i) * time.Hour))})
 	}

@@ -15,26 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/video"
 )
-
-// testClock is a settable clock; the client's injected Sleep advances it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // testTokens is a TokenSource that counts refreshes.
 type testTokens struct {
@@ -66,7 +49,7 @@ func (s *testTokens) Refresh(_ context.Context, rejected string) (string, error)
 type harness struct {
 	c      *Client
 	srv    *httptest.Server
-	clock  *testClock
+	clock  *clocktest.Clock
 	tokens *testTokens
 	mu     sync.Mutex
 	sleeps []time.Duration
@@ -82,12 +65,12 @@ func (h *harness) slept() []time.Duration {
 
 var testStart = time.Date(2030, 1, 15, 10, 0, 0, 0, time.UTC)
 
-func newHarness(t testing.TB, handler http.Handler, clock *testClock) *harness {
+func newHarness(t testing.TB, handler http.Handler, clock *clocktest.Clock) *harness {
 	t.Helper()
 	srv := httptest.NewServer(handler)
 	t.Cleanup(srv.Close)
 	if clock == nil {
-		clock = &testClock{t: testStart}
+		clock = clocktest.New(testStart)
 	}
 	h := &harness{srv: srv, clock: clock, tokens: &testTokens{token: "tok-1"}}
 	h.c = &Client{
@@ -133,7 +116,7 @@ type fault struct {
 // as zoom-api.md §1 documents: 201 create, 204 PATCH and DELETE, 404 3001,
 // paginated lists, start_time in UTC with Z.
 type fakeZoom struct {
-	clock *testClock
+	clock *clocktest.Clock
 
 	mu       sync.Mutex
 	nextID   int64
@@ -148,7 +131,7 @@ type fakeMeeting struct {
 	w    wireMeeting
 }
 
-func newFakeZoom(clock *testClock) *fakeZoom {
+func newFakeZoom(clock *clocktest.Clock) *fakeZoom {
 	return &fakeZoom{clock: clock, nextID: 85746065120}
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/video"
 )
 
@@ -49,7 +50,7 @@ func TestCreateOnceFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			z := newFakeZoom(&testClock{t: testStart})
+			z := newFakeZoom(clocktest.New(testStart))
 			for _, f := range tt.faults {
 				z.addFault(f)
 			}
@@ -90,7 +91,7 @@ func TestCreateOnceFaults(t *testing.T) {
 // After a crash between the POST and recording its answer, the job's next
 // run passes Since and finds the meeting without posting again.
 func TestCreateOnceNextRun(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	h := newHarness(t, z, z.clock)
 	first := testStart
 	// The first run's create commits but its answer is lost, and Zoom's
@@ -145,7 +146,7 @@ func TestCreateOnceFingerprint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			z := newFakeZoom(&testClock{t: testStart.Add(5 * time.Minute)})
+			z := newFakeZoom(clocktest.New(testStart.Add(5 * time.Minute)))
 			w := matching()
 			tt.seed(&w)
 			seeded := z.seed("o@example.com", w)
@@ -176,7 +177,7 @@ func TestCreateOnceFingerprint(t *testing.T) {
 }
 
 func TestCreateOnceEarliestOfSeveral(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart.Add(time.Minute)})
+	z := newFakeZoom(clocktest.New(testStart.Add(time.Minute)))
 	spec := onceSpec()
 	w := wireMeeting{Topic: spec.Topic, Type: 2, StartTime: video.FormatTime(spec.StartTime), Duration: 45, CreatedAt: video.FormatTime(testStart.Add(20 * time.Second))}
 	z.seed("o@example.com", w)
@@ -193,7 +194,7 @@ func TestCreateOnceEarliestOfSeveral(t *testing.T) {
 }
 
 func TestCreateOnceGivesUpUncertain(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	for range 4 {
 		z.addFault(fault{Method: "POST", Drop: true})
 	}
@@ -208,7 +209,7 @@ func TestCreateOnceGivesUpUncertain(t *testing.T) {
 	}
 
 	// When the look-up itself keeps failing, the client never posts blind.
-	z2 := newFakeZoom(&testClock{t: testStart})
+	z2 := newFakeZoom(clocktest.New(testStart))
 	z2.addFault(fault{Method: "POST", Drop: true})
 	for range 4 {
 		z2.addFault(fault{Method: "GET", Path: "/meetings", Status: 500, Body: `{"code":500,"message":"x"}`})
@@ -224,7 +225,7 @@ func TestCreateOnceGivesUpUncertain(t *testing.T) {
 }
 
 func TestCreateOnceRefusalsAreNotRetried(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	z.users = map[string]bool{"o@example.com": true}
 	h := newHarness(t, z, z.clock)
 	_, err := h.c.CreateOnce(context.Background(), "stranger@example.org", onceSpec(), video.CreateRef{Key: "job-1"})
@@ -242,7 +243,7 @@ func TestCreateOnceRefusalsAreNotRetried(t *testing.T) {
 
 // Zoom does not list instant meetings: no look-up is attempted for them.
 func TestCreateOnceInstant(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	z.addFault(fault{Method: "POST", Drop: true})
 	h := newHarness(t, z, z.clock)
 	if _, err := h.c.CreateOnce(context.Background(), "o@example.com", video.Spec{Topic: "now", Type: video.Instant}, video.CreateRef{}); err != nil {
@@ -260,7 +261,7 @@ func TestCreateOnceWaitsForAnInFlightCreate(t *testing.T) {
 	spec := onceSpec()
 	first := testStart
 	posted := testStart.Add(200 * time.Millisecond)
-	z := newFakeZoom(&testClock{t: posted.Add(35 * time.Millisecond)}) // restarted at once
+	z := newFakeZoom(clocktest.New(posted.Add(35 * time.Millisecond))) // restarted at once
 	h := newHarness(t, z, z.clock)
 	window := h.c.CreateWindow()
 	if p := h.c.Retry.withDefaults(); window != p.Timeout+p.Settle || p.Settle < time.Second {
@@ -295,7 +296,7 @@ func TestCreateOnceWaitsForAnInFlightCreate(t *testing.T) {
 // recorded first through Posting.
 func TestCreateOnceAfterTheWindow(t *testing.T) {
 	posted := testStart
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	h := newHarness(t, z, z.clock)
 	z.clock.Advance(h.c.CreateWindow())
 	var recorded []time.Time
@@ -315,7 +316,7 @@ func TestCreateOnceAfterTheWindow(t *testing.T) {
 	}
 
 	// A record that fails stops the create before anything is sent.
-	z2 := newFakeZoom(&testClock{t: testStart})
+	z2 := newFakeZoom(clocktest.New(testStart))
 	h2 := newHarness(t, z2, z2.clock)
 	boom := errors.New("disk full")
 	_, err = h2.c.CreateOnce(context.Background(), "o@example.com", onceSpec(), video.CreateRef{Posting: func(context.Context, time.Time) error { return boom }})
@@ -342,7 +343,7 @@ func TestCreateOnceInProcessWait(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			z := newFakeZoom(&testClock{t: testStart})
+			z := newFakeZoom(clocktest.New(testStart))
 			z.addFault(tt.f)
 			h := newHarness(t, z, z.clock)
 			var posts []time.Time
@@ -370,7 +371,7 @@ func TestCreateOnceInProcessWait(t *testing.T) {
 // one kept and other bookings'.
 func TestDuplicates(t *testing.T) {
 	spec := onceSpec()
-	z := newFakeZoom(&testClock{t: testStart.Add(time.Minute)})
+	z := newFakeZoom(clocktest.New(testStart.Add(time.Minute)))
 	w := wireMeeting{Topic: spec.Topic, Type: 2, StartTime: video.FormatTime(spec.StartTime), Duration: 45, Timezone: "Europe/Paris",
 		CreatedAt: video.FormatTime(testStart.Add(time.Second))}
 	keep := z.seed("o@example.com", w)
@@ -397,7 +398,7 @@ func TestDuplicates(t *testing.T) {
 // a token refresh) is recorded each time it is sent, and each refusal is
 // reported: the record always names the last request that left.
 func TestCreateOnceRecordsEverySend(t *testing.T) {
-	z := newFakeZoom(&testClock{t: testStart})
+	z := newFakeZoom(clocktest.New(testStart))
 	z.addFault(fault{Method: "POST", Status: 429, Header: map[string]string{"Retry-After": "2"},
 		Body: `{"code":429,"message":"You have reached the maximum per-second rate limit for this API. Try again later."}`})
 	h := newHarness(t, z, z.clock)

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/video"
 	"github.com/convene/convene/internal/video/zoom"
 	"github.com/convene/convene/internal/zoomsandbox"
@@ -23,23 +24,6 @@ import (
 
 // Integration tests: the client against the Zoom sandbox's real handler
 // over a real socket, sharing one fake clock.
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // sandboxTokens gets server-to-server tokens from the sandbox's
 // /oauth/token (grant_type=account_credentials, zoom-api.md §4.3), as the
@@ -98,7 +82,7 @@ func (s *sandboxTokens) Refresh(ctx context.Context, rejected string) (string, e
 
 type sandbox struct {
 	ts     *httptest.Server
-	clock  *clock
+	clock  *clocktest.Clock
 	tokens *sandboxTokens
 	c      *zoom.Client
 	sleeps int
@@ -109,7 +93,7 @@ var sandboxNow = time.Date(2030, 1, 7, 8, 0, 0, 0, time.UTC)
 
 func newSandbox(t testing.TB) *sandbox {
 	t.Helper()
-	sb := &sandbox{clock: &clock{t: sandboxNow}}
+	sb := &sandbox{clock: clocktest.New(sandboxNow)}
 	var (
 		mu sync.RWMutex
 		h  http.Handler = http.NotFoundHandler()

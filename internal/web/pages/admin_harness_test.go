@@ -148,7 +148,7 @@ func (as *adminSite) setPassword(email, password string) {
 	if _, _, err := as.acc.ResetPassword(ctx, tok, password, ""); err != nil {
 		t.Fatal(err)
 	}
-	as.clock.Add(16 * time.Minute) // the next reset mail is not throttled
+	as.clock.Advance(16 * time.Minute) // the next reset mail is not throttled
 }
 
 // auditCount is how many audit entries the account has.

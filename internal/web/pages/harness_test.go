@@ -19,22 +19,10 @@ import (
 
 	"github.com/convene/convene/internal/account"
 	"github.com/convene/convene/internal/authlimit"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/store"
 	"github.com/convene/convene/internal/store/storetest"
 )
-
-// clock is an injected clock the tests move by hand.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // mailbox records the account mail (reset links) the core sends.
 type mailbox struct {
@@ -72,7 +60,7 @@ type site struct {
 	acc   *account.Service
 	pages *Server
 	srv   *httptest.Server
-	clock *clock
+	clock *clocktest.Clock
 	mail  *mailbox
 	limit *authlimit.Limiter
 }
@@ -90,7 +78,7 @@ const ownerPassword = "correct horse battery"
 
 func newSite(t *testing.T, o siteOptions) *site {
 	t.Helper()
-	st := &site{t: t, db: storetest.Open(t, "sqlite"), clock: &clock{now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}, mail: &mailbox{}}
+	st := &site{t: t, db: storetest.Open(t, "sqlite"), clock: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)), mail: &mailbox{}}
 	st.acc = account.New(st.db, noDNS{}, "")
 	st.acc.Now = st.clock.Now
 	st.acc.SandboxReservedNames = true

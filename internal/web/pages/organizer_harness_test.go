@@ -24,6 +24,7 @@ import (
 	"github.com/convene/convene/internal/booking"
 	"github.com/convene/convene/internal/browsertest"
 	"github.com/convene/convene/internal/calendar"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/jobs"
 	"github.com/convene/convene/internal/seal"
 	"github.com/convene/convene/internal/store"
@@ -71,7 +72,7 @@ func (l *logBuffer) String() string {
 func newOrgSite(t *testing.T) *orgSite {
 	t.Helper()
 	db := storetest.Open(t, "sqlite")
-	st := &site{t: t, db: db, clock: &clock{now: time.Now()}, mail: &mailbox{}}
+	st := &site{t: t, db: db, clock: clocktest.New(time.Now()), mail: &mailbox{}}
 	o := &orgSite{site: st, guests: map[string]*GuestLink{}, logs: &logBuffer{}}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(testLog{t}, o.logs), &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx := context.Background()

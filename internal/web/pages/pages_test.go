@@ -248,7 +248,7 @@ func TestSignInThrottled(t *testing.T) {
 	elsewhere.from = "198.51.100.7"
 	elsewhere.signIn("ann@acme.test", ownerPassword)
 
-	st.clock.Add(time.Duration(wait) * time.Second)
+	st.clock.Advance(time.Duration(wait) * time.Second)
 	if p := b.post("/signin", form, url.Values{"email": {"ann@acme.test"}, "password": {ownerPassword}}); p.status != http.StatusSeeOther {
 		t.Fatalf("after the wait: %d %s", p.status, p.body)
 	}
@@ -278,11 +278,11 @@ func TestSessionEndsOnPages(t *testing.T) {
 
 	b := st.browser()
 	b.signIn("ann@acme.test", ownerPassword)
-	st.clock.Add(59 * time.Minute)
+	st.clock.Advance(59 * time.Minute)
 	if p := b.get("/"); p.status != 200 {
 		t.Fatalf("59 minutes idle: %d", p.status)
 	}
-	st.clock.Add(61 * time.Minute)
+	st.clock.Advance(61 * time.Minute)
 	if p := b.get("/"); p.status != http.StatusSeeOther || p.header.Get("Location") != "/signin" {
 		t.Fatalf("an hour idle: %d %q", p.status, p.header.Get("Location"))
 	}
