@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/convene/convene/internal/account"
+	"github.com/convene/convene/internal/clocktest"
 	"github.com/convene/convene/internal/dnstest"
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/jobs"
@@ -26,25 +27,15 @@ type rotation struct {
 	dns    *dnstest.Server
 	admin  account.Principal
 	member account.Principal
-	mu     sync.Mutex
-	now    time.Time
+	clk    *clocktest.Clock
 }
 
-func (r *rotation) clock() time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.now
-}
-
-func (r *rotation) advance(d time.Duration) {
-	r.mu.Lock()
-	r.now = r.now.Add(d)
-	r.mu.Unlock()
-}
+func (r *rotation) clock() time.Time        { return r.clk.Now() }
+func (r *rotation) advance(d time.Duration) { r.clk.Advance(d) }
 
 func setupRotation(t *testing.T, engine string) *rotation {
 	keys, db := setup(t, engine)
-	r := &rotation{keys: keys, db: db, dns: dnstest.Start(t), now: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+	r := &rotation{keys: keys, db: db, dns: dnstest.Start(t), clk: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)),
 		admin:  account.Principal{AccountID: "acc_1", UserID: "usr_admin", Email: "admin@acme.test", Role: store.RoleAdmin},
 		member: account.Principal{AccountID: "acc_1", UserID: "usr_member", Email: "member@acme.test", Role: store.RoleMember}}
 	accounts := account.New(db, nil, "")
