@@ -33,6 +33,23 @@ type rotation struct {
 func (r *rotation) clock() time.Time        { return r.clk.Now() }
 func (r *rotation) advance(d time.Duration) { r.clk.Advance(d) }
 
+// auditLog lists the account's audit entries, newest first, each as
+// "action target selector retiring actor via".
+func (r *rotation) auditLog(t *testing.T) []string {
+	t.Helper()
+	entries, err := r.db.AuditEntries(context.Background(), "acc_1", 0, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		var d map[string]string
+		json.Unmarshal(e.Detail, &d)
+		out = append(out, e.Action+" "+e.Target+" "+d["selector"]+" "+d["retiring"]+" "+e.ActorEmail+" "+e.Via)
+	}
+	return out
+}
+
 func setupRotation(t *testing.T, engine string) *rotation {
 	keys, db := setup(t, engine)
 	r := &rotation{keys: keys, db: db, dns: dnstest.Start(t), clk: clocktest.New(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)),
@@ -195,16 +212,7 @@ func TestRotation(t *testing.T) {
 
 			// Audit: one entry per change, with its selector; refusals
 			// wrote nothing.
-			entries, err := r.db.AuditEntries(ctx, "acc_1", 0, 50)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range entries {
-				var d map[string]string
-				json.Unmarshal(e.Detail, &d)
-				got = append(got, e.Action+" "+e.Target+" "+d["selector"]+" "+d["retiring"]+" "+e.ActorEmail+" "+e.Via)
-			}
+			got := r.auditLog(t)
 			want := []string{
 				"domain.dkim_activate acme.test convene2 convene1 admin@acme.test api",
 				"domain.dkim_rotate acme.test convene2  admin@acme.test api",
@@ -381,19 +389,12 @@ func TestCancelRotation(t *testing.T) {
 				t.Fatalf("rotation after the cancel: %+v %v", next, err)
 			}
 
-			entries, err := r.db.AuditEntries(ctx, "acc_1", 0, 50)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, e := range entries {
-				var d map[string]string
-				json.Unmarshal(e.Detail, &d)
-				got = append(got, e.Action+" "+d["selector"])
-			}
-			want := "domain.dkim_rotate convene3\ndomain.dkim_cancel convene2\ndomain.dkim_rotate convene2"
-			if strings.Join(got, "\n") != want {
-				t.Fatalf("audit:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+			got := strings.Join(r.auditLog(t), "\n")
+			want := "domain.dkim_rotate acme.test convene3  admin@acme.test api\n" +
+				"domain.dkim_cancel acme.test convene2  admin@acme.test api\n" +
+				"domain.dkim_rotate acme.test convene2  admin@acme.test api"
+			if got != want {
+				t.Fatalf("audit:\n%s\nwant:\n%s", got, want)
 			}
 		})
 	}
