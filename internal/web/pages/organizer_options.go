@@ -13,8 +13,8 @@ import (
 	"github.com/convene/convene/internal/store"
 )
 
-// The organizer's pages (signed in: meetings, a new meeting, reschedule
-// and cancel, preferences, calendars, API tokens) and the guests' pages
+// The organizer's pages (signed in: meetings, a new meeting, reschedule,
+// edit and cancel, preferences, calendars, API tokens) and the guests' pages
 // (public: a guest's answer to a proposal, personal booking pages). They
 // render what the core answers (booking, calendar, account) and decide
 // nothing themselves: who may see or change a meeting, which times are
@@ -68,6 +68,8 @@ func (s *Server) organizerRoutes() []pageRoute {
 		{method: "GET", path: "/meetings/{id}", access: signedIn, handle: s.meetingPage},
 		{method: "GET", path: "/meetings/{id}/reschedule", access: signedIn, handle: s.rescheduleForm},
 		{method: "POST", path: "/meetings/{id}/reschedule", access: signedIn, handle: s.rescheduleSubmit},
+		{method: "GET", path: "/meetings/{id}/edit", access: signedIn, handle: s.editForm},
+		{method: "POST", path: "/meetings/{id}/edit", access: signedIn, handle: s.editSubmit},
 		{method: "GET", path: "/meetings/{id}/cancel", access: signedIn, handle: s.cancelForm},
 		{method: "POST", path: "/meetings/{id}/cancel", access: signedIn, handle: s.cancelSubmit},
 		{method: "GET", path: "/preferences", access: signedIn, handle: s.preferencesPage},
