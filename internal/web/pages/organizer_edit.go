@@ -2,6 +2,7 @@ package pages
 
 import (
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 
@@ -23,16 +24,19 @@ var fieldsOfEdit = map[string]string{
 
 // formatAttendees writes a meeting's attendees for the attendees field,
 // one a line, as parseAttendees reads them back: the address alone, or
-// the name quoted before it.
+// the name quoted before it. A name no address line can carry (control
+// characters) is left out: saving the form then drops it.
 func formatAttendees(as []booking.AttendeeView) string {
 	var b strings.Builder
 	for _, a := range as {
+		line := a.Email
 		if a.Name != "" {
-			b.WriteString(`"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.Name) + `" <` + a.Email + ">")
-		} else {
-			b.WriteString(a.Email)
+			quoted := `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(a.Name) + `" <` + a.Email + ">"
+			if p, err := mail.ParseAddress(quoted); err == nil && p.Name == a.Name && p.Address == a.Email {
+				line = quoted
+			}
 		}
-		b.WriteString("\n")
+		b.WriteString(line + "\n")
 	}
 	return b.String()
 }

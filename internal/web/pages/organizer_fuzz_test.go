@@ -1,6 +1,11 @@
 package pages
 
 import (
+	"net/mail"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/convene/convene/internal/booking"
 	"net/url"
 	"strings"
 	"testing"
@@ -55,6 +60,38 @@ func FuzzMeetingForm(f *testing.F) {
 		}
 		if _, err := recur.ParseRule(rule); err != nil {
 			t.Fatalf("%q wrote %q: %v", recurrence, rule, err)
+		}
+	})
+}
+
+// FuzzFormatAttendees: an attendee with any one-line name reads back from
+// the edit form's attendees field as they were.
+func FuzzFormatAttendees(f *testing.F) {
+	f.Add("Ann Lee", "ann@example.com")
+	f.Add(`"Lee, Carl" \`, "carl@example.com")
+	f.Add("Zoé; <x@y>", "z@example.com")
+	f.Add("", "bob@example.com")
+	f.Fuzz(func(t *testing.T, name, local string) {
+		name = strings.TrimSpace(name)
+		if strings.ContainsAny(name, "\r\n") || !utf8.ValidString(name) || len(name) > 200 {
+			return // the core refuses such names
+		}
+		in := []booking.AttendeeView{{Email: "", Name: name}, {Email: "other@example.com"}}
+		if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+			// No address line carries it: the address alone.
+			in[0].Email = "x@example.com"
+			if got := parseAttendees(formatAttendees(in)); len(got) != 2 || got[0].Email != "x@example.com" || got[0].Name != "" {
+				t.Fatalf("%q: %+v", name, got)
+			}
+			return
+		}
+		email := strings.ToLower(local) + "@example.com"
+		if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+			return
+		}
+		in[0].Email = email
+		if got := parseAttendees(formatAttendees(in)); !sameAttendees(got, in) {
+			t.Fatalf("%q <%s> reads back as %+v", name, email, got)
 		}
 	})
 }
