@@ -100,8 +100,8 @@ func nextMonday() time.Time {
 // TestBrowserOrganizer: ann sets up, installs Zoom, and on the new
 // meeting form finds a time with bob (the times appear as she types: the
 // page's script asks the live route) and books it; the meeting's page has
-// every Zoom detail with the start link; she reschedules it, then cancels
-// it, and Zoom follows. Her other pages are checked on the way.
+// every Zoom detail with the start link; she reschedules it, edits its
+// subject, then cancels it, and Zoom follows. Her other pages are checked on the way.
 func TestBrowserOrganizer(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) { browserOrganizer(t, engine) })
@@ -192,6 +192,22 @@ func browserOrganizer(t *testing.T, engine string) {
 	waitZoom(t, cv, func(ms []map[string]any) bool {
 		return len(ms) == 1 && ms[0]["start_time"] == wed.Add(16*time.Hour).UTC().Format(time.RFC3339)
 	})
+
+	// Edit: a new subject; the attendees as they were.
+	b.Submit("#edit")
+	check(t, b, "edit", false)
+	if got := chrometest.Eval[string](b, `document.querySelector("#f-attendees").value`); !strings.Contains(got, "bob@acme.example") {
+		t.Fatalf("the edit form's attendees: %q", got)
+	}
+	b.Fill("#f-subject", "Design review, second pass")
+	b.Submit("button.primary")
+	if !strings.Contains(b.Text(".flash"), "The meeting is updated") || b.Text("h1") != "Design review, second pass" {
+		t.Fatalf("after editing: %s %q", b.URL(), b.Text("main"))
+	}
+	v = mustAPI(t, "GET", cv.URL+"/api/v1/meetings/"+id, token, nil, 200)
+	if v["subject"] != "Design review, second pass" || len(v["attendees"].([]any)) != 1 {
+		t.Fatalf("edited: %v %v", v["subject"], v["attendees"])
+	}
 
 	// Cancel.
 	b.Submit("#cancel")
