@@ -183,7 +183,7 @@ func (s *Service) applyFields(ctx context.Context, tx *store.DB, m *store.Meetin
 		if err != nil {
 			return false, nil, err
 		}
-		users, err := (&Service{Store: tx}).attendeeUsers(ctx, m.AccountID, pl) // through tx, not beside it
+		users, err := attendeeUsers(ctx, tx, m.AccountID, pl) // through tx, not beside it
 		if err != nil {
 			return false, nil, err
 		}

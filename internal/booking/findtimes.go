@@ -58,7 +58,7 @@ func (s *Service) FindTimes(ctx context.Context, p account.Principal, in FindReq
 	if d == 0 {
 		d = organizer.DefaultDuration
 	}
-	users, err := s.attendeeUsers(ctx, p.AccountID, attendees)
+	users, err := attendeeUsers(ctx, s.Store, p.AccountID, attendees)
 	if err != nil {
 		return nil, err
 	}

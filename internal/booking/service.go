@@ -199,7 +199,7 @@ func (s *Service) create(ctx context.Context, p account.Principal, in Request, c
 	if pl.window != nil {
 		c.b, err = s.bookInWindow(ctx, p, c.k, pl)
 	} else {
-		if c.k.users, err = s.attendeeUserRows(ctx, organizer.AccountID, pl.attendees); err != nil {
+		if c.k.users, err = attendeeUserRows(ctx, s.Store, organizer.AccountID, pl.attendees); err != nil {
 			return nil, err
 		}
 		c.b, err = s.book(ctx, c.k, pl)
@@ -354,9 +354,9 @@ func inactiveOrganizer() error {
 var uniqueArgs = &jobs.InsertOpts{UniqueOpts: jobs.UniqueOpts{ByArgs: true}}
 
 // attendeeUsers maps the attendees that are users of the account to their
-// user IDs.
-func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []AttendeeInput) (map[string]string, error) {
-	users, err := s.attendeeUserRows(ctx, accountID, as)
+// ids, read through st (a transaction, when the caller is in one).
+func attendeeUsers(ctx context.Context, st userFinder, accountID string, as []AttendeeInput) (map[string]string, error) {
+	users, err := attendeeUserRows(ctx, st, accountID, as)
 	if err != nil {
 		return nil, err
 	}
@@ -367,12 +367,18 @@ func (s *Service) attendeeUsers(ctx context.Context, accountID string, as []Atte
 	return out, nil
 }
 
+// userFinder finds a user of an account by address; store.Store and
+// *store.DB (a transaction) are ones.
+type userFinder interface {
+	UserByEmail(ctx context.Context, accountID, email string) (*store.User, error)
+}
+
 // attendeeUserRows maps the attendees that are users of the account to
-// them.
-func (s *Service) attendeeUserRows(ctx context.Context, accountID string, as []AttendeeInput) (map[string]*store.User, error) {
+// them, read through st.
+func attendeeUserRows(ctx context.Context, st userFinder, accountID string, as []AttendeeInput) (map[string]*store.User, error) {
 	out := map[string]*store.User{}
 	for _, a := range as {
-		u, err := s.Store.UserByEmail(ctx, accountID, a.Email)
+		u, err := st.UserByEmail(ctx, accountID, a.Email)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

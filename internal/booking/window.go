@@ -31,7 +31,7 @@ func (s *Service) bookInWindow(ctx context.Context, p account.Principal, k *know
 	if pl.rule != nil {
 		return nil, failure.Field("window", "a series needs a start_time: its occurrences must follow the rule from it")
 	}
-	rows, err := s.attendeeUserRows(ctx, organizer.AccountID, pl.attendees)
+	rows, err := attendeeUserRows(ctx, s.Store, organizer.AccountID, pl.attendees)
 	if err != nil {
 		return nil, err
 	}
