@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/convene/convene/internal/failure"
 	"github.com/convene/convene/internal/store"
@@ -22,7 +24,10 @@ import (
 //     unique on the server (the URL names no account);
 //   - a visitor chooses among 1 to MaxBookingDurations lengths of 5 to
 //     480 minutes (none: the user's default length), up to MaxBookingDays
-//     ahead.
+//     ahead;
+//   - the page may say in its own words what the meeting is for (its
+//     intro): plain text of at most MaxBookingIntroRunes characters and
+//     MaxBookingIntroLines lines, no control characters but newlines.
 
 // Bounds of a booking page.
 const (
@@ -31,6 +36,9 @@ const (
 	MaxBookingDurations = 6
 	minBookingDuration  = 5
 	maxBookingDuration  = 480
+	// MaxBookingIntroRunes and MaxBookingIntroLines bound a page's intro.
+	MaxBookingIntroRunes = 1000
+	MaxBookingIntroLines = 20
 )
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$`)
@@ -41,6 +49,9 @@ type BookingPageSettings struct {
 	Enabled   bool
 	Durations []int
 	Days      int
+	// Intro is plain text shown to visitors above the times (empty:
+	// none).
+	Intro string
 }
 
 // BookingPage returns the principal's booking page; one never saved comes
@@ -110,11 +121,20 @@ func (s *Service) SetBookingPage(ctx context.Context, p Principal, in BookingPag
 		fs.Add("durations", "offer at most %d lengths", MaxBookingDurations)
 	}
 	slices.Sort(durations)
+	intro := strings.TrimSpace(strings.ReplaceAll(in.Intro, "\r\n", "\n"))
+	switch {
+	case !utf8.ValidString(intro) || strings.ContainsFunc(intro, func(r rune) bool { return r != '\n' && unicode.IsControl(r) }):
+		fs.Add("intro", "use plain text: no control characters but line breaks")
+	case utf8.RuneCountInString(intro) > MaxBookingIntroRunes:
+		fs.Add("intro", "use at most %d characters", MaxBookingIntroRunes)
+	case strings.Count(intro, "\n")+1 > MaxBookingIntroLines:
+		fs.Add("intro", "use at most %d lines", MaxBookingIntroLines)
+	}
 	if err := fs.Err(); err != nil {
 		return nil, err
 	}
 	bp := &store.BookingPage{UserID: p.UserID, AccountID: p.AccountID, Slug: slug, Enabled: in.Enabled, Durations: durations,
-		Days: days, Updated: s.Now().UTC()}
+		Days: days, Intro: intro, Updated: s.Now().UTC()}
 	if err := s.Store.PutBookingPage(ctx, bp); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			return nil, failure.Field("slug", "%q is taken; choose another", slug)

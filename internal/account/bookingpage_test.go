@@ -94,6 +94,70 @@ func TestBookingPageRules(t *testing.T) {
 	})
 }
 
+// TestBookingPageIntro: a page's intro is plain text of at most 1,000
+// characters (runes, not bytes) and 20 lines, without control characters
+// but line breaks (a browser's CRLF counts as one); it is trimmed, and
+// empty means none. A refused intro leaves the saved page as it was.
+func TestBookingPageIntro(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		svc := account.New(db, &noDNS{}, "operator")
+		svc.SandboxReservedNames = true
+		a, err := svc.Setup(ctx, account.SetupInput{Account: "A", AdminEmail: "ann@a.test", AdminName: "Ann"}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pa := account.Principal{AccountID: a.Account.ID, UserID: a.User.ID, Email: "ann@a.test", Role: store.RoleOwner}
+		lines := func(n int) string { return strings.TrimSuffix(strings.Repeat("line\n", n), "\n") }
+		for _, c := range []struct {
+			name, in string
+			want     string // saved; "!" when refused
+		}{
+			{"empty", "", ""},
+			{"blank is empty", " \n\t \n", ""},
+			{"trimmed", "  Bring your questions.\n\n", "Bring your questions."},
+			{"inner line breaks kept", "What for.\n\nWhat to prepare.", "What for.\n\nWhat to prepare."},
+			{"CRLF from a browser", "a\r\nb", "a\nb"},
+			{"1,000 runes", strings.Repeat("é", 1000), strings.Repeat("é", 1000)},
+			{"1,000 runes after trimming", " " + strings.Repeat("x", 1000) + "\n", strings.Repeat("x", 1000)},
+			{"1,001 runes", strings.Repeat("é", 1001), "!"},
+			{"20 lines", lines(20), lines(20)},
+			{"21 lines", lines(21), "!"},
+			{"21 lines of blanks inside", "a" + strings.Repeat("\n", 20) + "b", "!"},
+			{"a NUL", "a\x00b", "!"},
+			{"an escape", "a\x1b[31mb", "!"},
+			{"a lone CR", "a\rb", "!"},
+			{"a C1 control", "a\u0085b", "!"},
+			{"a tab", "a\tb", "!"},
+			{"invalid UTF-8", "a\xffb", "!"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				// A known intro first, so a refusal shows it is kept.
+				if _, err := svc.SetBookingPage(ctx, pa, account.BookingPageSettings{Slug: "ann", Intro: "before"}); err != nil {
+					t.Fatal(err)
+				}
+				bp, err := svc.SetBookingPage(ctx, pa, account.BookingPageSettings{Slug: "ann", Intro: c.in})
+				if c.want == "!" {
+					fe, ok := failure.As(err)
+					if !ok || fe.Kind != failure.Invalid || len(fe.Fields) != 1 || fe.Fields[0].Field != "intro" {
+						t.Fatalf("%q: %v, want a problem with intro", c.in, err)
+					}
+					if got, err := svc.BookingPage(ctx, pa); err != nil || got.Intro != "before" {
+						t.Fatalf("after a refused intro: %q %v", got.Intro, err)
+					}
+					return
+				}
+				if err != nil || bp.Intro != c.want {
+					t.Fatalf("%q: %+v %v, want %q", c.in, bp, err, c.want)
+				}
+				if got, err := svc.BookingPage(ctx, pa); err != nil || got.Intro != c.want {
+					t.Fatalf("%q read back: %q %v, want %q", c.in, got.Intro, err, c.want)
+				}
+			})
+		}
+	})
+}
+
 func TestSuggestSlug(t *testing.T) {
 	for in, want := range map[string]string{"ann.lee@x.test": "ann-lee", "Bob_O'Neil+cal@x.test": "bob-o-neil-cal", "x@y": "x", "..a..@y": "a"} {
 		if got := account.SuggestSlug(in); got != want {

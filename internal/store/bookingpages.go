@@ -19,7 +19,9 @@ type BookingPage struct {
 	// none means the user's default duration.
 	Durations []int
 	// Days is how far ahead the page offers times.
-	Days    int
+	Days int
+	// Intro is the page's plain text for its visitors (empty: none).
+	Intro   string
 	Updated time.Time
 }
 
@@ -76,13 +78,13 @@ type BookingPages interface {
 
 var _ BookingPages = (*DB)(nil)
 
-const bookingPageColumns = `user_id, account_id, slug, enabled, durations, days, updated_ms`
+const bookingPageColumns = `user_id, account_id, slug, enabled, durations, days, intro, updated_ms`
 
 func scanBookingPage(row interface{ Scan(...any) error }) (*BookingPage, error) {
 	var p BookingPage
 	var durations string
 	var updated int64
-	if err := row.Scan(&p.UserID, &p.AccountID, &p.Slug, &p.Enabled, &durations, &p.Days, &updated); err != nil {
+	if err := row.Scan(&p.UserID, &p.AccountID, &p.Slug, &p.Enabled, &durations, &p.Days, &p.Intro, &updated); err != nil {
 		return nil, err
 	}
 	for _, f := range strings.Split(durations, ",") {
@@ -118,10 +120,10 @@ func (db *DB) BookingPageBySlug(ctx context.Context, slug string) (*BookingPage,
 
 // PutBookingPage implements BookingPages.
 func (db *DB) PutBookingPage(ctx context.Context, p *BookingPage) error {
-	_, err := db.w().ExecContext(ctx, `INSERT INTO booking_pages (`+bookingPageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)
+	_, err := db.w().ExecContext(ctx, `INSERT INTO booking_pages (`+bookingPageColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (user_id) DO UPDATE SET slug = excluded.slug, enabled = excluded.enabled, durations = excluded.durations,
-		days = excluded.days, updated_ms = excluded.updated_ms WHERE booking_pages.account_id = excluded.account_id`,
-		p.UserID, p.AccountID, strings.ToLower(p.Slug), p.Enabled, joinInts(p.Durations), p.Days, ms(p.Updated))
+		days = excluded.days, intro = excluded.intro, updated_ms = excluded.updated_ms WHERE booking_pages.account_id = excluded.account_id`,
+		p.UserID, p.AccountID, strings.ToLower(p.Slug), p.Enabled, joinInts(p.Durations), p.Days, p.Intro, ms(p.Updated))
 	return db.wrap(err, "save booking page %q", p.Slug)
 }
 

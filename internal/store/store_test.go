@@ -464,3 +464,38 @@ func TestCreateMeetingAttendees(t *testing.T) {
 		}
 	})
 }
+
+// TestBookingPageRoundTrip: a booking page's fields, its intro with its
+// line breaks and markup-like text included, come back as saved, by user
+// and by slug; saving again replaces them (an empty intro too).
+func TestBookingPageRoundTrip(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		seedAccount(t, db, "a1")
+		u := seedUser(t, db, "a1", "u1", "ann@a1.test")
+		if _, err := db.BookingPage(ctx, "a1", u.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("never saved: %v", err)
+		}
+		intro := "Pour parler du projet.\n\nPrepare <b>two</b> questions & a \"draft\"."
+		p := &store.BookingPage{UserID: u.ID, AccountID: "a1", Slug: "Ann", Enabled: true, Durations: []int{15, 30}, Days: 21, Intro: intro, Updated: t0}
+		if err := db.PutBookingPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		for _, get := range []func() (*store.BookingPage, error){
+			func() (*store.BookingPage, error) { return db.BookingPage(ctx, "a1", u.ID) },
+			func() (*store.BookingPage, error) { return db.BookingPageBySlug(ctx, "ann") },
+		} {
+			got, err := get()
+			if err != nil || got.Slug != "ann" || !got.Enabled || fmt.Sprint(got.Durations) != "[15 30]" || got.Days != 21 || got.Intro != intro || !got.Updated.Equal(t0) {
+				t.Fatalf("read back: %+v %v", got, err)
+			}
+		}
+		p.Intro, p.Days = "", 7
+		if err := db.PutBookingPage(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.BookingPage(ctx, "a1", u.ID); err != nil || got.Intro != "" || got.Days != 7 {
+			t.Fatalf("replaced: %+v %v", got, err)
+		}
+	})
+}
