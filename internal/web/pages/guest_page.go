@@ -50,14 +50,16 @@ const honeypot = "website"
 // pageData is what a booking page shows.
 type pageData struct {
 	Slug, Owner string
-	Days        []slotDay
-	Durations   []choice
-	Duration    int
-	Zones       []zoneGroup
-	Zone        string
-	AutoZone    bool
-	Later       string
-	Honeypot    string
+	// Intro is the owner's plain text for visitors (empty: none).
+	Intro     string
+	Days      []slotDay
+	Durations []choice
+	Duration  int
+	Zones     []zoneGroup
+	Zone      string
+	AutoZone  bool
+	Later     string
+	Honeypot  string
 	// Taken is the time a visitor confirmed too late: it went meanwhile,
 	// and the page offers the new times.
 	Taken string
@@ -84,7 +86,7 @@ func (s *Server) pageSlots(req *Request, slug string, f *Form) (*pageData, error
 	}
 	// The owner's zone until the visitor says (the script tells the
 	// browser's).
-	_, owner, err := s.opts.Accounts.PublicBookingPage(req.R.Context(), slug)
+	bp, owner, err := s.opts.Accounts.PublicBookingPage(req.R.Context(), slug)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +104,7 @@ func (s *Server) pageSlots(req *Request, slug string, f *Form) (*pageData, error
 			return nil, err
 		}
 	}
-	pd := &pageData{Slug: ps.Slug, Owner: ps.OwnerName, Duration: ps.Duration, Zones: timeZones(), Zone: zone, AutoZone: auto, Honeypot: honeypot}
+	pd := &pageData{Slug: ps.Slug, Owner: ps.OwnerName, Intro: bp.Intro, Duration: ps.Duration, Zones: timeZones(), Zone: zone, AutoZone: auto, Honeypot: honeypot}
 	for _, m := range ps.Durations {
 		pd.Durations = append(pd.Durations, choice{Value: strconv.Itoa(m), Label: durationLabel(m, req.L.Lang), Selected: m == ps.Duration})
 	}

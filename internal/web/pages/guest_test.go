@@ -313,3 +313,40 @@ func TestOrganizerPagesHeaders(t *testing.T) {
 		}
 	}
 }
+
+// TestBookingPageIntroShown: the owner's intro shows above the times as
+// text, escaped (markup in it is never HTML), with its line breaks kept
+// (the element's CSS keeps them); a page without one shows no element.
+func TestBookingPageIntroShown(t *testing.T) {
+	o := newOrgSite(t)
+	o.enableAnnsPage()
+	v := o.browser()
+	if p := v.get("/u/ann"); p.status != 200 || strings.Contains(p.body, `id="owner-intro"`) || strings.Contains(p.body, "owner-intro") {
+		t.Fatalf("a page without an intro shows one: %d", p.status)
+	}
+	intro := "What for: <script>alert(1)</script>\n\nBring a & b."
+	if _, err := o.acc.SetBookingPage(context.Background(), o.ann, account.BookingPageSettings{Slug: "ann", Enabled: true, Intro: intro}); err != nil {
+		t.Fatal(err)
+	}
+	p := v.get("/u/ann")
+	want := `<p class="owner-intro" id="owner-intro">What for: &lt;script&gt;alert(1)&lt;/script&gt;` + "\n\n" + `Bring a &amp; b.</p>`
+	if p.status != 200 || !strings.Contains(p.body, want) {
+		t.Fatalf("the intro is not shown escaped with its line breaks: %d\n%s", p.status, p.body)
+	}
+	if strings.Contains(p.body, "<script>alert(1)") || strings.Contains(p.body, "a & b") {
+		t.Fatal("the intro is shown raw")
+	}
+	// Above the times.
+	if i, j := strings.Index(p.body, `id="owner-intro"`), strings.Index(p.body, `name="start"`); i < 0 || j < 0 || i > j {
+		t.Fatalf("the intro is not above the times: %d, %d", i, j)
+	}
+	css := v.get("/static/organizer.css")
+	if !regexp.MustCompile(`\.owner-intro\{[^}]*white-space:pre-line`).MatchString(css.body) {
+		t.Fatalf("the intro's line breaks are not kept: %s", css.body)
+	}
+	// In French too, and not on the page saying the mail is sent.
+	v.header.Set("Accept-Language", "fr")
+	if p := v.get("/u/ann"); !strings.Contains(p.body, `lang="fr"`) || !strings.Contains(p.body, want) {
+		t.Fatalf("the French page has no intro")
+	}
+}

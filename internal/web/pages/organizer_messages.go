@@ -158,6 +158,7 @@ var organizerEN = map[string]string{
 	"field.slug":             "Address of the page",
 	"field.durations":        "Lengths offered (minutes)",
 	"field.days":             "Days ahead",
+	"field.intro":            "Text for your visitors",
 	"field.enabled":          "Visitors may book me on this page",
 	"field.kind":             "Kind",
 	"field.url":              "URL",
@@ -171,6 +172,7 @@ var organizerEN = map[string]string{
 	"hint.working_hours":     "In your time zone; up to two ranges a day (leave a day empty when you do not work).",
 	"hint.slug":              "Lower-case letters, digits and hyphens: the page is at /u/ and this name.",
 	"hint.durations":         "Separated by commas, e.g. 15, 30, 60.",
+	"hint.intro":             "Shown above your times: what the meeting is for, what to prepare. Plain text, up to 1,000 characters and 20 lines; leave it empty to show none.",
 	"hint.guest_note":        "Say when would suit you instead (\"next week\", \"Thursday afternoon\"), if you like.",
 	"hint.count":             "How many times, or give an end date.",
 
@@ -181,6 +183,7 @@ var organizerEN = map[string]string{
 	"err.count":             "Give how many times (1 or more), or an end date.",
 	"err.recurrence":        "Choose how it repeats from the list.",
 	"err.durations":         "Give lengths in minutes, separated by commas.",
+	"err.intro":             "Use plain text of at most 1,000 characters and 20 lines, without control characters.",
 	"err.working_hours":     "Each range needs a start before its end, ranges of a day must not overlap, and some day must have working time.",
 	"err.booking_throttled": "Too many requests from your address; try again in %s seconds.",
 
@@ -466,6 +469,7 @@ var organizerFR = map[string]string{
 	"field.slug":             "Adresse de la page",
 	"field.durations":        "Durées proposées (minutes)",
 	"field.days":             "Jours à l'avance",
+	"field.intro":            "Texte pour vos visiteurs",
 	"field.enabled":          "Les visiteurs peuvent me réserver sur cette page",
 	"field.kind":             "Type",
 	"field.url":              "URL",
@@ -479,6 +483,7 @@ var organizerFR = map[string]string{
 	"hint.working_hours":     "Dans votre fuseau ; jusqu'à deux plages par jour (laissez vide un jour non travaillé).",
 	"hint.slug":              "Lettres minuscules, chiffres et tirets : la page est à /u/ suivi de ce nom.",
 	"hint.durations":         "Séparées par des virgules, par ex. 15, 30, 60.",
+	"hint.intro":             "Affiché au-dessus de vos horaires : l'objet de la réunion, ce qu'il faut préparer. Texte brut, 1 000 caractères et 20 lignes au plus ; laissez vide pour ne rien afficher.",
 	"hint.guest_note":        "Dites quand cela vous conviendrait plutôt (« la semaine prochaine », « jeudi après-midi »), si vous le souhaitez.",
 	"hint.count":             "Combien de fois, ou donnez une date de fin.",
 
@@ -489,6 +494,7 @@ var organizerFR = map[string]string{
 	"err.count":             "Indiquez combien de fois (1 ou plus), ou une date de fin.",
 	"err.recurrence":        "Choisissez une répétition de la liste.",
 	"err.durations":         "Indiquez des durées en minutes, séparées par des virgules.",
+	"err.intro":             "Saisissez un texte brut de 1 000 caractères et 20 lignes au plus, sans caractères de contrôle.",
 	"err.working_hours":     "Chaque plage doit commencer avant sa fin, les plages d'un jour ne doivent pas se chevaucher, et un jour au moins doit être travaillé.",
 	"err.booking_throttled": "Trop de demandes depuis votre adresse ; réessayez dans %s secondes.",
 

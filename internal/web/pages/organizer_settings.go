@@ -229,18 +229,18 @@ func (s *Server) bookingPageForm(req *Request) error {
 	for _, d := range bp.Durations {
 		ds = append(ds, strconv.Itoa(d))
 	}
-	f := &Form{Values: url.Values{"slug": {bp.Slug}, "durations": {strings.Join(ds, ", ")}, "days": {strconv.Itoa(bp.Days)}}, Errors: map[string]string{}}
+	f := &Form{Values: url.Values{"slug": {bp.Slug}, "durations": {strings.Join(ds, ", ")}, "days": {strconv.Itoa(bp.Days)}, "intro": {bp.Intro}}, Errors: map[string]string{}}
 	if bp.Enabled {
 		f.Values.Set("enabled", "on")
 	}
 	return req.Render(http.StatusOK, "organizer_booking_page", f, bookingPageData{Enabled: bp.Enabled, URL: s.opts.BaseURL + "/u/" + bp.Slug})
 }
 
-// bookingPageSubmit saves the booking page: its switch, slug, lengths and
-// days ahead (account.SetBookingPage checks them).
+// bookingPageSubmit saves the booking page: its switch, slug, lengths,
+// days ahead and intro (account.SetBookingPage checks them).
 func (s *Server) bookingPageSubmit(req *Request) error {
 	f := formOf(req.R)
-	in := account.BookingPageSettings{Slug: f.Value("slug"), Enabled: f.Value("enabled") == "on"}
+	in := account.BookingPageSettings{Slug: f.Value("slug"), Enabled: f.Value("enabled") == "on", Intro: f.Value("intro")}
 	for _, part := range strings.FieldsFunc(f.Value("durations"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 		n, err := strconv.Atoi(part)
 		if err != nil {
@@ -261,7 +261,7 @@ func (s *Server) bookingPageSubmit(req *Request) error {
 		return req.Render(http.StatusUnprocessableEntity, "organizer_booking_page", f, d)
 	}
 	if _, err := s.opts.Accounts.SetBookingPage(req.R.Context(), req.Session.Principal, in); err != nil {
-		status, ok := req.takeFailureAs(f, err, map[string]string{"slug": "slug", "durations": "durations", "days": "days"})
+		status, ok := req.takeFailureAs(f, err, map[string]string{"slug": "slug", "durations": "durations", "days": "days", "intro": "intro"})
 		if !ok {
 			return err
 		}

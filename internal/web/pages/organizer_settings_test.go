@@ -97,6 +97,52 @@ func TestPasswordAndBookingPageSettings(t *testing.T) {
 	}
 }
 
+// TestBookingPageIntroSettings: the booking page settings have a labelled
+// text box for the intro with its limits (English and French); it is
+// saved trimmed and shown back; one too long is refused with the field
+// marked and the text kept, and the saved intro stays.
+func TestBookingPageIntroSettings(t *testing.T) {
+	o := newOrgSite(t)
+	bob := o.signedIn("bob@acme.test", orgMemberPassword)
+	f := bob.get("/preferences/booking-page")
+	for _, want := range []string{`<label for="f-intro">Text for your visitors</label>`, `id="f-intro-hint">Shown above your times`, "1,000 characters and 20 lines",
+		`<textarea id="f-intro" name="intro" rows="5" aria-describedby="f-intro-hint"></textarea>`} {
+		if !strings.Contains(f.body, want) {
+			t.Fatalf("the settings lack %q:\n%s", want, f.body)
+		}
+	}
+	if p := bob.post("/preferences/booking-page", f, url.Values{"slug": {"bob"}, "enabled": {"on"}, "intro": {"  Talk about <b>the plan</b> & more.\r\nBring notes.\r\n"}}); p.status != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", p.status, p.body)
+	}
+	bp, err := o.acc.BookingPage(context.Background(), o.bob)
+	if err != nil || bp.Intro != "Talk about <b>the plan</b> & more.\nBring notes." {
+		t.Fatalf("saved: %q %v", bp.Intro, err)
+	}
+	f = bob.get("/preferences/booking-page")
+	if !strings.Contains(f.body, ">Talk about &lt;b&gt;the plan&lt;/b&gt; &amp; more.\nBring notes.</textarea>") {
+		t.Fatalf("not shown back:\n%s", f.body)
+	}
+	long := strings.Repeat("line\n", 21)
+	p := bob.post("/preferences/booking-page", f, url.Values{"slug": {"bob"}, "enabled": {"on"}, "intro": {long}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `<p class="error" id="f-intro-error">use at most 20 lines</p>`) ||
+		!strings.Contains(p.body, `aria-describedby="f-intro-hint f-intro-error" aria-invalid="true">`+long+`</textarea>`) {
+		t.Fatalf("21 lines: %d\n%s", p.status, p.body)
+	}
+	if bp, err := o.acc.BookingPage(context.Background(), o.bob); err != nil || bp.Intro != "Talk about <b>the plan</b> & more.\nBring notes." {
+		t.Fatalf("after a refused intro: %q %v", bp.Intro, err)
+	}
+
+	bob.header.Set("Accept-Language", "fr")
+	f = bob.get("/preferences/booking-page")
+	if !strings.Contains(f.body, `lang="fr"`) || !strings.Contains(f.body, `<label for="f-intro">Texte pour vos visiteurs</label>`) || !strings.Contains(f.body, "1 000 caractères et 20 lignes") {
+		t.Fatalf("French settings:\n%s", f.body)
+	}
+	p = bob.post("/preferences/booking-page", f, url.Values{"slug": {"bob"}, "intro": {"a\x00b"}})
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.body, `id="f-intro-error">Saisissez un texte brut de 1 000 caractères et 20 lignes au plus, sans caractères de contrôle.</p>`) {
+		t.Fatalf("French, a control character: %d\n%s", p.status, p.body)
+	}
+}
+
 // TestCalendarsAndTokens: an ICS feed is connected, listed with its URL
 // redacted, synced and removed; a failing one says why; the subscription
 // help names the user's CalDAV URL; tokens are made (shown once), listed,
