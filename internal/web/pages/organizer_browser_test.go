@@ -387,9 +387,10 @@ func TestBrowserGuestProposal(t *testing.T) {
 	}
 }
 
-// TestBrowserBookingPage: ann switches her booking page on; a visitor in
-// Tokyo sees her times in Tokyo's zone, asks for one, and books it from
-// the link mailed to them (read from the outbox).
+// TestBrowserBookingPage: ann switches her booking page on with an intro;
+// a visitor in Tokyo sees the intro (as text, on its lines) and her times
+// in Tokyo's zone, asks for one, and books it from the link mailed to
+// them (read from the outbox).
 func TestBrowserBookingPage(t *testing.T) {
 	cv := chrometest.Serve(t, nil)
 	b := chrometest.Start(t)
@@ -398,6 +399,7 @@ func TestBrowserBookingPage(t *testing.T) {
 	b.Navigate(cv.URL + "/preferences/booking-page")
 	b.Fill("#f-slug", "ann")
 	b.Fill("#f-durations", "30, 60")
+	b.Fill("#f-intro", "A first talk about <b>your project</b>.\nBring a & b.")
 	b.Click("#f-enabled", "#f-enabled:checked")
 	b.Submit("form[action='/preferences/booking-page'] button.primary")
 	if !strings.Contains(b.Text("#page-url"), "/u/ann") {
@@ -411,6 +413,10 @@ func TestBrowserBookingPage(t *testing.T) {
 	v.WaitFor("the browser's zone", `location.search.includes("tz=Asia") && document.readyState === "complete" && document.querySelector("#request") !== null`)
 	if got := v.Value("#tz"); got != "Asia/Tokyo" {
 		t.Fatalf("the zone select shows %q", got)
+	}
+	if got := chrometest.Eval[string](v, `(function(){var e=document.querySelector("#owner-intro"), r=e.getBoundingClientRect();
+		return r.width > 0 && r.height > 0 && e.querySelector("b") === null ? e.innerText : "hidden or markup"})()`); got != "A first talk about <b>your project</b>.\nBring a & b." {
+		t.Fatalf("the intro shows %q", got)
 	}
 	check(t, v, "booking-page", true)
 	v.Viewport(390, 844)
