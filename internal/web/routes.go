@@ -33,7 +33,7 @@ type param struct {
 // each area's from its own file.
 func (s *Server) routeTable() []route {
 	var all []route
-	for _, area := range [][]route{s.foundationRoutes(), s.userAdminRoutes(), s.appRoutes(), s.meetingRoutes(), s.calendarRoutes(), s.inboxRoutes(), s.dkimRoutes(), s.auditRoutes()} {
+	for _, area := range [][]route{s.foundationRoutes(), s.userAdminRoutes(), s.appRoutes(), s.meetingRoutes(), s.calendarRoutes(), s.inboxRoutes(), s.dkimRoutes(), s.auditRoutes(), s.bookingPageRoutes()} {
 		all = append(all, area...)
 	}
 	return all

@@ -244,6 +244,7 @@ var mutatingRoutes = map[string]string{
 	"PATCH /api/v1/users/me":                               "self",
 	"POST /api/v1/users/me/apps/{app}/connect":             "self",
 	"DELETE /api/v1/users/me/apps/{app}/connection":        "self",
+	"PATCH /api/v1/users/me/booking-page":                  "self",
 	"POST /api/v1/users":                                   "account",
 	"PATCH /api/v1/users/{email}":                          "account",
 	"DELETE /api/v1/users/{email}":                         "account",
