@@ -23,8 +23,7 @@ func TestPasswordResetMailInOutbox(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			acc := h.api.Accounts
 			acc.Web = account.WebOptions{ResetKey: []byte("reset-key-for-the-web-tests-0123"), Mailer: h.booking,
 				ResetURL: func(tok string) string { return "http://convene.test/reset/" + tok }}

@@ -34,8 +34,7 @@ func TestAdminActionsAudited(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h, sb := newGoogleHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 			// An admin (not the owner) acts, so the entries name them.
 			admin, _ := h.addUser(a, "adam", "admin")

@@ -14,8 +14,7 @@ func TestBookingPageAPI(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 
 			h.expect("GET", "/api/v1/users/me/booking-page", "", nil, 401)

@@ -77,8 +77,7 @@ func TestAdminConnectionsAPI(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h, sb := newGoogleHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 			b := h.setupTenant("Beta", "beta.test", false)
 			h.installGooglePersonal(a)

@@ -43,8 +43,7 @@ const mondayWindow = "from=2030-03-04T09:00&to=2030-03-04T18:00&timezone=Europe/
 func TestCalendarRoutes(t *testing.T) {
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder)
 	h := newHarness(t, "sqlite")
-	_, router := loadOpenAPI(t, h)
-	h.validate = validateAgainst(t, router)
+	h.checkAnswers(t)
 	a := h.setupTenant("Acme", "acme.test", true)
 	b := h.setupTenant("Beta", "beta.test", false)
 	// The member (Paris) is busy 10:00-12:00 Paris on Monday 4 March 2030.

@@ -24,6 +24,8 @@ var isolationBodies = map[string]func(b tenant) string{
 	},
 	"POST /api/v1/account/invitation/preview": func(b tenant) string { return `{"kind":"update","language":"fr"}` },
 	"PATCH /api/v1/users/me":                  func(b tenant) string { return `{"name":"pwned","timezone":"Asia/Kolkata"}` },
+	// B's page's slug: taken (the URL is public), and B's page unchanged.
+	"PATCH /api/v1/users/me/booking-page": func(b tenant) string { return `{"slug":"beta-member","intro":"pwned"}` },
 	"POST /api/v1/users": func(b tenant) string {
 		return fmt.Sprintf(`{"email":"intruder@%s","name":"Intruder"}`, b.domain)
 	},
@@ -94,6 +96,9 @@ func TestAccountIsolationEveryRoute(t *testing.T) {
 				t.Fatal(err)
 			}
 			secrets = append(secrets, "beta-private-agenda", "beta-uid-1", calendar.BuiltinID(b.memberID))
+			// B's member has a booking page, with a text of their own.
+			h.expect("PATCH", "/api/v1/users/me/booking-page", b.member, map[string]any{"slug": "beta-member", "enabled": true, "intro": "beta-private-intro"}, 200)
+			secrets = append(secrets, "beta-private-intro")
 			bd, _ := h.db.Domain(ctx, b.accountID, b.domain)
 			secrets = append(secrets, bd.TXTValue)
 

@@ -40,6 +40,14 @@ func loadOpenAPI(t *testing.T, h *harness) (*openapi3.T, routers.Router) {
 	return doc, router
 }
 
+// checkAnswers makes h check every request and answer against the
+// OpenAPI document it serves.
+func (h *harness) checkAnswers(t *testing.T) {
+	t.Helper()
+	_, router := loadOpenAPI(t, h)
+	h.validate = validateAgainst(t, router)
+}
+
 // validateAgainst returns a harness hook that checks every request and
 // response against the OpenAPI document.
 func validateAgainst(t *testing.T, router routers.Router) func(*http.Request, []byte, *http.Response, []byte) {
@@ -127,8 +135,7 @@ func documentedAs(doc *openapi3.T, method, path string) bool {
 
 func TestResponsesMatchOpenAPI(t *testing.T) {
 	h := newHarness(t, "sqlite")
-	_, router := loadOpenAPI(t, h)
-	h.validate = validateAgainst(t, router)
+	h.checkAnswers(t)
 	a := h.setupTenant("Acme", "acme.test", true)
 	b := h.setupTenant("Beta", "beta.test", false)
 	for _, tok := range []string{a.owner, a.member, b.owner} {

@@ -142,8 +142,7 @@ func (p *saProvider) Get(ctx context.Context, id, occ string) (*video.Meeting, e
 func TestServiceAccountInstall(t *testing.T) {
 	ws := newSAWorkspace(t)
 	h := newHarness(t, "sqlite", ws.app())
-	_, router := loadOpenAPI(t, h)
-	h.validate = validateAgainst(t, router)
+	h.checkAnswers(t)
 	tn := h.setupTenant("Acme", "acme.test", true)
 	ws.users = []string{"owner@acme.test"}
 	h.expect("POST", "/api/v1/apps/acme_ws/pre-approve", tn.owner, nil, 200)

@@ -46,8 +46,7 @@ func TestDisableUser(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 			ctx := context.Background()
 			mtg := h.expect("POST", "/api/v1/meetings", a.member, map[string]any{"subject": "Before", "start_time": "2031-01-06T10:00",
@@ -169,8 +168,7 @@ func TestAdminRevokesTokens(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 			second := h.expect("POST", "/api/v1/tokens", a.member, map[string]any{"name": "laptop"}, 201)["secret"].(string)
 			path := "/api/v1/users/" + a.memberEmail + "/tokens"
@@ -219,8 +217,7 @@ func TestRemoveUser(t *testing.T) {
 	for _, engine := range storetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			h := newHarness(t, engine)
-			_, router := loadOpenAPI(t, h)
-			h.validate = validateAgainst(t, router)
+			h.checkAnswers(t)
 			a := h.setupTenant("Acme", "acme.test", true)
 			h.installZoom(a)
 			ctx := context.Background()
