@@ -93,6 +93,43 @@ func SuggestSlug(email string) string {
 	return slug
 }
 
+// BookingPagePatch changes the principal's booking page; nil fields stay
+// as they are.
+type BookingPagePatch struct {
+	Slug      *string `json:"slug"`
+	Enabled   *bool   `json:"enabled"`
+	Durations *[]int  `json:"durations"`
+	Days      *int    `json:"days"`
+	Intro     *string `json:"intro"`
+}
+
+// UpdateBookingPage applies patch to the principal's booking page (one
+// never saved starts from BookingPage's defaults) and saves it through
+// SetBookingPage's checks.
+func (s *Service) UpdateBookingPage(ctx context.Context, p Principal, patch BookingPagePatch) (*store.BookingPage, error) {
+	bp, err := s.BookingPage(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	in := BookingPageSettings{Slug: bp.Slug, Enabled: bp.Enabled, Durations: bp.Durations, Days: bp.Days, Intro: bp.Intro}
+	if patch.Slug != nil {
+		in.Slug = *patch.Slug
+	}
+	if patch.Enabled != nil {
+		in.Enabled = *patch.Enabled
+	}
+	if patch.Durations != nil {
+		in.Durations = *patch.Durations
+	}
+	if patch.Days != nil {
+		in.Days = *patch.Days
+	}
+	if patch.Intro != nil {
+		in.Intro = *patch.Intro
+	}
+	return s.SetBookingPage(ctx, p, in)
+}
+
 // SetBookingPage saves the principal's booking page.
 func (s *Service) SetBookingPage(ctx context.Context, p Principal, in BookingPageSettings) (*store.BookingPage, error) {
 	var fs failure.Fields

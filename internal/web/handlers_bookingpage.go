@@ -38,15 +38,6 @@ func viewBookingPage(bp *store.BookingPage) bookingPageView {
 	return bookingPageView{Slug: bp.Slug, Path: "/u/" + bp.Slug, Enabled: bp.Enabled, Durations: durations, Days: bp.Days, Intro: bp.Intro}
 }
 
-// bookingPagePatch is the body of PATCH: a field left out keeps its value.
-type bookingPagePatch struct {
-	Slug      *string `json:"slug"`
-	Enabled   *bool   `json:"enabled"`
-	Durations *[]int  `json:"durations"`
-	Days      *int    `json:"days"`
-	Intro     *string `json:"intro"`
-}
-
 func (s *Server) getBookingPage(w http.ResponseWriter, r *http.Request) error {
 	bp, err := s.Accounts.BookingPage(r.Context(), principal(r))
 	if err != nil {
@@ -57,32 +48,11 @@ func (s *Server) getBookingPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) patchBookingPage(w http.ResponseWriter, r *http.Request) error {
-	var patch bookingPagePatch
+	var patch account.BookingPagePatch
 	if err := decodeJSON(w, r, &patch); err != nil {
 		return err
 	}
-	p := principal(r)
-	bp, err := s.Accounts.BookingPage(r.Context(), p)
-	if err != nil {
-		return err
-	}
-	in := account.BookingPageSettings{Slug: bp.Slug, Enabled: bp.Enabled, Durations: bp.Durations, Days: bp.Days, Intro: bp.Intro}
-	if patch.Slug != nil {
-		in.Slug = *patch.Slug
-	}
-	if patch.Enabled != nil {
-		in.Enabled = *patch.Enabled
-	}
-	if patch.Durations != nil {
-		in.Durations = *patch.Durations
-	}
-	if patch.Days != nil {
-		in.Days = *patch.Days
-	}
-	if patch.Intro != nil {
-		in.Intro = *patch.Intro
-	}
-	saved, err := s.Accounts.SetBookingPage(r.Context(), p, in)
+	saved, err := s.Accounts.UpdateBookingPage(r.Context(), principal(r), patch)
 	if err != nil {
 		return err
 	}
