@@ -157,10 +157,8 @@ func (k *Keys) Rotate(ctx context.Context, p account.Principal, domain string) (
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if r.State == store.DKIMPending {
-				return pendingConflict(&r)
-			}
+		if pending := keyIn(rows, store.DKIMPending); pending != nil {
+			return pendingConflict(pending)
 		}
 		// Sealed under its selector, chosen now.
 		row, err := k.keyRow(priv, p.AccountID, d, nextSelector(rows))
@@ -197,6 +195,17 @@ func (k *Keys) Rotate(ctx context.Context, p account.Principal, domain string) (
 func pendingConflict(r *store.DKIMKey) error {
 	return failure.New(failure.Conflict, "a rotation of %s is already pending (selector %s): publish its record and activate it", r.Domain, r.Selector).
 		With("selector", r.Selector).With("txt_name", RecordName(r.Selector, r.Domain)).With("txt_value", RecordValue(r.PublicKey))
+}
+
+// keyIn returns the domain's key in state (pending and active keys are one
+// per domain), nil if none is.
+func keyIn(keys []store.DKIMKey, state string) *store.DKIMKey {
+	for i := range keys {
+		if keys[i].State == state {
+			return &keys[i]
+		}
+	}
+	return nil
 }
 
 // nextSelector is the selector of a domain's next key: the one after the
@@ -243,15 +252,7 @@ func (k *Keys) Activate(ctx context.Context, p account.Principal, domain string)
 	if err != nil {
 		return nil, fmt.Errorf("dkimsign: activate %s: %w", d, err)
 	}
-	var pending, active *store.DKIMKey
-	for i := range rows {
-		switch rows[i].State {
-		case store.DKIMPending:
-			pending = &rows[i]
-		case store.DKIMActive:
-			active = &rows[i]
-		}
-	}
+	pending, active := keyIn(rows, store.DKIMPending), keyIn(rows, store.DKIMActive)
 	if pending == nil {
 		return nil, failure.New(failure.Conflict, "no rotation of %s is pending: rotate first", d)
 	}
@@ -305,12 +306,7 @@ func (k *Keys) Cancel(ctx context.Context, p account.Principal, domain string) (
 	if err != nil {
 		return nil, fmt.Errorf("dkimsign: cancel %s: %w", d, err)
 	}
-	var pending *store.DKIMKey
-	for i := range rows {
-		if rows[i].State == store.DKIMPending {
-			pending = &rows[i]
-		}
-	}
+	pending := keyIn(rows, store.DKIMPending)
 	if pending == nil {
 		return nil, failure.New(failure.Conflict, "no rotation of %s is pending", d)
 	}
