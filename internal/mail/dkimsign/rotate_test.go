@@ -494,3 +494,34 @@ func TestDomainRemovalRetiresKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestDomainRemovalKeepsRetiringDate: a key retiring when its domain is
+// removed keeps the date it was replaced; only its private half goes.
+func TestDomainRemovalKeepsRetiringDate(t *testing.T) {
+	for _, engine := range storetest.Engines {
+		t.Run(engine, func(t *testing.T) {
+			r := setupRotation(t, engine)
+			ctx := context.Background()
+			pending, err := r.keys.Rotate(ctx, r.admin, "acme.test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.dns.SetTXT(pending.Name, pending.Value)
+			if _, err := r.keys.Activate(ctx, r.admin, "acme.test"); err != nil {
+				t.Fatal(err)
+			}
+			replaced := r.clock()
+			r.advance(time.Hour)
+			if err := r.db.DeleteDomain(ctx, "acc_1", "acme.test", r.clock()); err != nil {
+				t.Fatal(err)
+			}
+			old, err := r.db.DKIMKey(ctx, "acc_1", "acme.test", "convene1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if old.State != store.DKIMRetired || old.PrivateKey != "" || !old.Retired.Equal(replaced) || !old.Purged.Equal(r.clock()) {
+				t.Fatalf("convene1: state %s, private key kept %v, retired %v (want %v), purged %v", old.State, old.PrivateKey != "", old.Retired, replaced, old.Purged)
+			}
+		})
+	}
+}
